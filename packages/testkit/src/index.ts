@@ -1,0 +1,14 @@
+export type { RedisFixture } from './redis';
+export {
+  createRedis,
+  deleteByPrefix,
+  fastFailOptions,
+  redisUrl,
+  uniquePrefix,
+  useRedis,
+} from './redis';
+export type { RedisServer } from './server';
+export { freePort, pingRedis, startRedisServer } from './server';
+export { waitFor } from './wait';
+export type { StartedWorkers, WorkerMessage, WorkerOptions, WorkerOutcome } from './workers';
+export { repoRoot, runWorkers, startWorkers } from './workers';
