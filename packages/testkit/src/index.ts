@@ -1,3 +1,5 @@
+export type { RedisClusterHandle } from './cluster';
+export { startRedisCluster } from './cluster';
 export type { RedisFixture } from './redis';
 export {
   createRedis,
