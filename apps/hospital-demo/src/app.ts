@@ -1,11 +1,535 @@
-import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { body } from 'express-validator';
+import type { Redis } from 'ioredis';
+import { adminAuth, apiKeyAuth, ownerOf } from './auth';
+import type { Config } from './config';
+import { isUpstreamHttpError, isUpstreamNetworkError, sendProblem } from './errors';
+import {
+  createHospitalApiClient,
+  type Endpoint,
+  type HospitalApiClient,
+  reasonOf,
+} from './hospital-api-client';
+import { BREAKER_STATES, createMetrics, type Metrics } from './metrics';
+import {
+  type Breaker,
+  createRateLimiter,
+  idempotency,
+  idempotencyKeyFor,
+  isCircuitOpenError,
+  type RateLimiter,
+  rateLimit,
+  requestLogger,
+  SafeLogger,
+  sanitizeInput,
+  sanitizeRequest,
+  securityHeaders,
+  validate,
+} from './resil';
 
-/** Builds the demo app. Never listens: src/server.ts does, tests use supertest on this. */
-export function createApp(): Express {
-  const app = express();
+export interface AppDeps {
+  config: Config;
+  /** The registry to call; defaults to `config.upstreamUrl`. */
+  upstreamUrl?: string;
+  /** A Redis client for shared state; defaults to one on `config.redisUrl` (closed by shutdown). */
+  redis?: Redis;
+  logger?: SafeLogger;
+  metrics?: Metrics;
+  /** Shown on /status (cluster worker id). @default 'main' */
+  workerId?: string;
+}
+
+export interface DemoApp extends Express {
+  readonly hospitalApi: HospitalApiClient;
+  readonly metrics: Metrics;
+  readonly logger: SafeLogger;
+  /** Stops timers, closes the limiter and the Redis client this app created. */
+  shutdown(): Promise<void>;
+}
+
+interface RecentRetry {
+  at: number;
+  endpoint: Endpoint;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+const HOSPITAL_ID = /^hosp_[0-9a-f-]{36}$/;
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const STATUS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function readPublic(name: string): string {
+  return fs.readFileSync(path.join(PUBLIC_DIR, name), 'utf8');
+}
+
+/** Builds the hospital service. Never listens: src/server.ts does, tests use supertest on it. */
+export function createApp(deps: AppDeps): DemoApp {
+  const { config } = deps;
+  const upstreamUrl = deps.upstreamUrl ?? config.upstreamUrl;
+  if (!upstreamUrl) {
+    throw new TypeError(
+      'createApp: no upstream registry URL (set UPSTREAM_URL or deps.upstreamUrl)',
+    );
+  }
+  const logger = deps.logger ?? new SafeLogger('hospital-demo', { level: config.logLevel });
+  const metrics = deps.metrics ?? createMetrics();
+  const workerId = deps.workerId ?? 'main';
+  const ownRedis =
+    !deps.redis && config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
+  const redis = deps.redis ?? ownRedis;
+  const shared = redis ? { redis, keyPrefix: config.keyPrefix } : {};
+
+  // ---- outbound: limiter + client ------------------------------------------------------------
+  const limiter: RateLimiter = createRateLimiter({
+    name: 'hospital-api',
+    points: config.outboundRateLimit,
+    durationMs: config.outboundWindowMs,
+    ...shared,
+  });
+  const acquiredAt: number[] = [];
+  let outboundRefused = 0;
+  const trackedLimiter: RateLimiter = {
+    ...limiter,
+    async acquire(opts) {
+      try {
+        await limiter.acquire(opts);
+      } catch (err) {
+        outboundRefused++;
+        metrics.rateLimitRejections.inc({ direction: 'outbound' });
+        throw err;
+      }
+      acquiredAt.push(Date.now());
+      if (acquiredAt.length > 10_000) acquiredAt.splice(0, acquiredAt.length - 10_000);
+    },
+  };
+
+  let inboundRejected = 0;
+  const recentRetries: RecentRetry[] = [];
+  let retriesTotal = 0;
+  const hospitalApi = createHospitalApiClient({
+    baseUrl: upstreamUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    limiter: trackedLimiter,
+    limiterMaxWaitMs: config.outboundMaxWaitMs,
+    breaker: {
+      failureThreshold: config.breakerFailureThreshold,
+      resetTimeoutMs: config.breakerResetTimeoutMs,
+      ...shared,
+    },
+    retry: {
+      maxAttempts: config.retryMaxAttempts,
+      minDelayMs: config.retryMinDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+      maxRetryAfterMs: config.retryMaxRetryAfterMs,
+    },
+    logger,
+    onRetry: (endpoint, event) => {
+      const reason = reasonOf(event.error);
+      retriesTotal++;
+      metrics.retries.inc({ endpoint, reason });
+      recentRetries.unshift({
+        at: Date.now(),
+        endpoint,
+        attempt: event.attempt,
+        delayMs: Math.round(event.delayMs),
+        reason,
+      });
+      recentRetries.length = Math.min(recentRetries.length, 20);
+    },
+    onCall: (endpoint, outcome) => metrics.upstreamCalls.inc({ endpoint, outcome }),
+  });
+
+  const breakerView = (b: Breaker) => ({
+    name: b.name,
+    state: b.state,
+    storage: b.storage,
+    failures: b.failures,
+    failureThreshold: b.failureThreshold,
+    nextProbeInMs: b.nextProbeInMs,
+  });
+  const syncBreakerGauges = () => {
+    for (const b of hospitalApi.breakers) {
+      for (const s of BREAKER_STATES) {
+        metrics.breakerState.set({ breaker: b.name, state: s }, b.state === s ? 1 : 0);
+      }
+    }
+  };
+  for (const b of hospitalApi.breakers) {
+    b.on('stateChange', ({ to }: { to: string }) => {
+      metrics.breakerTransitions.inc({ breaker: b.name, to });
+      syncBreakerGauges();
+      const line = `circuit breaker ${b.name} state changed to ${to}`;
+      if (to === 'open') logger.warn(line, { breaker: b.name, state: to });
+      else logger.info(line, { breaker: b.name, state: to });
+    });
+  }
+  syncBreakerGauges();
+
+  // ---- the Express app -----------------------------------------------------------------------
+  const app = express() as unknown as DemoApp;
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.get('x-request-id');
+    const id = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
+  app.use(securityHeaders());
+  app.use(requestLogger({ logger }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+      if (res.getHeader('Idempotent-Replayed') === 'true')
+        metrics.idempotency.inc({ outcome: 'replayed' });
+      else if (res.locals.idempotencyChecked && res.locals.handled !== true) {
+        if (res.statusCode === 409) metrics.idempotency.inc({ outcome: 'conflict' });
+        if (res.statusCode === 422) metrics.idempotency.inc({ outcome: 'mismatch' });
+      }
+      if (res.statusCode === 429 && res.locals.inboundLimited) {
+        inboundRejected++;
+        metrics.rateLimitRejections.inc({ direction: 'inbound' });
+      }
+    });
+    next();
+  });
+
+  // ---- open endpoints: health, readiness, metrics, status ------------------------------------
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'failing'> = {};
+    const probes: Promise<void>[] = [];
+    if (redis) {
+      probes.push(
+        withTimeout(redis.ping(), 1_000).then(
+          () => {
+            checks.redis = 'ok';
+          },
+          () => {
+            checks.redis = 'failing';
+          },
+        ),
+      );
+    }
+    probes.push(
+      fetch(upstreamUrl, { method: 'HEAD', signal: AbortSignal.timeout(1_000) }).then(
+        (r) => {
+          checks.upstream = 'ok';
+          return r.body?.cancel();
+        },
+        () => {
+          checks.upstream = 'failing';
+        },
+      ),
+    );
+    await Promise.all(probes);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      syncBreakerGauges();
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const statusHtml = readPublic('status.html');
+  const statusJs = readPublic('status.js');
+  const statusCss = readPublic('status.css');
+  app.get('/status', (_req, res) => {
+    res.setHeader('Content-Security-Policy', STATUS_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(statusHtml);
+  });
+  app.get('/status.js', (_req, res) => {
+    res.setHeader('Content-Security-Policy', STATUS_CSP);
+    res.type('text/javascript').send(statusJs);
+  });
+  app.get('/status.css', (_req, res) => {
+    res.setHeader('Content-Security-Policy', STATUS_CSP);
+    res.type('text/css').send(statusCss);
+  });
+  app.get('/status.json', (_req, res) => {
+    const now = Date.now();
+    const used = acquiredAt.filter((t) => now - t < config.outboundWindowMs).length;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      service: 'hospital-demo',
+      worker: workerId,
+      time: new Date(now).toISOString(),
+      sharedState: Boolean(redis),
+      breakers: hospitalApi.breakers.map(breakerView),
+      outbound: {
+        limit: config.outboundRateLimit,
+        windowMs: config.outboundWindowMs,
+        usedInWindow: used,
+        refused: outboundRefused,
+      },
+      inbound: {
+        limit: config.inboundRateLimit,
+        windowMs: config.inboundWindowMs,
+        rejected: inboundRejected,
+      },
+      retries: { total: retriesTotal, recent: recentRetries },
+    });
+  });
+
+  // ---- protected endpoints -------------------------------------------------------------------
+  const inboundLimit = rateLimit({
+    points: config.inboundRateLimit,
+    durationMs: config.inboundWindowMs,
+    ...shared,
+  });
+  const limited = (req: Request, res: Response, next: NextFunction) => {
+    res.locals.inboundLimited = true;
+    inboundLimit(req, res, (err?: unknown) => {
+      res.locals.inboundLimited = false;
+      next(err);
+    });
+  };
+
+  const admin = express.Router();
+  admin.use(limited, adminAuth(config.adminKeyDigest, config.apiKeys));
+  admin.post('/breakers/:name/:action', (req, res) => {
+    const b = hospitalApi.breakers.find((x) => x.name === req.params.name);
+    if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');
+    if (req.params.action === 'open') b.open();
+    else if (req.params.action === 'close') b.close();
+    else return sendProblem(res, 404, 'not-found', 'Action must be open or close');
+    logger.warn('breaker forced by admin', { breaker: b.name, state: b.state });
+    res.json(breakerView(b));
+  });
+  app.use('/admin', admin);
+
+  const hospitals = express.Router();
+  hospitals.use(limited, apiKeyAuth(config.apiKeys));
+  hospitals.use(express.json({ limit: '16kb' }), sanitizeRequest());
+  const markChecked = (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.idempotencyChecked = true;
+    next();
+  };
+
+  hospitals.post(
+    '/',
+    validate([
+      body('name')
+        .isString()
+        .bail()
+        .trim()
+        .isLength({ min: 1, max: 200 })
+        .customSanitizer(sanitizeInput),
+      body('address')
+        .isString()
+        .bail()
+        .trim()
+        .isLength({ min: 1, max: 500 })
+        .customSanitizer(sanitizeInput),
+      body('contactEmail').optional().isString().bail().trim().isEmail().isLength({ max: 254 }),
+      body('contactPhone')
+        .optional()
+        .isString()
+        .bail()
+        .trim()
+        .matches(/^\+?[0-9 ()-]{5,30}$/),
+    ]),
+    markChecked,
+    idempotency({ scope: (req: Request) => ownerOf(req) ?? 'anonymous', ...shared }),
+    async (req, res, next) => {
+      res.locals.handled = true;
+      try {
+        const b = req.body as Record<string, string | undefined>;
+        const input = {
+          name: b.name as string,
+          address: b.address as string,
+          ...(b.contactEmail ? { contactEmail: b.contactEmail } : {}),
+          ...(b.contactPhone ? { contactPhone: b.contactPhone } : {}),
+        };
+        const key = idempotencyKeyFor(req, ownerOf(req)) ?? randomUUID();
+        const created = await hospitalApi.create(input, { idempotencyKey: key });
+        const active =
+          created.status === 'active'
+            ? created
+            : await hospitalApi.activate(created.id, { idempotencyKey: `${key}.activate` });
+        logger.info('hospital created', { hospitalId: active.id, client: ownerOf(req) });
+        res
+          .status(201)
+          .location(`/hospitals/${active.id}`)
+          .json({ id: active.id, name: active.name, status: 'active' });
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
+
+  hospitals.get('/:id', async (req, res, next) => {
+    if (!HOSPITAL_ID.test(req.params.id))
+      return sendProblem(res, 404, 'not-found', 'Hospital not found');
+    try {
+      const h = await hospitalApi.get(req.params.id);
+      res.json({
+        id: h.id,
+        name: h.name,
+        address: h.address,
+        status: h.status,
+        ...(h.contactEmail ? { contactEmail: h.contactEmail } : {}),
+        ...(h.contactPhone ? { contactPhone: h.contactPhone } : {}),
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  hospitals.delete('/:id', async (req, res, next) => {
+    if (!HOSPITAL_ID.test(req.params.id))
+      return sendProblem(res, 404, 'not-found', 'Hospital not found');
+    try {
+      await hospitalApi.delete(req.params.id);
+      logger.info('hospital deleted', { hospitalId: req.params.id, client: ownerOf(req) });
+      res.status(204).end();
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.use('/hospitals', hospitals);
+
+  // ---- errors --------------------------------------------------------------------------------
+  app.use((_req: Request, res: Response) => sendProblem(res, 404, 'not-found', 'Not Found'));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (isCircuitOpenError(err)) {
+      const waitS = Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000));
+      res.setHeader('Retry-After', String(waitS));
+      return sendProblem(
+        res,
+        503,
+        'circuit-open',
+        'Hospital registry unavailable',
+        'the registry has been failing, so calls are refused for now; retry later with the same Idempotency-Key',
+        { breaker: err.breakerName },
+      );
+    }
+    if (isUpstreamHttpError(err)) {
+      if (err.status === 404) return sendProblem(res, 404, 'not-found', 'Hospital not found');
+      if (err.status === 429) {
+        res.setHeader('Retry-After', err.headers.get('retry-after') ?? '1');
+        return sendProblem(res, 503, 'upstream-busy', 'Hospital registry busy');
+      }
+      return sendProblem(
+        res,
+        502,
+        'upstream-error',
+        'Hospital registry error',
+        `the registry answered ${err.status}`,
+      );
+    }
+    if (isUpstreamNetworkError(err)) {
+      if (err.code === 'ETIMEDOUT')
+        return sendProblem(res, 504, 'upstream-timeout', 'Hospital registry timed out');
+      return sendProblem(res, 502, 'upstream-unreachable', 'Hospital registry unreachable');
+    }
+    if ((err as { code?: unknown })?.code === 'RESIL_RATELIMIT_TIMEOUT') {
+      res.setHeader('Retry-After', '1');
+      return sendProblem(
+        res,
+        503,
+        'outbound-limit',
+        'Too busy',
+        'no outbound capacity within the allowed wait',
+      );
+    }
+    const status = (err as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const title =
+        status === 413
+          ? 'Payload Too Large'
+          : status === 415
+            ? 'Unsupported Media Type'
+            : 'Bad Request';
+      return sendProblem(res, status, 'bad-request', title);
+    }
+    logger.error('unhandled error', {
+      requestId: res.locals.requestId,
+      error: (err as { name?: string })?.name ?? 'unknown',
+    });
+    sendProblem(res, 500, 'internal', 'Internal Server Error');
+  });
+
+  let closed = false;
+  Object.assign(app, {
+    hospitalApi,
+    metrics,
+    logger,
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      await limiter.close();
+      for (const b of hospitalApi.breakers) b.shutdown?.();
+      if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
+    },
+  });
   return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    t.unref();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+function createRedisClient(url: string, logger: SafeLogger): Redis {
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  const client = new RedisClient(url, {
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+    // Commands issued while reconnecting wait at most commandTimeout, then fail (bounded).
+    enableOfflineQueue: true,
+  });
+  let down = false;
+  client.on('error', (err: Error & { code?: string }) => {
+    if (!down)
+      logger.warn('redis unreachable: shared state falls back to memory', {
+        code: err.code ?? 'unknown',
+      });
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.info('redis reachable again');
+    down = false;
+  });
+  return client;
 }

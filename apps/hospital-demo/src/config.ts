@@ -1,0 +1,284 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** One API key holder. The key itself is never kept: only its SHA-256 digest. */
+export interface ApiKeyEntry {
+  /** Who holds the key; the idempotency scope and the access-log `client` field. */
+  readonly owner: string;
+  /** sha256 of the key (32 bytes), compared in constant time. */
+  readonly digest: Buffer;
+}
+
+/** Fault injection of the mock registry (see src/registry). */
+export interface RegistryFaultConfig {
+  /** Share of API requests answered with `errorStatus`, 0..1. @default 0 */
+  readonly errorRate: number;
+  /** @default 503 */
+  readonly errorStatus: number;
+  /** Added to every API request. @default 0 */
+  readonly latencyMs: number;
+  /** `normal`, `hang` (never answers), `reset` (drops the connection), `down` (refuses). */
+  readonly mode: RegistryMode;
+}
+
+export type RegistryMode = 'normal' | 'hang' | 'reset' | 'down';
+
+/** The service's whole configuration: resolved once, validated, frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** The hospital registry; absent: server.ts starts the mock registry in-process. */
+  readonly upstreamUrl: string | undefined;
+  readonly registryPort: number;
+  readonly registryControlPort: number;
+  readonly registryRateLimitPerSecond: number;
+  readonly registryFaults: RegistryFaultConfig;
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key this service writes. @default 'resil:' */
+  readonly keyPrefix: string;
+  readonly workers: number;
+  readonly apiKeys: readonly ApiKeyEntry[];
+  readonly adminKeyDigest: Buffer;
+  /** Set when no API key was configured: a development key, printed at start. */
+  readonly generatedApiKey: string | undefined;
+  /** Set when no admin key was configured: printed at start. */
+  readonly generatedAdminKey: string | undefined;
+  readonly breakerFailureThreshold: number;
+  readonly breakerResetTimeoutMs: number;
+  readonly retryMaxAttempts: number;
+  readonly retryMinDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly retryMaxRetryAfterMs: number;
+  readonly upstreamTimeoutMs: number;
+  /** Outbound calls to the registry per `outboundWindowMs`, shared by every worker. */
+  readonly outboundRateLimit: number;
+  readonly outboundWindowMs: number;
+  /** How long an outbound call may wait for a token before giving up. */
+  readonly outboundMaxWaitMs: number;
+  /** Inbound requests per client per `inboundWindowMs`. */
+  readonly inboundRateLimit: number;
+  readonly inboundWindowMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Express `trust proxy`: `false` (default), `true`, a hop count or a list of addresses. */
+  readonly trustProxy: boolean | number | string;
+}
+
+/** Thrown by loadConfig with every problem found, one per line. Values of keys are never echoed. */
+export class ConfigError extends Error {
+  readonly code = 'RESIL_DEMO_CONFIG_INVALID';
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === 'RESIL_DEMO_CONFIG_INVALID'
+  );
+}
+
+type Env = Record<string, string | undefined>;
+
+export function digestKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+const MIN_KEY_LENGTH = 16;
+
+/**
+ * Reads the configuration from environment variables (see README "Configuration").
+ * Throws one ConfigError listing every problem, so a operator fixes them all in one go.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const clean = (name: string): string | undefined => {
+    const v = env[name];
+    if (v === undefined) return undefined;
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  };
+
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = clean(name);
+    if (raw === undefined) return def;
+    if (!/^\d+$/.test(raw)) {
+      problems.push(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
+      return def;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) {
+      problems.push(`${name} must be between ${min} and ${max} (got ${n})`);
+      return def;
+    }
+    return n;
+  };
+
+  const num = (name: string, def: number, min: number, max: number): number => {
+    const raw = clean(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${name} must be a number between ${min} and ${max} (got "${raw}")`);
+      return def;
+    }
+    return n;
+  };
+
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = clean(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      problems.push(`${name} must be a URL (${protocols.join(' or ')})`);
+      return undefined;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      return undefined;
+    }
+    // A URL may carry a password (redis://:secret@host): never echo it, keep it as given.
+    return raw.replace(/\/+$/, '');
+  };
+
+  const port = int('PORT', 3000, 0, 65535);
+  const registryPort = int('REGISTRY_PORT', 3001, 0, 65535);
+  const registryControlPort = int(
+    'REGISTRY_CONTROL_PORT',
+    registryPort === 0 ? 0 : registryPort + 1,
+    0,
+    65535,
+  );
+  const upstreamUrl = url('UPSTREAM_URL', ['http:', 'https:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  const workers = int('WORKERS', 1, 1, 64);
+  if (workers > 1 && !redisUrl) {
+    problems.push(
+      `WORKERS=${workers} needs REDIS_URL: without Redis every worker would keep its own circuit breakers, rate-limit counters and idempotency records, so ${workers} workers would let ${workers} times the failures through and could create a hospital twice. Set REDIS_URL, or WORKERS=1.`,
+    );
+  }
+
+  const apiKeys: ApiKeyEntry[] = [];
+  let generatedApiKey: string | undefined;
+  const rawKeys = clean('API_KEYS');
+  if (rawKeys === undefined) {
+    generatedApiKey = `dev_${randomBytes(24).toString('base64url')}`;
+    apiKeys.push({ owner: 'dev', digest: digestKey(generatedApiKey) });
+  } else {
+    const owners = new Set<string>();
+    rawKeys.split(',').forEach((entry, i) => {
+      const item = entry.trim();
+      if (item === '') return;
+      const colon = item.indexOf(':');
+      const owner = colon > 0 ? item.slice(0, colon).trim() : `client-${i + 1}`;
+      const key = colon > 0 ? item.slice(colon + 1).trim() : item;
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(owner)) {
+        problems.push(
+          `API_KEYS entry ${i + 1}: the owner must be 1-64 letters, digits, '.', '_' or '-'`,
+        );
+        return;
+      }
+      if (key.length < MIN_KEY_LENGTH) {
+        problems.push(
+          `API_KEYS entry ${i + 1} (${owner}): the key must be at least ${MIN_KEY_LENGTH} characters`,
+        );
+        return;
+      }
+      if (owners.has(owner)) {
+        problems.push(`API_KEYS: owner "${owner}" appears twice`);
+        return;
+      }
+      owners.add(owner);
+      apiKeys.push({ owner, digest: digestKey(key) });
+    });
+    if (apiKeys.length === 0 && problems.length === 0) {
+      problems.push('API_KEYS is set but holds no key (format: owner:key,owner2:key2)');
+    }
+  }
+
+  let generatedAdminKey: string | undefined;
+  let adminKey = clean('ADMIN_API_KEY');
+  if (adminKey === undefined) {
+    generatedAdminKey = `adm_${randomBytes(24).toString('base64url')}`;
+    adminKey = generatedAdminKey;
+  } else if (adminKey.length < MIN_KEY_LENGTH) {
+    problems.push(`ADMIN_API_KEY must be at least ${MIN_KEY_LENGTH} characters`);
+  }
+
+  const mode = (clean('REGISTRY_MODE') ?? 'normal') as RegistryMode;
+  if (!['normal', 'hang', 'reset', 'down'].includes(mode)) {
+    problems.push('REGISTRY_MODE must be one of normal, hang, reset, down');
+  }
+
+  const retryMinDelayMs = int('RETRY_MIN_DELAY_MS', 500, 0, 600_000);
+  const retryMaxDelayMs = int('RETRY_MAX_DELAY_MS', 4_000, 0, 600_000);
+  if (retryMaxDelayMs < retryMinDelayMs) {
+    problems.push(
+      `RETRY_MAX_DELAY_MS (${retryMaxDelayMs}) must not be below RETRY_MIN_DELAY_MS (${retryMinDelayMs})`,
+    );
+  }
+
+  const logLevel = (clean('LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push('LOG_LEVEL must be one of debug, info, warn, error');
+  }
+
+  const rawTrust = clean('TRUST_PROXY');
+  let trustProxy: Config['trustProxy'] = false;
+  if (rawTrust !== undefined) {
+    if (rawTrust === 'true') trustProxy = true;
+    else if (rawTrust === 'false') trustProxy = false;
+    else if (/^\d+$/.test(rawTrust)) trustProxy = Number(rawTrust);
+    else trustProxy = rawTrust;
+  }
+
+  const keyPrefix = clean('KEY_PREFIX') ?? 'resil:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(keyPrefix)) {
+    problems.push("KEY_PREFIX must be 1-64 letters, digits, '.', '_', ':' or '-'");
+  }
+
+  const config: Config = {
+    host: clean('HOST') ?? '127.0.0.1',
+    port,
+    upstreamUrl,
+    registryPort,
+    registryControlPort,
+    registryRateLimitPerSecond: int('REGISTRY_RATE_LIMIT', 10, 1, 100_000),
+    registryFaults: Object.freeze({
+      errorRate: num('REGISTRY_ERROR_RATE', 0, 0, 1),
+      errorStatus: int('REGISTRY_ERROR_STATUS', 503, 400, 599),
+      latencyMs: int('REGISTRY_LATENCY_MS', 0, 0, 600_000),
+      mode,
+    }),
+    redisUrl,
+    keyPrefix,
+    workers,
+    apiKeys: Object.freeze(apiKeys),
+    adminKeyDigest: digestKey(adminKey),
+    generatedApiKey,
+    generatedAdminKey,
+    breakerFailureThreshold: int('BREAKER_FAILURE_THRESHOLD', 5, 1, 10_000),
+    breakerResetTimeoutMs: int('BREAKER_RESET_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    retryMaxAttempts: int('RETRY_MAX_ATTEMPTS', 3, 1, 20),
+    retryMinDelayMs,
+    retryMaxDelayMs,
+    retryMaxRetryAfterMs: int('RETRY_MAX_RETRY_AFTER_MS', 60_000, 0, 3_600_000),
+    upstreamTimeoutMs: int('UPSTREAM_TIMEOUT_MS', 2_000, 1, 600_000),
+    outboundRateLimit: int('OUTBOUND_RATE_LIMIT', 10, 1, 100_000),
+    outboundWindowMs: int('OUTBOUND_WINDOW_MS', 1_000, 1, 3_600_000),
+    outboundMaxWaitMs: int('OUTBOUND_MAX_WAIT_MS', 10_000, 0, 600_000),
+    inboundRateLimit: int('INBOUND_RATE_LIMIT', 120, 1, 1_000_000),
+    inboundWindowMs: int('INBOUND_WINDOW_MS', 60_000, 1, 3_600_000),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    logLevel,
+    trustProxy,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

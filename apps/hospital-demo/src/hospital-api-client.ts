@@ -1,0 +1,208 @@
+import {
+  isUpstreamHttpError,
+  isUpstreamNetworkError,
+  toNetworkError,
+  UpstreamHttpError,
+} from './errors';
+import {
+  type Breaker,
+  circuitBreaker,
+  type RateLimiter,
+  type RetryEvent,
+  retryable,
+  type SafeLogger,
+} from './resil';
+
+/** What the service sends to the registry. */
+export interface NewHospital {
+  name: string;
+  address: string;
+  contactEmail?: string;
+  contactPhone?: string;
+}
+
+/** What the registry answers. */
+export interface UpstreamHospital extends NewHospital {
+  id: string;
+  status: 'pending' | 'active';
+}
+
+export type Endpoint = 'create' | 'activate' | 'get' | 'delete';
+
+export interface HospitalApiClientOptions {
+  /** Base URL of the hospital registry. */
+  baseUrl: string;
+  /** Per-call timeout (each attempt): AbortSignal.timeout. */
+  timeoutMs: number;
+  /** The outbound limiter shared by every endpoint (and, with Redis, by every worker). */
+  limiter: RateLimiter;
+  /** How long one attempt may wait for an outbound token. */
+  limiterMaxWaitMs: number;
+  breaker: {
+    failureThreshold: number;
+    resetTimeoutMs: number;
+    redis?: unknown;
+    keyPrefix?: string;
+  };
+  retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
+  logger: SafeLogger;
+  /** Breaker names are `${name}.create` etc. @default 'hospital-api' */
+  name?: string;
+  /** Called before each retry's wait (metrics, status page). */
+  onRetry?: (endpoint: Endpoint, event: RetryEvent) => void;
+  /** Called after each HTTP attempt (metrics). */
+  onCall?: (endpoint: Endpoint, outcome: string) => void;
+}
+
+export interface HospitalApiClient {
+  create(input: NewHospital, options: { idempotencyKey: string }): Promise<UpstreamHospital>;
+  activate(id: string, options?: { idempotencyKey?: string }): Promise<UpstreamHospital>;
+  get(id: string): Promise<UpstreamHospital>;
+  delete(id: string): Promise<void>;
+  /** One breaker per endpoint, in the order create, activate, get, delete. */
+  readonly breakers: readonly Breaker[];
+}
+
+/** A failure of the registry, for the breaker: network errors and 5xx (not 4xx, not our limiter). */
+export function isRegistryFailure(err: unknown): boolean {
+  if (isUpstreamNetworkError(err)) return true;
+  return isUpstreamHttpError(err) && err.status >= 500;
+}
+
+/** Why an attempt failed, in words safe for logs and metrics labels. */
+export function reasonOf(err: unknown): string {
+  if (isUpstreamHttpError(err)) return `http_${err.status}`;
+  if (isUpstreamNetworkError(err)) return err.code;
+  return (err as { name?: string } | null)?.name ?? 'error';
+}
+
+/**
+ * The registry client of the seeds, in TypeScript: each outbound method has its own circuit
+ * breaker (outermost: fails fast for every worker once the registry is down), retry with
+ * backoff and Retry-After inside it, then the outbound rate limiter and a per-call timeout on
+ * each attempt. The class is defined per client so that the decorators get this client's
+ * settings (thresholds from the environment, Redis) and each app gets its own breakers.
+ */
+export function createHospitalApiClient(options: HospitalApiClientOptions): HospitalApiClient {
+  const o = options;
+  const prefix = o.name ?? 'hospital-api';
+  const baseUrl = o.baseUrl.replace(/\/+$/, '');
+
+  const breaker = (endpoint: Endpoint) =>
+    circuitBreaker({
+      name: `${prefix}.${endpoint}`,
+      failureThreshold: o.breaker.failureThreshold,
+      resetTimeoutMs: o.breaker.resetTimeoutMs,
+      isFailure: isRegistryFailure,
+      ...(o.breaker.redis ? { redis: o.breaker.redis } : {}),
+      ...(o.breaker.keyPrefix ? { keyPrefix: o.breaker.keyPrefix } : {}),
+    });
+
+  const retry = (endpoint: Endpoint) =>
+    retryable({
+      maxAttempts: o.retry.maxAttempts,
+      minDelayMs: o.retry.minDelayMs,
+      maxDelayMs: o.retry.maxDelayMs,
+      maxRetryAfterMs: o.retry.maxRetryAfterMs,
+      onRetry: (event: RetryEvent) => {
+        o.logger.info('retrying hospital registry call', {
+          endpoint,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          reason: reasonOf(event.error),
+        });
+        o.onRetry?.(endpoint, event);
+      },
+    });
+
+  async function call(
+    endpoint: Endpoint,
+    method: string,
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<unknown> {
+    await o.limiter.acquire({ timeoutMs: o.limiterMaxWaitMs });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    let res: Response;
+    try {
+      res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(o.timeoutMs),
+      });
+    } catch (err) {
+      const e = toNetworkError(endpoint, err);
+      o.onCall?.(endpoint, reasonOf(e));
+      throw e;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      const e = new UpstreamHttpError(endpoint, res.status, res.headers);
+      o.onCall?.(endpoint, reasonOf(e));
+      throw e;
+    }
+    try {
+      const out = res.status === 204 ? undefined : await res.json();
+      o.onCall?.(endpoint, 'ok');
+      return out;
+    } catch (err) {
+      const e = toNetworkError(endpoint, err);
+      o.onCall?.(endpoint, reasonOf(e));
+      throw e;
+    }
+  }
+
+  const id = (value: string) => encodeURIComponent(value);
+
+  class RegistryClient implements Omit<HospitalApiClient, 'breakers'> {
+    @breaker('create')
+    @retry('create')
+    async create(input: NewHospital, opts: { idempotencyKey: string }): Promise<UpstreamHospital> {
+      return (await call(
+        'create',
+        'POST',
+        '/v1/hospitals',
+        input,
+        opts.idempotencyKey,
+      )) as UpstreamHospital;
+    }
+
+    @breaker('activate')
+    @retry('activate')
+    async activate(
+      hospitalId: string,
+      opts: { idempotencyKey?: string } = {},
+    ): Promise<UpstreamHospital> {
+      return (await call(
+        'activate',
+        'POST',
+        `/v1/hospitals/${id(hospitalId)}/activate`,
+        undefined,
+        opts.idempotencyKey,
+      )) as UpstreamHospital;
+    }
+
+    @breaker('get')
+    @retry('get')
+    async get(hospitalId: string): Promise<UpstreamHospital> {
+      return (await call('get', 'GET', `/v1/hospitals/${id(hospitalId)}`)) as UpstreamHospital;
+    }
+
+    @breaker('delete')
+    @retry('delete')
+    async delete(hospitalId: string): Promise<void> {
+      await call('delete', 'DELETE', `/v1/hospitals/${id(hospitalId)}`);
+    }
+  }
+
+  const proto = RegistryClient.prototype as unknown as Record<Endpoint, { breaker: Breaker }>;
+  const breakers = Object.freeze(
+    (['create', 'activate', 'get', 'delete'] as const).map((m) => proto[m].breaker),
+  );
+  const client = new RegistryClient();
+  return Object.assign(client, { breakers });
+}

@@ -1,0 +1,27 @@
+/**
+ * The one place that decides where each resilience layer comes from. Every other file of the
+ * app imports the layers from here.
+ *
+ * TODO(integration): the @resil packages are landing while this app is written. A line that
+ * imports from './interim/...' is a minimal stand-in with the DESIGN.md contract; replace it with
+ * the package as soon as the package exports the real thing (and delete the interim file).
+ */
+
+export { SafeLogger } from '@resil/safe-log';
+export {
+  Breaker,
+  type BreakerState,
+  CircuitOpenError,
+  circuitBreaker,
+  isCircuitOpenError,
+} from './interim/breaker'; // TODO: @resil/breaker
+export { idempotency, idempotencyKeyFor } from './interim/idempotency'; // TODO: @resil/idempotency
+export { createRateLimiter, type RateLimiter, rateLimit } from './interim/ratelimit'; // TODO: @resil/ratelimit
+export { requestLogger } from './interim/request-logger'; // TODO: @resil/safe-log requestLogger
+export { isRetryable, type RetryEvent, retryable } from './interim/retry'; // TODO: @resil/retry
+export {
+  sanitizeInput,
+  sanitizeRequest,
+  securityHeaders,
+  validate,
+} from './interim/sanitize'; // TODO: @resil/sanitize

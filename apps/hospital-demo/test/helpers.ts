@@ -1,0 +1,77 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createApp, type DemoApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import {
+  type RunningRegistry,
+  type StartRegistryOptions,
+  startRegistry,
+} from '../src/registry/server';
+import { SafeLogger } from '../src/resil';
+
+export const ALICE = 'alice-key-0123456789abcdef';
+export const BOB = 'bob-key-0123456789abcdef';
+export const ADMIN = 'admin-key-0123456789abcdef';
+export const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Fast settings: tiny retry delays, a low breaker threshold, no outbound pacing to speak of. */
+export const FAST_ENV: Record<string, string> = {
+  API_KEYS: `alice:${ALICE},bob:${BOB}`,
+  ADMIN_API_KEY: ADMIN,
+  BREAKER_FAILURE_THRESHOLD: '2',
+  BREAKER_RESET_TIMEOUT_MS: '60000',
+  RETRY_MAX_ATTEMPTS: '3',
+  RETRY_MIN_DELAY_MS: '1',
+  RETRY_MAX_DELAY_MS: '5',
+  UPSTREAM_TIMEOUT_MS: '2000',
+  OUTBOUND_RATE_LIMIT: '1000',
+  OUTBOUND_WINDOW_MS: '1000',
+  LOG_LEVEL: 'debug',
+};
+
+export interface Harness {
+  app: DemoApp;
+  registry: RunningRegistry;
+  /** Every log line the app wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The app with memory stores against a mock registry on ephemeral ports, logs captured. */
+export async function startHarness(
+  env: Record<string, string> = {},
+  registryOptions: StartRegistryOptions = {},
+): Promise<Harness> {
+  const registry = await startRegistry({ rateLimitPerSecond: 10_000, ...registryOptions });
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const logger = new SafeLogger('hospital-demo', {
+    level: 'debug',
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
+  const config = loadConfig({ ...FAST_ENV, ...env });
+  const app = createApp({ config, upstreamUrl: registry.url, logger });
+  return {
+    app,
+    registry,
+    logs,
+    async close() {
+      await app.shutdown();
+      await registry.close();
+    },
+  };
+}
+
+export const hospital = (over: Record<string, unknown> = {}) => ({
+  name: "St Mary's",
+  address: '1 Main Street, Springfield',
+  ...over,
+});
+
+let n = 0;
+export const newKey = () => `test-key-${process.pid}-${++n}-${Date.now()}`;
