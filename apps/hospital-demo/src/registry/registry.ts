@@ -14,6 +14,8 @@ const ENDPOINTS: readonly RegistryEndpoint[] = ['create', 'activate', 'get', 'de
 export interface Faults {
   /** Share of API requests answered with `errorStatus`, 0..1. */
   errorRate: number;
+  /** The next N API requests are answered with `errorStatus` (then the error rate applies). */
+  failNext: number;
   errorStatus: number;
   /** Retry-After (seconds) sent with injected errors; absent: none. */
   retryAfterSeconds: number | undefined;
@@ -69,7 +71,9 @@ export interface RegistryState {
   /** Clears faults; with `counters: true` also the counters. Hospitals stay. */
   reset(options?: { counters?: boolean }): void;
   /** Called when `mode` changes (the server opens or closes the API listener for `down`). */
-  onModeChange(listener: (mode: RegistryMode) => void): void;
+  onModeChange(listener: (mode: RegistryMode) => Promise<void> | void): void;
+  /** Resolves when the last mode change has taken effect (the listener is open or closed). */
+  settled(): Promise<void>;
 }
 
 export interface Registry {
@@ -82,6 +86,7 @@ export interface Registry {
 
 const NO_FAULTS: Faults = Object.freeze({
   errorRate: 0,
+  failNext: 0,
   errorStatus: 503,
   retryAfterSeconds: undefined,
   latencyMs: 0,
@@ -110,9 +115,15 @@ export function validateFaults(patch: unknown): { faults?: Partial<Faults>; prob
   const out: Partial<Faults> = {};
   for (const key of Object.keys(p)) {
     if (
-      !['errorRate', 'errorStatus', 'retryAfterSeconds', 'latencyMs', 'mode', 'endpoints'].includes(
-        key,
-      )
+      ![
+        'errorRate',
+        'failNext',
+        'errorStatus',
+        'retryAfterSeconds',
+        'latencyMs',
+        'mode',
+        'endpoints',
+      ].includes(key)
     ) {
       problems.push(`unknown field "${key.slice(0, 40)}"`);
     }
@@ -121,6 +132,11 @@ export function validateFaults(patch: unknown): { faults?: Partial<Faults>; prob
     if (typeof p.errorRate !== 'number' || !(p.errorRate >= 0 && p.errorRate <= 1)) {
       problems.push('errorRate must be a number from 0 to 1');
     } else out.errorRate = p.errorRate;
+  }
+  if ('failNext' in p) {
+    if (!Number.isInteger(p.failNext) || (p.failNext as number) < 0) {
+      problems.push('failNext must be a whole number');
+    } else out.failNext = p.failNext as number;
   }
   if ('errorStatus' in p) {
     if (!Number.isInteger(p.errorStatus) || (p.errorStatus as number) < 400) {
@@ -190,7 +206,8 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   let counters: RegistryCounters = fresh();
   const hospitals = new Map<string, Hospital>();
   const idempotent = new Map<string, StoredResponse>();
-  const modeListeners: Array<(mode: RegistryMode) => void> = [];
+  const modeListeners: Array<(mode: RegistryMode) => Promise<void> | void> = [];
+  let settling: Promise<unknown> = Promise.resolve();
   // Token bucket: `rate` tokens, refilled continuously at `rate` per second.
   let tokens = rate;
   let refilledAt = now();
@@ -218,7 +235,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     setFaults(patch) {
       const before = faults.mode;
       faults = { ...faults, ...patch };
-      if (faults.mode !== before) for (const l of modeListeners) l(faults.mode);
+      if (faults.mode !== before) {
+        settling = Promise.all([settling, ...modeListeners.map((l) => l(faults.mode))]);
+      }
       return faults;
     },
     reset(opts) {
@@ -227,6 +246,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     },
     onModeChange(listener) {
       modeListeners.push(listener);
+    },
+    async settled() {
+      await settling;
     },
   };
 
@@ -273,7 +295,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       return;
     }
     const proceed = () => {
-      if (faults.errorRate > 0 && random() < faults.errorRate) {
+      const forced = faults.failNext > 0;
+      if (forced) faults = { ...faults, failNext: faults.failNext - 1 };
+      if (forced || (faults.errorRate > 0 && random() < faults.errorRate)) {
         counters.faulted++;
         if (faults.retryAfterSeconds !== undefined) {
           res.setHeader('Retry-After', String(faults.retryAfterSeconds));
@@ -382,16 +406,19 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   control.get('/faults', (_req, res) => {
     res.json(faults);
   });
-  control.put('/faults', (req, res) => {
+  control.put('/faults', async (req, res) => {
     const { faults: patch, problems } = validateFaults(req.body);
     if (!patch) return problem(res, 400, 'Invalid faults', problems.join('; '));
-    res.json(state.setFaults(patch));
+    const out = state.setFaults(patch);
+    await state.settled();
+    res.json(out);
   });
   control.get('/counters', (_req, res) => {
     res.json({ ...counters, hospitals: hospitals.size });
   });
-  control.post('/reset', (req, res) => {
+  control.post('/reset', async (req, res) => {
     state.reset({ counters: req.query.counters === 'true' });
+    await state.settled();
     res.json({ faults, counters });
   });
   control.use((_req: Request, res: Response) => problem(res, 404, 'Not Found'));

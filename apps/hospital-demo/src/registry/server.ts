@@ -56,16 +56,17 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   let closed = false;
   // Serialise listener changes (down -> normal -> down in quick succession).
   let change: Promise<unknown> = Promise.resolve();
-  const applyMode = (mode: string) => {
-    change = change.then(async () => {
+  const applyMode = (mode: string): Promise<void> => {
+    const next = change.then(async () => {
       if (closed) return;
       if (mode === 'down' && apiServer.listening) await stop(apiServer);
       else if (mode !== 'down' && !apiServer.listening) await listen(apiServer, apiPort, host);
     });
+    change = next.catch(() => undefined);
+    return next;
   };
   registry.state.onModeChange(applyMode);
-  if (registry.state.faults.mode === 'down') applyMode('down');
-  await change;
+  if (registry.state.faults.mode === 'down') await applyMode('down');
 
   return {
     url: `http://${host}:${apiPort}`,
