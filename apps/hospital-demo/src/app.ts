@@ -272,6 +272,9 @@ export function createApp(deps: AppDeps): DemoApp {
     res.setHeader('Content-Security-Policy', STATUS_CSP);
     res.type('text/css').send(statusCss);
   });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.get('/status.json', (_req, res) => {
     const now = Date.now();
     const used = acquiredAt.filter((t) => now - t < config.outboundWindowMs).length;
@@ -294,6 +297,12 @@ export function createApp(deps: AppDeps): DemoApp {
         rejected: inboundRejected,
       },
       retries: { total: retriesTotal, recent: recentRetries },
+      policy: {
+        retryMaxAttempts: config.retryMaxAttempts,
+        breakerFailureThreshold: config.breakerFailureThreshold,
+        breakerResetTimeoutMs: config.breakerResetTimeoutMs,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+      },
     });
   });
 

@@ -1,23 +1,17 @@
 import cluster from 'node:cluster';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { createApp, type DemoApp } from './app';
 import { type Config, isConfigError, loadConfig } from './config';
 import { createMetrics } from './metrics';
 import { type RunningRegistry, startRegistry } from './registry/server';
+import { type DemoSession, sessionFile } from './session';
 
 /**
  * Starts the demo. Without UPSTREAM_URL the mock registry starts in this process first (API on
  * REGISTRY_PORT, control on REGISTRY_CONTROL_PORT). WORKERS=1: the service runs here too.
  * WORKERS=N (needs REDIS_URL): node:cluster forks N workers that share all state through Redis.
  */
-
-/** Where the tour finds the generated development keys (mode 0600, deleted at exit). */
-export function sessionFile(port: number): string {
-  return path.join(os.tmpdir(), `hospital-demo-${port}.json`);
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -69,7 +63,7 @@ function banner(
 
 function writeSession(config: Config, port: number, registry: RunningRegistry | undefined): string {
   const file = sessionFile(port);
-  const session = {
+  const session: DemoSession = {
     serviceUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     ...(config.generatedApiKey ? { apiKey: config.generatedApiKey } : {}),
     ...(config.generatedAdminKey ? { adminKey: config.generatedAdminKey } : {}),

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { type DemoSession, sessionFile } from './session';
+
+/**
+ * `npm run demo:tour`: a narrated walk-through against a running demo (`npm start`), with real
+ * requests. Each step says what should happen, does it, and prints what was seen.
+ * Exit code 0 when every expectation held, 1 otherwise.
+ *
+ * Settings: SERVICE_URL (default http://127.0.0.1:3000), DEMO_API_KEY, DEMO_ADMIN_KEY,
+ * REGISTRY_CONTROL_URL; by default the keys and the registry's control URL come from the file the
+ * running demo wrote for this port.
+ */
+
+interface StatusJson {
+  worker: string;
+  breakers: Array<{
+    name: string;
+    state: string;
+    failures: number;
+    failureThreshold: number;
+    nextProbeInMs: number;
+  }>;
+  outbound: { limit: number; windowMs: number; usedInWindow: number; refused: number };
+  retries: { total: number };
+  policy: {
+    retryMaxAttempts: number;
+    breakerFailureThreshold: number;
+    breakerResetTimeoutMs: number;
+  };
+}
+
+type Count = { create: number; activate: number; get: number; delete: number };
+interface Counters {
+  received: Count;
+  executed: Count;
+  replayed: number;
+  rateLimited: number;
+  faulted: number;
+}
+
+const tty = process.stdout.isTTY;
+const c = (code: number, s: string) => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
+const bold = (s: string) => c(1, s);
+const dim = (s: string) => c(2, s);
+let failures = 0;
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function check(what: string, ok: boolean, seen: string): void {
+  if (!ok) failures++;
+  say(`   ${ok ? c(32, '✓') : c(31, '✗')} ${what}`);
+  say(`     ${dim('seen:')} ${seen}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const serviceUrl = (
+    process.env.SERVICE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
+  ).replace(/\/+$/, '');
+  const port = Number(new URL(serviceUrl).port || 80);
+  let session: Partial<DemoSession> = {};
+  try {
+    session = JSON.parse(fs.readFileSync(sessionFile(port), 'utf8')) as DemoSession;
+  } catch {
+    // keys from the environment then
+  }
+  const apiKey = process.env.DEMO_API_KEY ?? session.apiKey;
+  const adminKey = process.env.DEMO_ADMIN_KEY ?? session.adminKey;
+  const control = (process.env.REGISTRY_CONTROL_URL ?? session.registryControlUrl)?.replace(
+    /\/+$/,
+    '',
+  );
+
+  say(bold(`hospital-demo tour against ${serviceUrl}`));
+  try {
+    const health = await fetch(`${serviceUrl}/healthz`);
+    if (!health.ok) throw new Error(`HTTP ${health.status}`);
+  } catch {
+    say(`\nNo demo answers at ${serviceUrl}. Start it first, in another terminal:  npm start`);
+    process.exit(1);
+  }
+  if (!apiKey || !control) {
+    say(
+      '\nThe tour needs the API key and the mock registry control URL. They are read from the session file that `npm start` writes;' +
+        ' with your own API_KEYS or UPSTREAM_URL set DEMO_API_KEY (and DEMO_ADMIN_KEY) and REGISTRY_CONTROL_URL.',
+    );
+    process.exit(1);
+  }
+
+  const status = async (): Promise<StatusJson> =>
+    (await (await fetch(`${serviceUrl}/status.json`)).json()) as StatusJson;
+  const counters = async (): Promise<Counters> =>
+    (await (await fetch(`${control}/counters`)).json()) as Counters;
+  const faults = async (patch: Record<string, unknown>) => {
+    const res = await fetch(`${control}/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
+    if (!res.ok) throw new Error(`registry control answered ${res.status}`);
+  };
+  const create = async (key: string, name = 'St Mary Hospital') => {
+    const started = performance.now();
+    const res = await fetch(`${serviceUrl}/hospitals`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'idempotency-key': key,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name, address: '1 Main Street, Springfield' }),
+    });
+    const text = await res.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // not JSON
+    }
+    return {
+      status: res.status,
+      headers: res.headers,
+      body,
+      ms: Math.round(performance.now() - started),
+    };
+  };
+  const createBreaker = (s: StatusJson) => s.breakers.find((b) => b.name.endsWith('.create'));
+
+  // ---- 0. a clean start ---------------------------------------------------------------------
+  await fetch(`${control}/reset?counters=true`, { method: 'POST' });
+  let s = await status();
+  for (const b of s.breakers) {
+    if (b.state !== 'closed' && adminKey) {
+      await fetch(`${serviceUrl}/admin/breakers/${encodeURIComponent(b.name)}/close`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+    }
+  }
+  s = await status();
+  const { retryMaxAttempts, breakerFailureThreshold, breakerResetTimeoutMs } = s.policy;
+  say(
+    dim(
+      `policy: ${retryMaxAttempts} attempts per call, breaker opens after ${breakerFailureThreshold} failed calls and probes after ${breakerResetTimeoutMs} ms, outbound ${s.outbound.limit} calls per ${s.outbound.windowMs} ms`,
+    ),
+  );
+  say(dim(`watch it live: ${serviceUrl}/status   (and the service's log in the other terminal)`));
+
+  // ---- 1. create ----------------------------------------------------------------------------
+  say(`\n${bold('1. Create a hospital')} (POST /hospitals with an Idempotency-Key)`);
+  say(
+    '   expected: 201 { id, name, status: "active" }; the registry created it once and activated it once',
+  );
+  const key = randomUUID();
+  const first = await create(key);
+  let n = await counters();
+  check(
+    '201 and active',
+    first.status === 201 && first.body.status === 'active',
+    `${first.status} ${JSON.stringify(first.body)} in ${first.ms} ms`,
+  );
+  check(
+    'one create and one activate at the registry',
+    n.executed.create === 1 && n.executed.activate === 1,
+    `registry executed create=${n.executed.create} activate=${n.executed.activate}`,
+  );
+
+  // ---- 2. replay ----------------------------------------------------------------------------
+  say(`\n${bold('2. Send the very same request again')} (a client retrying after a lost answer)`);
+  say(
+    '   expected: the same 201 replayed (Idempotent-Replayed: true); still one create at the registry',
+  );
+  const again = await create(key);
+  n = await counters();
+  check(
+    'same answer, marked replayed',
+    again.status === 201 &&
+      again.body.id === first.body.id &&
+      again.headers.get('idempotent-replayed') === 'true',
+    `${again.status} id=${String(again.body.id)} Idempotent-Replayed=${again.headers.get('idempotent-replayed')}`,
+  );
+  check(
+    'no second hospital',
+    n.executed.create === 1,
+    `registry executed create=${n.executed.create}`,
+  );
+
+  // ---- 3. failing registry ------------------------------------------------------------------
+  say(`\n${bold('3. The registry starts failing')} (every call answers 503)`);
+  say(
+    `   expected: each call is retried (${retryMaxAttempts} attempts, backoff), fails with 502; after ${breakerFailureThreshold} failed calls the create breaker opens and the next call fails fast with 503 + Retry-After, without reaching the registry`,
+  );
+  await faults({ errorRate: 1, errorStatus: 503 });
+  const before = await counters();
+  const retriesBefore = s.retries.total;
+  const failed = await Promise.all(
+    Array.from({ length: breakerFailureThreshold }, () => create(randomUUID())),
+  );
+  n = await counters();
+  s = await status();
+  const attempts = n.received.create - before.received.create;
+  check(
+    `${breakerFailureThreshold} calls answered 502 after retrying`,
+    failed.every((r) => r.status === 502),
+    `${failed.map((r) => `${r.status} in ${r.ms} ms`).join(', ')}; the registry received ${attempts} create attempts; ${s.retries.total - retriesBefore} retries logged ("retrying hospital registry call")`,
+  );
+  check(
+    'the create breaker is open',
+    createBreaker(s)?.state === 'open',
+    `hospital-api.create is ${createBreaker(s)?.state}, next probe in ${((createBreaker(s)?.nextProbeInMs ?? 0) / 1000).toFixed(1)} s`,
+  );
+  const fast = await create(randomUUID());
+  const after = await counters();
+  check(
+    'the next call fails fast with 503 and Retry-After, the registry is spared',
+    fast.status === 503 &&
+      fast.headers.get('retry-after') !== null &&
+      after.received.create === n.received.create,
+    `${fast.status} "${String(fast.body.title)}" Retry-After=${fast.headers.get('retry-after')} in ${fast.ms} ms; registry create attempts unchanged at ${after.received.create - before.received.create}`,
+  );
+
+  // ---- 4. recovery --------------------------------------------------------------------------
+  say(`\n${bold('4. The registry recovers')}`);
+  say(
+    '   expected: after the reset timeout one probe call goes through, succeeds, and the breaker closes',
+  );
+  await faults({ errorRate: 0, failNext: 0 });
+  const wait = createBreaker(await status())?.nextProbeInMs ?? 0;
+  say(dim(`   waiting ${(wait / 1000).toFixed(1)} s for the breaker's reset timeout…`));
+  await sleep(wait + 50);
+  for (let i = 0; i < 100 && (createBreaker(await status())?.nextProbeInMs ?? 0) > 0; i++)
+    await sleep(100);
+  const beforeProbe = await counters();
+  const probe = await create(randomUUID());
+  n = await counters();
+  s = await status();
+  check(
+    'the probe succeeds',
+    probe.status === 201,
+    `${probe.status} ${JSON.stringify(probe.body)}; the registry received ${n.received.create - beforeProbe.received.create} create call`,
+  );
+  check(
+    'the breaker is closed again',
+    createBreaker(s)?.state === 'closed',
+    `hospital-api.create is ${createBreaker(s)?.state}`,
+  );
+
+  // ---- 5. burst -----------------------------------------------------------------------------
+  const burst = s.outbound.limit * 2;
+  say(
+    `\n${bold(`5. A burst of ${burst} creations at once`)} (${burst * 2} registry calls: create + activate)`,
+  );
+  say(
+    `   expected: the outbound limiter spaces the calls to ${s.outbound.limit} per ${s.outbound.windowMs} ms, so all succeed and the registry (which allows 10/s) does not have to refuse any`,
+  );
+  const beforeBurst = await counters();
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: burst }, (_, i) => create(randomUUID(), `Burst ${i}`)),
+  );
+  const took = ((performance.now() - started) / 1000).toFixed(1);
+  n = await counters();
+  const ok = results.filter((r) => r.status === 201).length;
+  check(`all ${burst} answered 201`, ok === burst, `${ok} of ${burst} answered 201, in ${took} s`);
+  check(
+    'the registry refused nothing',
+    n.rateLimited === beforeBurst.rateLimited,
+    `registry 429s during the burst: ${n.rateLimited - beforeBurst.rateLimited}; calls spread over ${took} s`,
+  );
+
+  say(
+    `\n${failures === 0 ? c(32, bold('Every step behaved as expected.')) : c(31, bold(`${failures} expectation(s) not met.`))}`,
+  );
+  say(dim(`metrics: ${serviceUrl}/metrics   status: ${serviceUrl}/status`));
+  process.exit(failures === 0 ? 0 : 1);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tour failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
