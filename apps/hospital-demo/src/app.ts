@@ -249,6 +249,7 @@ export function createApp(deps: AppDeps): DemoApp {
 
   app.get('/metrics', async (_req, res, next) => {
     try {
+      await Promise.all(hospitalApi.breakers.map((b) => b.refresh?.()));
       syncBreakerGauges();
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     } catch (err) {
@@ -275,7 +276,10 @@ export function createApp(deps: AppDeps): DemoApp {
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });
-  app.get('/status.json', (_req, res) => {
+  app.get('/status.json', async (_req, res) => {
+    // The shared state may have been changed by another worker: read it (TODO: with
+    // @resil/breaker, state changes arrive by pub/sub and this is not needed).
+    await Promise.all(hospitalApi.breakers.map((b) => b.refresh?.()));
     const now = Date.now();
     const used = acquiredAt.filter((t) => now - t < config.outboundWindowMs).length;
     res.setHeader('Cache-Control', 'no-store');
@@ -322,11 +326,11 @@ export function createApp(deps: AppDeps): DemoApp {
 
   const admin = express.Router();
   admin.use(limited, adminAuth(config.adminKeyDigest, config.apiKeys));
-  admin.post('/breakers/:name/:action', (req, res) => {
+  admin.post('/breakers/:name/:action', async (req, res) => {
     const b = hospitalApi.breakers.find((x) => x.name === req.params.name);
     if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');
-    if (req.params.action === 'open') b.open();
-    else if (req.params.action === 'close') b.close();
+    if (req.params.action === 'open') await b.open();
+    else if (req.params.action === 'close') await b.close();
     else return sendProblem(res, 404, 'not-found', 'Action must be open or close');
     logger.warn('breaker forced by admin', { breaker: b.name, state: b.state });
     res.json(breakerView(b));

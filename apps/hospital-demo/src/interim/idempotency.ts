@@ -1,13 +1,16 @@
 // TODO(interim): delete when @resil/idempotency lands; src/resil.ts then re-exports the package.
-// Memory only: not shared between workers, no lease expiry.
+// With `redis`, records are shared by every worker (SET NX claim with a lease, then the stored
+// response); when Redis fails, this process's memory is used instead.
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
 
 export interface IdempotencyOptions {
   redis?: unknown;
   keyPrefix?: string;
   scope?: (req: Request) => string;
   ttlMs?: number;
+  leaseMs?: number;
 }
 
 interface Entry {
@@ -45,8 +48,43 @@ export function idempotencyKeyFor(req: Request, scope?: string): string | undefi
 }
 
 export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
-  const store = new Map<string, Entry>();
-  return (req: Request, res: Response, next: NextFunction) => {
+  const memory = new Map<string, Entry>();
+  const redis = options.redis as Redis | undefined;
+  const ttlMs = options.ttlMs ?? 86_400_000;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const prefix = options.keyPrefix ?? 'resil:';
+  const redisKey = (id: string) =>
+    `${prefix}{demo-idem}:${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
+
+  // Claims `id` (true) or returns the existing entry.
+  async function claim(id: string, entry: Entry): Promise<true | Entry> {
+    if (redis) {
+      try {
+        const ok = await redis.set(redisKey(id), JSON.stringify(entry), 'PX', leaseMs, 'NX');
+        if (ok === 'OK') return true;
+        const raw = await redis.get(redisKey(id));
+        if (raw) return JSON.parse(raw) as Entry;
+        return claim(id, entry);
+      } catch {
+        // Redis unreachable: memory below
+      }
+    }
+    const existing = memory.get(id);
+    if (existing) return existing;
+    memory.set(id, entry);
+    return true;
+  }
+  async function save(id: string, entry: Entry): Promise<void> {
+    memory.set(id, entry);
+    if (redis)
+      await redis.set(redisKey(id), JSON.stringify(entry), 'PX', ttlMs).catch(() => undefined);
+  }
+  async function release(id: string): Promise<void> {
+    memory.delete(id);
+    if (redis) await redis.del(redisKey(id)).catch(() => undefined);
+  }
+
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST' && req.method !== 'PATCH') return next();
     const key = req.get('Idempotency-Key');
     if (!key) return problem(res, 400, 'Idempotency-Key header required');
@@ -55,8 +93,9 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
     const fp = createHash('sha256')
       .update(JSON.stringify(canonical(req.body ?? null)))
       .digest('hex');
-    const existing = store.get(id);
-    if (existing) {
+    const entry: Entry = { fingerprint: fp };
+    const existing = await claim(id, entry);
+    if (existing !== true) {
       if (existing.fingerprint !== fp) {
         return problem(res, 422, 'Idempotency-Key reused with a different payload');
       }
@@ -67,11 +106,11 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
       res.status(existing.done.status).send(existing.done.body);
       return;
     }
-    const entry: Entry = { fingerprint: fp };
-    store.set(id, entry);
     const send = res.send.bind(res);
+    let finished = false;
     res.send = (body?: unknown) => {
-      if (res.statusCode >= 500) store.delete(id);
+      finished = true;
+      if (res.statusCode >= 500) void release(id);
       else {
         const ct = res.getHeader('content-type');
         entry.done = {
@@ -79,11 +118,12 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
           headers: ct ? { 'content-type': String(ct) } : {},
           body: typeof body === 'string' ? body : JSON.stringify(body),
         };
+        void save(id, entry);
       }
       return send(body);
     };
     res.on('close', () => {
-      if (!entry.done) store.delete(id);
+      if (!finished) void release(id);
     });
     next();
   };

@@ -1,6 +1,23 @@
 // TODO(interim): delete when @resil/ratelimit lands; src/resil.ts then re-exports the package.
-// Memory only: not shared between workers.
+// With `redis`, the counters are shared by every worker (one EVAL per call, Redis TIME); when
+// Redis fails they fall back to this process's memory.
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+// KEYS[1]; ARGV spacing ms, max wait ms. Returns the wait in ms, or -1 when it exceeds the max.
+const SPACE = `${NOW}
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = math.max(now, nextAt)
+local wait = at - now
+if wait > tonumber(ARGV[2]) then return -1 end
+redis.call('SET', KEYS[1], tostring(at + tonumber(ARGV[1])), 'PX', math.ceil(wait + tonumber(ARGV[1]) + 1000))
+return math.ceil(wait)`;
+// KEYS[1]; ARGV window ms. Returns {count, pttl}.
+const WINDOW = `local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {c, redis.call('PTTL', KEYS[1])}`;
 
 export interface RateLimiterOptions {
   name: string;
@@ -31,12 +48,25 @@ export interface RateLimiter {
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { name, points, durationMs } = options;
   const spacing = durationMs / points;
+  const redis = options.redis as Redis | undefined;
+  const key = `${options.keyPrefix ?? 'resil:'}{demo-outbound:${name}}`;
   let nextFreeAt = 0;
   return {
     name,
     points,
     durationMs,
     async acquire(opts = {}) {
+      if (redis) {
+        const maxWait = opts.timeoutMs ?? 3_600_000;
+        const waitMs = await (redis.eval(SPACE, 1, key, spacing, maxWait) as Promise<number>).catch(
+          () => undefined,
+        );
+        if (waitMs !== undefined) {
+          if (waitMs < 0) throw new RateLimitTimeoutError();
+          if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+          return;
+        }
+      }
       const now = Date.now();
       const at = Math.max(now, nextFreeAt);
       const waitMs = at - now;
@@ -65,8 +95,8 @@ export interface RateLimitOptions {
 
 export function rateLimit(options: RateLimitOptions): RequestHandler {
   const windows = new Map<string, { start: number; count: number }>();
-  return (req: Request, res: Response, next: NextFunction) => {
-    const key = options.key?.(req) ?? req.ip ?? 'unknown';
+  const redis = options.redis as Redis | undefined;
+  const local = (key: string) => {
     const now = Date.now();
     let w = windows.get(key);
     if (!w || now - w.start >= options.durationMs) {
@@ -74,7 +104,25 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       windows.set(key, w);
     }
     w.count++;
-    const resetS = Math.ceil((w.start + options.durationMs - now) / 1000);
+    return { count: w.count, resetMs: w.start + options.durationMs - now };
+  };
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const key = options.key?.(req) ?? req.ip ?? 'unknown';
+    let w: { count: number; resetMs: number } | undefined;
+    if (redis) {
+      const hashed = createHash('sha256').update(key).digest('hex').slice(0, 16);
+      const r = await (
+        redis.eval(
+          WINDOW,
+          1,
+          `${options.keyPrefix ?? 'resil:'}{demo-inbound:${hashed}}`,
+          options.durationMs,
+        ) as Promise<[number, number]>
+      ).catch(() => undefined);
+      if (r) w = { count: Number(r[0]), resetMs: Number(r[1]) };
+    }
+    w ??= local(key);
+    const resetS = Math.max(1, Math.ceil(w.resetMs / 1000));
     res.setHeader(
       'RateLimit-Policy',
       `${options.points};w=${Math.ceil(options.durationMs / 1000)}`,
