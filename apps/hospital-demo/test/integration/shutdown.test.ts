@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort, repoRoot, waitFor } from '@resil/testkit';
+import { startRegistry } from '../../src/registry/server';
+import { ADMIN, ALICE } from '../helpers';
+
+describe('graceful shutdown (src/server.ts, one process)', () => {
+  it('on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
+    const registry = await startRegistry({ rateLimitPerSecond: 10_000 });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    let output = '';
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@resil/source',
+        '--import',
+        'tsx',
+        path.join(__dirname, '../../src/server.ts'),
+      ],
+      {
+        cwd: repoRoot(),
+        env: {
+          ...process.env,
+          PORT: String(port),
+          UPSTREAM_URL: registry.url,
+          API_KEYS: `alice:${ALICE}`,
+          ADMIN_API_KEY: ADMIN,
+          REDIS_URL: '',
+          WORKERS: '1',
+          UPSTREAM_TIMEOUT_MS: '500',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    try {
+      await waitFor(() => output.includes('hospital-demo ready'), { timeoutMs: 30_000 });
+      // The registry holds every call until we let it go.
+      registry.state.setFaults({ mode: 'hang' });
+      const inFlight = fetch(`${base}/hospitals`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ALICE}`,
+          'idempotency-key': 'shutdown-1',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'General', address: '1 Main Street' }),
+      });
+      await waitFor(() => registry.state.counters.hung === 1);
+      child.kill('SIGTERM');
+      await waitFor(() => output.includes('"message":"shutting down"'));
+      await expect(fetch(`${base}/healthz`)).rejects.toThrow(); // no longer accepting
+      registry.state.setFaults({ mode: 'normal', failNext: 0 });
+      // The hung attempt times out (UPSTREAM_TIMEOUT_MS), the retry succeeds: the client gets its answer.
+      const res = await inFlight;
+      expect(res.status).toBe(201);
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await registry.close();
+    }
+  });
+});
