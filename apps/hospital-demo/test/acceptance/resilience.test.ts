@@ -175,3 +175,25 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('idempotency while the first request is still running', () => {
+  it('answers 409 to the same key in flight (counted as a conflict), then the first completes once', async () => {
+    const h = await startHarness({ UPSTREAM_TIMEOUT_MS: '200' });
+    try {
+      h.registry.state.setFaults({ mode: 'hang', endpoints: ['create'] });
+      const key = newKey();
+      const first = create(h, key).then((r) => r); // then() sends it now
+      await waitFor(() => h.registry.state.counters.hung === 1);
+      const second = await create(h, key);
+      expect(second.status).toBe(409);
+      expect(second.headers['content-type']).toMatch(/^application\/problem\+json/);
+      h.registry.state.reset();
+      expect((await first).status).toBe(201); // the hung attempt timed out, the retry succeeded
+      expect(h.registry.state.counters.executed.create).toBe(1);
+      const metrics = await request(h.app).get('/metrics');
+      expect(metrics.text).toContain('hospital_demo_idempotency_total{outcome="conflict"} 1');
+    } finally {
+      await h.close();
+    }
+  });
+});
