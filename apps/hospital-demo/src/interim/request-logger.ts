@@ -9,7 +9,8 @@ export function requestLogger(options: { logger: SafeLogger }): RequestHandler {
     res.on('finish', () => {
       options.logger.info('request', {
         method: req.method,
-        route: (req.route?.path as string | undefined) ?? req.path,
+        // The route pattern, never the raw path or query (they may carry identifiers).
+        route: req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched',
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         requestId: res.locals.requestId,

@@ -119,7 +119,7 @@ describe('open endpoints: /healthz, /readyz, /metrics, /status', () => {
       .set(auth(ALICE));
     const lines = h.logs.slice(before).filter((l) => l.message === 'request');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ method: 'GET', status: 404 });
+    expect(lines[0]).toMatchObject({ method: 'GET', status: 404, route: '/hospitals/:id' });
     expect(JSON.stringify(lines)).not.toContain('123-45-6789');
   });
 });
