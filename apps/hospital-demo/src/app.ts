@@ -195,7 +195,8 @@ export function createApp(deps: AppDeps): DemoApp {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl;
+      const route = req.route?.path ? `${base}${req.route.path}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
       if (res.getHeader('Idempotent-Replayed') === 'true')
         metrics.idempotency.inc({ outcome: 'replayed' });
@@ -324,8 +325,13 @@ export function createApp(deps: AppDeps): DemoApp {
     });
   };
 
+  // Express resets req.baseUrl when an error leaves the router: keep it for logs and metrics.
+  const keepBase = (req: Request, res: Response, next: NextFunction) => {
+    res.locals.routeBase = req.baseUrl;
+    next();
+  };
   const admin = express.Router();
-  admin.use(limited, adminAuth(config.adminKeyDigest, config.apiKeys));
+  admin.use(keepBase, limited, adminAuth(config.adminKeyDigest, config.apiKeys));
   admin.post('/breakers/:name/:action', async (req, res) => {
     const b = hospitalApi.breakers.find((x) => x.name === req.params.name);
     if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');
@@ -338,7 +344,7 @@ export function createApp(deps: AppDeps): DemoApp {
   app.use('/admin', admin);
 
   const hospitals = express.Router();
-  hospitals.use(limited, apiKeyAuth(config.apiKeys));
+  hospitals.use(keepBase, limited, apiKeyAuth(config.apiKeys));
   hospitals.use(express.json({ limit: '16kb' }), sanitizeRequest());
   const markChecked = (_req: Request, res: Response, next: NextFunction) => {
     res.locals.idempotencyChecked = true;

@@ -10,7 +10,9 @@ export function requestLogger(options: { logger: SafeLogger }): RequestHandler {
       options.logger.info('request', {
         method: req.method,
         // The route pattern, never the raw path or query (they may carry identifiers).
-        route: req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched',
+        route: req.route?.path
+          ? `${(res.locals.routeBase as string | undefined) ?? req.baseUrl}${req.route.path as string}`
+          : 'unmatched',
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         requestId: res.locals.requestId,
