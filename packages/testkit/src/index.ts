@@ -11,6 +11,8 @@ export {
 } from './redis';
 export type { RedisServer } from './server';
 export { freePort, pingRedis, startRedisServer } from './server';
+export type { RedisTarget, RedisTopology } from './targets';
+export { connectFromEnv, describeEachRedis } from './targets';
 export { waitFor } from './wait';
 export type { StartedWorkers, WorkerMessage, WorkerOptions, WorkerOutcome } from './workers';
 export { repoRoot, runWorkers, startWorkers } from './workers';
