@@ -1,0 +1,56 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SafeLogger } from './safe-logger';
+
+export interface RequestLoggerOptions {
+  /** Where the access log goes. @default a new SafeLogger('http') */
+  logger: SafeLogger;
+  /** The log message of every record. @default 'request' */
+  message?: string;
+  /** Requests not logged (for example health checks). Sync. @default none */
+  skip?: (req: Request) => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The route pattern that served the request (never the raw path, which can carry identifiers). */
+export function routeOf(req: Request, res: Response): string {
+  const route = req.route as { path?: unknown } | undefined;
+  if (!route?.path) return 'unmatched';
+  const path = Array.isArray(route.path) ? route.path.map(String).join('|') : String(route.path);
+  const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl ?? '';
+  return `${base}${path}`;
+}
+
+/**
+ * Express access log without PHI: method, route pattern, status, duration, request id, bytes.
+ * Never the path's values, the query string, headers (so no Authorization or cookies) or bodies.
+ */
+export function requestLogger(options: RequestLoggerOptions): RequestHandler {
+  if (!options || typeof options.logger?.info !== 'function') {
+    throw new TypeError('requestLogger: logger must be a SafeLogger');
+  }
+  if (options.skip !== undefined && typeof options.skip !== 'function')
+    throw new TypeError('requestLogger: skip must be a function');
+  const { logger, skip } = options;
+  const message = options.message ?? 'request';
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (skip?.(req)) return next();
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const headerId = req.headers['x-request-id'];
+      const requestId =
+        (res.locals.requestId as string | undefined) ??
+        (typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : undefined);
+      const length = Number(res.getHeader('content-length'));
+      logger.info(message, {
+        method: req.method,
+        route: routeOf(req, res),
+        status: res.statusCode,
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+        ...(requestId ? { requestId } : {}),
+        ...(Number.isFinite(length) ? { bytes: length } : {}),
+      });
+    });
+    next();
+  };
+}
