@@ -1,2 +1,23 @@
-/** Placeholder until the @resil/retry issue lands: the package builds, packs and loads. */
-export const packageName = '@resil/retry';
+export type { RetryBudgetOptions } from './budget';
+export { RetryBudget } from './budget';
+export {
+  isAbort,
+  isCircuitOpen,
+  isRetryable,
+  RETRYABLE_CODES,
+  RETRYABLE_STATUS,
+  retryAfterMsOf,
+  statusOf,
+} from './classify';
+export { ATTEMPTS, attemptsOf } from './errors';
+export type {
+  GiveUpEvent,
+  GiveUpReason,
+  Jitter,
+  Retryable,
+  RetryEvent,
+  RetryLogger,
+  RetryOptions,
+  RetryPolicy,
+} from './retryable';
+export { backoffMs, retryable } from './retryable';
