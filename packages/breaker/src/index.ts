@@ -1,2 +1,11 @@
-/** Placeholder until the @resil/breaker issue lands: the package builds, packs and loads. */
-export const packageName = '@resil/breaker';
+export type { CircuitBreakerOptions, CircuitBreakerWrapper } from './breaker';
+export { Breaker, circuitBreaker, defaultIsFailure } from './breaker';
+export type { BreakerEvents, BreakerState, BreakerStats, StateChangeEvent } from './circuit';
+export {
+  BreakerTimeoutError,
+  CircuitOpenError,
+  ERROR_CODES,
+  isBreakerTimeoutError,
+  isCircuitOpenError,
+} from './errors';
+export type { RedisLike } from './stores/redis-link';

@@ -1,0 +1,302 @@
+import { EventEmitter } from 'node:events';
+import { BreakerTimeoutError, CircuitOpenError } from './errors';
+import type { LinkMember, RedisLink, SharedState } from './stores/redis-link';
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+export interface BreakerStats {
+  /** Calls made through the breaker (rejected ones included). */
+  calls: number;
+  successes: number;
+  failures: number;
+  /** Rejected while open, without calling the function. */
+  rejects: number;
+  timeouts: number;
+  /** Errors that `isFailure` did not count (e.g. HTTP 404). */
+  ignored: number;
+  fallbacks: number;
+}
+
+export interface StateChangeEvent {
+  name: string;
+  from: BreakerState;
+  to: BreakerState;
+}
+
+export interface BreakerEvents {
+  stateChange: [StateChangeEvent];
+  success: [{ name: string; durationMs: number }];
+  failure: [{ name: string; durationMs: number; error: unknown }];
+  reject: [{ name: string; retryAfterMs: number }];
+  timeout: [{ name: string; timeoutMs: number }];
+  /** Redis stopped answering: the circuit carries on in this process's memory. */
+  degraded: [{ name: string }];
+  /** Redis answers again: the circuit is shared again (an open state kept in memory is pushed). */
+  restored: [{ name: string }];
+}
+
+export interface CircuitSettings {
+  name: string;
+  failureThreshold: number;
+  resetTimeoutMs: number;
+  probeLeaseMs: number;
+  logger:
+    | {
+        warn(message: string, meta?: Record<string, unknown>): void;
+        info(message: string, meta?: Record<string, unknown>): void;
+      }
+    | undefined;
+}
+
+/**
+ * One circuit: every breaker with the same name (and Redis link) in this process shares it. In
+ * the closed state a success touches nothing but this object; failures, probes and forced changes
+ * go through the link's Lua scripts, and changes made by other workers arrive by pub/sub.
+ */
+export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
+  readonly name: string;
+  readonly settings: CircuitSettings;
+  readonly link: RedisLink | undefined;
+  state: BreakerState = 'closed';
+  /** Consecutive failures as last known (shared count with Redis, local count without). */
+  failures = 0;
+  /** Local ms when a probe may start (open) or the running probe's lease ends (halfOpen). */
+  until = 0;
+  readonly stats: BreakerStats = {
+    calls: 0,
+    successes: 0,
+    failures: 0,
+    rejects: 0,
+    timeouts: 0,
+    ignored: 0,
+    fallbacks: 0,
+  };
+  refs = 0;
+  #probing = false;
+  #epoch = 0;
+  #initial: Promise<void> | undefined;
+
+  constructor(settings: CircuitSettings, link: RedisLink | undefined) {
+    super();
+    this.name = settings.name;
+    this.settings = settings;
+    this.link = link;
+    if (link) {
+      link.join(this);
+      // A worker started while the circuit is open fails fast on its first call: the first call
+      // waits for this read (bounded by the link's command timeout).
+      this.#initial = link.read(this.name).then((r) => {
+        if (r) this.#apply(r);
+        this.#initial = undefined;
+      });
+    }
+  }
+
+  get nextProbeInMs(): number {
+    return this.state === 'closed' ? 0 : Math.max(0, Math.round(this.until - Date.now()));
+  }
+
+  async run<T>(
+    fn: () => Promise<T>,
+    isFailure: (e: unknown) => boolean,
+    timeoutMs: number | undefined,
+  ): Promise<T> {
+    this.stats.calls++;
+    if (this.#initial) await this.#initial;
+    const probe = this.state === 'closed' ? false : await this.#admit();
+    const started =
+      this.listenerCount('success') + this.listenerCount('failure') > 0 ? performance.now() : 0;
+    let value: T;
+    try {
+      value = timeoutMs === undefined ? await fn() : await this.#withTimeout(fn, timeoutMs);
+    } catch (error) {
+      const counted = isFailureSafe(isFailure, error);
+      if (counted) {
+        this.stats.failures++;
+        this.#emit('failure', { name: this.name, durationMs: performance.now() - started, error });
+      } else this.stats.ignored++;
+      // Recorded before the caller sees the error, so this worker knows of an open circuit
+      // before its next call.
+      await this.#record(counted ? 'failure' : 'success', probe);
+      throw error;
+    }
+    this.stats.successes++;
+    this.#emit('success', { name: this.name, durationMs: performance.now() - started });
+    // The healthy path (closed, no failures counted) records nothing and sends nothing.
+    if (probe || this.failures !== 0) await this.#record('success', probe);
+    return value;
+  }
+
+  async #withTimeout<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            this.stats.timeouts++;
+            this.#emit('timeout', { name: this.name, timeoutMs });
+            reject(new BreakerTimeoutError(this.name, timeoutMs));
+          }, timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #reject(retryAfterMs: number): never {
+    this.stats.rejects++;
+    this.#emit('reject', { name: this.name, retryAfterMs });
+    throw new CircuitOpenError(this.name, retryAfterMs);
+  }
+
+  /** Decides whether this call may go; true when it is the probe. */
+  async #admit(): Promise<boolean> {
+    if (this.state === 'closed') return false;
+    const now = Date.now();
+    if (this.state === 'open' && now < this.until) this.#reject(this.until - now);
+    if (this.#probing || (this.state === 'halfOpen' && now < this.until))
+      this.#reject(Math.max(0, this.until - now));
+    if (this.link?.usable()) {
+      this.#probing = true; // no second request from this process while Redis decides
+      const r = await this.link.acquireProbe(this.name, this.settings.probeLeaseMs);
+      if (r) {
+        this.#apply(r);
+        if (r.state === 'probe') return true;
+        this.#probing = false;
+        if (r.state === 'closed') return false;
+        this.#reject(Math.max(0, this.until - Date.now()));
+      }
+      this.#probing = false;
+    }
+    // Memory: the first caller after the reset timeout is the probe.
+    this.#set('halfOpen', this.failures, Date.now() + this.settings.probeLeaseMs);
+    this.#probing = true;
+    return true;
+  }
+
+  async #record(outcome: 'success' | 'failure', probe: boolean): Promise<void> {
+    const { failureThreshold: threshold, resetTimeoutMs } = this.settings;
+    if (probe) {
+      this.#probing = false;
+      const r = this.link
+        ? await this.link.probeResult(this.name, outcome, resetTimeoutMs)
+        : undefined;
+      if (r) return this.#apply(r);
+      if (outcome === 'success') this.#set('closed', 0, 0);
+      else this.#set('open', this.failures + 1, Date.now() + resetTimeoutMs);
+      return;
+    }
+    if (outcome === 'success') {
+      // The healthy path: nothing to do unless failures were counted.
+      if (this.failures === 0) return;
+      this.failures = 0;
+      if (this.link) void this.link.success(this.name);
+      return;
+    }
+    if (this.state !== 'closed') return; // the call started before the circuit opened
+    const r = this.link ? await this.link.failure(this.name, threshold, resetTimeoutMs) : undefined;
+    if (r) return this.#apply(r);
+    const failures = this.failures + 1;
+    if (failures >= threshold) this.#set('open', failures, Date.now() + resetTimeoutMs);
+    else this.failures = failures;
+  }
+
+  async force(target: 'open' | 'closed'): Promise<void> {
+    const r = this.link
+      ? await this.link.force(this.name, target, this.settings.resetTimeoutMs)
+      : undefined;
+    if (r) return this.#apply(r);
+    if (target === 'open')
+      this.#set('open', this.failures, Date.now() + this.settings.resetTimeoutMs);
+    else this.#set('closed', 0, 0);
+  }
+
+  /** Resolves when the first read is done and the change channel is subscribed. */
+  async ready(): Promise<void> {
+    if (this.#initial) await this.#initial;
+    if (this.link) await this.link.subscribed;
+  }
+
+  async refresh(): Promise<void> {
+    if (this.#initial) await this.#initial;
+    const r = this.link ? await this.link.read(this.name) : undefined;
+    if (r) this.#apply(r);
+  }
+
+  // LinkMember
+  onShared(s: SharedState): void {
+    this.#apply(s);
+  }
+  onDegraded(): void {
+    this.settings.logger?.warn(
+      'circuit breaker: Redis unavailable, circuit state kept in this process until it returns',
+      { breaker: this.name },
+    );
+    this.#emit('degraded', { name: this.name });
+  }
+  onRestored(): void {
+    this.settings.logger?.info(
+      'circuit breaker: Redis available again, circuit state shared again',
+      { breaker: this.name },
+    );
+    this.#emit('restored', { name: this.name });
+    this.#epoch = 0;
+    this.#resync();
+  }
+  onReconnected(): void {
+    this.#epoch = 0;
+    this.#resync();
+  }
+  #resync(): void {
+    // Never throw away an open state decided while Redis was away.
+    if (this.state === 'open' && this.link) {
+      void this.link
+        .force(this.name, 'sync', this.settings.resetTimeoutMs, this.until - Date.now())
+        .then((r) => r && this.#apply(r));
+    } else if (this.link) {
+      void this.link.read(this.name).then((r) => r && this.#apply(r));
+    }
+  }
+
+  #apply(r: SharedState): void {
+    // Answers and messages travel on different connections: never go back to an older state.
+    if (r.epoch < this.#epoch) return;
+    this.#epoch = r.epoch;
+    const skew = r.now - Date.now();
+    const state: BreakerState = r.state === 'probe' ? 'halfOpen' : r.state;
+    // A pub/sub message carries no failure count (-1): keep ours unless the circuit closed.
+    const failures = r.failures >= 0 ? r.failures : state === 'closed' ? 0 : this.failures;
+    this.#set(state, failures, state === 'closed' ? 0 : r.until - skew);
+  }
+
+  #set(state: BreakerState, failures: number, until: number): void {
+    this.failures = failures;
+    this.until = until;
+    if (state === this.state) return;
+    const from = this.state;
+    this.state = state;
+    if (state !== 'halfOpen') this.#probing = false;
+    this.#emit('stateChange', { name: this.name, from, to: state });
+  }
+
+  #emit<K extends keyof BreakerEvents>(event: K, ...args: BreakerEvents[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    for (const listener of this.listeners(event)) {
+      try {
+        (listener as (...a: BreakerEvents[K]) => void)(...args);
+      } catch {
+        // a throwing listener never changes the outcome of the call
+      }
+    }
+  }
+}
+
+function isFailureSafe(isFailure: (e: unknown) => boolean, error: unknown): boolean {
+  try {
+    return isFailure(error) !== false;
+  } catch {
+    return true;
+  }
+}

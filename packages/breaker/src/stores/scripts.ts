@@ -1,0 +1,110 @@
+/**
+ * The Lua scripts of the shared circuit. One hash per circuit, `KEYS[1]`:
+ *   state       'closed' | 'open' | 'halfOpen'
+ *   failures    consecutive failures seen by all workers
+ *   openUntil   Redis time (ms) when a probe may start
+ *   probeUntil  Redis time (ms) when the running probe's lease ends
+ *   epoch       incremented by every state change, so a worker can tell an old answer from a new one
+ * Every script reads the clock with TIME (workers' clocks may disagree), publishes a change on
+ * the channel ARGV[1] as "name|state|until|now|epoch", and returns {state, failures, until, now, epoch}.
+ * The hash has no TTL while open or failing; it expires a day after it was last written.
+ */
+
+const HEAD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local h = redis.call('HMGET', KEYS[1], 'state', 'failures', 'openUntil', 'probeUntil', 'epoch')
+local state = h[1] or 'closed'
+local failures = tonumber(h[2] or '0')
+local openUntil = tonumber(h[3] or '0')
+local probeUntil = tonumber(h[4] or '0')
+local epoch = tonumber(h[5] or '0')
+local function publish(s, u)
+  redis.call('PUBLISH', ARGV[1], ARGV[2] .. '|' .. s .. '|' .. u .. '|' .. now .. '|' .. epoch)
+end
+local function save(s, f, u, p)
+  epoch = epoch + 1
+  redis.call('HSET', KEYS[1], 'state', s, 'failures', f, 'openUntil', u, 'probeUntil', p, 'epoch', epoch)
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+end
+`;
+
+/** ARGV: channel, name. Reads the state. */
+export const READ = `${HEAD}
+return {state, failures, openUntil, now, epoch}`;
+
+/**
+ * ARGV: channel, name, threshold, resetTimeoutMs. A failure in the closed state: count it; open
+ * when the count reaches the threshold. Atomic, so exactly one worker opens the circuit.
+ */
+export const FAILURE = `${HEAD}
+if state ~= 'closed' then return {state, failures, openUntil, now, epoch} end
+failures = failures + 1
+if failures >= tonumber(ARGV[3]) then
+  openUntil = now + tonumber(ARGV[4])
+  save('open', failures, openUntil, 0)
+  publish('open', openUntil)
+  return {'open', failures, openUntil, now, epoch}
+end
+redis.call('HINCRBY', KEYS[1], 'failures', 1)
+redis.call('HSETNX', KEYS[1], 'state', 'closed')
+redis.call('PEXPIRE', KEYS[1], 86400000)
+return {'closed', failures, 0, now, epoch}`;
+
+/** ARGV: channel, name. A success in the closed state after failures: the count starts again. */
+export const SUCCESS = `${HEAD}
+if state == 'closed' and failures > 0 then redis.call('HSET', KEYS[1], 'failures', 0) end
+return {state, 0, openUntil, now, epoch}`;
+
+/**
+ * ARGV: channel, name, probeLeaseMs. After openUntil, exactly one caller across all workers gets
+ * the probe (a lease with its own expiry, so a probe whose worker died does not wedge the circuit).
+ * Returns state 'probe' to that caller.
+ */
+export const ACQUIRE_PROBE = `${HEAD}
+if state == 'closed' then return {'closed', failures, 0, now, epoch} end
+if state == 'open' and now < openUntil then return {'open', failures, openUntil, now, epoch} end
+if state == 'halfOpen' and now < probeUntil then return {'halfOpen', failures, probeUntil, now, epoch} end
+local lease = now + tonumber(ARGV[3])
+save('halfOpen', failures, openUntil, lease)
+publish('halfOpen', lease)
+return {'probe', failures, lease, now, epoch}`;
+
+/**
+ * ARGV: channel, name, outcome ('success' | 'failure'), resetTimeoutMs. The probe's result closes
+ * the circuit everywhere, or opens it again for another resetTimeoutMs.
+ */
+export const PROBE_RESULT = `${HEAD}
+if ARGV[3] == 'success' then
+  save('closed', 0, 0, 0)
+  publish('closed', 0)
+  return {'closed', 0, 0, now, epoch}
+end
+openUntil = now + tonumber(ARGV[4])
+save('open', failures + 1, openUntil, 0)
+publish('open', openUntil)
+return {'open', failures + 1, openUntil, now, epoch}`;
+
+/**
+ * ARGV: channel, name, target ('open' | 'closed' | 'sync'), resetTimeoutMs, remainingOpenMs.
+ * open/closed: forced by an operator. sync: after Redis came back, a worker that opened the
+ * circuit in memory keeps it open (never throws away an open state): opens with what was left.
+ */
+export const FORCE = `${HEAD}
+if ARGV[3] == 'closed' then
+  save('closed', 0, 0, 0)
+  publish('closed', 0)
+  return {'closed', 0, 0, now, epoch}
+end
+if ARGV[3] == 'sync' then
+  local want = now + tonumber(ARGV[5])
+  if state == 'open' and openUntil >= want then return {state, failures, openUntil, now, epoch} end
+  if state == 'halfOpen' then return {state, failures, probeUntil, now, epoch} end
+  save('open', failures, want, 0)
+  publish('open', want)
+  return {'open', failures, want, now, epoch}
+end
+openUntil = now + tonumber(ARGV[4])
+save('open', failures, openUntil, 0)
+publish('open', openUntil)
+return {'open', failures, openUntil, now, epoch}`;

@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
+import { CircuitOpenError, circuitBreaker } from '../../src';
+
+const script = path.join(__dirname, '../fixtures/breaker-worker.ts');
+let seq = 0;
+
+// Every breaker a test makes is shut down after it, also when the test fails (an open
+// subscriber connection would keep Jest from exiting).
+const made: { breaker: { shutdown(): void } }[] = [];
+function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+  made.push(f);
+  return f;
+}
+afterEach(() => {
+  for (const f of made.splice(0)) f.breaker.shutdown();
+});
+
+describeEachRedis('shared circuit breaker', (target) => {
+  const name = () => `shared.${process.pid}.${++seq}`;
+  const WORKERS = 4;
+  const THRESHOLD = 5;
+
+  it(`4 worker processes: at most failureThreshold + workers - 1 calls reach a dead dependency`, async () => {
+    const results = await runWorkers<object, { reached: number }>({
+      script,
+      count: WORKERS,
+      input: {
+        mode: 'fail-until-open',
+        name: name(),
+        prefix: target.prefix,
+        threshold: THRESHOLD,
+        resetMs: 60_000,
+      },
+      env: target.env,
+    });
+    const total = results.reduce((n, r) => n + r.reached, 0);
+    expect(total).toBeGreaterThanOrEqual(THRESHOLD);
+    expect(total).toBeLessThanOrEqual(THRESHOLD + WORKERS - 1);
+  });
+
+  it('the same run with memory-only breakers lets failureThreshold × workers calls through', async () => {
+    const results = await runWorkers<object, { reached: number }>({
+      script,
+      count: WORKERS,
+      input: {
+        mode: 'fail-until-open',
+        name: name(),
+        prefix: target.prefix,
+        threshold: THRESHOLD,
+        resetMs: 60_000,
+        memory: true,
+      },
+      env: target.env,
+    });
+    expect(results.reduce((n, r) => n + r.reached, 0)).toBe(THRESHOLD * WORKERS);
+  });
+
+  it('after the reset timeout exactly one of 4 workers makes the probe call', async () => {
+    const n = name();
+    const opener = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 600,
+        redis: target.redis,
+        keyPrefix: target.prefix,
+        logger: false,
+      })(async () => 1),
+    );
+    const started = startWorkers<object, { reached: number; rejected: number }>({
+      script,
+      count: WORKERS,
+      input: {
+        mode: 'loop',
+        name: n,
+        prefix: target.prefix,
+        threshold: THRESHOLD,
+        resetMs: 600,
+        runMs: 1000,
+      },
+      env: target.env,
+    });
+    await started.ready;
+    // Opened once the workers are loaded; they then call in a loop for 1000 ms: the probe may
+    // start at ~600 ms; it fails, which opens the circuit again until ~1200 ms, so exactly one
+    // call can reach the dependency.
+    await opener.breaker.open();
+    started.go();
+    const outcomes = await started.done;
+    const results = outcomes.map((o) => {
+      if (!o.result) throw new Error(`worker ${o.index} failed: ${o.error ?? o.stderr}`);
+      return o.result;
+    });
+    expect(results.reduce((s, r) => s + r.reached, 0)).toBe(1);
+    expect(results.every((r) => r.rejected > 0)).toBe(true);
+  });
+
+  it('a process that joins while the circuit is open fails fast on its first call, without calling', async () => {
+    const n = name();
+    const opener = track(
+      circuitBreaker({
+        name: n,
+        redis: target.redis,
+        keyPrefix: target.prefix,
+        logger: false,
+      })(async () => 1),
+    );
+    await opener.breaker.open();
+    const [r] = await runWorkers<object, { reached: number; rejected: number }>({
+      script,
+      count: 1,
+      input: {
+        mode: 'once',
+        name: n,
+        prefix: target.prefix,
+        threshold: THRESHOLD,
+        resetMs: 60_000,
+      },
+      env: target.env,
+    });
+    expect(r).toEqual({ reached: 0, rejected: 1 });
+  });
+
+  it('an open or close on one client reaches another client by pub/sub', async () => {
+    const n = name();
+    const other = target.client();
+    const a = track(
+      circuitBreaker({
+        name: n,
+        redis: target.redis,
+        keyPrefix: target.prefix,
+        logger: false,
+      })(async () => 'a'),
+    );
+    const b = track(
+      circuitBreaker({ name: n, redis: other, keyPrefix: target.prefix, logger: false })(
+        async () => 'b',
+      ),
+    );
+    await b.breaker.ready(); // b has read the state and listens for changes
+    await a.breaker.open();
+    await waitFor(() => b.breaker.state === 'open', {
+      timeoutMs: 5_000,
+      what: 'the open state to reach the other client',
+    }).catch(async (e) => {
+      throw new Error(
+        `${e.message}; a=${a.breaker.state} b=${b.breaker.state} hash=${JSON.stringify(await target.redis.hgetall(`${target.prefix}{breaker:${n}}`))}`,
+      );
+    });
+    await expect(b()).rejects.toBeInstanceOf(CircuitOpenError);
+    await a.breaker.close();
+    await waitFor(() => b.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'the close to reach the other client',
+    });
+    await expect(b()).resolves.toBe('b');
+  });
+
+  it('keeps its state in Redis under one hash-tagged key (no CROSSSLOT on a Cluster)', async () => {
+    const n = name();
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 2,
+        redis: target.redis,
+        keyPrefix: target.prefix,
+        logger: false,
+      })(async () => {
+        throw Object.assign(new Error('x'), { status: 503 });
+      }),
+    );
+    await expect(f()).rejects.toThrow();
+    await expect(f()).rejects.toThrow();
+    expect(f.breaker.state).toBe('open');
+    const hash = await target.redis.hgetall(`${target.prefix}{breaker:${n}}`);
+    expect(hash).toMatchObject({ state: 'open', failures: '2' });
+    expect(Number(hash.openUntil)).toBeGreaterThan(0);
+  });
+});
