@@ -375,7 +375,11 @@ export function createApp(deps: AppDeps): DemoApp {
         .matches(/^\+?[0-9 ()-]{5,30}$/),
     ]),
     markChecked,
-    idempotency({ scope: (req: Request) => ownerOf(req) ?? 'anonymous', ...shared }),
+    idempotency({
+      scope: (req: Request) => ownerOf(req) ?? 'anonymous',
+      leaseMs: config.idempotencyLeaseMs,
+      ...shared,
+    }),
     async (req, res, next) => {
       res.locals.handled = true;
       try {

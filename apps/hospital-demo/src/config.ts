@@ -58,6 +58,8 @@ export interface Config {
   readonly inboundRateLimit: number;
   readonly inboundWindowMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a request's claim on an Idempotency-Key lasts if its worker dies. @default 30000 */
+  readonly idempotencyLeaseMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Express `trust proxy`: `false` (default), `true`, a hop count or a list of addresses. */
   readonly trustProxy: boolean | number | string;
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboundRateLimit: int('INBOUND_RATE_LIMIT', 120, 1, 1_000_000),
     inboundWindowMs: int('INBOUND_WINDOW_MS', 60_000, 1, 3_600_000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    idempotencyLeaseMs: int('IDEMPOTENCY_LEASE_MS', 30_000, 100, 3_600_000),
     logLevel,
     trustProxy,
   };

@@ -104,6 +104,9 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       minDelayMs: o.retry.minDelayMs,
       maxDelayMs: o.retry.maxDelayMs,
       maxRetryAfterMs: o.retry.maxRetryAfterMs,
+      name: `${prefix}.${endpoint}`,
+      // The client logs each retry itself (with the endpoint), so the package's own line is off.
+      logger: false,
       onRetry: (event: RetryEvent) => {
         o.logger.info('retrying hospital registry call', {
           endpoint,

@@ -7,7 +7,8 @@
  * the package as soon as the package exports the real thing (and delete the interim file).
  */
 
-export { SafeLogger } from '@resil/safe-log';
+export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
+export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
   Breaker,
   type BreakerState,
@@ -17,8 +18,6 @@ export {
 } from './interim/breaker'; // TODO: @resil/breaker
 export { idempotency, idempotencyKeyFor } from './interim/idempotency'; // TODO: @resil/idempotency
 export { createRateLimiter, type RateLimiter, rateLimit } from './interim/ratelimit'; // TODO: @resil/ratelimit
-export { requestLogger } from './interim/request-logger'; // TODO: @resil/safe-log requestLogger
-export { isRetryable, type RetryEvent, retryable } from './interim/retry'; // TODO: @resil/retry
 export {
   sanitizeInput,
   sanitizeRequest,

@@ -1,0 +1,61 @@
+// npm run bench [-- --quick] [-- --only=breaker,retry]
+// Runs every comparison in this one process (the outbound case forks its 4 workers), against a
+// private redis-server on a free loopback port, so Redis command counts are exact.
+import path from 'node:path';
+import { startRedisServer } from '@resil/testkit';
+import { Redis } from 'ioredis';
+import { closedPath, failureCost, idleBreakers } from './cases/breaker';
+import { retrySuccess } from './cases/retry';
+import { safeLogging } from './cases/safe-log';
+import { log, rows, type Settings } from './harness';
+import { machine, toTable, write } from './report';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
+  const settings: Settings = quick
+    ? { quick, rounds: 3, timeMs: 150 }
+    : { quick, rounds: 7, timeMs: 500 };
+  const server = await startRedisServer();
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  const prefix = `bench:${Date.now()}:`;
+  const cases: Array<[string, () => Promise<void>]> = [
+    ['breaker', () => closedPath(settings, redis, prefix)],
+    ['breaker-failure', () => failureCost(settings)],
+    ['breaker-idle', () => idleBreakers(settings)],
+    ['retry', () => retrySuccess(settings)],
+    ['safe-log', () => safeLogging(settings)],
+  ];
+  const started = Date.now();
+  try {
+    for (const [name, run] of cases) {
+      if (only && !only.includes(name)) continue;
+      const t = Date.now();
+      log(`running ${name} ...`);
+      await run();
+      log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+  const m = machine(redisVersion, quick);
+  log(toTable(rows));
+  if (!only) write(path.join(import.meta.dirname, '..', 'results'), m, rows);
+  log(
+    `\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s${only ? '' : ` (results in bench/results/${quick ? 'quick' : 'latest'}.{json,md})`}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
