@@ -19,7 +19,7 @@ for (const f of files.sort()) {
   failed += r.failed + r.failedSuites;
   skipped += r.skipped;
   console.log(
-    `  ${r.name.padEnd(22)} ${r.passed} passed, ${r.failed} failed in ${r.suites} suites`,
+    `  ${r.name.padEnd(28)} ${r.passed} passed, ${r.failed} failed in ${r.suites} suites`,
   );
 }
 if (files.length === 0) {

@@ -4,13 +4,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 class SummaryReporter {
-  constructor(globalConfig) {
+  /** `options.label` tells apart two Jest configs of one workspace (e.g. the fault suite). */
+  constructor(globalConfig, options) {
     this.rootDir = globalConfig.rootDir;
+    this.label = options?.label;
   }
 
   onRunComplete(_contexts, results) {
     const repo = path.resolve(__dirname, '..', '..', '..');
-    const name = require(path.join(this.rootDir, 'package.json')).name;
+    const pkg = require(path.join(this.rootDir, 'package.json')).name;
+    const name = this.label ? `${pkg} (${this.label})` : pkg;
     const dir = path.join(repo, '.test-results');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name.replace(/[^a-z0-9.-]+/gi, '_')}.json`);
