@@ -1,3 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
 import {
   isUpstreamHttpError,
   isUpstreamNetworkError,
@@ -41,7 +42,7 @@ export interface HospitalApiClientOptions {
   breaker: {
     failureThreshold: number;
     resetTimeoutMs: number;
-    redis?: unknown;
+    redis?: Redis | Cluster;
     keyPrefix?: string;
   };
   retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
@@ -94,6 +95,7 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       failureThreshold: o.breaker.failureThreshold,
       resetTimeoutMs: o.breaker.resetTimeoutMs,
       isFailure: isRegistryFailure,
+      logger: o.logger,
       ...(o.breaker.redis ? { redis: o.breaker.redis } : {}),
       ...(o.breaker.keyPrefix ? { keyPrefix: o.breaker.keyPrefix } : {}),
     });

@@ -7,15 +7,15 @@
  * the package as soon as the package exports the real thing (and delete the interim file).
  */
 
-export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
-export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
   Breaker,
   type BreakerState,
   CircuitOpenError,
   circuitBreaker,
   isCircuitOpenError,
-} from './interim/breaker'; // TODO: @resil/breaker
+} from '@resil/breaker';
+export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
+export { requestLogger, SafeLogger } from '@resil/safe-log';
 export { idempotency, idempotencyKeyFor } from './interim/idempotency'; // TODO: @resil/idempotency
 export { createRateLimiter, type RateLimiter, rateLimit } from './interim/ratelimit'; // TODO: @resil/ratelimit
 export {

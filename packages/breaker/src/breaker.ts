@@ -268,7 +268,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
     if (logger) {
       circuit.on('stateChange', ({ from, to }) => {
         const log = to === 'open' ? logger.warn : logger.info;
-        log.call(logger, `circuit breaker ${to === 'halfOpen' ? 'half-open' : to}`, {
+        log.call(logger, `circuit breaker ${name} state changed to ${to}`, {
           breaker: name,
           from,
           to,

@@ -156,6 +156,65 @@ describeEachRedis('shared circuit breaker', (target) => {
     await expect(b()).resolves.toBe('b');
   });
 
+  it('a probe that never finishes (its worker hung or died) does not wedge the circuit: after probeLeaseMs another client probes', async () => {
+    const n = name();
+    const settings = {
+      name: n,
+      resetTimeoutMs: 200,
+      probeLeaseMs: 400,
+      keyPrefix: target.prefix,
+      logger: false as const,
+    };
+    let release: () => void = () => {};
+    const hung = track(
+      circuitBreaker({ ...settings, redis: target.redis })(
+        () =>
+          new Promise<string>((resolve) => {
+            release = () => resolve('late');
+          }),
+      ),
+    );
+    const other = target.client();
+    let reached = 0;
+    const healthy = track(
+      circuitBreaker({ ...settings, redis: other })(async () => {
+        reached++;
+        return 'ok';
+      }),
+    );
+    await healthy.breaker.ready();
+    await hung.breaker.open();
+    await waitFor(() => hung.breaker.nextProbeInMs === 0 && healthy.breaker.nextProbeInMs === 0, {
+      timeoutMs: 5_000,
+      what: 'the reset timeout to pass',
+    });
+    const probe = hung(); // takes the probe lease and never answers
+    await waitFor(() => hung.breaker.state === 'halfOpen', {
+      timeoutMs: 5_000,
+      what: 'the probe to start',
+    });
+    await expect(healthy()).rejects.toBeInstanceOf(CircuitOpenError); // the lease is held
+    expect(reached).toBe(0);
+    await waitFor(
+      async () => {
+        try {
+          return (await healthy()) === 'ok';
+        } catch (e) {
+          if (e instanceof CircuitOpenError) return false;
+          throw e;
+        }
+      },
+      { timeoutMs: 5_000, what: 'another client to take the expired lease' },
+    );
+    expect(reached).toBe(1);
+    await waitFor(() => healthy.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'the successful probe to close the circuit',
+    });
+    release();
+    await expect(probe).resolves.toBe('late');
+  });
+
   it('keeps its state in Redis under one hash-tagged key (no CROSSSLOT on a Cluster)', async () => {
     const n = name();
     const f = track(
