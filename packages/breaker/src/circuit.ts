@@ -75,9 +75,18 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   #probing = false;
   #epoch = 0;
   #initial: Promise<void> | undefined;
+  /** Listeners of success/failure: only then is a call timed. */
+  #timed = 0;
 
   constructor(settings: CircuitSettings, link: RedisLink | undefined) {
     super();
+    const timedEvent = (e: string | symbol) => e === 'success' || e === 'failure';
+    this.on('newListener', (e) => {
+      if (timedEvent(e)) this.#timed++;
+    });
+    this.on('removeListener', (e) => {
+      if (timedEvent(e)) this.#timed--;
+    });
     this.name = settings.name;
     this.settings = settings;
     this.link = link;
@@ -104,8 +113,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     this.stats.calls++;
     if (this.#initial) await this.#initial;
     const probe = this.state === 'closed' ? false : await this.#admit();
-    const started =
-      this.listenerCount('success') + this.listenerCount('failure') > 0 ? performance.now() : 0;
+    const started = this.#timed > 0 ? performance.now() : 0;
     let value: T;
     try {
       value = timeoutMs === undefined ? await fn() : await this.#withTimeout(fn, timeoutMs);
@@ -121,7 +129,8 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
       throw error;
     }
     this.stats.successes++;
-    this.#emit('success', { name: this.name, durationMs: performance.now() - started });
+    if (this.#timed > 0)
+      this.#emit('success', { name: this.name, durationMs: performance.now() - started });
     // The healthy path (closed, no failures counted) records nothing and sends nothing.
     if (probe || this.failures !== 0) await this.#record('success', probe);
     return value;
@@ -282,8 +291,9 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   }
 
   #emit<K extends keyof BreakerEvents>(event: K, ...args: BreakerEvents[K]): void {
-    if (this.listenerCount(event) === 0) return;
-    for (const listener of this.listeners(event)) {
+    const listeners = this.listeners(event);
+    if (listeners.length === 0) return;
+    for (const listener of listeners) {
       try {
         (listener as (...a: BreakerEvents[K]) => void)(...args);
       } catch {
