@@ -81,10 +81,11 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   constructor(settings: CircuitSettings, link: RedisLink | undefined) {
     super();
     const timedEvent = (e: string | symbol) => e === 'success' || e === 'failure';
-    this.on('newListener', (e) => {
+    const self = this as EventEmitter;
+    self.on('newListener', (e: string | symbol) => {
       if (timedEvent(e)) this.#timed++;
     });
-    this.on('removeListener', (e) => {
+    self.on('removeListener', (e: string | symbol) => {
       if (timedEvent(e)) this.#timed--;
     });
     this.name = settings.name;
