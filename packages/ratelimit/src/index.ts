@@ -1,2 +1,16 @@
-/** Placeholder until the @resil/ratelimit issue lands: the package builds, packs and loads. */
-export const packageName = '@resil/ratelimit';
+export {
+  ERROR_CODES,
+  isRateLimitError,
+  RateLimitAbortError,
+  RateLimitQueueFullError,
+  RateLimitTimeoutError,
+} from './errors';
+export { type RateLimitOptions, rateLimit } from './inbound';
+export { ipKey } from './ip';
+export {
+  type AcquireOptions,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './outbound';
+export type { RedisLike } from './redis-call';

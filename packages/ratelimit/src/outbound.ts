@@ -1,0 +1,253 @@
+import { SafeLogger } from '@resil/safe-log';
+import { Redis } from 'ioredis';
+import { RateLimitAbortError, RateLimitQueueFullError, RateLimitTimeoutError } from './errors';
+import { BoundedRedis, isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import { GCRA } from './scripts';
+
+export interface RateLimiterOptions {
+  /** Limiters with one name (and Redis) are one limit across every process. */
+  name: string;
+  /** Calls allowed per `durationMs`. */
+  points: number;
+  /** The window, in ms. */
+  durationMs: number;
+  /** Calls that may go at once after an idle period. 1 = evenly spaced. @default 1 */
+  burst?: number;
+  /** Shares the limit through Redis: an ioredis `Redis`, `Cluster`, or a URL. @default memory */
+  redis?: RedisLike | string;
+  /** @default 'resil:' */
+  keyPrefix?: string;
+  /** Extra spacing against caller-side timer and network jitter. @default 0.05 (5 %) */
+  margin?: number;
+  /** Callers that may wait at once in this process; beyond, acquire() rejects. @default 1000 */
+  maxQueue?: number;
+  /** Processes sharing the limit: while Redis is down each allows points / expectedWorkers. @default 1 */
+  expectedWorkers?: number;
+  /** Longest wait for a Redis reply before using the in-memory fallback. @default 300 */
+  commandTimeoutMs?: number;
+  /** Where a Redis outage is logged (once), or false. @default a SafeLogger('resil.ratelimit') */
+  logger?:
+    | {
+        warn(m: string, meta?: Record<string, unknown>): void;
+        info(m: string, meta?: Record<string, unknown>): void;
+      }
+    | false;
+}
+
+export interface AcquireOptions {
+  /** Aborting rejects the wait with RateLimitAbortError (name 'AbortError'). */
+  signal?: AbortSignal;
+  /** Longest wait; a token further away rejects at once with RateLimitTimeoutError. @default 60000 */
+  timeoutMs?: number;
+  /** Tokens to take. @default 1 */
+  cost?: number;
+}
+
+/** An outbound limiter: `await limiter.acquire()` before each call to the dependency. */
+export interface RateLimiter {
+  readonly name: string;
+  readonly points: number;
+  readonly durationMs: number;
+  /** 'redis' (shared) or 'memory'. */
+  readonly storage: 'redis' | 'memory';
+  /** True while Redis is configured but unreachable (the per-process fallback limits). */
+  readonly degraded: boolean;
+  /** Callers of this process currently waiting. */
+  readonly waiting: number;
+  /** Waits until a token is available (bounded by timeoutMs and signal). */
+  acquire(options?: AcquireOptions): Promise<void>;
+  /** Takes a token if one is available now; never waits. */
+  tryAcquire(cost?: number): Promise<boolean>;
+  /** Releases the Redis client if the limiter created it from a URL. */
+  close(): Promise<void>;
+}
+
+type GcraClient = {
+  resilGcra(
+    key: string,
+    interval: number,
+    maxWait: number,
+    cost: number,
+    burst: number,
+  ): Promise<[string, number]>;
+};
+const defined = new WeakSet<object>();
+
+const KNOWN = new Set([
+  'name',
+  'points',
+  'durationMs',
+  'burst',
+  'redis',
+  'keyPrefix',
+  'margin',
+  'maxQueue',
+  'expectedWorkers',
+  'commandTimeoutMs',
+  'logger',
+]);
+
+function int(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new RangeError(`createRateLimiter: ${name} must be an integer >= ${min}`);
+  return v;
+}
+
+/** In-memory GCRA: the same algorithm as the Lua script, on this process's clock. */
+class MemoryGcra {
+  #tat = 0;
+  constructor(
+    readonly interval: number,
+    readonly burst: number,
+  ) {}
+  take(maxWait: number, cost: number): { waitMs: number; granted: boolean } {
+    const now = performance.now();
+    const tat = Math.max(this.#tat, now);
+    const at = Math.max(now, tat - (this.burst - 1) * this.interval);
+    const waitMs = at - now;
+    if (waitMs > maxWait) return { waitMs, granted: false };
+    this.#tat = tat + cost * this.interval;
+    return { waitMs, granted: true };
+  }
+}
+
+/**
+ * An outbound rate limiter, exact across every process that shares its name and Redis: GCRA in
+ * one Lua script on Redis time hands out evenly spaced slots, so the dependency never sees more
+ * than `points` calls in any sliding window of `durationMs`, and a saturated limiter still uses
+ * about 95 % of the rate. Without Redis (or while it is down) the same algorithm runs in memory.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createRateLimiter: options must be an object');
+  for (const k of Object.keys(options))
+    if (!KNOWN.has(k)) throw new TypeError(`createRateLimiter: unknown option "${k}"`);
+  const { name } = options;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200)
+    throw new TypeError(
+      'createRateLimiter: name must be a non-empty string (at most 200 characters)',
+    );
+  const points = int('points', options.points, 1);
+  const durationMs = int('durationMs', options.durationMs, 1);
+  const burst = int('burst', options.burst ?? 1, 1);
+  const maxQueue = int('maxQueue', options.maxQueue ?? 1000, 0);
+  const expectedWorkers = int('expectedWorkers', options.expectedWorkers ?? 1, 1);
+  const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 300, 1);
+  const margin = options.margin ?? 0.05;
+  if (typeof margin !== 'number' || !(margin >= 0 && margin < 1))
+    throw new RangeError('createRateLimiter: margin must be a number in [0, 1)');
+  const keyPrefix = options.keyPrefix ?? 'resil:';
+  if (typeof keyPrefix !== 'string')
+    throw new TypeError('createRateLimiter: keyPrefix must be a string');
+  const r = options.redis;
+  if (r !== undefined && typeof r !== 'string' && !isRedisLike(r))
+    throw new TypeError('createRateLimiter: redis must be an ioredis Redis or Cluster, or a URL');
+  const logger =
+    options.logger === false
+      ? undefined
+      : (options.logger ?? packageLogger(() => new SafeLogger('resil.ratelimit')));
+
+  const interval = (durationMs / points) * (1 + margin);
+  const fallbackPoints = Math.max(1, Math.floor(points / expectedWorkers));
+  const memory = new MemoryGcra(
+    r === undefined ? interval : (durationMs / fallbackPoints) * (1 + margin),
+    Math.min(burst, fallbackPoints),
+  );
+  let client: RedisLike | undefined;
+  let owned = false;
+  if (typeof r === 'string') {
+    client = new Redis(r, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    client.on('error', () => {});
+    owned = true;
+  } else client = r;
+  if (client && !defined.has(client)) {
+    client.defineCommand('resilGcra', { numberOfKeys: 1, lua: GCRA });
+    defined.add(client);
+  }
+  const key = `${keyPrefix}{ratelimit:${name}}`;
+  const bounded = client
+    ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
+        if (degraded)
+          logger?.warn('rate limiter: Redis unavailable, limiting in this process', {
+            limiter: name,
+            fallbackPoints,
+            durationMs,
+          });
+        else
+          logger?.info('rate limiter: Redis available again, limit shared again', {
+            limiter: name,
+          });
+      })
+    : undefined;
+
+  let waiting = 0;
+
+  const take = async (
+    maxWait: number,
+    cost: number,
+  ): Promise<{ waitMs: number; granted: boolean }> => {
+    if (bounded) {
+      const reply = await bounded.run((c) =>
+        (c as unknown as GcraClient).resilGcra(key, interval, maxWait, cost, burst),
+      );
+      if (reply) return { waitMs: Number(reply[0]), granted: Number(reply[1]) === 1 };
+    }
+    return memory.take(maxWait, cost);
+  };
+
+  const limiter: RateLimiter = {
+    name,
+    points,
+    durationMs,
+    storage: client ? 'redis' : 'memory',
+    get degraded() {
+      return bounded?.degraded ?? false;
+    },
+    get waiting() {
+      return waiting;
+    },
+    async acquire(opts: AcquireOptions = {}) {
+      const { signal } = opts;
+      const timeoutMs = opts.timeoutMs ?? 60_000;
+      const cost = opts.cost ?? 1;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+        throw new RangeError('acquire: timeoutMs must be a number >= 0');
+      if (!Number.isInteger(cost) || cost < 1)
+        throw new RangeError('acquire: cost must be an integer >= 1');
+      if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
+      if (waiting >= maxQueue) throw new RateLimitQueueFullError(name, maxQueue);
+      waiting++;
+      try {
+        const { waitMs, granted } = await take(timeoutMs, cost);
+        if (!granted) throw new RateLimitTimeoutError(name, waitMs);
+        if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
+        if (waitMs > 0) await sleep(waitMs, signal, name);
+      } finally {
+        waiting--;
+      }
+    },
+    async tryAcquire(cost = 1) {
+      if (!Number.isInteger(cost) || cost < 1)
+        throw new RangeError('tryAcquire: cost must be an integer >= 1');
+      return (await take(0, cost)).granted;
+    },
+    async close() {
+      if (owned) client?.disconnect();
+    },
+  };
+  return limiter;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new RateLimitAbortError(name, signal?.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.ceil(ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,85 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** What the limiters need of an ioredis client: `Redis` and `Cluster` both fit. */
+export type RedisLike = Redis | Cluster;
+
+/**
+ * Runs one Redis command with a bounded wait, never queueing it while the client is
+ * disconnected: a dead or paused Redis costs a caller at most `timeoutMs`, and after a failure
+ * Redis is not asked again for `retryMs` (the callers use their in-memory fallback meanwhile).
+ */
+export class BoundedRedis {
+  readonly client: RedisLike;
+  readonly timeoutMs: number;
+  #retryAt = 0;
+  #degraded = false;
+  readonly #onChange: (degraded: boolean) => void;
+
+  constructor(client: RedisLike, timeoutMs: number, onChange: (degraded: boolean) => void) {
+    this.client = client;
+    this.timeoutMs = timeoutMs;
+    this.#onChange = onChange;
+  }
+
+  get degraded(): boolean {
+    return this.#degraded;
+  }
+
+  usable(): boolean {
+    const status = this.client.status;
+    if (status === 'ready') return !this.#degraded || Date.now() >= this.#retryAt;
+    // The first connection may still be in progress: a command may wait for it (bounded).
+    if (!this.#degraded && (status === 'wait' || status === 'connecting' || status === 'connect'))
+      return true;
+    this.#fail();
+    return false;
+  }
+
+  /** The command's reply, or undefined when Redis is unusable, failed or too slow. */
+  async run<T>(call: (client: RedisLike) => Promise<T>): Promise<T | undefined> {
+    if (!this.usable()) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race([
+        call(this.client),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('redis timeout')), this.timeoutMs);
+        }),
+      ]);
+      if (this.#degraded) {
+        this.#degraded = false;
+        this.#onChange(false);
+      }
+      return reply;
+    } catch {
+      this.#fail();
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fail(): void {
+    this.#retryAt = Date.now() + 1000;
+    if (this.#degraded) return;
+    this.#degraded = true;
+    this.#onChange(true);
+  }
+}
+
+export function isRedisLike(v: unknown): v is RedisLike {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { defineCommand?: unknown }).defineCommand === 'function' &&
+    typeof (v as { status?: unknown }).status === 'string'
+  );
+}
+
+let sharedLogger: import('@resil/safe-log').SafeLogger | undefined;
+
+/** The package's default logger, made on first use. */
+export function packageLogger(make: () => import('@resil/safe-log').SafeLogger) {
+  sharedLogger ??= make();
+  return sharedLogger;
+}

@@ -1,0 +1,99 @@
+import { startRedisServer, waitFor } from '@resil/testkit';
+import express from 'express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { createRateLimiter, rateLimit } from '../../src';
+
+describe('rate limits on a private redis-server that stops and pauses', () => {
+  it('Redis stopped: outbound falls back to points / expectedWorkers in memory, inbound to the insurance; nothing waits; logged once', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+    client.on('error', () => {});
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), info: () => undefined };
+    try {
+      const limiter = createRateLimiter({
+        name: 'outage',
+        points: 40,
+        durationMs: 1000,
+        expectedWorkers: 4,
+        redis: client,
+        logger,
+      });
+      const app = express();
+      app.use(
+        rateLimit({ points: 6, durationMs: 60_000, expectedWorkers: 2, redis: client, logger }),
+      );
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      await limiter.acquire();
+      expect((await request(app).get('/')).status).toBe(200);
+
+      await server.stop();
+      await waitFor(() => client.status !== 'ready', {
+        timeoutMs: 5_000,
+        what: 'the client to notice',
+      });
+      const started = Date.now();
+      // outbound: 10 per second per process now (40 / 4): 3 grants take >= 200 ms, not 50 ms
+      for (let i = 0; i < 3; i++) await limiter.acquire({ timeoutMs: 2_000 });
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(2 * 100);
+      expect(limiter.degraded).toBe(true);
+      // inbound: the insurance allows 3 (6 / 2) in this process
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/')).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(Date.now() - started).toBeLessThan(3_000); // no request waited on the dead Redis
+      expect(warnings.filter((w) => w.startsWith('rate limiter: Redis unavailable'))).toHaveLength(
+        1,
+      );
+      expect(warnings.filter((w) => w.startsWith('rate limit: store unavailable'))).toHaveLength(1);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('Redis paused (CLIENT PAUSE) longer than the timeouts: answers come within the bounds', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const admin = new Redis(server.url);
+    try {
+      const limiter = createRateLimiter({
+        name: 'paused',
+        points: 100,
+        durationMs: 1000,
+        redis: client,
+        commandTimeoutMs: 200,
+        logger: false,
+      });
+      const app = express();
+      app.use(
+        rateLimit({
+          points: 100,
+          durationMs: 60_000,
+          redis: client,
+          storeTimeoutMs: 200,
+          logger: false,
+        }),
+      );
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      expect((await request(app).get('/')).status).toBe(200);
+      await limiter.acquire();
+      await admin.client('PAUSE', 3000, 'ALL');
+      const started = Date.now();
+      expect((await request(app).get('/')).status).toBe(200);
+      await limiter.acquire({ timeoutMs: 1000 });
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      await admin.client('UNPAUSE').catch(() => undefined);
+      client.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+});
