@@ -97,12 +97,27 @@ export function createApp(deps: AppDeps): DemoApp {
     name: 'hospital-api',
     points: config.outboundRateLimit,
     durationMs: config.outboundWindowMs,
+    // while Redis is down each worker allows its share of the registry's limit
+    expectedWorkers: config.workers,
+    logger,
     ...shared,
   });
   const acquiredAt: number[] = [];
   let outboundRefused = 0;
+  // Counts grants and refusals for the status page; everything else is the limiter's own.
   const trackedLimiter: RateLimiter = {
-    ...limiter,
+    name: limiter.name,
+    points: limiter.points,
+    durationMs: limiter.durationMs,
+    storage: limiter.storage,
+    get degraded() {
+      return limiter.degraded;
+    },
+    get waiting() {
+      return limiter.waiting;
+    },
+    tryAcquire: (cost) => limiter.tryAcquire(cost),
+    close: () => limiter.close(),
     async acquire(opts) {
       try {
         await limiter.acquire(opts);
@@ -313,6 +328,8 @@ export function createApp(deps: AppDeps): DemoApp {
   const inboundLimit = rateLimit({
     points: config.inboundRateLimit,
     durationMs: config.inboundWindowMs,
+    expectedWorkers: config.workers,
+    logger,
     ...shared,
   });
   const limited = (req: Request, res: Response, next: NextFunction) => {

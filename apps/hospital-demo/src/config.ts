@@ -276,12 +276,14 @@ export function loadConfig(env: Env = process.env): Config {
     outboundWindowMs: int('OUTBOUND_WINDOW_MS', 1_000, 1, 3_600_000),
     outboundMaxWaitMs: int('OUTBOUND_MAX_WAIT_MS', 10_000, 0, 600_000),
     inboundRateLimit: int('INBOUND_RATE_LIMIT', 120, 1, 1_000_000),
-    inboundWindowMs: int('INBOUND_WINDOW_MS', 60_000, 1, 3_600_000),
+    inboundWindowMs: int('INBOUND_WINDOW_MS', 60_000, 1_000, 3_600_000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     idempotencyLeaseMs: int('IDEMPOTENCY_LEASE_MS', 30_000, 100, 3_600_000),
     logLevel,
     trustProxy,
   };
+  if (config.inboundWindowMs % 1000 !== 0)
+    problems.push('INBOUND_WINDOW_MS must be a whole number of seconds (a multiple of 1000)');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
