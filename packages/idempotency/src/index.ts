@@ -1,2 +1,10 @@
-/** Placeholder until the @resil/idempotency issue lands: the package builds, packs and loads. */
-export const packageName = '@resil/idempotency';
+export { PROBLEM_TYPES } from './errors';
+export {
+  canonicalJson,
+  DENIED_HEADERS,
+  type IdempotencyOptions,
+  idempotency,
+  idempotencyKeyFor,
+  parseIdempotencyKey,
+} from './middleware';
+export type { IdempotencyStore, RedisLike, StoredResponse } from './store';

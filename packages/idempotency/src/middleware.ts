@@ -1,0 +1,399 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { SafeLogger } from '@resil/safe-log';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { PROBLEM_TYPES } from './errors';
+import {
+  type ClaimResult,
+  type IdempotencyStore,
+  MemoryStore,
+  type RedisLike,
+  RedisStore,
+  type StoredResponse,
+} from './store';
+
+export interface IdempotencyOptions {
+  /** Methods the middleware applies to. @default ['POST', 'PATCH'] */
+  methods?: string[];
+  /** A request of those methods without the header gets 400. @default true */
+  required?: boolean;
+  /** Who the key belongs to; part of the storage key. @default the user id (`req.user.id`) if any, else the client IP */
+  scope?: (req: Request) => string | undefined;
+  /** Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`. @default memory (one process) */
+  redis?: RedisLike;
+  /** @default 'resil:' */
+  keyPrefix?: string;
+  /** How long a completed response is kept and replayed. @default 86400000 (24 h) */
+  ttlMs?: number;
+  /** The in-progress claim's lease; renewed while the handler runs; a crashed worker's key is free after it. @default 30000 */
+  leaseMs?: number;
+  /** A repeat while the first still runs: 409 with Retry-After ('reject'), or wait and replay ('wait'). @default 'reject' */
+  onConcurrent?: 'reject' | 'wait';
+  /** Longest wait with onConcurrent 'wait'; then 409. @default 10000 */
+  waitTimeoutMs?: number;
+  /** Which statuses are stored and replayed; others release the key so the client may retry. @default status < 500 */
+  storeStatus?: (status: number) => boolean;
+  /** Larger bodies are not kept: a repeat gets 409 "not replayable" (the handler never runs twice). @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Response headers never stored, besides the built-in deny-list. @default [] */
+  excludeHeaders?: string[];
+  /** Store unreachable: 'deny' answers 503 (no risk of a double execution); 'allow' runs the handler without protection. @default 'deny' */
+  onStoreError?: 'deny' | 'allow';
+  /** Longest wait for a Redis reply. @default 500 */
+  commandTimeoutMs?: number;
+  /** Where a lost lease or a store outage is logged, or false. @default a SafeLogger('resil.idempotency') */
+  logger?: { warn(m: string, meta?: Record<string, unknown>): void } | false;
+}
+
+const KNOWN = new Set([
+  'methods',
+  'required',
+  'scope',
+  'redis',
+  'keyPrefix',
+  'ttlMs',
+  'leaseMs',
+  'onConcurrent',
+  'waitTimeoutMs',
+  'storeStatus',
+  'maxBodyBytes',
+  'excludeHeaders',
+  'onStoreError',
+  'commandTimeoutMs',
+  'logger',
+]);
+
+/** Never stored or replayed: per-connection, per-response or credential headers. */
+export const DENIED_HEADERS: readonly string[] = Object.freeze([
+  'set-cookie',
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'authorization',
+  'www-authenticate',
+  'content-length',
+  'idempotent-replayed',
+  'ratelimit',
+  'ratelimit-policy',
+  'retry-after',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'server-timing',
+]);
+
+const DERIVED = Symbol.for('@resil/idempotency.key');
+
+function int(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new RangeError(`idempotency: ${name} must be an integer >= ${min}`);
+  return v;
+}
+
+function sha256(s: string | Buffer): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/**
+ * The key from the header: the draft's sf-string form ("...", with \" and \\ escapes) or a bare
+ * token; 1–255 printable ASCII characters. undefined when malformed.
+ */
+export function parseIdempotencyKey(raw: string): string | undefined {
+  let key = raw.trim();
+  if (key.startsWith('"')) {
+    const m = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/.exec(key);
+    if (!m || m[1] === undefined) return undefined;
+    key = m[1].replace(/\\(["\\])/g, '$1');
+  } else if (!/^[\x21-\x7e]+$/.test(key)) return undefined;
+  if (key.length < 1 || key.length > 255) return undefined;
+  return key;
+}
+
+/** JSON with object keys sorted at every level: the same data gives the same text. */
+export function canonicalJson(v: unknown): string {
+  if (Buffer.isBuffer(v)) return JSON.stringify(`base64:${v.toString('base64')}`);
+  if (Array.isArray(v))
+    return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function defaultScope(req: Request): string {
+  const user = (req as { user?: { id?: unknown } }).user;
+  if (user && (typeof user.id === 'string' || typeof user.id === 'number'))
+    return `user:${user.id}`;
+  return `ip:${req.ip ?? 'unknown'}`;
+}
+
+/**
+ * The key to send to an upstream that honours Idempotency-Key, for the request being handled: a
+ * hash of the scope and the client's key, so the same client request always carries the same
+ * upstream key (also when a retry runs on another worker after a crash) and two clients' keys
+ * never collide. undefined when the request has no key.
+ */
+export function idempotencyKeyFor(req: Request, scope?: string): string | undefined {
+  if (scope === undefined) {
+    const derived = (req as unknown as Record<symbol, string | undefined>)[DERIVED];
+    if (derived) return derived;
+  }
+  const raw = req.get('Idempotency-Key');
+  const key = raw === undefined ? undefined : parseIdempotencyKey(raw);
+  if (key === undefined) return undefined;
+  return sha256(`${scope ?? defaultScope(req)}\n${key}`).slice(0, 32);
+}
+
+function problem(res: Response, status: number, type: string, title: string, detail: string): void {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type, title, status, detail }));
+}
+
+let sharedLogger: SafeLogger | undefined;
+function packageLogger(): SafeLogger {
+  if (!sharedLogger) sharedLogger = new SafeLogger('resil.idempotency');
+  return sharedLogger;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Idempotency-Key middleware (draft-ietf-httpapi-idempotency-key-header, Stripe's behaviour):
+ * the first request with a key runs and its response is stored; a repeat gets the stored response
+ * with `Idempotent-Replayed: true`; the same key with another payload gets 422; a repeat while the
+ * first runs gets 409 (or waits). With `redis`, exactly one worker runs a key, atomically.
+ * Register it after the body parser.
+ */
+export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('idempotency: options must be an object');
+  for (const k of Object.keys(options))
+    if (!KNOWN.has(k)) throw new TypeError(`idempotency: unknown option "${k}"`);
+  const methods = new Set(
+    (options.methods ?? ['POST', 'PATCH']).map((m) => String(m).toUpperCase()),
+  );
+  const required = options.required ?? true;
+  const ttlMs = int('ttlMs', options.ttlMs ?? 86_400_000, 1000);
+  const leaseMs = int('leaseMs', options.leaseMs ?? 30_000, 100);
+  const waitTimeoutMs = int('waitTimeoutMs', options.waitTimeoutMs ?? 10_000, 0);
+  const maxBodyBytes = int('maxBodyBytes', options.maxBodyBytes ?? 1024 * 1024, 0);
+  const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 500, 1);
+  const onConcurrent = options.onConcurrent ?? 'reject';
+  if (onConcurrent !== 'reject' && onConcurrent !== 'wait')
+    throw new TypeError("idempotency: onConcurrent must be 'reject' or 'wait'");
+  const onStoreError = options.onStoreError ?? 'deny';
+  if (onStoreError !== 'deny' && onStoreError !== 'allow')
+    throw new TypeError("idempotency: onStoreError must be 'deny' or 'allow'");
+  for (const fn of ['scope', 'storeStatus'] as const)
+    if (options[fn] !== undefined && typeof options[fn] !== 'function')
+      throw new TypeError(`idempotency: ${fn} must be a function`);
+  const redis = options.redis;
+  if (
+    redis !== undefined &&
+    (typeof redis !== 'object' ||
+      redis === null ||
+      typeof (redis as { defineCommand?: unknown }).defineCommand !== 'function')
+  )
+    throw new TypeError('idempotency: redis must be an ioredis Redis or Cluster');
+  const keyPrefix = options.keyPrefix ?? 'resil:';
+  if (typeof keyPrefix !== 'string') throw new TypeError('idempotency: keyPrefix must be a string');
+  const denied = new Set([
+    ...DENIED_HEADERS,
+    ...(options.excludeHeaders ?? []).map((h) => h.toLowerCase()),
+  ]);
+  const storeStatus = options.storeStatus ?? ((s: number) => s < 500);
+  const logger = options.logger === false ? undefined : (options.logger ?? packageLogger());
+  const store: IdempotencyStore = redis
+    ? new RedisStore(redis, commandTimeoutMs)
+    : new MemoryStore();
+
+  const replay = (res: Response, stored: StoredResponse) => {
+    if (stored.omitted)
+      return problem(
+        res,
+        409,
+        PROBLEM_TYPES.NOT_REPLAYABLE,
+        'Response not kept',
+        'The request with this Idempotency-Key was completed, but its response was too large to keep; it was not run again.',
+      );
+    res.status(stored.status);
+    for (const [h, v] of Object.entries(stored.headers)) res.setHeader(h, v);
+    res.setHeader('Idempotent-Replayed', 'true');
+    res.end(stored.body);
+  };
+
+  return async function resilIdempotency(req: Request, res: Response, next: NextFunction) {
+    try {
+      if (!methods.has(req.method)) return next();
+      const raw = req.get('Idempotency-Key');
+      if (raw === undefined) {
+        if (!required) return next();
+        return problem(
+          res,
+          400,
+          PROBLEM_TYPES.MISSING_KEY,
+          'Idempotency-Key required',
+          `${req.method} requests need an Idempotency-Key header.`,
+        );
+      }
+      const key = parseIdempotencyKey(raw);
+      if (key === undefined)
+        return problem(
+          res,
+          400,
+          PROBLEM_TYPES.INVALID_KEY,
+          'Invalid Idempotency-Key',
+          'The Idempotency-Key must be 1 to 255 printable ASCII characters, bare or as a quoted string.',
+        );
+      const scope = options.scope?.(req) ?? defaultScope(req);
+      const derived = sha256(`${scope}\n${key}`);
+      (req as unknown as Record<symbol, string>)[DERIVED] = derived.slice(0, 32);
+      const storageKey = `${keyPrefix}{idem:${derived}}`;
+      const fp = sha256(
+        `${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(req.body ?? null)}`,
+      );
+      const owner = randomUUID();
+
+      const deadline = Date.now() + waitTimeoutMs;
+      let result: ClaimResult;
+      for (;;) {
+        try {
+          result = await store.claim(storageKey, owner, fp, leaseMs);
+        } catch {
+          logger?.warn('idempotency: store unavailable', { onStoreError });
+          if (onStoreError === 'allow') return next();
+          res.setHeader('Retry-After', '1');
+          return problem(
+            res,
+            503,
+            PROBLEM_TYPES.STORE_UNAVAILABLE,
+            'Service Unavailable',
+            'Idempotency records are unavailable; retry with the same key shortly.',
+          );
+        }
+        if (result.claimed) break;
+        if (result.fp !== fp)
+          return problem(
+            res,
+            422,
+            PROBLEM_TYPES.MISMATCH,
+            'Idempotency-Key reused',
+            'This Idempotency-Key was used with a different request (method, path or body).',
+          );
+        if (result.state === 'done') return replay(res, result.response);
+        if (onConcurrent === 'wait' && Date.now() < deadline) {
+          await pause(Math.min(50, Math.max(1, deadline - Date.now())));
+          continue;
+        }
+        res.setHeader(
+          'Retry-After',
+          String(Math.max(1, Math.min(Math.ceil(result.leaseLeftMs / 1000), 5))),
+        );
+        return problem(
+          res,
+          409,
+          PROBLEM_TYPES.IN_PROGRESS,
+          'Request in progress',
+          'A request with this Idempotency-Key is still being processed; retry later with the same key.',
+        );
+      }
+
+      // Claimed: run the handler, keep the lease alive, capture the response.
+      const renew = setInterval(
+        () => {
+          store.renew(storageKey, owner, leaseMs).catch(() => undefined);
+        },
+        Math.max(50, Math.floor(leaseMs / 3)),
+      );
+      renew.unref();
+      res.on('close', () => clearInterval(renew)); // a handler that never answers loses its lease
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const collect = (chunk: unknown, encoding?: unknown) => {
+        if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+        const b = Buffer.isBuffer(chunk)
+          ? chunk
+          : typeof chunk === 'string'
+            ? Buffer.from(
+                chunk,
+                typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+              )
+            : chunk instanceof Uint8Array
+              ? Buffer.from(chunk)
+              : undefined;
+        if (!b) return;
+        size += b.length;
+        if (size <= maxBodyBytes) chunks.push(b);
+      };
+      const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+      const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      res.write = ((...a: unknown[]) => {
+        collect(a[0], a[1]);
+        return write(...a);
+      }) as typeof res.write;
+      let ended = false;
+      res.end = ((...a: unknown[]) => {
+        if (ended) return end(...a);
+        ended = true;
+        clearInterval(renew);
+        collect(a[0], a[1]);
+        const status = res.statusCode;
+        const settle = storeStatus(status)
+          ? store.complete(
+              storageKey,
+              owner,
+              {
+                status,
+                headers: keep(res, denied),
+                body: size <= maxBodyBytes ? Buffer.concat(chunks) : Buffer.alloc(0),
+                omitted: size > maxBodyBytes,
+              },
+              ttlMs,
+            )
+          : store.release(storageKey, owner);
+        // The record is written before the response leaves: a client that saw the response can
+        // count on the replay.
+        settle
+          .then((ok) => {
+            if (!ok)
+              logger?.warn(
+                'idempotency: the lease was lost before the response was stored (the handler ran longer than leaseMs without renewal)',
+                { status },
+              );
+          })
+          .catch(() =>
+            logger?.warn(
+              'idempotency: could not store the response; a retry after the lease may run again',
+              { status },
+            ),
+          )
+          .finally(() => end(...a));
+        return res;
+      }) as typeof res.end;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function keep(res: Response, denied: Set<string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (denied.has(name) || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import { startRedisServer } from '@resil/testkit';
+import express from 'express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { idempotency, PROBLEM_TYPES } from '../../src';
+
+describe('idempotency with Redis stopped', () => {
+  it('deny (default): 503 problem+json with Retry-After, at once; allow: the handler runs unprotected', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+    client.on('error', () => {});
+    try {
+      let runs = 0;
+      const make = (onStoreError: 'deny' | 'allow') => {
+        const app = express();
+        app.use(express.json());
+        app.use(idempotency({ redis: client, onStoreError, logger: false }));
+        app.post('/h', (_req, res) => {
+          runs++;
+          res.status(201).json({ ok: true });
+        });
+        return app;
+      };
+      expect(
+        (await request(make('deny')).post('/h').set('Idempotency-Key', 'a').send({})).status,
+      ).toBe(201);
+      await server.stop();
+      const started = Date.now();
+      const denied = await request(make('deny')).post('/h').set('Idempotency-Key', 'b').send({});
+      expect(denied.status).toBe(503);
+      expect(denied.headers['retry-after']).toBe('1');
+      expect(JSON.parse(denied.text).type).toBe(PROBLEM_TYPES.STORE_UNAVAILABLE);
+      const allowed = await request(make('allow')).post('/h').set('Idempotency-Key', 'c').send({});
+      expect(allowed.status).toBe(201);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(runs).toBe(2);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+});
