@@ -14,10 +14,10 @@ export {
   circuitBreaker,
   isCircuitOpenError,
 } from '@resil/breaker';
+export { idempotency, idempotencyKeyFor } from '@resil/idempotency';
 export { createRateLimiter, type RateLimiter, rateLimit } from '@resil/ratelimit';
 export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
 export { requestLogger, SafeLogger } from '@resil/safe-log';
-export { idempotency, idempotencyKeyFor } from './interim/idempotency'; // TODO: @resil/idempotency
 export {
   sanitizeInput,
   sanitizeRequest,
