@@ -1,2 +1,9 @@
-/** Placeholder until the @resil/sanitize issue lands: the package builds, packs and loads. */
-export const packageName = '@resil/sanitize';
+export { securityHeaders } from './headers';
+export { DOUBLE_QUOTE_REPLACEMENT, sanitizeInput, sanitizeUrl } from './input';
+export {
+  bodyErrors,
+  isDangerousKey,
+  type SanitizeRequestOptions,
+  sanitizeRequest,
+} from './request';
+export { type FieldError, validate } from './validate';

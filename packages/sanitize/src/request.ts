@@ -1,0 +1,191 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { sanitizeInput } from './input';
+
+export interface SanitizeRequestOptions {
+  /** Applied to every string leaf. @default sanitizeInput */
+  sanitize?: (value: string) => string;
+  /** Which parts of the request. @default ['body', 'query', 'params'] */
+  parts?: Array<'body' | 'query' | 'params'>;
+  /** Deepest nesting accepted; deeper → 400. @default 10 */
+  maxDepth?: number;
+  /** Most keys and array items in one part; more → 413. @default 1000 */
+  maxKeys?: number;
+  /** A query parameter given several times (`?a=1&a=2`): keep the 'first', the 'last', 'reject' (400) or 'keep' the array. @default 'last' */
+  parameterPollution?: 'first' | 'last' | 'reject' | 'keep';
+  /** Query parameters that may legitimately repeat (kept as arrays). @default [] */
+  arrayParams?: string[];
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const KNOWN = new Set([
+  'sanitize',
+  'parts',
+  'maxDepth',
+  'maxKeys',
+  'parameterPollution',
+  'arrayParams',
+]);
+
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(title);
+  }
+}
+
+function problem(res: Response, status: number, title: string, detail: string): void {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+}
+
+/** A key an attacker uses against MongoDB-style queries or the prototype chain. */
+export function isDangerousKey(key: string): boolean {
+  return key.startsWith('$') || key.includes('.') || FORBIDDEN.has(key);
+}
+
+/**
+ * Express middleware (4 and 5) that deep-sanitises `req.body`, `req.query` and `req.params`:
+ * string leaves through `sanitizeInput`; keys starting with `$` or containing `.` (NoSQL
+ * operators) and `__proto__` / `constructor` / `prototype` (prototype pollution) are dropped;
+ * nesting beyond `maxDepth` answers 400 and more than `maxKeys` entries 413 (problem+json, never a
+ * stack overflow); repeated query parameters are reduced per `parameterPollution`.
+ * On Express 5, where `req.query` is a getter, the sanitised query replaces it on the request.
+ */
+export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHandler {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('sanitizeRequest: options must be an object');
+  for (const k of Object.keys(options))
+    if (!KNOWN.has(k)) throw new TypeError(`sanitizeRequest: unknown option "${k}"`);
+  const clean = options.sanitize ?? sanitizeInput;
+  if (typeof clean !== 'function')
+    throw new TypeError('sanitizeRequest: sanitize must be a function');
+  const parts = options.parts ?? ['body', 'query', 'params'];
+  const maxDepth = options.maxDepth ?? 10;
+  const maxKeys = options.maxKeys ?? 1000;
+  if (!Number.isInteger(maxDepth) || maxDepth < 1)
+    throw new RangeError('sanitizeRequest: maxDepth must be an integer >= 1');
+  if (!Number.isInteger(maxKeys) || maxKeys < 1)
+    throw new RangeError('sanitizeRequest: maxKeys must be an integer >= 1');
+  const pollution = options.parameterPollution ?? 'last';
+  if (!['first', 'last', 'reject', 'keep'].includes(pollution))
+    throw new TypeError(
+      "sanitizeRequest: parameterPollution must be 'first', 'last', 'reject' or 'keep'",
+    );
+  const arrayParams = new Set(options.arrayParams ?? []);
+
+  const walk = (value: unknown, depth: number, budget: { left: number }): unknown => {
+    if (typeof value === 'string') return clean(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= maxDepth)
+      throw new Refusal(
+        400,
+        'Request too deeply nested',
+        `Nesting deeper than ${maxDepth} levels is not accepted.`,
+      );
+    if (Array.isArray(value)) {
+      budget.left -= value.length;
+      if (budget.left < 0)
+        throw new Refusal(
+          413,
+          'Request has too many fields',
+          `More than ${maxKeys} fields and items are not accepted.`,
+        );
+      return value.map((v) => walk(v, depth + 1, budget));
+    }
+    if (Buffer.isBuffer(value) || value instanceof Date) return value;
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(value);
+    budget.left -= keys.length;
+    if (budget.left < 0)
+      throw new Refusal(
+        413,
+        'Request has too many fields',
+        `More than ${maxKeys} fields and items are not accepted.`,
+      );
+    for (const key of keys) {
+      if (isDangerousKey(key)) continue;
+      out[clean(key)] = walk((value as Record<string, unknown>)[key], depth + 1, budget);
+    }
+    return out;
+  };
+
+  const dePollute = (query: Record<string, unknown>): Record<string, unknown> => {
+    if (pollution === 'keep') return query;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(query)) {
+      if (!Array.isArray(v) || arrayParams.has(k)) out[k] = v;
+      else if (pollution === 'reject')
+        throw new Refusal(
+          400,
+          'Repeated query parameter',
+          'A query parameter was given more than once.',
+        );
+      else out[k] = pollution === 'first' ? v[0] : v[v.length - 1];
+    }
+    return out;
+  };
+
+  return function resilSanitizeRequest(req: Request, res: Response, next: NextFunction) {
+    try {
+      for (const part of parts) {
+        const current = (req as unknown as Record<string, unknown>)[part];
+        if (current === undefined) continue;
+        let cleaned = walk(current, 0, { left: maxKeys });
+        if (part === 'query' && cleaned && typeof cleaned === 'object' && !Array.isArray(cleaned))
+          cleaned = dePollute(cleaned as Record<string, unknown>);
+        // Express 5's req.query is a getter: define an own property over it.
+        Object.defineProperty(req, part, {
+          value: cleaned,
+          writable: true,
+          configurable: true,
+          enumerable: true,
+        });
+      }
+      next();
+    } catch (err) {
+      if (err instanceof Refusal) return problem(res, err.status, err.title, err.detail);
+      next(err);
+    }
+  };
+}
+
+/**
+ * An error handler for body-parser's errors (express.json(), urlencoded()): a body over the limit
+ * answers 413, malformed JSON 400, an unsupported charset or encoding 415, all as problem+json
+ * without Express's HTML page or a stack trace. Register it after the routes.
+ */
+export function bodyErrors() {
+  return function resilBodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction) {
+    const type =
+      typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+    if (res.headersSent) return next(err);
+    if (type === 'entity.too.large')
+      return problem(
+        res,
+        413,
+        'Request body too large',
+        'The request body is larger than this endpoint accepts.',
+      );
+    if (type === 'entity.parse.failed')
+      return problem(res, 400, 'Malformed JSON', 'The request body is not valid JSON.');
+    if (type === 'charset.unsupported' || type === 'encoding.unsupported')
+      return problem(
+        res,
+        415,
+        'Unsupported body encoding',
+        'The request body uses an unsupported charset or content encoding.',
+      );
+    if (
+      type === 'request.aborted' ||
+      type === 'request.size.invalid' ||
+      type === 'stream.encoding.set'
+    )
+      return problem(res, 400, 'Bad request body', 'The request body could not be read.');
+    return next(err);
+  };
+}

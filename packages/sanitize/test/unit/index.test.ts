@@ -1,7 +1,0 @@
-import * as pkg from '../../src/index';
-
-describe('@resil/sanitize', () => {
-  it('loads from its entry point', () => {
-    expect(pkg.packageName).toBe('@resil/sanitize');
-  });
-});
