@@ -1,10 +1,6 @@
 /**
- * The one place that decides where each resilience layer comes from. Every other file of the
- * app imports the layers from here.
- *
- * TODO(integration): the @resil packages are landing while this app is written. A line that
- * imports from './interim/...' is a minimal stand-in with the DESIGN.md contract; replace it with
- * the package as soon as the package exports the real thing (and delete the interim file).
+ * The one place that decides where each resilience layer comes from: the @resil packages. Every
+ * other file of the app imports the layers from here.
  */
 
 export {
@@ -23,4 +19,4 @@ export {
   sanitizeRequest,
   securityHeaders,
   validate,
-} from './interim/sanitize'; // TODO: @resil/sanitize
+} from '@resil/sanitize';
