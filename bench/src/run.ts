@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startRedisServer } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { closedPath, failureCost, idleBreakers } from './cases/breaker';
+import { inboundHttp, limiterCost, outboundSmoothness } from './cases/ratelimit';
 import { retrySuccess } from './cases/retry';
 import { safeLogging } from './cases/safe-log';
 import { log, rows, type Settings } from './harness';
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
     ['breaker-idle', () => idleBreakers(settings)],
     ['retry', () => retrySuccess(settings)],
     ['safe-log', () => safeLogging(settings)],
+    ['ratelimit-smooth', () => outboundSmoothness(settings, redis, prefix)],
+    ['ratelimit-cost', () => limiterCost(settings, redis, prefix)],
+    ['http', () => inboundHttp(settings, redis, prefix)],
   ];
   const started = Date.now();
   try {
