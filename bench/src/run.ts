@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startRedisServer } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { closedPath, failureCost, idleBreakers } from './cases/breaker';
-import { inboundHttp, limiterCost, outboundSmoothness } from './cases/ratelimit';
+import { idempotencyCost, inboundHttp, limiterCost, outboundSmoothness } from './cases/ratelimit';
 import { retrySuccess } from './cases/retry';
 import { safeLogging } from './cases/safe-log';
 import { log, rows, type Settings } from './harness';
@@ -30,9 +30,10 @@ async function main(): Promise<void> {
     ['breaker-failure', () => failureCost(settings)],
     ['breaker-idle', () => idleBreakers(settings)],
     ['retry', () => retrySuccess(settings)],
-    ['safe-log', () => safeLogging(settings)],
-    ['ratelimit-smooth', () => outboundSmoothness(settings, redis, prefix)],
     ['ratelimit-cost', () => limiterCost(settings, redis, prefix)],
+    ['ratelimit-smooth', () => outboundSmoothness(settings, redis, prefix)],
+    ['idempotency', () => idempotencyCost(settings, redis, prefix)],
+    ['safe-log', () => safeLogging(settings)],
     ['http', () => inboundHttp(settings, redis, prefix)],
   ];
   const started = Date.now();

@@ -1,16 +1,30 @@
 import type { AddressInfo } from 'node:net';
 import { idempotency } from '@resil/idempotency';
 import { createRateLimiter, rateLimit } from '@resil/ratelimit';
-import { sanitizeRequest } from '@resil/sanitize';
+import { requestLogger, SafeLogger } from '@resil/safe-log';
+import { sanitizeRequest, securityHeaders, validate } from '@resil/sanitize';
 import autocannon from 'autocannon';
 import express from 'express';
+import { body } from 'express-validator';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterQueue, RateLimiterRedis } from 'rate-limiter-flexible';
-import { batchOf, collect, compareNs, log, record, relate, type Settings } from '../harness';
+import winston from 'winston';
+import {
+  batchOf,
+  collect,
+  compareNs,
+  log as progress,
+  record,
+  relate,
+  type Settings,
+} from '../harness';
+import { commandsDuring } from '../redis';
+import { NullStream } from './safe-log';
 
 const CASE_SMOOTH = '6. outbound limiter at saturation (limit 20/s, 12 callers)';
-const CASE_COST = '7. limiter call against Redis';
-const CASE_HTTP = '8. inbound HTTP (autocannon, 10 connections)';
+const CASE_COST = '5. rate limit on Redis, per call';
+const CASE_HTTP = '9. HTTP: the demo inbound stack vs bare Express (autocannon, 10 connections)';
+const CASE_IDEM = '7. idempotency on Redis';
 
 /** Most grants in any half-open window [t, t + windowMs). */
 function maxInWindow(times: number[], windowMs: number): number {
@@ -155,20 +169,44 @@ export async function limiterCost(settings: Settings, redis: Redis, prefix: stri
     duration: 60,
     keyPrefix: `${prefix}rlfcost`,
   });
+  const mw = rateLimit({
+    points: 1_000_000_000,
+    durationMs: 60_000,
+    redis,
+    keyPrefix: `${prefix}mw:`,
+    logger: false,
+  });
+  const req = { method: 'GET', headers: {}, ip: '10.0.0.1', app: { get: () => false } } as never;
+  const res = { setHeader: () => undefined } as never;
+  const inbound = () => mw(req, res, () => undefined) as unknown as Promise<void>;
   await ours.tryAcquire();
   await rlf.consume('k');
-  await compareNs(
-    CASE_COST,
-    {
-      'raw PING (ioredis)': batchOf(BATCH, () => redis.ping()),
-      '@resil/ratelimit tryAcquire (outbound, GCRA script)': batchOf(BATCH, () =>
-        ours.tryAcquire(),
-      ),
-      'rate-limiter-flexible consume (RateLimiterRedis)': batchOf(BATCH, () => rlf.consume('k')),
-    },
-    settings,
-    { batch: BATCH, versus: 'raw PING (ioredis)' },
-  );
+  await inbound();
+  const subjects = {
+    'raw PING (ioredis)': () => redis.ping(),
+    'rate-limiter-flexible consume (RateLimiterRedis, raw)': () => rlf.consume('k'),
+    '@resil/ratelimit rateLimit middleware (inbound)': inbound,
+    '@resil/ratelimit tryAcquire (outbound, GCRA script)': () => ours.tryAcquire(),
+  };
+  for (const inFlight of [1, 100]) {
+    const metric = `time per call, ${inFlight} in flight`;
+    const run = (fn: () => Promise<unknown>) =>
+      inFlight === 1
+        ? batchOf(BATCH, fn)
+        : async () => {
+            await Promise.all(Array.from({ length: inFlight }, fn));
+          };
+    await compareNs(
+      CASE_COST,
+      Object.fromEntries(Object.entries(subjects).map(([k, fn]) => [k, run(fn)])),
+      settings,
+      {
+        batch: inFlight === 1 ? BATCH : inFlight,
+        metric,
+        versus: 'rate-limiter-flexible consume (RateLimiterRedis, raw)',
+      },
+    );
+  }
 }
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
@@ -186,103 +224,156 @@ async function serve(app: express.Express): Promise<{ url: string; close: () => 
 }
 
 export async function inboundHttp(settings: Settings, redis: Redis, prefix: string): Promise<void> {
-  const duration = settings.quick ? 2 : 4;
+  const duration = settings.quick ? 2 : 5;
   const rounds = settings.quick ? 1 : 3;
-  const ok: express.RequestHandler = (_req, res) => {
-    res.json({ ok: true });
+  const handler: express.RequestHandler = (req, res) => {
+    res.status(201).json({ ok: true, name: (req.body as { name?: string }).name });
   };
-  const rlfRaw = new RateLimiterRedis({
-    storeClient: redis,
-    points: 1_000_000_000,
-    duration: 60,
-    keyPrefix: `${prefix}rlfhttp`,
+  const log = new SafeLogger('bench.http', {
+    transports: [new winston.transports.Stream({ stream: new NullStream() })],
   });
   const apps: Record<string, () => express.Express> = {
-    'bare Express 5': () => {
+    'bare Express 5 (express.json + handler)': () => {
       const a = express();
-      a.get('/', ok);
+      a.post('/hospitals', express.json(), handler);
       return a;
     },
-    'rate-limiter-flexible raw middleware (Redis)': () => {
-      const a = express();
-      a.use((req, res, next) => {
-        rlfRaw.consume(req.ip ?? 'x').then(
-          () => next(),
-          () => res.status(429).end(),
+    'demo inbound stack: securityHeaders, requestLogger, rateLimit (Redis), sanitizeRequest, validate':
+      () => {
+        const a = express();
+        a.use(securityHeaders(), requestLogger({ logger: log }));
+        a.use(
+          rateLimit({
+            points: 1_000_000_000,
+            durationMs: 60_000,
+            redis,
+            keyPrefix: `${prefix}http:`,
+            logger: false,
+          }),
         );
-      });
-      a.get('/', ok);
-      return a;
-    },
-    '@resil/ratelimit rateLimit (Redis)': () => {
-      const a = express();
-      a.use(
-        rateLimit({
-          points: 1_000_000_000,
-          durationMs: 60_000,
-          redis,
-          keyPrefix: `${prefix}in:`,
-          logger: false,
-        }),
-      );
-      a.get('/', ok);
-      return a;
-    },
-    'rateLimit + sanitizeRequest + idempotency (Redis), POST': () => {
-      const a = express();
-      let n = 0;
-      a.use(
-        express.json(),
-        sanitizeRequest(),
-        rateLimit({
-          points: 1_000_000_000,
-          durationMs: 60_000,
-          redis,
-          keyPrefix: `${prefix}in2:`,
-          logger: false,
-        }),
-      );
-      a.use((req, _res, next) => {
-        req.headers['idempotency-key'] = `bench-${++n}`; // a fresh key per request: the full first-request path
-        next();
-      });
-      a.use(idempotency({ redis, keyPrefix: `${prefix}idem:`, ttlMs: 60_000, logger: false }));
-      a.post('/', (_req, res) => {
-        res.status(201).json({ ok: true });
-      });
-      return a;
-    },
+        a.post(
+          '/hospitals',
+          express.json({ limit: '16kb' }),
+          sanitizeRequest(),
+          validate([
+            body('name')
+              .isString()
+              .isLength({ min: 1, max: 200 })
+              .withMessage('name: 1 to 200 characters'),
+          ]),
+          handler,
+        );
+        return a;
+      },
   };
-  const values: Record<string, number[]> = {};
+  const rps: Record<string, number[]> = {};
+  const p99: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
-    for (const [name, make] of Object.entries(apps)) {
+    const order = Object.entries(apps);
+    if (round % 2) order.reverse();
+    for (const [name, make] of order) {
       const s = await serve(make());
-      const post = name.includes('POST');
       const result = await autocannon({
-        url: `${s.url}/`,
+        url: `${s.url}/hospitals`,
         connections: 10,
         duration,
-        ...(post
-          ? {
-              method: 'POST' as const,
-              body: '{"name":"St. Mary"}',
-              headers: { 'content-type': 'application/json' },
-            }
-          : {}),
+        method: 'POST',
+        body: JSON.stringify({ name: "St. Mary's General", city: 'Houston' }),
+        headers: { 'content-type': 'application/json' },
       });
       await s.close();
-      if (result.non2xx > 0) log(`  ${name}: ${result.non2xx} non-2xx answers`);
-      collect(values, name, result.requests.average);
+      if (result.non2xx > 0) progress(`  ${name}: ${result.non2xx} non-2xx answers`);
+      collect(rps, name, result.requests.average);
+      collect(p99, name, result.latency.p99);
     }
   }
-  for (const name of Object.keys(apps))
+  for (const name of Object.keys(apps)) {
     record({
       case: CASE_HTTP,
       subject: name,
       metric: 'requests per second',
       unit: 'req/s',
       better: 'higher',
-      values: values[name] as number[],
+      values: rps[name] as number[],
     });
-  relate(CASE_HTTP, 'requests per second', 'rate-limiter-flexible raw middleware (Redis)');
+    record({
+      case: CASE_HTTP,
+      subject: name,
+      metric: 'p99 latency',
+      unit: 'ms',
+      better: 'lower',
+      values: p99[name] as number[],
+    });
+  }
+  relate(CASE_HTTP, 'requests per second', 'bare Express 5 (express.json + handler)');
+  relate(CASE_HTTP, 'p99 latency', 'bare Express 5 (express.json + handler)');
+}
+
+export async function idempotencyCost(
+  settings: Settings,
+  redis: Redis,
+  prefix: string,
+): Promise<void> {
+  const BATCH = 10;
+  let seq = 0;
+  const a = express();
+  a.use(express.json());
+  a.post('/plain', (_req, res) => {
+    res.status(201).json({ ok: true });
+  });
+  a.post(
+    '/idem',
+    idempotency({ redis, keyPrefix: `${prefix}idemcost:`, ttlMs: 600_000, logger: false }),
+    (_req, res) => {
+      res.status(201).json({ ok: true });
+    },
+  );
+  const s = await serve(a);
+  const post = (path: string, key?: string) =>
+    fetch(`${s.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: '{"name":"St. Mary"}',
+    }).then((r) => r.arrayBuffer());
+  await post('/idem', 'replayed');
+  try {
+    await compareNs(
+      CASE_IDEM,
+      {
+        'POST without idempotency': batchOf(BATCH, () => post('/plain')),
+        'POST, first request (fresh key)': batchOf(BATCH, () => post('/idem', `fresh-${++seq}`)),
+        'POST, replay (same key)': batchOf(BATCH, () => post('/idem', 'replayed')),
+      },
+      settings,
+      {
+        batch: BATCH,
+        metric: 'time per request (HTTP on loopback)',
+        versus: 'POST without idempotency',
+      },
+    );
+    const firsts = await commandsDuring(redis, async () => {
+      for (let i = 0; i < 100; i++) await post('/idem', `count-${i}`);
+    });
+    const replays = await commandsDuring(redis, async () => {
+      for (let i = 0; i < 100; i++) await post('/idem', 'replayed');
+    });
+    record({
+      case: CASE_IDEM,
+      subject: 'POST, first request (fresh key)',
+      metric: 'Redis commands per request',
+      unit: 'commands',
+      better: 'lower',
+      values: [firsts / 100],
+    });
+    record({
+      case: CASE_IDEM,
+      subject: 'POST, replay (same key)',
+      metric: 'Redis commands per request',
+      unit: 'commands',
+      better: 'lower',
+      values: [replays / 100],
+    });
+  } finally {
+    await s.close();
+  }
 }

@@ -4,9 +4,9 @@ import pino from 'pino';
 import winston from 'winston';
 import { compareNs, record, relate, type Settings } from '../harness';
 
-const CASE = '5. safe logging, 1 KB nested record';
+const CASE = '8. safe logging, 1 KB nested record';
 
-class NullStream extends Writable {
+export class NullStream extends Writable {
   override _write(_chunk: unknown, _enc: BufferEncoding, cb: () => void): void {
     cb();
   }
