@@ -3,7 +3,7 @@ import { SafeLogger } from '@resil/safe-log';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipKey } from './ip';
-import { isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import { Deadlines, isRedisLike, packageLogger, type RedisLike } from './redis-call';
 
 export interface RateLimitOptions {
   /** Requests (or cost units) allowed per window. @default 100 */
@@ -135,6 +135,8 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
       });
 
   let warnedProxy = false;
+  // Recent clients' hashed keys: a client's key is hashed once, not on every request.
+  const hashed = new Map<string, string>();
   let storeDown = false;
   const keyBy = options.keyBy ?? ((req: Request) => ipKey(req.ip, ipv6Subnet));
 
@@ -160,27 +162,14 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
     return firstConnect;
   };
 
+  const deadlines = new Deadlines(storeTimeoutMs);
   const consume = async (key: string, cost: number): Promise<Outcome> => {
-    let timer: NodeJS.Timeout | undefined;
     try {
       const first = options.redis ? waitFirstConnect(options.redis) : undefined;
-      if (first) {
-        await Promise.race([
-          first,
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, storeTimeoutMs);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      if (first) await deadlines.race(first, storeTimeoutMs);
       // rate-limiter-flexible goes to the insurance on its own when the client is not ready.
       if (options.redis && options.redis.status !== 'ready') markStore(true);
-      const r = await Promise.race([
-        store.consume(key, cost),
-        new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), storeTimeoutMs);
-        }),
-      ]);
+      const r = await deadlines.race(store.consume(key, cost), storeTimeoutMs);
       if (r === 'timeout') {
         // A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error.
         markStore(true);
@@ -194,8 +183,6 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
       if (e instanceof RateLimiterRes) return { r: e, rejected: true };
       markStore(true);
       return e instanceof Error ? e : new Error('store error');
-    } finally {
-      clearTimeout(timer);
     }
   };
   const markStore = (down: boolean) => {
@@ -231,7 +218,12 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
       const raw = keyBy(req);
       if (typeof raw !== 'string') throw new TypeError('rateLimit: keyBy must return a string');
       // Keys are hashed: client addresses and user ids never appear in Redis.
-      const key = createHash('sha256').update(raw).digest('base64url').slice(0, 22);
+      let key = hashed.get(raw);
+      if (key === undefined) {
+        key = createHash('sha256').update(raw).digest('base64url').slice(0, 22);
+        if (hashed.size >= 10_000) hashed.clear();
+        hashed.set(raw, key);
+      }
       const cost = options.cost ? options.cost(req) : 1;
       if (!Number.isInteger(cost) || cost < 0)
         throw new RangeError('rateLimit: cost must return an integer >= 0');
