@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     ['ratelimit-smooth', () => outboundSmoothness(settings, redis, prefix)],
     ['idempotency', () => idempotencyCost(settings, redis, prefix)],
     ['safe-log', () => safeLogging(settings)],
-    ['http', () => inboundHttp(settings, redis, prefix)],
+    ['http', () => inboundHttp(settings, server.url, prefix)],
   ];
   const started = Date.now();
   try {

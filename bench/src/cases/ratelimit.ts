@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { idempotency } from '@resil/idempotency';
 import { createRateLimiter, rateLimit } from '@resil/ratelimit';
 import { requestLogger, SafeLogger } from '@resil/safe-log';
@@ -23,7 +25,8 @@ import { NullStream } from './safe-log';
 
 const CASE_SMOOTH = '6. outbound limiter at saturation (limit 20/s, 12 callers)';
 const CASE_COST = '5. rate limit on Redis, per call';
-const CASE_HTTP = '9. HTTP: the demo inbound stack vs bare Express (autocannon, 10 connections)';
+const CASE_HTTP =
+  '9. HTTP: the demo inbound stack vs bare Express (server in its own process; autocannon, 10 connections)';
 const CASE_IDEM = '7. idempotency on Redis';
 
 /** Most grants in any half-open window [t, t + windowMs). */
@@ -223,56 +226,93 @@ async function serve(app: express.Express): Promise<{ url: string; close: () => 
   };
 }
 
-export async function inboundHttp(settings: Settings, redis: Redis, prefix: string): Promise<void> {
-  const duration = settings.quick ? 2 : 5;
-  const rounds = settings.quick ? 1 : 3;
+/** The two apps of case 9, built in the server process (src/workers/http-server.ts). */
+export function makeHttpApp(
+  subject: 'bare' | 'stack',
+  redis: Redis | undefined,
+  prefix: string,
+): express.Express {
   const handler: express.RequestHandler = (req, res) => {
     res.status(201).json({ ok: true, name: (req.body as { name?: string }).name });
   };
+  const a = express();
+  if (subject === 'bare') {
+    a.post('/hospitals', express.json(), handler);
+    return a;
+  }
   const log = new SafeLogger('bench.http', {
     transports: [new winston.transports.Stream({ stream: new NullStream() })],
   });
-  const apps: Record<string, () => express.Express> = {
-    'bare Express 5 (express.json + handler)': () => {
-      const a = express();
-      a.post('/hospitals', express.json(), handler);
-      return a;
+  a.use(securityHeaders(), requestLogger({ logger: log }));
+  a.use(
+    rateLimit({
+      points: 1_000_000_000,
+      durationMs: 60_000,
+      ...(redis ? { redis } : {}),
+      keyPrefix: `${prefix}http:`,
+      logger: false,
+    }),
+  );
+  a.post(
+    '/hospitals',
+    express.json({ limit: '16kb' }),
+    sanitizeRequest(),
+    validate([
+      body('name')
+        .isString()
+        .isLength({ min: 1, max: 200 })
+        .withMessage('name: 1 to 200 characters'),
+    ]),
+    handler,
+  );
+  return a;
+}
+
+/** Starts the app of `subject` in its own process (the server gets a core; autocannon the other). */
+async function serveInChild(subject: 'bare' | 'stack', redisUrl: string, prefix: string) {
+  const child = fork(path.join(import.meta.dirname, '..', 'workers', 'http-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...process.env,
+      BENCH_SUBJECT: subject,
+      BENCH_REDIS_URL: redisUrl,
+      BENCH_PREFIX: prefix,
     },
-    'demo inbound stack: securityHeaders, requestLogger, rateLimit (Redis), sanitizeRequest, validate':
-      () => {
-        const a = express();
-        a.use(securityHeaders(), requestLogger({ logger: log }));
-        a.use(
-          rateLimit({
-            points: 1_000_000_000,
-            durationMs: 60_000,
-            redis,
-            keyPrefix: `${prefix}http:`,
-            logger: false,
-          }),
-        );
-        a.post(
-          '/hospitals',
-          express.json({ limit: '16kb' }),
-          sanitizeRequest(),
-          validate([
-            body('name')
-              .isString()
-              .isLength({ min: 1, max: 200 })
-              .withMessage('name: 1 to 200 characters'),
-          ]),
-          handler,
-        );
-        return a;
-      },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`http server exited (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
+}
+
+export async function inboundHttp(
+  settings: Settings,
+  redisUrl: string,
+  prefix: string,
+): Promise<void> {
+  const duration = settings.quick ? 2 : 5;
+  const rounds = settings.quick ? 1 : 3;
+  const subjects = {
+    'bare Express 5 (express.json + handler)': 'bare',
+    'demo inbound stack: securityHeaders, requestLogger, rateLimit (Redis), sanitizeRequest, validate':
+      'stack',
+  } as const;
   const rps: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
-    const order = Object.entries(apps);
+    const order = Object.entries(subjects);
     if (round % 2) order.reverse();
-    for (const [name, make] of order) {
-      const s = await serve(make());
+    for (const [name, subject] of order) {
+      const s = await serveInChild(subject, redisUrl, prefix);
       const result = await autocannon({
         url: `${s.url}/hospitals`,
         connections: 10,
@@ -287,7 +327,7 @@ export async function inboundHttp(settings: Settings, redis: Redis, prefix: stri
       collect(p99, name, result.latency.p99);
     }
   }
-  for (const name of Object.keys(apps)) {
+  for (const name of Object.keys(subjects)) {
     record({
       case: CASE_HTTP,
       subject: name,
