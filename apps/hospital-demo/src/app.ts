@@ -393,6 +393,7 @@ export function createApp(deps: AppDeps): DemoApp {
     idempotency({
       scope: (req: Request) => ownerOf(req) ?? 'anonymous',
       leaseMs: config.idempotencyLeaseMs,
+      logger,
       ...shared,
     }),
     async (req, res, next) => {

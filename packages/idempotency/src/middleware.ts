@@ -215,6 +215,7 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
   ]);
   const storeStatus = options.storeStatus ?? ((s: number) => s < 500);
   const logger = options.logger === false ? undefined : (options.logger ?? packageLogger());
+  let storeDown = false; // logged once per outage, not per request
   const store: IdempotencyStore = redis
     ? new RedisStore(redis, commandTimeoutMs)
     : new MemoryStore();
@@ -272,7 +273,8 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
         try {
           result = await store.claim(storageKey, owner, fp, leaseMs);
         } catch {
-          logger?.warn('idempotency: store unavailable', { onStoreError });
+          if (!storeDown) logger?.warn('idempotency: store unavailable', { onStoreError });
+          storeDown = true;
           if (onStoreError === 'allow') return next();
           res.setHeader('Retry-After', '1');
           return problem(
@@ -282,6 +284,10 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
             'Service Unavailable',
             'Idempotency records are unavailable; retry with the same key shortly.',
           );
+        }
+        if (storeDown) {
+          storeDown = false;
+          logger?.warn('idempotency: store available again', {});
         }
         if (result.claimed) break;
         if (result.fp !== fp)

@@ -11,10 +11,12 @@ describe('idempotency with Redis stopped', () => {
     client.on('error', () => {});
     try {
       let runs = 0;
+      const warnings: string[] = [];
+      const logger = { warn: (m: string) => warnings.push(m) };
       const make = (onStoreError: 'deny' | 'allow') => {
         const app = express();
         app.use(express.json());
-        app.use(idempotency({ redis: client, onStoreError, logger: false }));
+        app.use(idempotency({ redis: client, onStoreError, logger }));
         app.post('/h', (_req, res) => {
           runs++;
           res.status(201).json({ ok: true });
@@ -30,6 +32,13 @@ describe('idempotency with Redis stopped', () => {
       expect(denied.status).toBe(503);
       expect(denied.headers['retry-after']).toBe('1');
       expect(JSON.parse(denied.text).type).toBe(PROBLEM_TYPES.STORE_UNAVAILABLE);
+      const denyApp = make('deny'); // a new middleware: its own first outage warning
+      warnings.length = 0;
+      for (const key of ['b2', 'b3'])
+        expect(
+          (await request(denyApp).post('/h').set('Idempotency-Key', key).send({})).status,
+        ).toBe(503);
+      expect(warnings.filter((w) => w === 'idempotency: store unavailable')).toHaveLength(1); // once per outage
       const allowed = await request(make('allow')).post('/h').set('Idempotency-Key', 'c').send({});
       expect(allowed.status).toBe(201);
       expect(Date.now() - started).toBeLessThan(2_000);
