@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SafeLogger } from '@resil/safe-log';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Redis } from 'ioredis';
 import { PROBLEM_TYPES } from './errors';
 import {
   type ClaimResult,
@@ -18,8 +19,8 @@ export interface IdempotencyOptions {
   required?: boolean;
   /** Who the key belongs to; part of the storage key. @default the user id (`req.user.id`) if any, else the client IP */
   scope?: (req: Request) => string | undefined;
-  /** Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`. @default memory (one process) */
-  redis?: RedisLike;
+  /** Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`, or a URL. @default memory (one process) */
+  redis?: RedisLike | string;
   /** @default 'resil:' */
   keyPrefix?: string;
   /** How long a completed response is kept and replayed. @default 86400000 (24 h) */
@@ -176,7 +177,9 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * first runs gets 409 (or waits). With `redis`, exactly one worker runs a key, atomically.
  * Register it after the body parser.
  */
-export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
+export function idempotency(
+  options: IdempotencyOptions = {},
+): RequestHandler & { close(): Promise<void> } {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('idempotency: options must be an object');
   for (const k of Object.keys(options))
@@ -199,14 +202,20 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
   for (const fn of ['scope', 'storeStatus'] as const)
     if (options[fn] !== undefined && typeof options[fn] !== 'function')
       throw new TypeError(`idempotency: ${fn} must be a function`);
-  const redis = options.redis;
+  const given = options.redis;
   if (
-    redis !== undefined &&
-    (typeof redis !== 'object' ||
-      redis === null ||
-      typeof (redis as { defineCommand?: unknown }).defineCommand !== 'function')
+    given !== undefined &&
+    typeof given !== 'string' &&
+    (typeof given !== 'object' ||
+      given === null ||
+      typeof (given as { defineCommand?: unknown }).defineCommand !== 'function')
   )
-    throw new TypeError('idempotency: redis must be an ioredis Redis or Cluster');
+    throw new TypeError('idempotency: redis must be an ioredis Redis or Cluster, or a URL');
+  let redis: RedisLike | undefined;
+  if (typeof given === 'string') {
+    redis = new Redis(given, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    redis.on('error', () => {}); // reported as a store outage
+  } else redis = given;
   const keyPrefix = options.keyPrefix ?? 'resil:';
   if (typeof keyPrefix !== 'string') throw new TypeError('idempotency: keyPrefix must be a string');
   const denied = new Set([
@@ -235,7 +244,11 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
     res.end(stored.body);
   };
 
-  return async function resilIdempotency(req: Request, res: Response, next: NextFunction) {
+  const middleware = async function resilIdempotency(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) {
     try {
       if (!methods.has(req.method)) return next();
       const raw = req.get('Idempotency-Key');
@@ -393,6 +406,12 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
       next(err);
     }
   };
+  return Object.assign(middleware, {
+    /** Closes the Redis client the middleware made from a URL (a client you passed stays yours). */
+    close: async (): Promise<void> => {
+      if (typeof given === 'string') redis?.disconnect();
+    },
+  });
 }
 
 function keep(res: Response, denied: Set<string>): Record<string, string | string[]> {

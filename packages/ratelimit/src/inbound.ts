@@ -3,7 +3,7 @@ import { SafeLogger } from '@resil/safe-log';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipKey } from './ip';
-import { Deadlines, isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import { clientFor, Deadlines, isRedisLike, packageLogger, type RedisLike } from './redis-call';
 
 export interface RateLimitOptions {
   /** Requests (or cost units) allowed per window. @default 100 */
@@ -18,8 +18,8 @@ export interface RateLimitOptions {
   cost?: (req: Request) => number;
   /** Requests for which no limit applies (health checks). @default none */
   skip?: (req: Request) => boolean;
-  /** Shares the counters through Redis: an ioredis `Redis` or `Cluster`. @default memory */
-  redis?: RedisLike;
+  /** Shares the counters through Redis: an ioredis `Redis` or `Cluster`, or a URL. @default memory */
+  redis?: RedisLike | string;
   /** @default 'resil:' */
   keyPrefix?: string;
   /** Policy name in the RateLimit headers. @default 'default' */
@@ -75,7 +75,9 @@ function problem(res: Response, status: number, title: string, detail: string): 
  * insurance limiter while Redis is down or slow. Over the limit: 429 problem+json with
  * Retry-After and the IETF RateLimit / RateLimit-Policy headers.
  */
-export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
+export function rateLimit(
+  options: RateLimitOptions = {},
+): RequestHandler & { close(): Promise<void> } {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('rateLimit: options must be an object');
   for (const k of Object.keys(options))
@@ -96,8 +98,13 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
   for (const fn of ['keyBy', 'cost', 'skip'] as const)
     if (options[fn] !== undefined && typeof options[fn] !== 'function')
       throw new TypeError(`rateLimit: ${fn} must be a function`);
-  if (options.redis !== undefined && !isRedisLike(options.redis))
-    throw new TypeError('rateLimit: redis must be an ioredis Redis or Cluster');
+  if (
+    options.redis !== undefined &&
+    typeof options.redis !== 'string' &&
+    !isRedisLike(options.redis)
+  )
+    throw new TypeError('rateLimit: redis must be an ioredis Redis or Cluster, or a URL');
+  const client = clientFor(options.redis);
   const policy = options.policyName ?? 'default';
   if (typeof policy !== 'string' || !/^[a-z*][a-z0-9_\-.*]*$/.test(policy))
     throw new TypeError('rateLimit: policyName must be a lowercase token (a structured-field key)');
@@ -118,9 +125,9 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
     duration,
     keyPrefix: 'insurance',
   });
-  const store = options.redis
+  const store = client
     ? new RateLimiterRedis({
-        storeClient: options.redis,
+        storeClient: client,
         points,
         duration,
         keyPrefix: `${keyPrefix}ratelimit:in:${policy}`,
@@ -165,10 +172,10 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
   const deadlines = new Deadlines(storeTimeoutMs);
   const consume = async (key: string, cost: number): Promise<Outcome> => {
     try {
-      const first = options.redis ? waitFirstConnect(options.redis) : undefined;
+      const first = client ? waitFirstConnect(client) : undefined;
       if (first) await deadlines.race(first, storeTimeoutMs);
       // rate-limiter-flexible goes to the insurance on its own when the client is not ready.
-      if (options.redis && options.redis.status !== 'ready') markStore(true);
+      if (client && client.status !== 'ready') markStore(true);
       const r = await deadlines.race(store.consume(key, cost), storeTimeoutMs);
       if (r === 'timeout') {
         // A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error.
@@ -176,7 +183,7 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
         if (onStoreError !== 'insurance') return new Error('store timeout');
         return { r: await insurance.consume(key, cost), rejected: false };
       }
-      if (storeDown && options.redis?.status === 'ready') markStore(false);
+      if (storeDown && client?.status === 'ready') markStore(false);
       return { r, rejected: false };
     } catch (e) {
       // Over the limit (from Redis, the insurance or the in-memory block): never a store error.
@@ -201,7 +208,11 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
     res.setHeader('RateLimit', `"${policy}";r=${Math.max(0, r.remainingPoints)};t=${resetS}`);
   };
 
-  return async function resilRateLimit(req: Request, res: Response, next: NextFunction) {
+  const middleware = async function resilRateLimit(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) {
     try {
       if (options.skip?.(req)) return next();
       if (
@@ -258,4 +269,10 @@ export function rateLimit(options: RateLimitOptions = {}): RequestHandler {
       next(err);
     }
   };
+  return Object.assign(middleware, {
+    /** Closes the Redis client the middleware made from a URL (a client you passed stays yours). */
+    close: async (): Promise<void> => {
+      if (typeof options.redis === 'string') client?.disconnect();
+    },
+  });
 }

@@ -1,7 +1,6 @@
 import { SafeLogger } from '@resil/safe-log';
-import { Redis } from 'ioredis';
 import { RateLimitAbortError, RateLimitQueueFullError, RateLimitTimeoutError } from './errors';
-import { BoundedRedis, isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import { BoundedRedis, clientFor, isRedisLike, packageLogger, type RedisLike } from './redis-call';
 import { GCRA } from './scripts';
 
 export interface RateLimiterOptions {
@@ -153,13 +152,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     r === undefined ? interval : (durationMs / fallbackPoints) * (1 + margin),
     Math.min(burst, fallbackPoints),
   );
-  let client: RedisLike | undefined;
-  let owned = false;
-  if (typeof r === 'string') {
-    client = new Redis(r, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
-    client.on('error', () => {});
-    owned = true;
-  } else client = r;
+  const client = clientFor(r);
+  const owned = typeof r === 'string';
   if (client && !defined.has(client)) {
     client.defineCommand('resilGcra', { numberOfKeys: 1, lua: GCRA });
     defined.add(client);

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 
 /** What the limiters need of an ioredis client: `Redis` and `Cluster` both fit. */
 export type RedisLike = Redis | Cluster;
@@ -140,4 +140,15 @@ export class Deadlines {
       this.#timer = undefined;
     }
   }
+}
+
+/**
+ * The client for a `redis` option: the caller's own, or one made from a URL (at most one
+ * reconnect-time retry per command, errors reported through the limiter's own logging).
+ */
+export function clientFor(redis: RedisLike | string | undefined): RedisLike | undefined {
+  if (typeof redis !== 'string') return redis;
+  const client = new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  client.on('error', () => {});
+  return client;
 }

@@ -48,4 +48,33 @@ describe('idempotency with Redis stopped', () => {
       await server.stop();
     }
   });
+
+  it('a redis URL works: two middlewares made from the same URL share the records', async () => {
+    const server = await startRedisServer();
+    const made: Array<{ close(): Promise<void> }> = [];
+    try {
+      let runs = 0;
+      const make = () => {
+        const app = express();
+        const mw = idempotency({ redis: server.url, scope: () => 'one', logger: false });
+        made.push(mw);
+        app.use(express.json());
+        app.use(mw);
+        app.post('/h', (_req, res) => {
+          runs++;
+          res.status(201).json({ run: runs });
+        });
+        return app;
+      };
+      const first = await request(make()).post('/h').set('Idempotency-Key', 'u1').send({});
+      const again = await request(make()).post('/h').set('Idempotency-Key', 'u1').send({});
+      expect(first.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(runs).toBe(1);
+    } finally {
+      for (const m of made) await m.close();
+      await server.stop();
+    }
+  });
 });

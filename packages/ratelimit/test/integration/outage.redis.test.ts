@@ -96,4 +96,45 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       await server.stop();
     }
   });
+
+  it('a redis URL works for both: two middlewares made from the same URL share one count', async () => {
+    const server = await startRedisServer();
+    const made: Array<{ close(): Promise<void> }> = [];
+    try {
+      const app = (n: number) => {
+        const a = express();
+        const mw = rateLimit({
+          points: 3,
+          durationMs: 60_000,
+          redis: server.url,
+          keyBy: () => 'same',
+          logger: false,
+        });
+        made.push(mw);
+        a.use(mw);
+        a.get('/', (_req, res) => {
+          res.send(String(n));
+        });
+        return a;
+      };
+      const [one, two] = [app(1), app(2)];
+      const statuses: number[] = [];
+      for (const a of [one, two, one, two]) statuses.push((await request(a).get('/')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limiter = createRateLimiter({
+        name: 'url',
+        points: 1,
+        durationMs: 60_000,
+        redis: server.url,
+        logger: false,
+      });
+      made.push(limiter);
+      expect(await limiter.tryAcquire()).toBe(true);
+      expect(await limiter.tryAcquire()).toBe(false);
+      expect(limiter.storage).toBe('redis');
+    } finally {
+      for (const m of made) await m.close();
+      await server.stop();
+    }
+  });
 });
