@@ -5,6 +5,7 @@ import { idempotency } from '@resil/idempotency';
 import { createRateLimiter, rateLimit } from '@resil/ratelimit';
 import { requestLogger, SafeLogger } from '@resil/safe-log';
 import { sanitizeRequest, securityHeaders, validate } from '@resil/sanitize';
+import { maxInWindow } from '@resil/testkit';
 import autocannon from 'autocannon';
 import express from 'express';
 import { body } from 'express-validator';
@@ -28,18 +29,6 @@ const CASE_COST = '5. rate limit on Redis, per call';
 const CASE_HTTP =
   '9. HTTP: the demo inbound stack vs bare Express (server in its own process; autocannon, 10 connections)';
 const CASE_IDEM = '7. idempotency on Redis';
-
-/** Most grants in any half-open window [t, t + windowMs). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const s = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < s.length; hi++) {
-    while ((s[hi] as number) - (s[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 async function saturate(acquire: () => Promise<unknown>, runMs: number): Promise<number[]> {
   const grants: number[] = [];

@@ -14,5 +14,6 @@ export { freePort, pingRedis, startRedisServer } from './server';
 export type { RedisTarget, RedisTopology } from './targets';
 export { connectFromEnv, describeEachRedis } from './targets';
 export { waitFor } from './wait';
+export { maxInWindow } from './window';
 export type { StartedWorkers, WorkerMessage, WorkerOptions, WorkerOutcome } from './workers';
 export { repoRoot, runWorkers, startWorkers } from './workers';

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { describeEachRedis, runWorkers } from '@resil/testkit';
+import { describeEachRedis, maxInWindow, runWorkers } from '@resil/testkit';
 import { createRateLimiter, rateLimit } from '../../src';
-import { maxInWindow } from '../unit/outbound.test';
 
 const fixtures = path.join(__dirname, '../fixtures');
 let seq = 0;

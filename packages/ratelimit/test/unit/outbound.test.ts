@@ -1,3 +1,4 @@
+import { maxInWindow } from '@resil/testkit';
 import {
   createRateLimiter,
   ERROR_CODES,
@@ -6,18 +7,6 @@ import {
   RateLimitQueueFullError,
   RateLimitTimeoutError,
 } from '../../src';
-
-/** Most grants found in any half-open window [t, t + windowMs). */
-export function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe('createRateLimiter (memory)', () => {
   it('spaces grants evenly: never more than points in any sliding window, near the full rate', async () => {
