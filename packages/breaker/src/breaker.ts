@@ -1,6 +1,12 @@
 import { SafeLogger } from '@resil/safe-log';
 import { Redis } from 'ioredis';
-import { type BreakerEvents, type BreakerState, type BreakerStats, Circuit } from './circuit';
+import {
+  type BreakerEvents,
+  type BreakerState,
+  type BreakerStats,
+  Circuit,
+  isFailureSafe,
+} from './circuit';
 import { type RedisLike, RedisLink } from './stores/redis-link';
 
 export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -298,7 +304,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
           error !== null &&
           typeof error === 'object' &&
           (error as { code?: unknown }).code !== 'ECIRCUITOPEN' &&
-          !isFailure(error)
+          !isFailureSafe(isFailure, error)
         )
           throw error;
         circuit.stats.fallbacks++;

@@ -304,7 +304,8 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   }
 }
 
-function isFailureSafe(isFailure: (e: unknown) => boolean, error: unknown): boolean {
+/** `isFailure`, where a throwing classifier means "a failure" (it never changes the outcome). */
+export function isFailureSafe(isFailure: (e: unknown) => boolean, error: unknown): boolean {
   try {
     return isFailure(error) !== false;
   } catch {

@@ -133,6 +133,23 @@ describe('circuitBreaker (memory)', () => {
     expect(f.breaker.stats.fallbacks).toBe(2);
   });
 
+  it('a throwing isFailure counts the error as a failure, also when choosing the fallback', async () => {
+    const f = circuitBreaker<[number], string>({
+      name: uniqueName(),
+      failureThreshold: 1,
+      logger: false,
+      isFailure: () => {
+        throw new Error('classifier bug');
+      },
+      fallback: (e) => (isCircuitOpenError(e) ? 'open' : 'failed'),
+    })(async (s: number) => {
+      throw fail(s);
+    });
+    await expect(f(503)).resolves.toBe('failed');
+    expect(f.breaker.state).toBe('open');
+    await expect(f(503)).resolves.toBe('open');
+  });
+
   it('works as a method decorator and keeps this; one name is one circuit in a process', async () => {
     const name = uniqueName();
     class Client {
