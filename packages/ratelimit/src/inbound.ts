@@ -3,6 +3,7 @@ import { SafeLogger } from '@resil/safe-log';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipKey } from './ip';
+import { integerOptions } from './options';
 import { clientFor, Deadlines, isRedisLike, packageLogger, type RedisLike } from './redis-call';
 
 export interface RateLimitOptions {
@@ -56,11 +57,7 @@ const KNOWN = new Set([
   'logger',
 ]);
 
-function int(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new RangeError(`rateLimit: ${name} must be an integer >= ${min}`);
-  return v;
-}
+const int = integerOptions('rateLimit');
 
 function problem(res: Response, status: number, title: string, detail: string): void {
   res

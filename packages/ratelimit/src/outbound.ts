@@ -1,5 +1,6 @@
 import { SafeLogger } from '@resil/safe-log';
 import { RateLimitAbortError, RateLimitQueueFullError, RateLimitTimeoutError } from './errors';
+import { integerOptions } from './options';
 import { BoundedRedis, clientFor, isRedisLike, packageLogger, type RedisLike } from './redis-call';
 import { GCRA } from './scripts';
 
@@ -86,11 +87,7 @@ const KNOWN = new Set([
   'logger',
 ]);
 
-function int(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new RangeError(`createRateLimiter: ${name} must be an integer >= ${min}`);
-  return v;
-}
+const int = integerOptions('createRateLimiter');
 
 /** In-memory GCRA: the same algorithm as the Lua script, on this process's clock. */
 class MemoryGcra {
