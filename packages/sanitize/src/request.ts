@@ -78,6 +78,17 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     );
   const arrayParams = new Set(options.arrayParams ?? []);
 
+  /** Counts keys and items against maxKeys; over it, 413. */
+  const spend = (budget: { left: number }, n: number): void => {
+    budget.left -= n;
+    if (budget.left < 0)
+      throw new Refusal(
+        413,
+        'Request has too many fields',
+        `More than ${maxKeys} fields and items are not accepted.`,
+      );
+  };
+
   const walk = (value: unknown, depth: number, budget: { left: number }): unknown => {
     if (typeof value === 'string') return clean(value);
     if (value === null || typeof value !== 'object') return value;
@@ -88,25 +99,13 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
         `Nesting deeper than ${maxDepth} levels is not accepted.`,
       );
     if (Array.isArray(value)) {
-      budget.left -= value.length;
-      if (budget.left < 0)
-        throw new Refusal(
-          413,
-          'Request has too many fields',
-          `More than ${maxKeys} fields and items are not accepted.`,
-        );
+      spend(budget, value.length);
       return value.map((v) => walk(v, depth + 1, budget));
     }
     if (Buffer.isBuffer(value) || value instanceof Date) return value;
     const out: Record<string, unknown> = {};
     const keys = Object.keys(value);
-    budget.left -= keys.length;
-    if (budget.left < 0)
-      throw new Refusal(
-        413,
-        'Request has too many fields',
-        `More than ${maxKeys} fields and items are not accepted.`,
-      );
+    spend(budget, keys.length);
     for (const key of keys) {
       if (isDangerousKey(key)) continue;
       out[clean(key)] = walk((value as Record<string, unknown>)[key], depth + 1, budget);
