@@ -1,4 +1,7 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { repoRoot } from '@resil/testkit';
 import winston from 'winston';
 import { createApp, type DemoApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -75,3 +78,22 @@ export const hospital = (over: Record<string, unknown> = {}) => ({
 
 let n = 0;
 export const newKey = () => `test-key-${process.pid}-${++n}-${Date.now()}`;
+
+/**
+ * Starts `src/server.ts` as a real process, on the TypeScript sources like the tests, with `env`
+ * over this process's environment; everything it writes to stdout and stderr goes to `onOutput`.
+ */
+export function spawnServer(
+  env: Record<string, string>,
+  onOutput: (text: string) => void,
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@resil/source', '--import', 'tsx', path.join(__dirname, '../src/server.ts')],
+    { cwd: repoRoot(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const collect = (d: Buffer) => onOutput(d.toString());
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return child;
+}

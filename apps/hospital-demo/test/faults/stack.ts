@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { freePort, type RedisServer, repoRoot, startRedisServer, waitFor } from '@resil/testkit';
+import { freePort, type RedisServer, startRedisServer, waitFor } from '@resil/testkit';
 import { type RunningRegistry, startRegistry } from '../../src/registry/server';
+import { spawnServer } from '../helpers';
 
 export const CLIENT_KEY = 'fault-client-key-0123456789abcdef';
 export const ADMIN_KEY = 'fault-admin-key-0123456789abcdef';
@@ -46,33 +46,19 @@ export class Stack {
     this.registry = await startRegistry({ rateLimitPerSecond: 100_000 });
     this.#port = await freePort();
     this.base = `http://127.0.0.1:${this.#port}`;
-    this.service = spawn(
-      process.execPath,
-      [
-        '--conditions=@resil/source',
-        '--import',
-        'tsx',
-        path.join(__dirname, '../../src/server.ts'),
-      ],
+    this.service = spawnServer(
       {
-        cwd: repoRoot(),
-        env: {
-          ...process.env,
-          ...SERVICE_ENV,
-          PORT: String(this.#port),
-          REDIS_URL: this.redis.url,
-          UPSTREAM_URL: this.registry.url,
-          API_KEYS: `faults:${CLIENT_KEY}`,
-          ADMIN_API_KEY: ADMIN_KEY,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        ...SERVICE_ENV,
+        PORT: String(this.#port),
+        REDIS_URL: this.redis.url,
+        UPSTREAM_URL: this.registry.url,
+        API_KEYS: `faults:${CLIENT_KEY}`,
+        ADMIN_API_KEY: ADMIN_KEY,
+      },
+      (text) => {
+        this.output += text;
       },
     );
-    const collect = (d: Buffer) => {
-      this.output += d.toString();
-    };
-    this.service.stdout?.on('data', collect);
-    this.service.stderr?.on('data', collect);
     await waitFor(() => this.output.includes('hospital-demo ready (2 workers'), {
       timeoutMs: 60_000,
       what: 'the demo to start with 2 workers',

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import { freePort, repoRoot, useRedis, waitFor } from '@resil/testkit';
+import { freePort, useRedis, waitFor } from '@resil/testkit';
 import { type RunningRegistry, startRegistry } from '../../src/registry/server';
-import { ADMIN, ALICE } from '../helpers';
+import { ADMIN, ALICE, spawnServer } from '../helpers';
 
 interface Answer {
   status: number;
@@ -66,39 +65,24 @@ describe('WORKERS=2 with Redis (node:cluster, real processes)', () => {
     registry = await startRegistry({ rateLimitPerSecond: 100_000 });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      [
-        '--conditions=@resil/source',
-        '--import',
-        'tsx',
-        path.join(__dirname, '../../src/server.ts'),
-      ],
+    child = spawnServer(
       {
-        cwd: repoRoot(),
-        env: {
-          ...process.env,
-          PORT: String(port),
-          WORKERS: '2',
-          REDIS_URL: r.url,
-          KEY_PREFIX: r.prefix,
-          UPSTREAM_URL: registry.url,
-          API_KEYS: `alice:${ALICE}`,
-          ADMIN_API_KEY: ADMIN,
-          BREAKER_FAILURE_THRESHOLD: '3',
-          BREAKER_RESET_TIMEOUT_MS: '120000',
-          RETRY_MAX_ATTEMPTS: '1',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        PORT: String(port),
+        WORKERS: '2',
+        REDIS_URL: r.url,
+        KEY_PREFIX: r.prefix,
+        UPSTREAM_URL: registry.url,
+        API_KEYS: `alice:${ALICE}`,
+        ADMIN_API_KEY: ADMIN,
+        BREAKER_FAILURE_THRESHOLD: '3',
+        BREAKER_RESET_TIMEOUT_MS: '120000',
+        RETRY_MAX_ATTEMPTS: '1',
+        LOG_LEVEL: 'warn',
+      },
+      (text) => {
+        output += text;
       },
     );
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
     await waitFor(() => output.includes('hospital-demo ready (2 workers'), {
       timeoutMs: 30_000,
     }).catch((err: Error) => {

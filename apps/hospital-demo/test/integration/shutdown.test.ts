@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { freePort, repoRoot, waitFor } from '@resil/testkit';
+import { freePort, waitFor } from '@resil/testkit';
 import { startRegistry } from '../../src/registry/server';
-import { ADMIN, ALICE } from '../helpers';
+import { ADMIN, ALICE, spawnServer } from '../helpers';
 
 describe('graceful shutdown (src/server.ts, one process)', () => {
   it('on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
@@ -10,35 +8,20 @@ describe('graceful shutdown (src/server.ts, one process)', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     let output = '';
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@resil/source',
-        '--import',
-        'tsx',
-        path.join(__dirname, '../../src/server.ts'),
-      ],
+    const child = spawnServer(
       {
-        cwd: repoRoot(),
-        env: {
-          ...process.env,
-          PORT: String(port),
-          UPSTREAM_URL: registry.url,
-          API_KEYS: `alice:${ALICE}`,
-          ADMIN_API_KEY: ADMIN,
-          REDIS_URL: '',
-          WORKERS: '1',
-          UPSTREAM_TIMEOUT_MS: '500',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        PORT: String(port),
+        UPSTREAM_URL: registry.url,
+        API_KEYS: `alice:${ALICE}`,
+        ADMIN_API_KEY: ADMIN,
+        REDIS_URL: '',
+        WORKERS: '1',
+        UPSTREAM_TIMEOUT_MS: '500',
+      },
+      (text) => {
+        output += text;
       },
     );
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => resolve(code)),
     );
