@@ -168,6 +168,38 @@ describe('idempotency (memory store)', () => {
     expect(runs).toBe(3);
   });
 
+  it('excludeHeaders keeps a header out of the replay; storeStatus decides what is stored', async () => {
+    const { app } = makeApp({ excludeHeaders: ['Location'] });
+    await request(app).post('/hospitals').set('Idempotency-Key', 'x1').send({ name: 'A' });
+    const replay = await request(app)
+      .post('/hospitals')
+      .set('Idempotency-Key', 'x1')
+      .send({ name: 'A' });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.headers.location).toBeUndefined();
+    expect(replay.headers['x-upstream-key']).toBeDefined();
+
+    let runs = 0;
+    const onlyCreated = makeApp({ storeStatus: (s) => s === 201 }, (_req, res) => {
+      runs++;
+      res.status(runs === 1 ? 409 : 201).json({ runs });
+    });
+    expect(
+      (await request(onlyCreated.app).post('/hospitals').set('Idempotency-Key', 'x2').send({}))
+        .status,
+    ).toBe(409);
+    expect(
+      (await request(onlyCreated.app).post('/hospitals').set('Idempotency-Key', 'x2').send({}))
+        .status,
+    ).toBe(201); // the 409 was not stored
+    const third = await request(onlyCreated.app)
+      .post('/hospitals')
+      .set('Idempotency-Key', 'x2')
+      .send({});
+    expect(third.headers['idempotent-replayed']).toBe('true');
+    expect(runs).toBe(2);
+  });
+
   it('scopes: the same key from two clients runs twice and never crosses over', async () => {
     const { app, calls } = makeApp({ scope: (req) => req.get('X-Client') });
     const a = await request(app)

@@ -137,4 +137,43 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       await server.stop();
     }
   });
+
+  it('inMemoryBlockOnConsumed: a key over it is refused from memory, without asking Redis', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const admin = new Redis(server.url);
+    const scripts = async () => {
+      const info = await admin.info('commandstats');
+      return (
+        Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0) +
+        Number(/^cmdstat_eval:calls=(\d+)/m.exec(info)?.[1] ?? 0)
+      );
+    };
+    try {
+      const app = express();
+      app.use(
+        rateLimit({
+          points: 2,
+          durationMs: 60_000,
+          redis: client,
+          inMemoryBlockOnConsumed: 3,
+          keyBy: () => 'flood',
+          logger: false,
+        }),
+      );
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await request(app).get('/')).status);
+      expect(statuses).toEqual([200, 200, 429]); // the third consumed point reaches the block
+      const before = await scripts();
+      for (let i = 0; i < 5; i++) expect((await request(app).get('/')).status).toBe(429);
+      expect((await scripts()) - before).toBe(0);
+    } finally {
+      client.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
 });
