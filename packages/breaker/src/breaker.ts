@@ -7,6 +7,7 @@ import {
   Circuit,
   isFailureSafe,
 } from './circuit';
+import { isCircuitOpenError } from './errors';
 import { type RedisLike, RedisLink } from './stores/redis-link';
 
 export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -69,12 +70,7 @@ function statusOf(err: unknown): number | undefined {
  * dependency's, and do not count; a circuit-open error of another breaker does not count either.
  */
 export function defaultIsFailure(err: unknown): boolean {
-  if (
-    typeof err === 'object' &&
-    err !== null &&
-    (err as { code?: unknown }).code === 'ECIRCUITOPEN'
-  )
-    return false;
+  if (isCircuitOpenError(err)) return false;
   const s = statusOf(err);
   if (s !== undefined && s >= 400 && s < 500) return s === 408 || s === 429;
   return true;
@@ -303,7 +299,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
         if (
           error !== null &&
           typeof error === 'object' &&
-          (error as { code?: unknown }).code !== 'ECIRCUITOPEN' &&
+          !isCircuitOpenError(error) &&
           !isFailureSafe(isFailure, error)
         )
           throw error;
