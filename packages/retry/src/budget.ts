@@ -28,10 +28,15 @@ export class RetryBudget {
     const ratio = options.ratio ?? 0.2;
     const floor = options.minRetriesPerSecond ?? 1;
     const max = options.maxTokens ?? 20;
-    if (!(ratio >= 0 && ratio <= 10))
-      throw new RangeError('RetryBudget: ratio must be between 0 and 10');
-    if (!(floor >= 0)) throw new RangeError('RetryBudget: minRetriesPerSecond must be >= 0');
-    if (!(max >= 1)) throw new RangeError('RetryBudget: maxTokens must be >= 1');
+    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 10))
+      throw new RangeError('RetryBudget: ratio must be a number between 0 and 10');
+    // Infinity would let every retry through (and turn the token count into NaN): refused.
+    if (typeof floor !== 'number' || !(floor >= 0 && Number.isFinite(floor)))
+      throw new RangeError('RetryBudget: minRetriesPerSecond must be a finite number >= 0');
+    if (typeof max !== 'number' || !(max >= 1 && Number.isFinite(max)))
+      throw new RangeError('RetryBudget: maxTokens must be a finite number >= 1');
+    if (options.clock !== undefined && typeof options.clock !== 'function')
+      throw new TypeError('RetryBudget: clock must be a function');
     this.ratio = ratio;
     this.minRetriesPerSecond = floor;
     this.maxTokens = max;

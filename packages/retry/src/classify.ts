@@ -84,30 +84,106 @@ export function isRetryable(err: unknown): boolean {
   return networkCode(err);
 }
 
+/** The one value of a header, or undefined when absent or given more than once. */
 function header(headers: unknown, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;
   if (typeof (headers as Headers).get === 'function') {
+    // Headers joins a repeated field with ", ", which no Retry-After value contains: ignored below.
     const v = (headers as Headers).get(name);
     return v ?? undefined;
   }
   for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
     if (k.toLowerCase() !== name) continue;
-    if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
+    if (Array.isArray(v)) return v.length === 1 && typeof v[0] === 'string' ? v[0] : undefined;
     return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
   }
   return undefined;
 }
 
-/** Milliseconds asked by a `Retry-After` header on the error (seconds or HTTP-date), if any. */
+/** The longest wait a Node.js timer holds (2^31 - 1 ms, about 24.8 days); setTimeout fires after 1 ms for anything longer. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const DAY_NAMES: ReadonlySet<string> = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+const MONTHS: readonly string[] = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
+/** The number written by `text[from, to)` if every character there is an ASCII digit, else -1. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Milliseconds since the epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), or undefined. */
+function imfFixdate(text: string): number | undefined {
+  // day-name "," SP day SP month SP year SP hour ":" minute ":" second SP "GMT": 29 characters.
+  if (text.length !== 29) return undefined;
+  if (!DAY_NAMES.has(text.slice(0, 3)) || text.slice(3, 5) !== ', ') return undefined;
+  if (text[7] !== ' ' || text[11] !== ' ' || text[16] !== ' ') return undefined;
+  if (text[19] !== ':' || text[22] !== ':' || text.slice(25) !== ' GMT') return undefined;
+  const month = MONTHS.indexOf(text.slice(8, 11));
+  const day = digits(text, 5, 7);
+  const year = digits(text, 12, 16);
+  const hour = digits(text, 17, 19);
+  const minute = digits(text, 20, 22);
+  const second = digits(text, 23, 25);
+  if (month < 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
+  if (second < 0 || second > 60) return undefined; // 60: a leap second
+  // setUTCFullYear (unlike Date.UTC) takes years below 100 as written; it rolls 31 Feb over to
+  // 3 Mar, so a day that does not exist in its month shows as another month and is refused.
+  const at = new Date(0);
+  at.setUTCFullYear(year, month, day);
+  if (day < 1 || at.getUTCMonth() !== month) return undefined;
+  return at.setUTCHours(hour, minute, second, 0);
+}
+
+/**
+ * Milliseconds asked by a `Retry-After` value at time `now`, or undefined when the value is not one
+ * of the two forms RFC 9110 defines: delay-seconds (ASCII digits only) or an IMF-fixdate. Leading
+ * and trailing spaces and tabs are ignored; anything else (signs, fractions, exponents, lists from a
+ * repeated header, the obsolete RFC 850 and asctime dates, lower-case names, impossible dates) is
+ * refused. A date in the past is 0. The result is clamped to MAX_TIMER_MS. Linear in the length.
+ */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  if (start === end) return undefined;
+  const text = value.slice(start, end);
+  const seconds = digits(text, 0, text.length);
+  // A long run of digits loses precision or becomes Infinity: either way it clamps here.
+  if (seconds >= 0) return Math.min(seconds * 1000, MAX_TIMER_MS);
+  const at = imfFixdate(text);
+  if (at === undefined) return undefined;
+  return Math.min(Math.max(0, at - now), MAX_TIMER_MS);
+}
+
+/**
+ * Milliseconds asked by a `Retry-After` header on the error (`err.headers` or
+ * `err.response.headers`, a plain object or a `Headers`), if any: see parseRetryAfter.
+ */
 export function retryAfterMsOf(err: unknown, now: number): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as Loose;
   const raw = header(e.headers, 'retry-after') ?? header(e.response?.headers, 'retry-after');
-  if (raw === undefined) return undefined;
-  const text = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return raw === undefined ? undefined : parseRetryAfter(raw, now);
 }
 
 /** A short, payload-free description of an error for logs: "HTTP 503", "ECONNRESET", "TypeError". */

@@ -4,6 +4,8 @@ export {
   isAbort,
   isCircuitOpen,
   isRetryable,
+  MAX_TIMER_MS,
+  parseRetryAfter,
   RETRYABLE_CODES,
   RETRYABLE_STATUS,
   retryAfterMsOf,

@@ -1,7 +1,7 @@
 import { SafeLogger } from '@resil/safe-log';
 import asyncRetry from 'async-retry';
 import type { RetryBudget } from './budget';
-import { describe, isRetryable, retryAfterMsOf } from './classify';
+import { describe, isRetryable, MAX_TIMER_MS, retryAfterMsOf } from './classify';
 import { markAttempts } from './errors';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
@@ -37,13 +37,13 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** Backoff base: the cap of the first wait. @default 2000 */
   minDelayMs?: number;
-  /** Largest computed wait (a Retry-After may ask for more, up to maxRetryAfterMs). @default 10000 */
+  /** Largest computed wait, at most MAX_TIMER_MS (a Retry-After may ask for more, up to maxRetryAfterMs). @default 10000 */
   maxDelayMs?: number;
   /** Growth of the cap per attempt. @default 2 */
   factor?: number;
   /** How the wait is drawn under the cap (AWS "exponential backoff and jitter"). @default 'full' */
   jitter?: Jitter;
-  /** Longest Retry-After honoured; a longer one gives up at once with the error. @default 60000 */
+  /** Longest Retry-After honoured, at most MAX_TIMER_MS; a longer one gives up at once with the error. @default 60000 */
   maxRetryAfterMs?: number;
   /** No attempt starts later than this after the first. @default Infinity */
   maxElapsedMs?: number;
@@ -119,22 +119,23 @@ function resolve(options: RetryOptions): RetryPolicy {
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const p = { ...DEFAULTS, ...defined } as RetryPolicy & RetryOptions;
-  const int = (name: keyof RetryPolicy, min: number) => {
+  const int = (name: keyof RetryPolicy, min: number, max: number, infinite: boolean) => {
     const v = p[name] as number;
-    if (
-      typeof v !== 'number' ||
-      Number.isNaN(v) ||
-      v < min ||
-      (!Number.isInteger(v) && v !== Number.POSITIVE_INFINITY)
-    ) {
-      throw new RangeError(`retryable: ${name} must be an integer >= ${min}`);
+    const ok =
+      typeof v === 'number' &&
+      ((Number.isInteger(v) && v >= min && v <= max) ||
+        (infinite && v === Number.POSITIVE_INFINITY));
+    if (!ok) {
+      const range = infinite ? `an integer >= ${min} or Infinity` : `an integer ${min}..${max}`;
+      throw new RangeError(`retryable: ${name} must be ${range}`);
     }
   };
-  int('maxAttempts', 1);
-  int('minDelayMs', 0);
-  int('maxDelayMs', 0);
-  int('maxRetryAfterMs', 0);
-  int('maxElapsedMs', 0);
+  int('maxAttempts', 1, Number.MAX_SAFE_INTEGER, true);
+  // Waits must fit a timer: a longer setTimeout fires after 1 ms, which would remove the backoff.
+  int('minDelayMs', 0, MAX_TIMER_MS, false);
+  int('maxDelayMs', 0, MAX_TIMER_MS, false);
+  int('maxRetryAfterMs', 0, MAX_TIMER_MS, false);
+  int('maxElapsedMs', 0, Number.MAX_SAFE_INTEGER, true);
   if (p.maxDelayMs < p.minDelayMs)
     throw new RangeError('retryable: maxDelayMs must be >= minDelayMs');
   if (typeof p.factor !== 'number' || !(p.factor >= 1))
@@ -266,7 +267,9 @@ export function retryable(options: RetryOptions = {}): Retryable {
             const asked = retryAfterMsOf(error, now);
             if (asked !== undefined && asked > policy.maxRetryAfterMs)
               return giveUp('retry-after-too-long');
-            const delayMs = asked ?? backoffMs(policy, attempt, previousMs, random);
+            // A Retry-After can lengthen the wait, never shorten it below the computed backoff.
+            const backoff = backoffMs(policy, attempt, previousMs, random);
+            const delayMs = asked === undefined ? backoff : Math.max(backoff, asked);
             previousMs = Math.max(delayMs, 1);
             if (now + delayMs - started > policy.maxElapsedMs) return giveUp('elapsed');
             if (budget && !budget.tryWithdraw()) return giveUp('budget');
