@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SafeLogger } from '@resil/safe-log';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Redis } from 'ioredis';
-import { PROBLEM_TYPES } from './errors';
+import { ERROR_CODES, isIdempotencyStoreError, PROBLEM_TYPES } from './errors';
 import {
   type ClaimResult,
   type IdempotencyStore,
@@ -31,7 +31,11 @@ export interface IdempotencyOptions {
   onConcurrent?: 'reject' | 'wait';
   /** Longest wait with onConcurrent 'wait'; then 409. @default 10000 */
   waitTimeoutMs?: number;
-  /** Which statuses are stored and replayed; others release the key so the client may retry. @default status < 500 */
+  /**
+   * Which statuses may be stored and replayed; others release the key so the client may retry.
+   * Applies to executions only: a status >= 400 is stored only when the handler called
+   * `markExecuted(req)` (see the README). @default status < 500
+   */
   storeStatus?: (status: number) => boolean;
   /** Larger bodies are not kept: a repeat gets 409 "not replayable" (the handler never runs twice). @default 1 MiB */
   maxBodyBytes?: number;
@@ -41,6 +45,16 @@ export interface IdempotencyOptions {
   onStoreError?: 'deny' | 'allow';
   /** Longest wait for a Redis reply. @default 500 */
   commandTimeoutMs?: number;
+  /**
+   * Redis only: after each claim and each completion, `WAIT replicas timeoutMs` on the same
+   * connection. A claim fewer replicas acknowledged is released and the request is answered as
+   * a store failure (`onStoreError`). @default undefined (no WAIT)
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
+  /** Memory store only: most records kept. @default 10000 */
+  memoryMaxRecords?: number;
+  /** Memory store only: most bytes kept (key, tokens, headers, body). @default 67108864 (64 MiB) */
+  memoryMaxBytes?: number;
   /** Where a lost lease or a store outage is logged, or false. @default a SafeLogger('resil.idempotency') */
   logger?: { warn(m: string, meta?: Record<string, unknown>): void } | false;
 }
@@ -60,6 +74,9 @@ const KNOWN = new Set([
   'excludeHeaders',
   'onStoreError',
   'commandTimeoutMs',
+  'waitForReplicas',
+  'memoryMaxRecords',
+  'memoryMaxBytes',
   'logger',
 ]);
 
@@ -90,6 +107,39 @@ export const DENIED_HEADERS: readonly string[] = Object.freeze([
 ]);
 
 const DERIVED = Symbol.for('@resil/idempotency.key');
+const EXECUTED = Symbol.for('@resil/idempotency.executed');
+
+/**
+ * Tells the idempotency middleware that the handler has started to act on this request (after
+ * its own validation, before its first side effect): from then on, whatever it answers below 500
+ * (by default `storeStatus`) is stored and replayed, a 4xx included. Without the mark only a
+ * status below 400 is stored, so that a rejection by a later middleware (401, 403, 404, 422,
+ * 429, ...) is never replayed. No effect outside the middleware.
+ */
+export function markExecuted(req: Request): void {
+  (req as unknown as Record<symbol, boolean>)[EXECUTED] = true;
+}
+
+/** The path and the query string with its parameters sorted by name (stable for repeats). */
+function target(req: Request): string {
+  const url = req.originalUrl ?? req.url;
+  const q = url.indexOf('?');
+  if (q < 0) return `${req.baseUrl}${req.path}`;
+  const params = [...new URLSearchParams(url.slice(q + 1))].sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  );
+  return `${req.baseUrl}${req.path}?${new URLSearchParams(params).toString()}`;
+}
+
+/** The request has a body that no parser before this middleware has read. */
+function bodyUnread(req: Request): boolean {
+  const cl = req.headers['content-length'];
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (cl !== undefined && cl.trim() !== '0' && cl.trim() !== '');
+  if (!hasBody) return false;
+  return !req.readableEnded || req.body === undefined;
+}
 
 function int(name: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
@@ -193,6 +243,24 @@ export function idempotency(
   const waitTimeoutMs = int('waitTimeoutMs', options.waitTimeoutMs ?? 10_000, 0);
   const maxBodyBytes = int('maxBodyBytes', options.maxBodyBytes ?? 1024 * 1024, 0);
   const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 500, 1);
+  const waitForReplicas = options.waitForReplicas;
+  if (waitForReplicas !== undefined) {
+    if (typeof waitForReplicas !== 'object' || waitForReplicas === null)
+      throw new TypeError('idempotency: waitForReplicas must be { replicas, timeoutMs }');
+    int('waitForReplicas.replicas', waitForReplicas.replicas, 1);
+    int('waitForReplicas.timeoutMs', waitForReplicas.timeoutMs, 1);
+    if (options.redis === undefined)
+      throw new TypeError('idempotency: waitForReplicas needs redis');
+  }
+  const memoryMaxRecords = int('memoryMaxRecords', options.memoryMaxRecords ?? 10_000, 1);
+  const memoryMaxBytes = int('memoryMaxBytes', options.memoryMaxBytes ?? 64 * 1024 * 1024, 1024);
+  if (
+    options.redis !== undefined &&
+    (options.memoryMaxRecords !== undefined || options.memoryMaxBytes !== undefined)
+  )
+    throw new TypeError(
+      'idempotency: memoryMaxRecords and memoryMaxBytes apply to the memory store only (no redis)',
+    );
   const onConcurrent = options.onConcurrent ?? 'reject';
   if (onConcurrent !== 'reject' && onConcurrent !== 'wait')
     throw new TypeError("idempotency: onConcurrent must be 'reject' or 'wait'");
@@ -225,9 +293,11 @@ export function idempotency(
   const storeStatus = options.storeStatus ?? ((s: number) => s < 500);
   const logger = options.logger === false ? undefined : (options.logger ?? packageLogger());
   let storeDown = false; // logged once per outage, not per request
+  let unparsedLogged = false;
   const store: IdempotencyStore = redis
-    ? new RedisStore(redis, commandTimeoutMs)
-    : new MemoryStore();
+    ? new RedisStore(redis, commandTimeoutMs, waitForReplicas && { ...waitForReplicas })
+    : new MemoryStore({ maxRecords: memoryMaxRecords, maxBytes: memoryMaxBytes });
+  const renewals = new Set<NodeJS.Timeout>();
 
   const replay = (res: Response, stored: StoredResponse) => {
     if (stored.omitted)
@@ -271,13 +341,26 @@ export function idempotency(
           'Invalid Idempotency-Key',
           'The Idempotency-Key must be 1 to 255 printable ASCII characters, bare or as a quoted string.',
         );
+      if (bodyUnread(req)) {
+        if (!unparsedLogged)
+          logger?.warn(
+            'idempotency: a request body was not parsed before the middleware (register the body parser first); answered 415',
+            { method: req.method },
+          );
+        unparsedLogged = true;
+        return problem(
+          res,
+          415,
+          PROBLEM_TYPES.BODY_UNPARSED,
+          'Request body not parsed',
+          'This request body cannot be checked against the Idempotency-Key; nothing was run.',
+        );
+      }
       const scope = options.scope?.(req) ?? defaultScope(req);
       const derived = sha256(`${scope}\n${key}`);
       (req as unknown as Record<symbol, string>)[DERIVED] = derived.slice(0, 32);
       const storageKey = `${keyPrefix}{idem:${derived}}`;
-      const fp = sha256(
-        `${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(req.body ?? null)}`,
-      );
+      const fp = sha256(`${req.method} ${target(req)}\n${canonicalJson(req.body ?? null)}`);
       const owner = randomUUID();
 
       const deadline = Date.now() + waitTimeoutMs;
@@ -285,8 +368,12 @@ export function idempotency(
       for (;;) {
         try {
           result = await store.claim(storageKey, owner, fp, leaseMs);
-        } catch {
-          if (!storeDown) logger?.warn('idempotency: store unavailable', { onStoreError });
+        } catch (err) {
+          if (!storeDown)
+            logger?.warn('idempotency: store unavailable', {
+              onStoreError,
+              ...(isIdempotencyStoreError(err) ? { code: err.code } : {}),
+            });
           storeDown = true;
           if (onStoreError === 'allow') return next();
           res.setHeader('Retry-After', '1');
@@ -329,7 +416,9 @@ export function idempotency(
         );
       }
 
-      // Claimed: run the handler, keep the lease alive, capture the response.
+      // Claimed: run the handler; the lease is renewed for as long as the handler has not
+      // answered, whether or not the client is still connected (a client that timed out and
+      // retries must get 409, not a second run).
       const renew = setInterval(
         () => {
           store.renew(storageKey, owner, leaseMs).catch(() => undefined);
@@ -337,7 +426,11 @@ export function idempotency(
         Math.max(50, Math.floor(leaseMs / 3)),
       );
       renew.unref();
-      res.on('close', () => clearInterval(renew)); // a handler that never answers loses its lease
+      renewals.add(renew);
+      const stopRenewal = () => {
+        clearInterval(renew);
+        renewals.delete(renew);
+      };
       const chunks: Buffer[] = [];
       let size = 0;
       const collect = (chunk: unknown, encoding?: unknown) => {
@@ -356,20 +449,53 @@ export function idempotency(
         size += b.length;
         if (size <= maxBodyBytes) chunks.push(b);
       };
+      let answered = false;
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => Response;
       const write = res.write.bind(res) as (...a: unknown[]) => boolean;
       const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      // Headers given to writeHead() directly are not in getHeaders() unless some header was set
+      // before: apply them with setHeader/appendHeader (what Node does then) so they are stored.
+      res.writeHead = ((status: unknown, ...rest: unknown[]) => {
+        const reason = typeof rest[0] === 'string' ? rest[0] : undefined;
+        const headers = reason === undefined ? rest[0] : rest[1];
+        if (answered || res.headersSent || headers === undefined || headers === null)
+          return writeHead(status, ...rest);
+        if (Array.isArray(headers)) {
+          if (headers.length % 2 !== 0) return writeHead(status, ...rest); // Node rejects it
+          for (let i = 0; i < headers.length; i += 2) res.removeHeader(String(headers[i]));
+          for (let i = 0; i < headers.length; i += 2)
+            if (headers[i]) res.appendHeader(String(headers[i]), headers[i + 1] as string);
+        } else if (typeof headers === 'object') {
+          for (const [k, v] of Object.entries(headers as Record<string, unknown>))
+            if (k) res.setHeader(k, v as string);
+        } else return writeHead(status, ...rest);
+        return reason === undefined ? writeHead(status) : writeHead(status, reason);
+      }) as typeof res.writeHead;
       res.write = ((...a: unknown[]) => {
-        collect(a[0], a[1]);
-        return write(...a);
+        const ok = write(...a); // throws on bad input: nothing collected
+        if (!answered) collect(a[0], a[1]);
+        return ok;
       }) as typeof res.write;
-      let ended = false;
       res.end = ((...a: unknown[]) => {
-        if (ended) return end(...a);
-        ended = true;
-        clearInterval(renew);
+        if (answered) return end(...a);
+        // The answer leaves at once, as without the middleware (headersSent becomes true, a
+        // later error cannot replace it). If end() throws (bad argument), nothing is recorded:
+        // Express's error handling answers, and that answer is the one that counts.
+        const out = end(...a);
+        answered = true;
+        stopRenewal();
         collect(a[0], a[1]);
         const status = res.statusCode;
-        const settle = storeStatus(status)
+        let keepIt = false;
+        try {
+          keepIt =
+            (status < 400 ||
+              (req as unknown as Record<symbol, boolean | undefined>)[EXECUTED] === true) &&
+            storeStatus(status);
+        } catch {
+          keepIt = false; // a throwing storeStatus stores nothing
+        }
+        const settle = keepIt
           ? store.complete(
               storageKey,
               owner,
@@ -382,24 +508,25 @@ export function idempotency(
               ttlMs,
             )
           : store.release(storageKey, owner);
-        // The record is written before the response leaves: a client that saw the response can
-        // count on the replay.
-        settle
-          .then((ok) => {
-            if (!ok)
+        settle.then(
+          (ok) => {
+            if (!ok && keepIt)
               logger?.warn(
-                'idempotency: the lease was lost before the response was stored (the handler ran longer than leaseMs without renewal)',
+                'idempotency: the lease was lost before the response was stored (the store lost the claim)',
                 { status },
               );
-          })
-          .catch(() =>
+          },
+          (err: unknown) =>
             logger?.warn(
-              'idempotency: could not store the response; a retry after the lease may run again',
+              isIdempotencyStoreError(err) && err.code === ERROR_CODES.NOT_REPLICATED
+                ? 'idempotency: the response was stored but not acknowledged by enough replicas'
+                : keepIt
+                  ? 'idempotency: could not store the response; a retry after the lease may run again'
+                  : 'idempotency: could not release the key; a retry gets 409 until the lease ends',
               { status },
             ),
-          )
-          .finally(() => end(...a));
-        return res;
+        );
+        return out;
       }) as typeof res.end;
       next();
     } catch (err) {
@@ -407,8 +534,13 @@ export function idempotency(
     }
   };
   return Object.assign(middleware, {
-    /** Closes the Redis client the middleware made from a URL (a client you passed stays yours). */
+    /**
+     * Stops every lease renewal (claims of handlers still running then expire after leaseMs) and
+     * closes the Redis client the middleware made from a URL (a client you passed stays yours).
+     */
     close: async (): Promise<void> => {
+      for (const t of renewals) clearInterval(t);
+      renewals.clear();
       if (typeof given === 'string') redis?.disconnect();
     },
   });

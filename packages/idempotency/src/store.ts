@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { ERROR_CODES, IdempotencyStoreError } from './errors';
 import { CLAIM, COMPLETE, RELEASE, RENEW } from './scripts';
 
 export type RedisLike = Redis | Cluster;
@@ -32,18 +33,61 @@ interface MemoryRecord {
   fp: string;
   response?: StoredResponse;
   expiresAt: number;
+  /** What this record counts against `maxBytes` (approximate: key, tokens, headers and body). */
+  bytes: number;
 }
 
-/** One process only: the embedded default (single worker, tests, the demo without Redis). */
+/** Bounds of the memory store. */
+export interface MemoryStoreLimits {
+  /** Most records kept (in progress and completed). */
+  maxRecords: number;
+  /** Most bytes kept, counted as key + tokens + stored headers (JSON) + stored body. */
+  maxBytes: number;
+}
+
+const RECORD_OVERHEAD = 128;
+
+function responseBytes(r: StoredResponse): number {
+  return r.body.length + Buffer.byteLength(JSON.stringify(r.headers));
+}
+
+/**
+ * One process only: the embedded default (single worker, tests, the demo without Redis).
+ * Bounded: at `maxRecords` or `maxBytes`, expired records go first, then the oldest completed
+ * records (by completion time) are dropped early; an in-progress claim is never dropped. A new
+ * claim that would need to drop one is refused (`RESIL_IDEMPOTENCY_STORE_FULL`); a completed
+ * response that does not fit even then is kept without its body (`omitted`).
+ */
 export class MemoryStore implements IdempotencyStore {
   readonly kind = 'memory' as const;
+  /** In order of the last state change: completed records sit in order of completion. */
   readonly #records = new Map<string, MemoryRecord>();
+  readonly #limits: MemoryStoreLimits;
+  #bytes = 0;
   #writes = 0;
+  #evicted = 0;
 
+  constructor(limits: MemoryStoreLimits = { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 }) {
+    this.#limits = limits;
+  }
+
+  /** Current use, and how many completed records were dropped early to stay within the bounds. */
+  stats(): { records: number; bytes: number; evicted: number } {
+    return { records: this.#records.size, bytes: this.#bytes, evicted: this.#evicted };
+  }
+
+  #delete(key: string, r: MemoryRecord): void {
+    this.#records.delete(key);
+    this.#bytes -= r.bytes;
+  }
+  #insert(key: string, r: MemoryRecord): void {
+    this.#records.set(key, r);
+    this.#bytes += r.bytes;
+  }
   #get(key: string): MemoryRecord | undefined {
     const r = this.#records.get(key);
     if (r && r.expiresAt <= Date.now()) {
-      this.#records.delete(key);
+      this.#delete(key, r);
       return undefined;
     }
     return r;
@@ -51,13 +95,40 @@ export class MemoryStore implements IdempotencyStore {
   #sweep(): void {
     if (++this.#writes % 1000 !== 0) return;
     const now = Date.now();
-    for (const [k, r] of this.#records) if (r.expiresAt <= now) this.#records.delete(k);
+    for (const [k, r] of this.#records) if (r.expiresAt <= now) this.#delete(k, r);
   }
+  /** Drops one expired record or, failing that, the oldest completed one. False when none. */
+  #evictOne(): boolean {
+    const now = Date.now();
+    for (const [k, r] of this.#records) {
+      if (r.expiresAt <= now) {
+        this.#delete(k, r);
+        return true;
+      }
+      if (r.state === 'done') {
+        this.#delete(k, r);
+        this.#evicted++;
+        return true;
+      }
+    }
+    return false;
+  }
+  #fits(records: number, bytes: number): boolean {
+    return records <= this.#limits.maxRecords && bytes <= this.#limits.maxBytes;
+  }
+
   async claim(key: string, owner: string, fp: string, leaseMs: number): Promise<ClaimResult> {
     const r = this.#get(key);
     if (!r) {
       this.#sweep();
-      this.#records.set(key, { state: 'running', owner, fp, expiresAt: Date.now() + leaseMs });
+      const bytes = RECORD_OVERHEAD + key.length + owner.length + fp.length;
+      while (!this.#fits(this.#records.size + 1, this.#bytes + bytes))
+        if (!this.#evictOne())
+          throw new IdempotencyStoreError(
+            ERROR_CODES.STORE_FULL,
+            'idempotency: the memory store is full of requests in progress',
+          );
+      this.#insert(key, { state: 'running', owner, fp, expiresAt: Date.now() + leaseMs, bytes });
       return { claimed: true };
     }
     if (r.state === 'done' && r.response)
@@ -67,7 +138,21 @@ export class MemoryStore implements IdempotencyStore {
   async complete(key: string, owner: string, response: StoredResponse, ttlMs: number) {
     const r = this.#get(key);
     if (!r || r.owner !== owner) return false;
-    Object.assign(r, { state: 'done', response, expiresAt: Date.now() + ttlMs });
+    const base = RECORD_OVERHEAD + key.length + owner.length + r.fp.length;
+    this.#delete(key, r); // out of the way while room is made; re-inserted last (newest)
+    let kept = response;
+    while (!this.#fits(this.#records.size + 1, this.#bytes + base + responseBytes(kept)))
+      if (!this.#evictOne()) {
+        kept = { status: response.status, headers: {}, body: Buffer.alloc(0), omitted: true };
+        break;
+      }
+    this.#insert(key, {
+      ...r,
+      state: 'done',
+      response: kept,
+      expiresAt: Date.now() + ttlMs,
+      bytes: base + responseBytes(kept),
+    });
     return true;
   }
   async renew(key: string, owner: string, leaseMs: number) {
@@ -79,7 +164,7 @@ export class MemoryStore implements IdempotencyStore {
   async release(key: string, owner: string) {
     const r = this.#get(key);
     if (!r || r.owner !== owner || r.state !== 'running') return false;
-    this.#records.delete(key);
+    this.#delete(key, r);
     return true;
   }
 }
@@ -100,19 +185,31 @@ type Scripts = {
 };
 const defined = new WeakSet<object>();
 
+/** `WAIT numreplicas timeout` after each claim and completion. */
+export interface WaitForReplicas {
+  /** Replicas that must acknowledge. */
+  replicas: number;
+  /** Longest wait for them, in ms (> 0: `WAIT` with 0 would block for ever). */
+  timeoutMs: number;
+}
+
 /**
  * Records in Redis: claim, completion, renewal and release are each one Lua script, so two
  * workers can never both claim a key, and only the claim's owner can complete or release it.
  * Every call is bounded by `timeoutMs` and never queued while the client is disconnected.
+ * With `waitForReplicas`, the claim and the completion are each followed by `WAIT` on the same
+ * connection (one pipeline): a claim fewer replicas acknowledged is released and refused.
  */
 export class RedisStore implements IdempotencyStore {
   readonly kind = 'redis' as const;
   readonly #client: RedisLike;
   readonly #timeoutMs: number;
+  readonly #wait: WaitForReplicas | undefined;
 
-  constructor(client: RedisLike, timeoutMs: number) {
+  constructor(client: RedisLike, timeoutMs: number, waitForReplicas?: WaitForReplicas) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
+    this.#wait = waitForReplicas;
     if (!defined.has(client)) {
       for (const [name, lua] of [
         ['resilIdemClaim', CLAIM],
@@ -125,7 +222,7 @@ export class RedisStore implements IdempotencyStore {
     }
   }
 
-  async #run<T>(call: (c: Scripts) => Promise<T>): Promise<T> {
+  async #run<T>(call: (c: Scripts) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
     const s = this.#client.status;
     if (s !== 'ready' && s !== 'wait' && s !== 'connecting' && s !== 'connect')
       throw new Error('redis not ready');
@@ -134,7 +231,7 @@ export class RedisStore implements IdempotencyStore {
       return await Promise.race([
         call(this.#client as unknown as Scripts),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis timeout')), this.#timeoutMs);
+          timer = setTimeout(() => reject(new Error('redis timeout')), timeoutMs);
         }),
       ]);
     } finally {
@@ -142,8 +239,40 @@ export class RedisStore implements IdempotencyStore {
     }
   }
 
+  /** Runs one script and then `WAIT` in one pipeline (the same connection, so `WAIT` covers it). */
+  async #withWait<T>(
+    wait: WaitForReplicas,
+    script: (p: Scripts) => unknown,
+  ): Promise<{ result: T; acks: number }> {
+    const out = await this.#run(async () => {
+      const p = this.#client.pipeline();
+      script(p as unknown as Scripts);
+      p.wait(wait.replicas, wait.timeoutMs);
+      return (await p.exec()) ?? [];
+    }, this.#timeoutMs + wait.timeoutMs);
+    const [first, second] = out;
+    if (!first) throw new Error('redis pipeline returned nothing');
+    if (first[0]) throw first[0];
+    const acks = second && !second[0] ? Number(second[1]) : -1;
+    return { result: first[1] as T, acks };
+  }
+
   async claim(key: string, owner: string, fp: string, leaseMs: number): Promise<ClaimResult> {
-    const r = await this.#run((c) => c.resilIdemClaim(key, owner, fp, leaseMs));
+    let r: string[];
+    const wait = this.#wait;
+    if (wait) {
+      const { result, acks } = await this.#withWait<string[]>(wait, (c) =>
+        c.resilIdemClaim(key, owner, fp, leaseMs),
+      );
+      r = result;
+      if (r[0] === 'claimed' && acks < wait.replicas) {
+        await this.release(key, owner).catch(() => false);
+        throw new IdempotencyStoreError(
+          ERROR_CODES.NOT_REPLICATED,
+          'idempotency: fewer replicas than waitForReplicas.replicas acknowledged the claim',
+        );
+      }
+    } else r = await this.#run((c) => c.resilIdemClaim(key, owner, fp, leaseMs));
     if (r[0] === 'claimed') return { claimed: true };
     const [state, storedFp = '', status, headers, body, omitted, pttl] = r;
     if (state === 'done')
@@ -166,7 +295,7 @@ export class RedisStore implements IdempotencyStore {
     };
   }
   async complete(key: string, owner: string, response: StoredResponse, ttlMs: number) {
-    const ok = await this.#run((c) =>
+    const script = (c: Scripts) =>
       c.resilIdemComplete(
         key,
         owner,
@@ -175,9 +304,17 @@ export class RedisStore implements IdempotencyStore {
         response.body.toString('base64'),
         response.omitted ? '1' : '0',
         ttlMs,
-      ),
-    );
-    return Number(ok) === 1;
+      );
+    const wait = this.#wait;
+    if (!wait) return Number(await this.#run(script)) === 1;
+    const { result, acks } = await this.#withWait<number>(wait, script);
+    const stored = Number(result) === 1;
+    if (stored && acks < wait.replicas)
+      throw new IdempotencyStoreError(
+        ERROR_CODES.NOT_REPLICATED,
+        'idempotency: fewer replicas than waitForReplicas.replicas acknowledged the completion',
+      );
+    return stored;
   }
   async renew(key: string, owner: string, leaseMs: number) {
     return Number(await this.#run((c) => c.resilIdemRenew(key, owner, leaseMs))) === 1;

@@ -5,6 +5,7 @@ import {
   type IdempotencyOptions,
   idempotency,
   idempotencyKeyFor,
+  markExecuted,
   PROBLEM_TYPES,
   parseIdempotencyKey,
 } from '../../src';
@@ -143,11 +144,12 @@ describe('idempotency (memory store)', () => {
     }
   });
 
-  it('a 5xx releases the key (the retry runs); a 4xx is stored and replayed', async () => {
+  it('a 5xx releases the key (the retry runs); a 4xx is stored and replayed when the handler marked the request executed', async () => {
     let status = 503;
     let runs = 0;
-    const { app } = makeApp({}, (_req, res) => {
+    const { app } = makeApp({}, (req, res) => {
       runs++;
+      markExecuted(req);
       res.status(status).json({ runs });
     });
     expect(
@@ -180,8 +182,9 @@ describe('idempotency (memory store)', () => {
     expect(replay.headers['x-upstream-key']).toBeDefined();
 
     let runs = 0;
-    const onlyCreated = makeApp({ storeStatus: (s) => s === 201 }, (_req, res) => {
+    const onlyCreated = makeApp({ storeStatus: (s) => s === 201 }, (req, res) => {
       runs++;
+      markExecuted(req); // a 409 the handler decided, kept out by storeStatus alone
       res.status(runs === 1 ? 409 : 201).json({ runs });
     });
     expect(
