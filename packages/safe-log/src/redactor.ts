@@ -1,3 +1,4 @@
+import { re } from './internal/regexps';
 import {
   DEFAULT_PATTERNS,
   normaliseKey,
@@ -16,6 +17,12 @@ export interface RedactOptions {
   maxDepth?: number;
   /** Keep `Error` stacks (redacted, with CR/LF neutralised). @default true */
   stacks?: boolean;
+  /**
+   * Longest part of one string that is scanned and written; the rest is dropped (never written
+   * unscanned) and replaced by `…[Truncated N chars]`, so the cost of one string is bounded.
+   * @default 32768
+   */
+  maxStringLength?: number;
 }
 
 /** A compiled redactor: build once with `createRedactor`, call many times. */
@@ -30,7 +37,9 @@ export interface Redactor {
 
 export const REDACTED = '[REDACTED]';
 /** Characters every value pattern needs: a string without any of them skips the scan. */
-const MAY_MATCH = /[\d@?=]/;
+const MAY_MATCH = re('[\\d@?=]', '');
+/** A letter or digit in any script: a cut never ends inside a token. */
+const WORD_CHAR = re('[\\p{L}\\p{N}]', 'u');
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NEEDS_ESCAPE = /[\r\n\u2028\u2029\u001b\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
@@ -52,6 +61,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
     throw new RangeError('maxDepth must be a positive integer');
   const stacks = options.stacks ?? true;
+  const maxStringLength = options.maxStringLength ?? 32_768;
+  if (!Number.isInteger(maxStringLength) || maxStringLength < 64)
+    throw new RangeError('maxStringLength must be an integer of at least 64');
   const keySet = new Set(SENSITIVE_KEYS);
   const keyRegexps: RegExp[] = [];
   for (const k of options.keys ?? []) {
@@ -81,8 +93,17 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return hit;
   }
 
-  function string(text: string): string {
-    if (text.startsWith('PHI:')) return '[REDACTED:phi]';
+  function string(input: string): string {
+    if (input.startsWith('PHI:')) return '[REDACTED:phi]';
+    let text = input;
+    let dropped = 0;
+    if (text.length > maxStringLength) {
+      // Cut before the last token that crosses the limit, so no part of an identifier is kept.
+      let end = maxStringLength;
+      while (end > maxStringLength - 256 && WORD_CHAR.test(text[end - 1] as string)) end--;
+      dropped = text.length - end;
+      text = text.slice(0, end);
+    }
     let out = text;
     if (MAY_MATCH.test(out)) {
       out = out.replace(combined, (match: string, ...groups: unknown[]) => {
@@ -95,7 +116,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         return match;
       });
     }
-    return NEEDS_ESCAPE.test(out) ? neutralise(out) : out;
+    if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
+    return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
   }
 
   function error(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {

@@ -190,15 +190,23 @@ const STREET =
   'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|square|sq';
 
 /**
+ * Every quantifier in these rules is bounded and each rule passes the `recheck` ReDoS analyser
+ * (test/unit/redos.test.ts): the cost of a scan grows linearly with the string.
+ *
  * Value patterns, in priority order (at one position the first that matches wins). Every rule
  * needs a digit, `@`, `?` or `=` to match, which is what lets strings without any skip the scan.
  */
 export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   // Query strings: every value after ?k= or &k= (PHI often travels in URLs: ?dob=, ?ssn=, ?name=).
-  { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]+' },
-  { name: 'email', source: '[a-z0-9._%+-]+@[a-z0-9-]+(?:\\.[a-z0-9-]+)*\\.[a-z]{2,}' },
+  { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]{1,256}' },
+  {
+    name: 'email',
+    // The look-behind starts a match only at the beginning of a run of address characters, so
+    // a long run without `@` costs one scan, not one per position (issue #23 finding 5).
+    source: '(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\\.){1,6}[a-z]{2,24}\\b',
+  },
   { name: 'ssn', source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b' },
-  { name: 'mrn', source: '\\bmrn[\\s:#-]*[a-z]{0,3}[-]?\\d{4,}\\b' },
+  { name: 'mrn', source: '\\bmrn[\\s:#-]{0,4}[a-z]{0,3}-?\\d{4,20}\\b' },
   { name: 'card', source: '\\b(?:\\d[ -]?){12,18}\\d\\b', check: luhn },
   // Calendar dates without a time (a date of birth), ISO and US forms; timestamps stay.
   {
@@ -217,6 +225,9 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     source:
       '\\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\\b|\\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){0,6}[0-9a-f]{0,4}\\b',
   },
-  { name: 'address', source: `\\b\\d{1,6}\\s+(?:[a-z0-9.'-]+\\s+){0,4}(?:${STREET})\\b\\.?` },
-  { name: 'zip', source: '\\b[a-z]{2}\\s+\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b' },
+  {
+    name: 'address',
+    source: `\\b\\d{1,6}\\s{1,3}(?:[a-z0-9.'-]{1,30}\\s{1,3}){0,4}(?:${STREET})\\b\\.?`,
+  },
+  { name: 'zip', source: '\\b[a-z]{2}\\s{1,3}\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b' },
 ]);
