@@ -63,12 +63,15 @@ export interface RateLimiter {
 }
 
 type GcraClient = {
-  resilGcra(
-    key: string,
+  resilGcraWindow(
+    stateKey: string,
+    logKey: string,
     interval: number,
     maxWait: number,
     cost: number,
     burst: number,
+    points: number,
+    windowMs: number,
   ): Promise<[string, number]>;
 };
 const defined = new WeakSet<object>();
@@ -89,21 +92,82 @@ const KNOWN = new Set([
 
 const int = integerOptions('createRateLimiter');
 
-/** In-memory GCRA: the same algorithm as the Lua script, on this process's clock. */
-class MemoryGcra {
+/**
+ * In memory, the same two constraints as the Lua script (GCRA spacing and the log of grants that
+ * keeps the units of any sliding window within `points`), on this process's clock.
+ */
+export class MemoryWindow {
   #tat = 0;
+  #last = 0;
+  #units = 0;
+  /** Grants that a future window may still hold: time and cumulative units after the grant. */
+  readonly #log: Array<{ at: number; c: number; cost: number }> = [];
+  #head = 0;
   constructor(
     readonly interval: number,
     readonly burst: number,
+    readonly points: number,
+    readonly windowMs: number,
+    readonly clock: () => number = () => performance.now(),
   ) {}
+
+  /** Reserves `cost` units at the earliest allowed time if that is within `maxWait` ms. */
   take(maxWait: number, cost: number): { waitMs: number; granted: boolean } {
-    const now = performance.now();
+    const now = this.clock();
+    if (cost > this.points) return { waitMs: Number.POSITIVE_INFINITY, granted: false };
+    this.#prune(now);
     const tat = Math.max(this.#tat, now);
-    const at = Math.max(now, tat - (this.burst - 1) * this.interval);
+    let at = Math.max(now, tat - (this.burst - 1) * this.interval, this.#last);
+    const need = this.#units + cost - this.points;
+    if (need > 0) {
+      // the grant that holds unit number `need`; none left: it was pruned, a window old
+      const e = this.#firstAtLeast(need);
+      if (e && e.c - e.cost < need) at = Math.max(at, e.at + this.windowMs);
+    }
     const waitMs = at - now;
     if (waitMs > maxWait) return { waitMs, granted: false };
-    this.#tat = tat + cost * this.interval;
+    this.#tat = Math.max(tat, at) + cost * this.interval;
+    this.record(at, cost);
     return { waitMs, granted: true };
+  }
+
+  /**
+   * Counts `cost` units granted at `at` (this clock) in the window log: called for the grants of
+   * `take()` and for the grants this process got from Redis, so that a fallback to memory sees
+   * the units this process already sent in the window.
+   */
+  record(at: number, cost: number): void {
+    const when = Math.max(at, this.#last);
+    this.#last = when;
+    this.#units += cost;
+    this.#log.push({ at: when, c: this.#units, cost });
+  }
+
+  #prune(now: number): void {
+    const log = this.#log;
+    // entries no future window can hold: a window's span ago, or below any future `need`
+    while (
+      this.#head < log.length &&
+      ((log[this.#head] as { at: number }).at + this.windowMs <= now ||
+        (log[this.#head] as { c: number }).c <= this.#units - this.points)
+    )
+      this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > log.length) {
+      log.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #firstAtLeast(need: number): { at: number; c: number; cost: number } | undefined {
+    const log = this.#log;
+    let lo = this.#head;
+    let hi = log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((log[mid] as { c: number }).c >= need) hi = mid;
+      else lo = mid + 1;
+    }
+    return log[lo];
   }
 }
 
@@ -126,6 +190,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const points = int('points', options.points, 1);
   const durationMs = int('durationMs', options.durationMs, 1);
   const burst = int('burst', options.burst ?? 1, 1);
+  if (burst > points) throw new RangeError('createRateLimiter: burst must be at most points');
   const maxQueue = int('maxQueue', options.maxQueue ?? 1000, 0);
   const expectedWorkers = int('expectedWorkers', options.expectedWorkers ?? 1, 1);
   const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 300, 1);
@@ -143,19 +208,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       ? undefined
       : (options.logger ?? packageLogger(() => new SafeLogger('resil.ratelimit')));
 
+  // the margin widens both the spacing and the window, so that timer and network jitter at the
+  // callers cannot make an upstream count points + 1 in its own window
   const interval = (durationMs / points) * (1 + margin);
+  const windowMs = durationMs * (1 + margin);
   const fallbackPoints = Math.max(1, Math.floor(points / expectedWorkers));
-  const memory = new MemoryGcra(
-    r === undefined ? interval : (durationMs / fallbackPoints) * (1 + margin),
-    Math.min(burst, fallbackPoints),
-  );
+  const memory =
+    r === undefined
+      ? new MemoryWindow(interval, burst, points, windowMs)
+      : new MemoryWindow(
+          (durationMs / fallbackPoints) * (1 + margin),
+          Math.min(burst, fallbackPoints),
+          fallbackPoints,
+          windowMs,
+        );
   const client = clientFor(r);
   const owned = typeof r === 'string';
   if (client && !defined.has(client)) {
-    client.defineCommand('resilGcra', { numberOfKeys: 1, lua: GCRA });
+    client.defineCommand('resilGcraWindow', { numberOfKeys: 2, lua: GCRA });
     defined.add(client);
   }
-  const key = `${keyPrefix}{ratelimit:${name}}`;
+  const stateKey = `${keyPrefix}{ratelimit:${name}}:gcra`;
+  const logKey = `${keyPrefix}{ratelimit:${name}}:log`;
   const bounded = client
     ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
         if (degraded)
@@ -178,10 +252,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     cost: number,
   ): Promise<{ waitMs: number; granted: boolean }> => {
     if (bounded) {
+      const asked = performance.now();
       const reply = await bounded.run((c) =>
-        (c as unknown as GcraClient).resilGcra(key, interval, maxWait, cost, burst),
+        (c as unknown as GcraClient).resilGcraWindow(
+          stateKey,
+          logKey,
+          interval,
+          maxWait,
+          cost,
+          burst,
+          points,
+          windowMs,
+        ),
       );
-      if (reply) return { waitMs: Number(reply[0]), granted: Number(reply[1]) === 1 };
+      if (reply) {
+        const waitMs = Number(reply[0]);
+        const granted = Number(reply[1]) === 1;
+        // the process's own units, should it have to fall back to memory within the window
+        if (granted) memory.record(asked + waitMs, cost);
+        return { waitMs, granted };
+      }
     }
     return memory.take(maxWait, cost);
   };
@@ -203,8 +293,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const cost = opts.cost ?? 1;
       if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
         throw new RangeError('acquire: timeoutMs must be a number >= 0');
-      if (!Number.isInteger(cost) || cost < 1)
-        throw new RangeError('acquire: cost must be an integer >= 1');
+      if (!Number.isInteger(cost) || cost < 1 || cost > points)
+        throw new RangeError(`acquire: cost must be an integer from 1 to points (${points})`);
       if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
       if (waiting >= maxQueue) throw new RateLimitQueueFullError(name, maxQueue);
       waiting++;
@@ -218,8 +308,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
     async tryAcquire(cost = 1) {
-      if (!Number.isInteger(cost) || cost < 1)
-        throw new RangeError('tryAcquire: cost must be an integer >= 1');
+      if (!Number.isInteger(cost) || cost < 1 || cost > points)
+        throw new RangeError(`tryAcquire: cost must be an integer from 1 to points (${points})`);
       return (await take(0, cost)).granted;
     },
     async close() {

@@ -1,13 +1,24 @@
 /**
- * The outbound limiter's Lua script: GCRA (the "generic cell rate algorithm" of ATM networks, as
- * in redis-cell and Stripe's limiter) on one string key, `KEYS[1]`, holding the theoretical
- * arrival time (TAT) of the next free slot in Redis milliseconds, with three decimals.
+ * The outbound limiter's Lua script. Two constraints, both on Redis time (`TIME`), so no
+ * worker's clock matters:
  *
- * ARGV: intervalMs (between two grants), maxWaitMs (a caller's patience), cost (slots to take),
- *       burst (slots that may be granted at once, >= 1).
- * Returns {waitMs, granted}: granted 1 means a slot at now + waitMs is reserved for the caller;
- * granted 0 means it would have had to wait waitMs (> maxWaitMs) and nothing was reserved.
- * Clock: Redis TIME, so no worker's clock matters.
+ * - spacing: GCRA (the "generic cell rate algorithm" of ATM networks, as in redis-cell), the
+ *   theoretical arrival time `tat` of the next free slot: a grant may come `burst - 1` intervals
+ *   ahead of it, and a grant of `cost` units pushes it `cost` intervals further;
+ * - the window: a log of grants (a sorted set scored by the cumulative count of units granted
+ *   so far, member `<grant time>:<cumulative>:<cost>`), so that the units granted in any sliding window
+ *   of `windowMs` never exceed `points`, whatever the costs and the burst. A grant of `cost` at
+ *   time g needs the grant that brought the cumulative count to `c + cost - points` to lie at
+ *   least `windowMs` before g.
+ *
+ * Grant times never go backwards (`last`), so checking the window that ends at each new grant
+ * checks every window. Entries that no future window can hold are pruned (by count and by time),
+ * so the log has at most `points` entries.
+ *
+ * KEYS: [1] HASH {tat, c (units granted so far), last (time of the latest grant)}; [2] ZSET log.
+ * ARGV: intervalMs, maxWaitMs (a caller's patience), cost, burst (>= 1), points, windowMs.
+ * Returns {waitMs, granted}: granted 1 means `cost` units at now + waitMs are reserved for the
+ * caller; granted 0 means it would have had to wait waitMs (> maxWaitMs); nothing was reserved.
  */
 export const GCRA = `
 local t = redis.call('TIME')
@@ -16,14 +27,47 @@ local interval = tonumber(ARGV[1])
 local maxWait = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local burst = tonumber(ARGV[4])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local points = tonumber(ARGV[5])
+local window = tonumber(ARGV[6])
+local s = redis.call('HMGET', KEYS[1], 'tat', 'c', 'last')
+local tat = tonumber(s[1]) or 0
+local c = tonumber(s[2]) or 0
+local last = tonumber(s[3]) or 0
+-- forget grants that no window reaching now or later can hold (amortised: each entry once)
+for _ = 1, 64 do
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if not first then break end
+  if tonumber(string.match(first, '^[^:]+')) + window > now then break end
+  redis.call('ZPOPMIN', KEYS[2])
+end
 if tat < now then tat = now end
--- the first slot of this request may start once tat - (burst - 1) * interval is reached
+-- spacing: the first unit may go once tat - (burst - 1) * interval is reached
 local at = tat - (burst - 1) * interval
 if at < now then at = now end
+if at < last then at = last end
+-- the window: the units granted up to cumulative count c + cost - points must be a window old
+local need = c + cost - points
+if need > 0 then
+  local e = redis.call('ZRANGEBYSCORE', KEYS[2], string.format('%d', need), '+inf', 'LIMIT', 0, 1)[1]
+  -- the grant that holds unit number need (none left, or a later one: it was pruned, a window old)
+  if e then
+    local eat, ec, ecost = string.match(e, '^([^:]+):(%d+):(%d+)$')
+    if tonumber(ec) - tonumber(ecost) < need then
+      local free = tonumber(eat) + window
+      if at < free then at = free end
+    end
+  end
+end
 local wait = at - now
 if wait > maxWait then return {tostring(wait), 0} end
+if tat < at then tat = at end
 local newTat = tat + cost * interval
-redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.ceil(newTat - now) + 1000)
+c = c + cost
+local ttl = math.ceil(math.max(newTat, at + window) - now) + 1000
+redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', newTat), 'c', string.format('%d', c), 'last', string.format('%.3f', at))
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], c, string.format('%.3f:%d:%d', at, c, cost))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', c - points))
+redis.call('PEXPIRE', KEYS[2], ttl)
 return {tostring(wait), 1}
 `;

@@ -42,7 +42,7 @@ describeEachRedis('shared rate limits', (target) => {
     expect(results.every((r) => r.other === 0 && r.problem)).toBe(true);
   });
 
-  it('outbound tryAcquire and the key layout (one hash-tagged key per limiter)', async () => {
+  it('outbound tryAcquire and the key layout (a hash and a log, hash-tagged alike, with TTLs)', async () => {
     const n = name();
     const limiter = createRateLimiter({
       name: n,
@@ -54,8 +54,15 @@ describeEachRedis('shared rate limits', (target) => {
     });
     expect(await limiter.tryAcquire()).toBe(true);
     expect(await limiter.tryAcquire()).toBe(false);
-    const tat = Number(await target.redis.get(`${target.prefix}{ratelimit:${n}}`));
-    expect(tat).toBeGreaterThan(Date.now() + 50_000);
+    const base = `${target.prefix}{ratelimit:${n}}`;
+    const state = await target.redis.hgetall(`${base}:gcra`);
+    expect(Number(state.tat)).toBeGreaterThan(Date.now() + 50_000);
+    expect(state.c).toBe('1');
+    const log = await target.redis.zrange(`${base}:log`, 0, -1, 'WITHSCORES');
+    expect(log).toHaveLength(2);
+    expect(log[0]).toMatch(/^\d+\.\d{3}:1:1$/); // grant time : units so far : cost
+    expect(await target.redis.pttl(`${base}:gcra`)).toBeGreaterThan(50_000);
+    expect(await target.redis.pttl(`${base}:log`)).toBeGreaterThan(50_000);
     expect(limiter.storage).toBe('redis');
     expect(limiter.degraded).toBe(false);
   });
