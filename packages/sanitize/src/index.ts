@@ -1,5 +1,14 @@
+export { isSanitizeError, SanitizeError, type SanitizeErrorCode } from './errors';
 export { securityHeaders } from './headers';
-export { DOUBLE_QUOTE_REPLACEMENT, sanitizeInput, sanitizeUrl } from './input';
+export {
+  createSanitizer,
+  DEFAULT_MAX_INPUT_LENGTH,
+  DOUBLE_QUOTE_REPLACEMENT,
+  hasVisibleText,
+  type SanitizerOptions,
+  sanitizeInput,
+  sanitizeUrl,
+} from './input';
 export {
   bodyErrors,
   isDangerousKey,

@@ -1,34 +1,94 @@
-// C0 controls except tab and newline, DEL, and C1 controls.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-/** Something that looks like a tag, end tag, comment or declaration: `<x ...>`, `</x>`, `<!...>`, `<?...>`. */
-const TAG = /<[/!?]?[A-Za-z!?-][^<>]*>/g;
-/** A `<` that would open markup in HTML text: before a letter, `/`, `!` or `?`. */
-const MARKUP_OPEN = /<+(?=[\p{L}/!?])/gu;
+import { SanitizeError } from './errors';
+import { scan } from './internal/scan';
+
 /** What replaces `"`: U+201D RIGHT DOUBLE QUOTATION MARK. */
 export const DOUBLE_QUOTE_REPLACEMENT = '\u201d';
+
+/** `sanitizeInput`'s length cap, in UTF-16 code units (`value.length`). */
+export const DEFAULT_MAX_INPUT_LENGTH = 100_000;
+
+export interface SanitizerOptions {
+  /**
+   * Longest input accepted, in UTF-16 code units (`value.length`), checked before any work;
+   * longer throws `SanitizeError` with code `RESIL_SANITIZE_TOO_LONG`. An integer >= 1, or
+   * `Infinity` for no cap. @default 100000
+   */
+  maxLength?: number;
+}
+
+/**
+ * The sanitisation itself, without a length cap: NFC, one linear scan, NFC again; if that last
+ * NFC changed the text (removals let combining marks compose), the scan is repeated until the
+ * text is a fixed point of both, which makes the function idempotent by construction. NFC never
+ * creates what the scan removes, so in practice the repeat runs once and changes nothing.
+ */
+export function sanitizeText(value: string): string {
+  let s = scan(value.normalize('NFC'));
+  for (;;) {
+    const composed = s.normalize('NFC');
+    if (composed === s) return s;
+    s = scan(composed);
+    if (s === composed) return s;
+  }
+}
+
+/**
+ * Returns a `sanitizeInput` with another length cap (`maxLength`, in UTF-16 code units).
+ * Throws a `RangeError` naming `maxLength` when it is not an integer >= 1 or `Infinity`.
+ */
+export function createSanitizer(options: SanitizerOptions = {}): (value: string) => string {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createSanitizer: options must be an object');
+  for (const k of Object.keys(options))
+    if (k !== 'maxLength') throw new TypeError(`createSanitizer: unknown option "${k}"`);
+  const maxLength = options.maxLength ?? DEFAULT_MAX_INPUT_LENGTH;
+  if (!(maxLength === Number.POSITIVE_INFINITY || (Number.isInteger(maxLength) && maxLength >= 1)))
+    throw new RangeError('createSanitizer: maxLength must be an integer >= 1 or Infinity');
+  return function sanitize(value: string): string {
+    if (typeof value !== 'string') throw new TypeError('sanitizeInput: value must be a string');
+    if (value.length > maxLength)
+      throw new SanitizeError(
+        'RESIL_SANITIZE_TOO_LONG',
+        `sanitizeInput: input longer than ${maxLength} characters is not accepted`,
+        maxLength,
+      );
+    return sanitizeText(value);
+  };
+}
+
+const defaultSanitizer = createSanitizer();
 
 /**
  * Makes a string safe to place raw into HTML text content or into a double-quoted attribute
  * value, and keeps it text: letters of every script, digits, spaces and ordinary punctuation
  * (including `'` `&` `>` `-` `.` `,` `(` `)` `/` `:` `;` `!` `?` `@` `#` `%` `+`) come out unchanged.
  *
- * In order: Unicode NFC; CRLF and CR become LF; control characters other than tab and newline
- * are removed; tag-like sequences (`<b>`, `</script>`, `<img src=x onerror=...>`, `<!-- -->`)
- * are removed (their text content stays); any `<` left before a letter, `/`, `!` or `?` is
- * removed; `"` becomes `”`; NFC again. Not a URL sanitiser: see `sanitizeUrl`.
+ * In one linear scan between two Unicode NFC passes: CRLF and CR become LF; control characters
+ * other than tab and newline are removed; invisible format characters (zero-width space, bidi
+ * embeddings, overrides and isolates, BOM, ...) are removed; tag-like sequences (`<b>`,
+ * `</script>`, `<img src=x onerror=...>`, `<!-- -->`) are removed (their text content stays),
+ * also those that a removal uncovers; any `<` left before a letter, `/`, `!` or `?` is removed;
+ * `"` becomes `”`. Idempotent: `sanitizeInput(sanitizeInput(x)) === sanitizeInput(x)`.
+ * Not a URL sanitiser: see `sanitizeUrl`.
+ *
+ * Throws a `TypeError` for a non-string, and a `SanitizeError` (`RESIL_SANITIZE_TOO_LONG`) for
+ * input longer than 100,000 UTF-16 code units (`createSanitizer({ maxLength })` for another cap).
  */
 export function sanitizeInput(value: string): string {
-  if (typeof value !== 'string') throw new TypeError('sanitizeInput: value must be a string');
-  let s = value.normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL, '');
-  for (let previous = ''; previous !== s; ) {
-    previous = s;
-    s = s.replace(TAG, '');
-  }
-  s = s.replace(MARKUP_OPEN, '').replaceAll('"', DOUBLE_QUOTE_REPLACEMENT).normalize('NFC');
-  // NFC cannot create '<' or '"', but removals can leave a new "<" + letter pair only through
-  // the steps above, which run to a fixed point; check once more for safety.
-  return s.replace(MARKUP_OPEN, '');
+  return defaultSanitizer(value);
+}
+
+/** Neither whitespace, control, format, mark, default-ignorable nor U+2800 BRAILLE PATTERN BLANK. */
+const VISIBLE = /[^\s\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/**
+ * True when `value` has at least one character a reader can see: something other than
+ * whitespace, control and format characters, combining marks alone, default-ignorable code
+ * points (ZWJ, variation selectors, Hangul fillers, ...) and the blank Braille pattern. Use it
+ * after `sanitizeInput` to refuse a name that is empty once sanitised (see the README).
+ */
+export function hasVisibleText(value: unknown): boolean {
+  return typeof value === 'string' && VISIBLE.test(value);
 }
 
 const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:', 'tel:']);

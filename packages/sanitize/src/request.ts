@@ -1,9 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { sanitizeInput } from './input';
+import { isSanitizeError } from './errors';
+import { sanitizeText } from './input';
 
 export interface SanitizeRequestOptions {
-  /** Applied to every string leaf. @default sanitizeInput */
+  /** Applied to every string leaf and every key. @default sanitizeInput (without its own cap: `maxStringLength` applies) */
   sanitize?: (value: string) => string;
+  /** Longest string leaf or key, in UTF-16 code units, checked before sanitising; longer → 413. @default 10000 */
+  maxStringLength?: number;
   /** Which parts of the request. @default ['body', 'query', 'params'] */
   parts?: Array<'body' | 'query' | 'params'>;
   /** Deepest nesting accepted; deeper → 400. @default 10 */
@@ -17,8 +20,10 @@ export interface SanitizeRequestOptions {
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const PARTS = new Set(['body', 'query', 'params']);
 const KNOWN = new Set([
   'sanitize',
+  'maxStringLength',
   'parts',
   'maxDepth',
   'maxKeys',
@@ -48,29 +53,51 @@ export function isDangerousKey(key: string): boolean {
   return key.startsWith('$') || key.includes('.') || FORBIDDEN.has(key);
 }
 
+/** Defines `key` as an own data property: never runs the `__proto__` setter of `target`. */
+function put(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/** Marks a request whose `params` accessor this package installed. */
+const PARAMS_HOOK = Symbol.for('@resil/sanitize.paramsHook');
+
 /**
  * Express middleware (4 and 5) that deep-sanitises `req.body`, `req.query` and `req.params`:
- * string leaves through `sanitizeInput`; keys starting with `$` or containing `.` (NoSQL
- * operators) and `__proto__` / `constructor` / `prototype` (prototype pollution) are dropped;
- * nesting beyond `maxDepth` answers 400 and more than `maxKeys` entries 413 (problem+json, never a
- * stack overflow); repeated query parameters are reduced per `parameterPollution`.
+ * string leaves and keys through `sanitizeInput`, after a length check (`maxStringLength`, 413);
+ * a key that is, before or after cleaning, `$`-prefixed or dotted (NoSQL operators) or
+ * `__proto__` / `constructor` / `prototype` (prototype pollution) is dropped; objects are rebuilt
+ * with own data properties, so no input can give them a prototype; nesting beyond `maxDepth`
+ * answers 400 and more than `maxKeys` entries 413 (problem+json, never a stack overflow);
+ * repeated query parameters are reduced per `parameterPollution`.
  * On Express 5, where `req.query` is a getter, the sanitised query replaces it on the request.
+ * Mounted with `app.use`/`router.use`, it also sanitises the `req.params` that the router assigns
+ * later, when a route matches (see the README for what happens to params it cannot accept).
  */
 export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHandler {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('sanitizeRequest: options must be an object');
   for (const k of Object.keys(options))
     if (!KNOWN.has(k)) throw new TypeError(`sanitizeRequest: unknown option "${k}"`);
-  const clean = options.sanitize ?? sanitizeInput;
+  const clean = options.sanitize ?? sanitizeText;
   if (typeof clean !== 'function')
     throw new TypeError('sanitizeRequest: sanitize must be a function');
   const parts = options.parts ?? ['body', 'query', 'params'];
+  if (!Array.isArray(parts) || parts.some((p) => !PARTS.has(p)))
+    throw new TypeError("sanitizeRequest: parts must be an array of 'body', 'query', 'params'");
   const maxDepth = options.maxDepth ?? 10;
   const maxKeys = options.maxKeys ?? 1000;
+  const maxStringLength = options.maxStringLength ?? 10_000;
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
     throw new RangeError('sanitizeRequest: maxDepth must be an integer >= 1');
   if (!Number.isInteger(maxKeys) || maxKeys < 1)
     throw new RangeError('sanitizeRequest: maxKeys must be an integer >= 1');
+  if (!Number.isInteger(maxStringLength) || maxStringLength < 1)
+    throw new RangeError('sanitizeRequest: maxStringLength must be an integer >= 1');
   const pollution = options.parameterPollution ?? 'last';
   if (!['first', 'last', 'reject', 'keep'].includes(pollution))
     throw new TypeError(
@@ -89,8 +116,25 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       );
   };
 
+  /** The length check, then `sanitize`; its too-long error is a 413 as well. */
+  const cleanString = (value: string): string => {
+    if (value.length > maxStringLength) throw tooLong();
+    try {
+      return clean(value);
+    } catch (err) {
+      if (isSanitizeError(err) && err.code === 'RESIL_SANITIZE_TOO_LONG') throw tooLong();
+      throw err;
+    }
+  };
+  const tooLong = () =>
+    new Refusal(
+      413,
+      'Request field too long',
+      `A field or key longer than ${maxStringLength} characters is not accepted.`,
+    );
+
   const walk = (value: unknown, depth: number, budget: { left: number }): unknown => {
-    if (typeof value === 'string') return clean(value);
+    if (typeof value === 'string') return cleanString(value);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= maxDepth)
       throw new Refusal(
@@ -100,7 +144,9 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       );
     if (Array.isArray(value)) {
       spend(budget, value.length);
-      return value.map((v) => walk(v, depth + 1, budget));
+      const items: unknown[] = [];
+      for (const v of value) items.push(walk(v, depth + 1, budget));
+      return items;
     }
     if (Buffer.isBuffer(value) || value instanceof Date) return value;
     const out: Record<string, unknown> = {};
@@ -108,7 +154,9 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     spend(budget, keys.length);
     for (const key of keys) {
       if (isDangerousKey(key)) continue;
-      out[clean(key)] = walk((value as Record<string, unknown>)[key], depth + 1, budget);
+      const cleanKey = cleanString(key);
+      if (isDangerousKey(cleanKey)) continue;
+      put(out, cleanKey, walk((value as Record<string, unknown>)[key], depth + 1, budget));
     }
     return out;
   };
@@ -117,22 +165,60 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     if (pollution === 'keep') return query;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(query)) {
-      if (!Array.isArray(v) || arrayParams.has(k)) out[k] = v;
+      if (!Array.isArray(v) || arrayParams.has(k)) put(out, k, v);
       else if (pollution === 'reject')
         throw new Refusal(
           400,
           'Repeated query parameter',
           'A query parameter was given more than once.',
         );
-      else out[k] = pollution === 'first' ? v[0] : v[v.length - 1];
+      else put(out, k, pollution === 'first' ? v[0] : v[v.length - 1]);
     }
     return out;
+  };
+
+  /**
+   * The router assigns `req.params` after this middleware, once per matched layer: an accessor
+   * sanitises every assignment. It must not throw (it runs inside the router, possibly in a
+   * callback): params it cannot accept (over a limit, or `sanitize` threw) become `{}`, so the
+   * handler never sees them unsanitised.
+   */
+  const hookParams = (req: Request, cleaned: unknown): void => {
+    const r = req as unknown as Record<PropertyKey, unknown>;
+    if (r[PARAMS_HOOK] === true) {
+      r.params = cleaned; // through the installed setter: its rules apply too
+      return;
+    }
+    const accept = (v: unknown): unknown => {
+      try {
+        return walk(v, 0, { left: maxKeys });
+      } catch {
+        return {};
+      }
+    };
+    let current = cleaned;
+    Object.defineProperty(req, 'params', {
+      get: () => current,
+      set: (v: unknown) => {
+        current = accept(v);
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    Object.defineProperty(req, PARAMS_HOOK, { value: true, configurable: true });
   };
 
   return function resilSanitizeRequest(req: Request, res: Response, next: NextFunction) {
     try {
       for (const part of parts) {
-        const current = (req as unknown as Record<string, unknown>)[part];
+        const r = req as unknown as Record<PropertyKey, unknown>;
+        const current = r[part];
+        if (part === 'params') {
+          // What the router gave so far: refused with 400/413 like the other parts; what it
+          // assigns later (app.use / router.use), sanitised by the hook.
+          hookParams(req, current === undefined ? {} : walk(current, 0, { left: maxKeys }));
+          continue;
+        }
         if (current === undefined) continue;
         let cleaned = walk(current, 0, { left: maxKeys });
         if (part === 'query' && cleaned && typeof cleaned === 'object' && !Array.isArray(cleaned))
