@@ -1,0 +1,219 @@
+/**
+ * npm run test:chaos [-- --package breaker|ratelimit|idempotency] [--seed N] [--topology single|cluster]
+ *                       [--minutes N] [--schedules N] [--no-shrink]
+ *
+ * Seeded random schedules of operations and faults over real worker processes and a private
+ * Redis (and a private 3-master Cluster), checked on the recorded history. See chaos/README.md.
+ */
+import { randomInt } from 'node:crypto';
+import { breakerChecker } from './breaker';
+import { describeFault } from './faults';
+import { idempotencyChecker } from './idempotency';
+import { Pool } from './pool';
+import { ratelimitChecker } from './ratelimit';
+import { Rng } from './rng';
+import { ChaosStore, type Topology } from './store';
+import type { Env, PackageChecker, PackageName, RunResult, Schedule } from './types';
+
+const CHECKERS: Record<PackageName, PackageChecker> = {
+  breaker: breakerChecker,
+  ratelimit: ratelimitChecker,
+  idempotency: idempotencyChecker,
+};
+
+interface Args {
+  packages: PackageName[];
+  seed?: number;
+  topology?: Topology;
+  minutes?: number;
+  schedules?: number;
+  shrink: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { packages: ['breaker', 'ratelimit', 'idempotency'], shrink: true };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    const need = () => {
+      if (v === undefined) throw new TypeError(`chaos: ${k} needs a value`);
+      i++;
+      return v;
+    };
+    if (k === '--package') {
+      const p = need();
+      if (!(p in CHECKERS))
+        throw new TypeError(`chaos: --package must be one of ${Object.keys(CHECKERS).join(', ')}`);
+      a.packages = [p as PackageName];
+    } else if (k === '--seed') a.seed = Number(need());
+    else if (k === '--topology') {
+      const t = need();
+      if (t !== 'single' && t !== 'cluster')
+        throw new TypeError('chaos: --topology must be single or cluster');
+      a.topology = t;
+    } else if (k === '--minutes') a.minutes = Number(need());
+    else if (k === '--schedules') a.schedules = Number(need());
+    else if (k === '--no-shrink') a.shrink = false;
+    else throw new TypeError(`chaos: unknown argument ${k}`);
+  }
+  if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
+    throw new RangeError('chaos: --seed must be a non-negative integer');
+  if (a.seed !== undefined && a.packages.length !== 1)
+    throw new TypeError('chaos: --seed replays one schedule: give --package (and --topology) too');
+  if (a.seed !== undefined) a.topology ??= 'single';
+  if (a.minutes !== undefined && !(a.minutes > 0))
+    throw new RangeError('chaos: --minutes must be > 0');
+  return a;
+}
+
+function printSchedule(c: PackageChecker, s: Schedule, prefix = '  '): void {
+  console.log(
+    `${prefix}package ${s.pkg}, topology ${s.topology}, seed ${s.seed}, ${s.durationMs} ms`,
+  );
+  console.log(`${prefix}config ${JSON.stringify(s.cfg)}`);
+  for (const line of c.describeOps(s)) console.log(`${prefix}op    ${line}`);
+  if (s.faults.length === 0) console.log(`${prefix}fault (none)`);
+  for (const f of s.faults) console.log(`${prefix}fault ${describeFault(f)}`);
+}
+
+const stats = { schedules: 0, faults: 0, violations: 0, errors: 0 };
+
+async function runOne(c: PackageChecker, s: Schedule, env: Env): Promise<RunResult> {
+  const r = await c.run(s, env);
+  stats.schedules++;
+  stats.faults += r.applied.filter((a) => a.applied).length;
+  return r;
+}
+
+/**
+ * Delta debugging over the fault list (one fault removed at a time, until none can go): the
+ * smallest schedule that still breaks the same property. Runs are real, so a removal is kept
+ * only if the property still fails on re-run.
+ */
+async function shrink(
+  c: PackageChecker,
+  s: Schedule,
+  env: Env,
+  property: string,
+): Promise<Schedule> {
+  let best = s;
+  let changed = true;
+  let budget = 10;
+  while (changed && budget > 0) {
+    changed = false;
+    for (let i = 0; i < best.faults.length && budget > 0; i++) {
+      const candidate = { ...best, faults: best.faults.filter((_, j) => j !== i) };
+      budget--;
+      const r = await runOne(c, candidate, env).catch(() => undefined);
+      if (r?.violations.some((v) => v.property === property)) {
+        console.log(
+          `  shrink: still fails without fault #${i} (${describeFault(best.faults[i] as never)})`,
+        );
+        best = candidate;
+        changed = true;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+async function session(
+  c: PackageChecker,
+  topology: Topology,
+  args: Args,
+  deadline: number,
+  minSchedules: number,
+): Promise<void> {
+  const store = await ChaosStore.start(topology);
+  const pool = new Pool(c.workers);
+  const env: Env = { store, pool };
+  try {
+    await pool.ready();
+    let n = 0;
+    while (
+      (args.seed !== undefined && n === 0) ||
+      (args.seed === undefined &&
+        (n < minSchedules || Date.now() < deadline) &&
+        (args.schedules === undefined || n < args.schedules))
+    ) {
+      n++;
+      const seed = args.seed ?? randomInt(0, 2 ** 31 - 1);
+      const s = c.generate(new Rng(seed), seed, topology);
+      const started = Date.now();
+      let r: RunResult;
+      try {
+        r = await runOne(c, s, env);
+      } catch (err) {
+        // The harness could not run the schedule (a package that does not load, a worker that
+        // did not start): not a verdict on the guarantee, but the run cannot pass either.
+        stats.errors++;
+        console.log(
+          `[${c.name}/${topology}] seed ${seed}: ERROR, no verdict: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+        );
+        if (stats.errors >= 3) throw new Error('chaos: three schedules could not run; giving up');
+        continue;
+      }
+      const applied = r.applied.filter((a) => a.applied).length;
+      const verdict = r.violations.length === 0 ? 'ok' : `${r.violations.length} VIOLATION(S)`;
+      console.log(
+        `[${c.name}/${topology}] seed ${seed}: ${applied}/${s.faults.length} faults applied, ${r.summary}, ${Date.now() - started} ms: ${verdict}`,
+      );
+      if (r.violations.length === 0) continue;
+      stats.violations += r.violations.length;
+      for (const v of r.violations) console.log(`  VIOLATION ${v.property}: ${v.detail}`);
+      for (const a of r.applied)
+        console.log(
+          `  applied ${describeFault(a.fault)}: ${a.applied ? `in effect t=${a.start}..${a.end}ms` : 'not applied'}${a.note ? ` (${a.note})` : ''}`,
+        );
+      console.log(`  schedule (seed ${seed}):`);
+      printSchedule(c, s, '    ');
+      if (args.shrink && s.faults.length > 0) {
+        const first = r.violations[0]?.property ?? '';
+        const min = await shrink(c, s, env, first);
+        console.log(`  minimal schedule for ${first}:`);
+        printSchedule(c, min, '    ');
+      }
+      console.log(
+        `  replay: npm run test:chaos -- --package ${c.name} --topology ${topology} --seed ${seed}`,
+      );
+    }
+  } finally {
+    await pool.close();
+    await store.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  // CI size: about 110 s of schedules in all (each package ~2/3 single Redis, ~1/3 Cluster).
+  const totalMs = args.minutes !== undefined ? args.minutes * 60_000 : 110_000;
+  const topologies: Topology[] = args.topology ? [args.topology] : ['single', 'cluster'];
+  const rounds = args.minutes !== undefined ? Math.max(1, Math.floor(args.minutes / 5)) : 1;
+  const sliceMs = totalMs / rounds / args.packages.length;
+  for (let round = 0; round < rounds; round++) {
+    for (const p of args.packages) {
+      const c = CHECKERS[p];
+      let sliceStart = Date.now();
+      for (const t of topologies) {
+        const share = topologies.length === 1 ? 1 : t === 'single' ? 0.6 : 0.4;
+        const deadline = sliceStart + sliceMs * share;
+        await session(c, t, args, deadline, 1);
+        sliceStart = Date.now();
+      }
+      if (args.seed !== undefined) break;
+    }
+    if (args.seed !== undefined) break;
+  }
+  const secs = Math.round((Date.now() - started) / 1000);
+  console.log(
+    `chaos: ${stats.schedules} schedules, ${stats.faults} faults, ${stats.violations} violations${stats.errors ? `, ${stats.errors} schedules not run (errors)` : ''} (${secs} s)`,
+  );
+  process.exitCode = stats.violations > 0 ? 1 : stats.errors > 0 ? 2 : 0;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 2;
+});

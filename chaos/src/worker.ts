@@ -1,0 +1,319 @@
+/**
+ * One chaos worker process. It runs the packages' TypeScript sources (forked with
+ * `--conditions=@resil/source --import tsx`), imports them by name through their public API only,
+ * and obeys the parent over IPC. Everything the checks rely on is recorded outside this process
+ * (the parent's dependency server, or an append-only file written before a handler runs), so a
+ * SIGKILL loses nothing the checks need.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Cluster } from 'ioredis';
+import type { StoreAddress } from './store';
+
+export type ToWorker =
+  | { t: 'cmd'; id: number; op: string; args?: Record<string, unknown> }
+  | { t: 'exit' };
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'reply'; id: number; ok: boolean; value?: unknown; error?: string }
+  | { t: 'fault'; what: string };
+
+const index = Number(process.argv[2] ?? 0);
+
+function send(m: FromWorker): void {
+  process.send?.(m);
+}
+
+// A worker that dies of an unhandled rejection would hide a bug: report it, then carry on.
+process.on('unhandledRejection', (err) => {
+  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  send({ t: 'fault', what: `unhandledRejection in worker ${index}: ${msg}` });
+});
+
+function redisFor(addr: StoreAddress): string | Cluster {
+  if (addr.topology === 'single') return addr.url as string;
+  const c = new Cluster(addr.nodes ?? [], {
+    redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1000 },
+    clusterRetryStrategy: () => 200,
+  });
+  c.on('error', () => {});
+  return c;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Session {
+  stop(): Promise<void>;
+  handle(op: string, args: Record<string, unknown>): Promise<unknown>;
+}
+
+let session: Session | undefined;
+
+// ---------------------------------------------------------------------------- breaker
+
+interface BreakerCfg {
+  name: string;
+  keyPrefix: string;
+  failureThreshold: number;
+  resetTimeoutMs: number;
+  timeoutMs?: number;
+  probeLeaseMs?: number;
+  depUrl: string;
+  store: StoreAddress;
+  capMs: number;
+}
+
+// Each package is loaded when a session needs it: a package that another engineer is editing
+// (and that does not compile this minute) does not stop the others' checks.
+async function breakerSession(cfg: BreakerCfg): Promise<Session> {
+  const { circuitBreaker, isCircuitOpenError } = await import('@resil/breaker');
+  const redis = redisFor(cfg.store);
+  let seq = 0;
+  const call = circuitBreaker({
+    name: cfg.name,
+    keyPrefix: cfg.keyPrefix,
+    failureThreshold: cfg.failureThreshold,
+    resetTimeoutMs: cfg.resetTimeoutMs,
+    ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
+    ...(cfg.probeLeaseMs !== undefined ? { probeLeaseMs: cfg.probeLeaseMs } : {}),
+    redis,
+    logger: false,
+  })(async (c: number) => {
+    const res = await fetch(`${cfg.depUrl}/?w=${index}&c=${c}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw Object.assign(new Error('dependency failed'), { status: 503 });
+    return res.status;
+  });
+  await call.breaker.ready();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  const once = async (): Promise<'ok' | 'fail' | 'open'> => {
+    try {
+      await call(++seq);
+      return 'ok';
+    } catch (err) {
+      return isCircuitOpenError(err) ? 'open' : 'fail';
+    }
+  };
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      call.breaker.shutdown();
+      if (redis instanceof Cluster) redis.disconnect();
+    },
+    async handle(op) {
+      switch (op) {
+        case 'start':
+          running = true;
+          loop = (async () => {
+            while (running) {
+              // A hung call does not stop the loop for ever: after capMs the next one starts.
+              await Promise.race([once(), sleep(cfg.capMs)]);
+              await sleep(5 + Math.floor(Math.random() * 15));
+            }
+          })();
+          return true;
+        case 'halt':
+          running = false;
+          await loop;
+          return true;
+        case 'state':
+          return call.breaker.state;
+        case 'open':
+          await call.breaker.open();
+          return true;
+        case 'close':
+          await call.breaker.close();
+          return true;
+        case 'call':
+          return Promise.race([once(), sleep(cfg.capMs).then(() => 'hung' as const)]);
+        default:
+          throw new Error(`unknown op ${op}`);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- ratelimit
+
+interface RateCfg {
+  name: string;
+  keyPrefix: string;
+  points: number;
+  durationMs: number;
+  burst: number;
+  expectedWorkers: number;
+  loops: number;
+  maxCost: number;
+  depUrl: string;
+  store: StoreAddress;
+}
+
+async function rateSession(cfg: RateCfg): Promise<Session> {
+  const { createRateLimiter } = await import('@resil/ratelimit');
+  const redis = redisFor(cfg.store);
+  const limiter = createRateLimiter({
+    name: cfg.name,
+    keyPrefix: cfg.keyPrefix,
+    points: cfg.points,
+    durationMs: cfg.durationMs,
+    burst: cfg.burst,
+    expectedWorkers: cfg.expectedWorkers,
+    redis,
+    logger: false,
+  });
+  let running = false;
+  const loops: Promise<void>[] = [];
+  const agent = new http.Agent({ keepAlive: true });
+  const report = (cost: number, at: number) =>
+    new Promise<void>((resolve) => {
+      const req = http.request(
+        `${cfg.depUrl}/?w=${index}&cost=${cost}&at=${at}`,
+        { method: 'POST', agent },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', () => resolve());
+      req.end();
+    });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      await limiter.close();
+      if (redis instanceof Cluster) redis.disconnect();
+    },
+    async handle(op) {
+      if (op === 'start') {
+        running = true;
+        for (let l = 0; l < cfg.loops; l++) {
+          loops.push(
+            (async () => {
+              while (running) {
+                const cost = Math.random() < 0.7 ? 1 : 1 + Math.floor(Math.random() * cfg.maxCost);
+                try {
+                  await limiter.acquire({ cost, timeoutMs: 1500 });
+                  // The grant's time is taken here, in the caller, when acquire resolves: what
+                  // the dependency would see, without the network between us and it.
+                  const at = Date.now();
+                  await report(cost, at);
+                } catch {
+                  await sleep(20);
+                }
+              }
+            })(),
+          );
+        }
+        return true;
+      }
+      if (op === 'halt') {
+        running = false;
+        await Promise.all(loops);
+        return true;
+      }
+      throw new Error(`unknown op ${op}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- idempotency
+
+interface IdemCfg {
+  keyPrefix: string;
+  leaseMs: number;
+  onConcurrent: 'reject' | 'wait';
+  execLog: string;
+  store: StoreAddress;
+}
+
+async function idemSession(cfg: IdemCfg): Promise<Session> {
+  const { idempotency } = await import('@resil/idempotency');
+  const redis = redisFor(cfg.store);
+  const mw = idempotency({
+    redis,
+    keyPrefix: cfg.keyPrefix,
+    leaseMs: cfg.leaseMs,
+    onConcurrent: cfg.onConcurrent,
+    waitTimeoutMs: 2000,
+    commandTimeoutMs: 500,
+    logger: false,
+  });
+  const app = express();
+  app.use(express.json());
+  app.use(mw);
+  app.post('/op', async (req, res) => {
+    const execId = `${index}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const key = String(req.get('idempotency-key'));
+    const n = String(req.query.n ?? '');
+    // Written synchronously BEFORE the handler does anything: survives a SIGKILL.
+    fs.appendFileSync(
+      cfg.execLog,
+      `${JSON.stringify({ ev: 'exec', key, execId, w: index, t: Date.now(), n, b: req.body?.b })}\n`,
+    );
+    await sleep(Number(req.body?.ms ?? 10));
+    res.status(201).json({ execId, key, n, b: req.body?.b });
+    fs.appendFileSync(cfg.execLog, `${JSON.stringify({ ev: 'end', execId, t: Date.now() })}\n`);
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await mw.close();
+      if (redis instanceof Cluster) redis.disconnect();
+    },
+    async handle(op) {
+      if (op === 'port') return port;
+      throw new Error(`unknown op ${op}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- protocol
+
+process.on('message', async (m: ToWorker) => {
+  if (m.t === 'exit') {
+    await session?.stop().catch(() => undefined);
+    process.exit(0);
+  }
+  if (m.t !== 'cmd') return;
+  const args = m.args ?? {};
+  try {
+    let value: unknown;
+    if (m.op === 'setup') {
+      const old = session;
+      session = undefined;
+      await old?.stop().catch(() => undefined);
+      const pkg = args.pkg as string;
+      if (pkg === 'breaker') session = await breakerSession(args.cfg as BreakerCfg);
+      else if (pkg === 'ratelimit') session = await rateSession(args.cfg as RateCfg);
+      else session = await idemSession(args.cfg as IdemCfg);
+      value = true;
+    } else if (m.op === 'teardown') {
+      const old = session;
+      session = undefined;
+      await old?.stop();
+      value = true;
+    } else {
+      if (!session) throw new Error('no session');
+      value = await session.handle(m.op, args);
+    }
+    send({ t: 'reply', id: m.id, ok: true, value });
+  } catch (err) {
+    send({
+      t: 'reply',
+      id: m.id,
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+});
+send({ t: 'ready' });
