@@ -127,7 +127,9 @@ export function rateLimit(
         storeClient: client,
         points,
         duration,
-        keyPrefix: `${keyPrefix}ratelimit:in:${policy}`,
+        // one budget per limiter: the key names the policy, its quota and its window, so two
+        // limiters of one app never count in each other's budget unless all three agree
+        keyPrefix: `${keyPrefix}ratelimit:in:${policy}:q${points}w${duration}`,
         rejectIfRedisNotReady: true,
         ...(onStoreError === 'insurance' ? { insuranceLimiter: insurance } : {}),
         ...(block ? { inMemoryBlockOnConsumed: block, inMemoryBlockDuration: duration } : {}),

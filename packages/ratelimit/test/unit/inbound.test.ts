@@ -108,6 +108,21 @@ describe('rateLimit (memory)', () => {
     expect(r.text).toBe('handled');
   });
 
+  it('two limiters in one app count apart in memory too (a global 100 and a login 3)', async () => {
+    const a = express();
+    a.use(rateLimit({ points: 100, durationMs: 60_000, logger: false }));
+    a.post('/login', rateLimit({ points: 3, durationMs: 60_000, logger: false }), (_req, res) => {
+      res.send('in');
+    });
+    a.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    for (let i = 0; i < 3; i++) expect((await request(a).get('/')).status).toBe(200);
+    const logins: number[] = [];
+    for (let i = 0; i < 4; i++) logins.push((await request(a).post('/login')).status);
+    expect(logins).toEqual([200, 200, 200, 429]);
+  });
+
   it('rejects bad options naming the option', () => {
     expect(() => rateLimit({ points: 0 })).toThrow(/points/);
     expect(() => rateLimit({ durationMs: 1500 })).toThrow(/durationMs/);
