@@ -28,10 +28,16 @@ interface Args {
   minutes?: number;
   schedules?: number;
   shrink: boolean;
+  /** Operations only (a control run: the checks must pass without faults). */
+  noFaults: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { packages: ['breaker', 'ratelimit', 'idempotency'], shrink: true };
+  const a: Args = {
+    packages: ['breaker', 'ratelimit', 'idempotency'],
+    shrink: true,
+    noFaults: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -54,6 +60,7 @@ function parseArgs(argv: string[]): Args {
     } else if (k === '--minutes') a.minutes = Number(need());
     else if (k === '--schedules') a.schedules = Number(need());
     else if (k === '--no-shrink') a.shrink = false;
+    else if (k === '--no-faults') a.noFaults = true;
     else throw new TypeError(`chaos: unknown argument ${k}`);
   }
   if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
@@ -139,7 +146,8 @@ async function session(
     ) {
       n++;
       const seed = args.seed ?? randomInt(0, 2 ** 31 - 1);
-      const s = c.generate(new Rng(seed), seed, topology);
+      const generated = c.generate(new Rng(seed), seed, topology);
+      const s = args.noFaults ? { ...generated, faults: [] } : generated;
       const started = Date.now();
       let r: RunResult;
       try {

@@ -169,8 +169,9 @@ export class ChaosStore {
   async loseKeys(rng: Rng, prefix: string, mode: 'del' | 'pexpire'): Promise<string[]> {
     const all = await this.keys(prefix);
     const hit: string[] = [];
-    for (const k of all) {
-      if (!rng.chance(0.6)) continue;
+    const always = all.length > 0 ? rng.int(0, all.length - 1) : -1; // at least one key is lost
+    for (const [i, k] of all.entries()) {
+      if (i !== always && !rng.chance(0.5)) continue;
       try {
         if (mode === 'del') await k.node.del(k.key);
         else await k.node.pexpire(k.key, rng.int(1, 30));
@@ -192,7 +193,7 @@ export class ChaosStore {
       r.on('error', () => {});
       return r;
     }
-    const c = new Cluster(this.#cluster?.nodes ?? [], {
+    const c = new Cluster([...(this.#cluster?.nodes ?? [])], {
       redisOptions: { connectionName: ADMIN_NAME, maxRetriesPerRequest: 1 },
     });
     c.on('error', () => {});

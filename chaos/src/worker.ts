@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import { Cluster } from 'ioredis';
 import type { StoreAddress } from './store';
@@ -168,10 +169,14 @@ async function rateSession(cfg: RateCfg): Promise<Session> {
   let running = false;
   const loops: Promise<void>[] = [];
   const agent = new http.Agent({ keepAlive: true });
-  const report = (cost: number, at: number) =>
+  // How late this process's timers ran since the previous grant: a grant reported at `at` was
+  // due at most `lag` ms earlier (a stalled event loop fires the limiter's timer late).
+  const eld = monitorEventLoopDelay({ resolution: 5 });
+  eld.enable();
+  const report = (cost: number, at: number, degraded: boolean) =>
     new Promise<void>((resolve) => {
       const req = http.request(
-        `${cfg.depUrl}/?w=${index}&cost=${cost}&at=${at}`,
+        `${cfg.depUrl}/?w=${index}&cost=${cost}&at=${at}&d=${degraded ? 1 : 0}&lag=${lagNow()}`,
         { method: 'POST', agent },
         (res) => {
           res.resume();
@@ -181,10 +186,16 @@ async function rateSession(cfg: RateCfg): Promise<Session> {
       req.on('error', () => resolve());
       req.end();
     });
+  const lagNow = () => {
+    const ms = Math.round(eld.max / 1e6);
+    eld.reset();
+    return ms;
+  };
   return {
     async stop() {
       running = false;
       await Promise.all(loops);
+      eld.disable();
       agent.destroy();
       await limiter.close();
       if (redis instanceof Cluster) redis.disconnect();
@@ -202,7 +213,7 @@ async function rateSession(cfg: RateCfg): Promise<Session> {
                   // The grant's time is taken here, in the caller, when acquire resolves: what
                   // the dependency would see, without the network between us and it.
                   const at = Date.now();
-                  await report(cost, at);
+                  await report(cost, at, limiter.degraded);
                 } catch {
                   await sleep(20);
                 }
