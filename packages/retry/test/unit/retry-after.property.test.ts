@@ -32,7 +32,7 @@ describe('parseRetryAfter (properties)', () => {
         const ms = parseRetryAfter(value, now);
         return ms === undefined || isTimerSafe(ms);
       }),
-      { numRuns: 5000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -69,7 +69,7 @@ describe('parseRetryAfter (properties)', () => {
         fc.pre(!integer && !fixdate);
         return parseRetryAfter(value, NOW) === undefined;
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
   });
 });
@@ -124,7 +124,7 @@ describe('retryable with any Retry-After (properties)', () => {
           );
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 });

@@ -1,0 +1,38 @@
+// Mutation testing of @resil/retry with StrykerJS 9. Run from the repository root:
+//   npx stryker run packages/retry/stryker.config.mjs      (or: npm run test:mutation)
+// The sandbox copies only what the unit tests need (this package and the shared Jest base config);
+// node_modules is symlinked, so @resil/safe-log resolves to the workspace as usual.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'packages/retry/jest.unit.config.cjs',
+    enableFindRelatedTests: false,
+  },
+  mutate: ['packages/retry/src/**/*.ts', '!packages/retry/src/index.ts'],
+  coverageAnalysis: 'perTest',
+  // A 2-core machine shared with others: one test runner and one checker process at a time.
+  concurrency: 1,
+  timeoutMS: 5_000,
+  incremental: true,
+  incrementalFile: 'packages/retry/reports/stryker-incremental.json',
+  tempDirName: 'packages/retry/.stryker-tmp',
+  ignorePatterns: [
+    '/*',
+    '!/package.json',
+    '!/tsconfig.base.json',
+    '!/jest.config.base.cjs',
+    '!/packages',
+    '/packages/*',
+    '!/packages/retry',
+    '/packages/retry/dist',
+    '/packages/retry/reports',
+    '/packages/retry/.turbo',
+  ],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'packages/retry/reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'packages/retry/reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: 80 },
+};
