@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { body } from 'express-validator';
 import type { Redis } from 'ioredis';
 import { adminAuth, apiKeyAuth, ownerOf } from './auth';
 import type { Config } from './config';
 import { isUpstreamHttpError, isUpstreamNetworkError, sendProblem } from './errors';
+import { refuseHiddenKeys } from './guard';
 import {
   createHospitalApiClient,
   type Endpoint,
@@ -24,11 +24,11 @@ import {
   rateLimit,
   requestLogger,
   SafeLogger,
-  sanitizeInput,
   sanitizeRequest,
   securityHeaders,
   validate,
 } from './resil';
+import { hospitalChains } from './validation';
 
 export interface AppDeps {
   config: Config;
@@ -40,9 +40,30 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Shown on /status (cluster worker id). @default 'main' */
   workerId?: string;
+  /** The clock of the readiness cache and of the shared-state refresh. @default Date.now */
+  now?: () => number;
+  /**
+   * Called by every /hospitals handler, first, with what reached it (after rate limit, auth,
+   * sanitising, validation and the hidden-key guard). For tests and audits; must not throw.
+   */
+  onInput?: (input: HandlerInput) => void;
+}
+
+/** What a /hospitals handler receives. */
+export interface HandlerInput {
+  route: 'POST /hospitals' | 'GET /hospitals/:id' | 'DELETE /hospitals/:id';
+  body: unknown;
+  query: unknown;
+  params: unknown;
 }
 
 export interface DemoApp extends Express {
+  /**
+   * The operator endpoints (`/healthz`, `/readyz`, `/metrics`, `/status`, `/status.json`) as an
+   * app of their own, for a separate listener (`OPS_PORT`). When `config.opsPort` is unset the
+   * public app serves them too.
+   */
+  readonly ops: Express;
   readonly hospitalApi: HospitalApiClient;
   readonly metrics: Metrics;
   readonly logger: SafeLogger;
@@ -87,6 +108,7 @@ export function createApp(deps: AppDeps): DemoApp {
   const logger = deps.logger ?? new SafeLogger('hospital-demo', { level: config.logLevel });
   const metrics = deps.metrics ?? createMetrics();
   const workerId = deps.workerId ?? 'main';
+  const now = deps.now ?? Date.now;
   const ownRedis =
     !deps.redis && config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
   const redis = deps.redis ?? ownRedis;
@@ -126,12 +148,11 @@ export function createApp(deps: AppDeps): DemoApp {
         metrics.rateLimitRejections.inc({ direction: 'outbound' });
         throw err;
       }
-      acquiredAt.push(Date.now());
+      acquiredAt.push(now());
       if (acquiredAt.length > 10_000) acquiredAt.splice(0, acquiredAt.length - 10_000);
     },
   };
 
-  let inboundRejected = 0;
   const recentRetries: RecentRetry[] = [];
   let retriesTotal = 0;
   const hospitalApi = createHospitalApiClient({
@@ -156,7 +177,7 @@ export function createApp(deps: AppDeps): DemoApp {
       retriesTotal++;
       metrics.retries.inc({ endpoint, reason });
       recentRetries.unshift({
-        at: Date.now(),
+        at: now(),
         endpoint,
         attempt: event.attempt,
         delayMs: Math.round(event.delayMs),
@@ -191,46 +212,100 @@ export function createApp(deps: AppDeps): DemoApp {
   }
   syncBreakerGauges();
 
-  // ---- the Express app -----------------------------------------------------------------------
+  // ---- the Express apps ----------------------------------------------------------------------
+  // `app` is the public service; `ops` holds the operator endpoints. Without OPS_PORT the public
+  // app serves the operator endpoints too; with it, only `ops` does (on its own listener).
   const app = express() as unknown as DemoApp;
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  const ops = express();
+  const separateOps = config.opsPort !== undefined;
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.get('x-request-id');
-    const id = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    next();
-  });
-  app.use(securityHeaders());
-  app.use(requestLogger({ logger }));
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl;
-      const route = req.route?.path ? `${base}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-      if (res.getHeader('Idempotent-Replayed') === 'true')
-        metrics.idempotency.inc({ outcome: 'replayed' });
-      else if (res.locals.idempotencyChecked && res.locals.handled !== true) {
-        if (res.statusCode === 409) metrics.idempotency.inc({ outcome: 'conflict' });
-        if (res.statusCode === 422) metrics.idempotency.inc({ outcome: 'mismatch' });
-      }
-      if (res.statusCode === 429 && res.locals.inboundLimited) {
-        inboundRejected++;
-        metrics.rateLimitRejections.inc({ direction: 'inbound' });
-      }
+  let inboundRejected = 0;
+  const front = (a: Express) => {
+    a.disable('x-powered-by');
+    a.set('trust proxy', config.trustProxy);
+    a.use((req: Request, res: Response, next: NextFunction) => {
+      const given = req.get('x-request-id');
+      const id = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+      res.locals.requestId = id;
+      res.setHeader('X-Request-Id', id);
+      next();
     });
-    next();
-  });
+    a.use(securityHeaders());
+    a.use(requestLogger({ logger }));
+    a.use((req: Request, res: Response, next: NextFunction) => {
+      const end = metrics.httpDuration.startTimer();
+      res.on('finish', () => {
+        const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl;
+        const route = req.route?.path ? `${base}${req.route.path}` : 'unmatched';
+        end({ method: req.method, route, status: String(res.statusCode) });
+        if (res.getHeader('Idempotent-Replayed') === 'true')
+          metrics.idempotency.inc({ outcome: 'replayed' });
+        else if (res.locals.idempotencyChecked && res.locals.handled !== true) {
+          if (res.statusCode === 409) metrics.idempotency.inc({ outcome: 'conflict' });
+          if (res.statusCode === 422) metrics.idempotency.inc({ outcome: 'mismatch' });
+        }
+        if (res.statusCode === 429 && res.locals.inboundLimited) {
+          inboundRejected++;
+          metrics.rateLimitRejections.inc({ direction: 'inbound' });
+        }
+      });
+      next();
+    });
+    a.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+  };
+  front(app);
+  front(ops);
 
-  // ---- open endpoints: health, readiness, metrics, status ------------------------------------
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  /** Runs `limiter`, marking the response so that a 429 from it is counted as an inbound refusal. */
+  const limitedBy =
+    (limiter: ReturnType<typeof rateLimit>) =>
+    (req: Request, res: Response, next: NextFunction) => {
+      res.locals.inboundLimited = true;
+      limiter(req, res, (err?: unknown) => {
+        res.locals.inboundLimited = false;
+        next(err);
+      });
+    };
 
-  app.get('/readyz', async (_req, res) => {
+  // ---- operator endpoints: readiness, metrics, status ----------------------------------------
+  // Unauthenticated by design (probes and scrapers), so each is cheap and bounded: a per-client
+  // rate limit of its own, readiness cached and probed through the outbound limiter, the shared
+  // breaker state read at most once per STATUS_REFRESH_MS whatever the number of requests.
+  const opsLimiter = rateLimit({
+    points: config.opsRateLimit,
+    durationMs: config.opsWindowMs,
+    policyName: 'ops',
+    expectedWorkers: config.workers,
+    logger,
+    ...shared,
+  });
+  const opsLimited = limitedBy(opsLimiter);
+
+  type Readiness = { ready: boolean; checks: Record<string, 'ok' | 'failing'> };
+  let readiness: (Readiness & { at: number }) | undefined;
+  let lastUpstream: 'ok' | 'failing' | undefined;
+  let probing: Promise<Readiness> | undefined;
+  const probeUpstream = async (): Promise<'ok' | 'failing'> => {
+    // The probe spends a token of the outbound limiter shared with real calls: when none is free
+    // the registry is busy with tenants' work, and the last known answer stands.
+    const granted = await limiter.tryAcquire().catch(() => false);
+    if (!granted) return lastUpstream ?? 'ok';
+    acquiredAt.push(now());
+    lastUpstream = await fetch(upstreamUrl, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(1_000),
+    }).then(
+      async (r) => {
+        await r.body?.cancel().catch(() => undefined);
+        return 'ok' as const;
+      },
+      () => 'failing' as const,
+    );
+    return lastUpstream;
+  };
+  const probeAll = async (): Promise<Readiness> => {
     const checks: Record<string, 'ok' | 'failing'> = {};
     const probes: Promise<void>[] = [];
     if (redis) {
@@ -246,25 +321,62 @@ export function createApp(deps: AppDeps): DemoApp {
       );
     }
     probes.push(
-      fetch(upstreamUrl, { method: 'HEAD', signal: AbortSignal.timeout(1_000) }).then(
-        (r) => {
-          checks.upstream = 'ok';
-          return r.body?.cancel();
-        },
-        () => {
-          checks.upstream = 'failing';
-        },
-      ),
+      probeUpstream().then((c) => {
+        checks.upstream = c;
+      }),
     );
     await Promise.all(probes);
-    const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+  };
+  /** At most one probe in flight, and none while the last answer is younger than READY_CACHE_MS. */
+  const ready = (): Promise<Readiness> => {
+    if (readiness && now() - readiness.at < config.readyCacheMs) return Promise.resolve(readiness);
+    probing ??= probeAll()
+      .then((r) => {
+        readiness = { ...r, at: now() };
+        return r;
+      })
+      .finally(() => {
+        probing = undefined;
+      });
+    return probing;
+  };
+
+  let refreshedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+  /** Reads the shared breaker state, at most once per STATUS_REFRESH_MS and one read at a time. */
+  const refreshShared = (): Promise<void> => {
+    if (now() - refreshedAt < config.statusRefreshMs) return Promise.resolve();
+    refreshing ??= Promise.all(hospitalApi.breakers.map((b) => b.refresh?.()))
+      .then(
+        () => undefined,
+        // Redis away: the breakers carry on in memory, and so does the page.
+        () => undefined,
+      )
+      .finally(() => {
+        refreshedAt = now();
+        refreshing = undefined;
+        syncBreakerGauges();
+      });
+    return refreshing;
+  };
+
+  const opsRoutes = express.Router();
+  opsRoutes.get('/readyz', opsLimited, async (_req, res, next) => {
+    try {
+      const r = await ready();
+      res.setHeader('Cache-Control', 'no-store');
+      res
+        .status(r.ready ? 200 : 503)
+        .json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+    } catch (err) {
+      next(err);
+    }
   });
 
-  app.get('/metrics', async (_req, res, next) => {
+  opsRoutes.get('/metrics', opsLimited, async (_req, res, next) => {
     try {
-      await Promise.all(hospitalApi.breakers.map((b) => b.refresh?.()));
-      syncBreakerGauges();
+      await refreshShared();
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     } catch (err) {
       next(err);
@@ -274,55 +386,61 @@ export function createApp(deps: AppDeps): DemoApp {
   const statusHtml = readPublic('status.html');
   const statusJs = readPublic('status.js');
   const statusCss = readPublic('status.css');
-  app.get('/status', (_req, res) => {
+  opsRoutes.get('/status', opsLimited, (_req, res) => {
     res.setHeader('Content-Security-Policy', STATUS_CSP);
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(statusHtml);
   });
-  app.get('/status.js', (_req, res) => {
+  opsRoutes.get('/status.js', opsLimited, (_req, res) => {
     res.setHeader('Content-Security-Policy', STATUS_CSP);
     res.type('text/javascript').send(statusJs);
   });
-  app.get('/status.css', (_req, res) => {
+  opsRoutes.get('/status.css', opsLimited, (_req, res) => {
     res.setHeader('Content-Security-Policy', STATUS_CSP);
     res.type('text/css').send(statusCss);
   });
-  app.get('/favicon.ico', (_req, res) => {
+  opsRoutes.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });
-  app.get('/status.json', async (_req, res) => {
-    // Changes made by other workers arrive by pub/sub within milliseconds; an operator's page
-    // reads the shared state anyway so that it is exact at the moment it is shown.
-    await Promise.all(hospitalApi.breakers.map((b) => b.refresh()));
-    const now = Date.now();
-    const used = acquiredAt.filter((t) => now - t < config.outboundWindowMs).length;
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      service: 'hospital-demo',
-      worker: workerId,
-      time: new Date(now).toISOString(),
-      sharedState: Boolean(redis),
-      breakers: hospitalApi.breakers.map(breakerView),
-      outbound: {
-        limit: config.outboundRateLimit,
-        windowMs: config.outboundWindowMs,
-        usedInWindow: used,
-        refused: outboundRefused,
-      },
-      inbound: {
-        limit: config.inboundRateLimit,
-        windowMs: config.inboundWindowMs,
-        rejected: inboundRejected,
-      },
-      retries: { total: retriesTotal, recent: recentRetries },
-      policy: {
-        retryMaxAttempts: config.retryMaxAttempts,
-        breakerFailureThreshold: config.breakerFailureThreshold,
-        breakerResetTimeoutMs: config.breakerResetTimeoutMs,
-        upstreamTimeoutMs: config.upstreamTimeoutMs,
-      },
-    });
+  opsRoutes.get('/status.json', opsLimited, async (_req, res, next) => {
+    try {
+      // Changes made by other workers arrive by pub/sub within milliseconds; the page also reads
+      // the shared state, at most once per STATUS_REFRESH_MS however many pages are open.
+      await refreshShared();
+      const t = now();
+      const used = acquiredAt.filter((at) => t - at < config.outboundWindowMs).length;
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({
+        service: 'hospital-demo',
+        worker: workerId,
+        time: new Date(t).toISOString(),
+        sharedState: Boolean(redis),
+        breakers: hospitalApi.breakers.map(breakerView),
+        outbound: {
+          limit: config.outboundRateLimit,
+          windowMs: config.outboundWindowMs,
+          usedInWindow: used,
+          refused: outboundRefused,
+        },
+        inbound: {
+          limit: config.inboundRateLimit,
+          windowMs: config.inboundWindowMs,
+          rejected: inboundRejected,
+        },
+        retries: { total: retriesTotal, recent: recentRetries },
+        policy: {
+          retryMaxAttempts: config.retryMaxAttempts,
+          breakerFailureThreshold: config.breakerFailureThreshold,
+          breakerResetTimeoutMs: config.breakerResetTimeoutMs,
+          upstreamTimeoutMs: config.upstreamTimeoutMs,
+        },
+      });
+    } catch (err) {
+      next(err);
+    }
   });
+  ops.use(opsRoutes);
+  if (!separateOps) app.use(opsRoutes);
 
   // ---- protected endpoints -------------------------------------------------------------------
   const inboundLimit = rateLimit({
@@ -332,13 +450,7 @@ export function createApp(deps: AppDeps): DemoApp {
     logger,
     ...shared,
   });
-  const limited = (req: Request, res: Response, next: NextFunction) => {
-    res.locals.inboundLimited = true;
-    inboundLimit(req, res, (err?: unknown) => {
-      res.locals.inboundLimited = false;
-      next(err);
-    });
-  };
+  const limited = limitedBy(inboundLimit);
 
   // Express resets req.baseUrl when an error leaves the router: keep it for logs and metrics.
   const keepBase = (req: Request, res: Response, next: NextFunction) => {
@@ -361,34 +473,25 @@ export function createApp(deps: AppDeps): DemoApp {
   const hospitals = express.Router();
   hospitals.use(keepBase, limited, apiKeyAuth(config.apiKeys));
   hospitals.use(express.json({ limit: '16kb' }), sanitizeRequest());
+  // Route level, so that it also sees the route's params; after validation, before the handler.
+  const guard = refuseHiddenKeys();
   const markChecked = (_req: Request, res: Response, next: NextFunction) => {
     res.locals.idempotencyChecked = true;
     next();
   };
+  const seen = (route: HandlerInput['route'], req: Request) =>
+    deps.onInput?.({ route, body: req.body, query: req.query, params: req.params });
+  /** The caller's tenant: set by apiKeyAuth, which runs before every /hospitals route. */
+  const tenant = (req: Request): string => {
+    const owner = ownerOf(req);
+    if (owner === undefined) throw new Error('hospitals route reached without an API key owner');
+    return owner;
+  };
 
   hospitals.post(
     '/',
-    validate([
-      body('name')
-        .isString()
-        .bail()
-        .trim()
-        .isLength({ min: 1, max: 200 })
-        .customSanitizer(sanitizeInput),
-      body('address')
-        .isString()
-        .bail()
-        .trim()
-        .isLength({ min: 1, max: 500 })
-        .customSanitizer(sanitizeInput),
-      body('contactEmail').optional().isString().bail().trim().isEmail().isLength({ max: 254 }),
-      body('contactPhone')
-        .optional()
-        .isString()
-        .bail()
-        .trim()
-        .matches(/^\+?[0-9 ()-]{5,30}$/),
-    ]),
+    validate(hospitalChains()),
+    guard,
     markChecked,
     idempotency({
       scope: (req: Request) => ownerOf(req) ?? 'anonymous',
@@ -398,7 +501,9 @@ export function createApp(deps: AppDeps): DemoApp {
     }),
     async (req, res, next) => {
       res.locals.handled = true;
+      seen('POST /hospitals', req);
       try {
+        const owner = tenant(req);
         const b = req.body as Record<string, string | undefined>;
         const input = {
           name: b.name as string,
@@ -406,13 +511,16 @@ export function createApp(deps: AppDeps): DemoApp {
           ...(b.contactEmail ? { contactEmail: b.contactEmail } : {}),
           ...(b.contactPhone ? { contactPhone: b.contactPhone } : {}),
         };
-        const key = idempotencyKeyFor(req, ownerOf(req)) ?? randomUUID();
-        const created = await hospitalApi.create(input, { idempotencyKey: key });
+        const key = idempotencyKeyFor(req, owner) ?? randomUUID();
+        const created = await hospitalApi.create(input, { idempotencyKey: key, owner });
         const active =
           created.status === 'active'
             ? created
-            : await hospitalApi.activate(created.id, { idempotencyKey: `${key}.activate` });
-        logger.info('hospital created', { hospitalId: active.id, client: ownerOf(req) });
+            : await hospitalApi.activate(created.id, {
+                idempotencyKey: `${key}.activate`,
+                owner,
+              });
+        logger.info('hospital created', { hospitalId: active.id, client: owner });
         res
           .status(201)
           .location(`/hospitals/${active.id}`)
@@ -423,40 +531,58 @@ export function createApp(deps: AppDeps): DemoApp {
     },
   );
 
-  hospitals.get('/:id', async (req, res, next) => {
-    if (!HOSPITAL_ID.test(req.params.id))
-      return sendProblem(res, 404, 'not-found', 'Hospital not found');
-    try {
-      const h = await hospitalApi.get(req.params.id);
-      res.json({
-        id: h.id,
-        name: h.name,
-        address: h.address,
-        status: h.status,
-        ...(h.contactEmail ? { contactEmail: h.contactEmail } : {}),
-        ...(h.contactPhone ? { contactPhone: h.contactPhone } : {}),
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+  hospitals.get(
+    '/:id',
+    guard,
+    async (req: Request<{ id: string }>, res: Response, next: NextFunction) => {
+      seen('GET /hospitals/:id', req);
+      if (!HOSPITAL_ID.test(req.params.id))
+        return sendProblem(res, 404, 'not-found', 'Hospital not found');
+      try {
+        const owner = tenant(req);
+        const h = await hospitalApi.get(req.params.id, { owner });
+        // The registry answers 404 to another owner; should one ever answer anyway, the service
+        // still shows a tenant nothing but its own hospitals.
+        if (h.owner !== owner) return sendProblem(res, 404, 'not-found', 'Hospital not found');
+        res.json({
+          id: h.id,
+          name: h.name,
+          address: h.address,
+          status: h.status,
+          ...(h.contactEmail ? { contactEmail: h.contactEmail } : {}),
+          ...(h.contactPhone ? { contactPhone: h.contactPhone } : {}),
+        });
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
 
-  hospitals.delete('/:id', async (req, res, next) => {
-    if (!HOSPITAL_ID.test(req.params.id))
-      return sendProblem(res, 404, 'not-found', 'Hospital not found');
-    try {
-      await hospitalApi.delete(req.params.id);
-      logger.info('hospital deleted', { hospitalId: req.params.id, client: ownerOf(req) });
-      res.status(204).end();
-    } catch (err) {
-      next(err);
-    }
-  });
+  hospitals.delete(
+    '/:id',
+    guard,
+    async (req: Request<{ id: string }>, res: Response, next: NextFunction) => {
+      seen('DELETE /hospitals/:id', req);
+      if (!HOSPITAL_ID.test(req.params.id))
+        return sendProblem(res, 404, 'not-found', 'Hospital not found');
+      try {
+        const owner = tenant(req);
+        // A conditional delete: the registry deletes only a hospital of this owner (one step, so
+        // no check-then-act race between workers), and answers 404 otherwise.
+        await hospitalApi.delete(req.params.id, { owner });
+        logger.info('hospital deleted', { hospitalId: req.params.id, client: owner });
+        res.status(204).end();
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
   app.use('/hospitals', hospitals);
 
   // ---- errors --------------------------------------------------------------------------------
-  app.use((_req: Request, res: Response) => sendProblem(res, 404, 'not-found', 'Not Found'));
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  const notFound = (_req: Request, res: Response) =>
+    sendProblem(res, 404, 'not-found', 'Not Found');
+  const onError = (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (isCircuitOpenError(err)) {
       const waitS = Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000));
@@ -514,10 +640,15 @@ export function createApp(deps: AppDeps): DemoApp {
       error: (err as { name?: string })?.name ?? 'unknown',
     });
     sendProblem(res, 500, 'internal', 'Internal Server Error');
-  });
+  };
+  for (const a of [app, ops]) {
+    a.use(notFound);
+    a.use(onError);
+  }
 
   let closed = false;
   Object.assign(app, {
+    ops,
     hospitalApi,
     metrics,
     logger,
@@ -525,6 +656,7 @@ export function createApp(deps: AppDeps): DemoApp {
       if (closed) return;
       closed = true;
       await limiter.close();
+      await Promise.all([inboundLimit, opsLimiter].map((l) => l.close()));
       for (const b of hospitalApi.breakers) b.shutdown?.();
       if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
     },

@@ -63,6 +63,21 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Express `trust proxy`: `false` (default), `true`, a hop count or a list of addresses. */
   readonly trustProxy: boolean | number | string;
+  /**
+   * Serve the operator endpoints (`/readyz`, `/metrics`, `/status`, `/status.json`) on their own
+   * listener at this port, and not on `port`. Unset: they share the public port.
+   */
+  readonly opsPort: number | undefined;
+  /** Where the operator listener binds. @default '127.0.0.1' */
+  readonly opsHost: string;
+  /** Requests per client IP per `opsWindowMs` on the operator endpoints. @default 240 */
+  readonly opsRateLimit: number;
+  /** @default 60000 */
+  readonly opsWindowMs: number;
+  /** How long a readiness answer is reused before the registry is probed again. @default 5000 */
+  readonly readyCacheMs: number;
+  /** Shortest interval between two reads of the shared breaker state for /metrics and /status.json. @default 1000 */
+  readonly statusRefreshMs: number;
 }
 
 /** Thrown by loadConfig with every problem found, one per line. Values of keys are never echoed. */
@@ -240,6 +255,9 @@ export function loadConfig(env: Env = process.env): Config {
     else trustProxy = rawTrust;
   }
 
+  const rawOpsPort = clean('OPS_PORT');
+  const opsPort = rawOpsPort === undefined ? undefined : int('OPS_PORT', 0, 0, 65535);
+
   const keyPrefix = clean('KEY_PREFIX') ?? 'resil:';
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(keyPrefix)) {
     problems.push("KEY_PREFIX must be 1-64 letters, digits, '.', '_', ':' or '-'");
@@ -281,9 +299,19 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyLeaseMs: int('IDEMPOTENCY_LEASE_MS', 30_000, 100, 3_600_000),
     logLevel,
     trustProxy,
+    opsPort,
+    opsHost: clean('OPS_HOST') ?? '127.0.0.1',
+    opsRateLimit: int('OPS_RATE_LIMIT', 240, 1, 1_000_000),
+    opsWindowMs: int('OPS_WINDOW_MS', 60_000, 1_000, 3_600_000),
+    readyCacheMs: int('READY_CACHE_MS', 5_000, 0, 3_600_000),
+    statusRefreshMs: int('STATUS_REFRESH_MS', 1_000, 0, 3_600_000),
   };
   if (config.inboundWindowMs % 1000 !== 0)
     problems.push('INBOUND_WINDOW_MS must be a whole number of seconds (a multiple of 1000)');
+  if (config.opsWindowMs % 1000 !== 0)
+    problems.push('OPS_WINDOW_MS must be a whole number of seconds (a multiple of 1000)');
+  if (opsPort !== undefined && opsPort !== 0 && opsPort === port)
+    problems.push('OPS_PORT must differ from PORT (it moves the operator endpoints off it)');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

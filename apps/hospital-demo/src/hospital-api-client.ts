@@ -5,6 +5,7 @@ import {
   toNetworkError,
   UpstreamHttpError,
 } from './errors';
+import { OWNER_HEADER } from './registry/protocol';
 import {
   type Breaker,
   circuitBreaker,
@@ -26,6 +27,13 @@ export interface NewHospital {
 export interface UpstreamHospital extends NewHospital {
   id: string;
   status: 'pending' | 'active';
+  /** The tenant the registry stored at create (sent as `X-Hospital-Owner`). */
+  owner?: string;
+}
+
+/** Who a call acts for: sent to the registry as `X-Hospital-Owner` (see the README, tenancy). */
+export interface OnBehalfOf {
+  owner: string;
 }
 
 export type Endpoint = 'create' | 'activate' | 'get' | 'delete';
@@ -56,10 +64,16 @@ export interface HospitalApiClientOptions {
 }
 
 export interface HospitalApiClient {
-  create(input: NewHospital, options: { idempotencyKey: string }): Promise<UpstreamHospital>;
-  activate(id: string, options?: { idempotencyKey?: string }): Promise<UpstreamHospital>;
-  get(id: string): Promise<UpstreamHospital>;
-  delete(id: string): Promise<void>;
+  create(
+    input: NewHospital,
+    options: OnBehalfOf & { idempotencyKey: string },
+  ): Promise<UpstreamHospital>;
+  activate(
+    id: string,
+    options: OnBehalfOf & { idempotencyKey?: string },
+  ): Promise<UpstreamHospital>;
+  get(id: string, options: OnBehalfOf): Promise<UpstreamHospital>;
+  delete(id: string, options: OnBehalfOf): Promise<void>;
   /** One breaker per endpoint, in the order create, activate, get, delete. */
   readonly breakers: readonly Breaker[];
 }
@@ -124,11 +138,12 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
     endpoint: Endpoint,
     method: string,
     path: string,
+    owner: string,
     body?: unknown,
     idempotencyKey?: string,
   ): Promise<unknown> {
     await o.limiter.acquire({ timeoutMs: o.limiterMaxWaitMs });
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', [OWNER_HEADER]: owner };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     let res: Response;
@@ -166,11 +181,15 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
   class RegistryClient implements Omit<HospitalApiClient, 'breakers'> {
     @breaker('create')
     @retry('create')
-    async create(input: NewHospital, opts: { idempotencyKey: string }): Promise<UpstreamHospital> {
+    async create(
+      input: NewHospital,
+      opts: OnBehalfOf & { idempotencyKey: string },
+    ): Promise<UpstreamHospital> {
       return (await call(
         'create',
         'POST',
         '/v1/hospitals',
+        opts.owner,
         input,
         opts.idempotencyKey,
       )) as UpstreamHospital;
@@ -180,12 +199,13 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
     @retry('activate')
     async activate(
       hospitalId: string,
-      opts: { idempotencyKey?: string } = {},
+      opts: OnBehalfOf & { idempotencyKey?: string },
     ): Promise<UpstreamHospital> {
       return (await call(
         'activate',
         'POST',
         `/v1/hospitals/${id(hospitalId)}/activate`,
+        opts.owner,
         undefined,
         opts.idempotencyKey,
       )) as UpstreamHospital;
@@ -193,14 +213,19 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
 
     @breaker('get')
     @retry('get')
-    async get(hospitalId: string): Promise<UpstreamHospital> {
-      return (await call('get', 'GET', `/v1/hospitals/${id(hospitalId)}`)) as UpstreamHospital;
+    async get(hospitalId: string, opts: OnBehalfOf): Promise<UpstreamHospital> {
+      return (await call(
+        'get',
+        'GET',
+        `/v1/hospitals/${id(hospitalId)}`,
+        opts.owner,
+      )) as UpstreamHospital;
     }
 
     @breaker('delete')
     @retry('delete')
-    async delete(hospitalId: string): Promise<void> {
-      await call('delete', 'DELETE', `/v1/hospitals/${id(hospitalId)}`);
+    async delete(hospitalId: string, opts: OnBehalfOf): Promise<void> {
+      await call('delete', 'DELETE', `/v1/hospitals/${id(hospitalId)}`, opts.owner);
     }
   }
 

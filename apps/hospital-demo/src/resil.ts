@@ -15,6 +15,7 @@ export { createRateLimiter, type RateLimiter, rateLimit } from '@resil/ratelimit
 export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
 export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
+  isDangerousKey,
   sanitizeInput,
   sanitizeRequest,
   securityHeaders,

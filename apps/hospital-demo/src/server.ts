@@ -5,13 +5,17 @@ import { createApp, type DemoApp } from './app';
 import { type Config, isConfigError, loadConfig } from './config';
 import { createMetrics } from './metrics';
 import { type RunningRegistry, startRegistry } from './registry/server';
-import { type DemoSession, sessionFile } from './session';
+import { type DemoSession, isSessionDirError, writeSession } from './session';
 
 /**
  * Starts the demo. Without UPSTREAM_URL the mock registry starts in this process first (API on
  * REGISTRY_PORT, control on REGISTRY_CONTROL_PORT). WORKERS=1: the service runs here too.
  * WORKERS=N (needs REDIS_URL): node:cluster forks N workers that share all state through Redis.
  */
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -38,13 +42,17 @@ function banner(
   upstream: string,
 ): void {
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const opsBase =
+    config.opsPort === undefined
+      ? base
+      : `http://${config.opsHost === '0.0.0.0' ? '127.0.0.1' : config.opsHost}:${config.opsPort}`;
   const key = config.generatedApiKey ?? '<one of your API_KEYS>';
   const lines = [
     '',
     `hospital-demo ready (${config.workers} worker${config.workers > 1 ? 's' : ''}, ${config.redisUrl ? 'state shared through Redis' : 'in-memory state'})`,
     `  service          ${base}`,
-    `  status page      ${base}/status`,
-    `  metrics          ${base}/metrics`,
+    `  status page      ${opsBase}/status`,
+    `  metrics          ${opsBase}/metrics${config.opsPort === undefined ? '  (on the public port: set OPS_PORT to move them off it)' : ''}`,
     `  registry         ${upstream}${registry ? ' (mock, in this process)' : ''}`,
     ...(registry
       ? [`  registry control ${registry.controlUrl}/faults  (PUT JSON to inject faults)`]
@@ -61,8 +69,12 @@ function banner(
   log(lines.join('\n'));
 }
 
-function writeSession(config: Config, port: number, registry: RunningRegistry | undefined): string {
-  const file = sessionFile(port);
+/** Writes the tour's session file; when its directory is not private, says so and writes none. */
+function saveSession(
+  config: Config,
+  port: number,
+  registry: RunningRegistry | undefined,
+): string | undefined {
   const session: DemoSession = {
     serviceUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     ...(config.generatedApiKey ? { apiKey: config.generatedApiKey } : {}),
@@ -70,8 +82,15 @@ function writeSession(config: Config, port: number, registry: RunningRegistry | 
     ...(registry ? { registryControlUrl: registry.controlUrl } : {}),
     pid: process.pid,
   };
-  fs.writeFileSync(file, JSON.stringify(session), { mode: 0o600 });
-  return file;
+  try {
+    return writeSession(session, port);
+  } catch (err) {
+    if (!isSessionDirError(err)) throw err;
+    log(
+      `hospital-demo: no session file for the tour (${err.message}); give the tour DEMO_API_KEY, DEMO_ADMIN_KEY and REGISTRY_CONTROL_URL`,
+    );
+    return undefined;
+  }
 }
 
 /** Listens, and on SIGTERM/SIGINT stops accepting, lets in-flight requests finish (bounded), closes. */
@@ -94,17 +113,44 @@ async function runService(
     throw err;
   });
   server.keepAliveTimeout = 5_000;
+  const opsPort = config.opsPort;
+  const opsServer =
+    opsPort === undefined
+      ? undefined
+      : await new Promise<Server>((resolve, reject) => {
+          const s = app.ops.listen(opsPort, config.opsHost, () => resolve(s));
+          s.once('error', reject);
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE')
+            fail(`OPS_PORT ${config.opsPort} is in use: set OPS_PORT to another port`);
+          throw err;
+        });
+  if (!opsServer && !isLoopback(config.host)) {
+    app.logger.warn(
+      'operator endpoints (/readyz, /metrics, /status) are served on the public port: set OPS_PORT to serve them on a private listener',
+      { worker: workerId },
+    );
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.logger.info('shutting down', { signal, worker: workerId });
-    const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+      opsServer?.closeAllConnections();
+    }, config.shutdownTimeoutMs);
     force.unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    await Promise.all(
+      [server, opsServer].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (!s) return resolve();
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          }),
+      ),
+    );
     clearTimeout(force);
     await app.shutdown();
     process.exit(0);
@@ -150,7 +196,7 @@ async function primary(): Promise<void> {
   if (config.workers === 1) {
     const { server } = await runService(config, upstream, 'main');
     const port = (server.address() as { port: number }).port;
-    session = writeSession(config, port, registry);
+    session = saveSession(config, port, registry);
     banner(config, port, registry, upstream);
     // runService's handlers exit the process; close the registry first.
     const closeRegistry = () => void registry?.close();
@@ -171,7 +217,7 @@ async function primary(): Promise<void> {
     listening++;
     port = address.port;
     if (listening === config.workers) {
-      session = writeSession(config, port, registry);
+      session = saveSession(config, port, registry);
       banner(config, port, registry, upstream);
     }
   });

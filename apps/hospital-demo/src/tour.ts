@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import { type DemoSession, sessionFile } from './session';
+import { type DemoSession, readSession } from './session';
 
 /**
  * `npm run demo:tour`: a narrated walk-through against a running demo (`npm start`), with real
@@ -62,12 +61,8 @@ async function main(): Promise<void> {
     process.env.SERVICE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
   ).replace(/\/+$/, '');
   const port = Number(new URL(serviceUrl).port || 80);
-  let session: Partial<DemoSession> = {};
-  try {
-    session = JSON.parse(fs.readFileSync(sessionFile(port), 'utf8')) as DemoSession;
-  } catch {
-    // keys from the environment then
-  }
+  // Absent, or not private to this user: the keys come from the environment then.
+  const session: Partial<DemoSession> = readSession(port) ?? {};
   const apiKey = process.env.DEMO_API_KEY ?? session.apiKey;
   const adminKey = process.env.DEMO_ADMIN_KEY ?? session.adminKey;
   const control = (process.env.REGISTRY_CONTROL_URL ?? session.registryControlUrl)?.replace(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { repoRoot } from '@resil/testkit';
 import winston from 'winston';
-import { createApp, type DemoApp } from '../src/app';
+import { type AppDeps, createApp, type DemoApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import {
   type RunningRegistry,
@@ -44,6 +44,7 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   registryOptions: StartRegistryOptions = {},
+  deps: Omit<AppDeps, 'config' | 'upstreamUrl' | 'logger'> = {},
 ): Promise<Harness> {
   const registry = await startRegistry({ rateLimitPerSecond: 10_000, ...registryOptions });
   const logs: Array<Record<string, unknown>> = [];
@@ -58,7 +59,7 @@ export async function startHarness(
     transports: [new winston.transports.Stream({ stream: sink })],
   });
   const config = loadConfig({ ...FAST_ENV, ...env });
-  const app = createApp({ config, upstreamUrl: registry.url, logger });
+  const app = createApp({ ...deps, config, upstreamUrl: registry.url, logger });
   return {
     app,
     registry,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { RegistryMode } from '../config';
+import { OWNER_HEADER } from './protocol';
 
 /**
  * The mock hospital registry: the "external API" of the seeds. It keeps hospitals in memory,
@@ -40,6 +41,11 @@ export interface RegistryCounters {
   reset: number;
   /** Requests left hanging on purpose (mode hang). */
   hung: number;
+  /**
+   * API requests outside `/v1/hospitals` (the service's readiness probe, `HEAD /`). They count
+   * against the rate limit like any other request, as they would at a real registry.
+   */
+  probes: number;
 }
 
 export interface Hospital {
@@ -50,6 +56,8 @@ export interface Hospital {
   contactPhone?: string;
   status: 'pending' | 'active';
   createdAt: string;
+  /** The tenant that created it (the `X-Hospital-Owner` header at create); absent: none given. */
+  owner?: string;
 }
 
 export interface RegistryOptions {
@@ -221,6 +229,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       faulted: 0,
       reset: 0,
       hung: 0,
+      probes: 0,
     };
   }
 
@@ -265,12 +274,8 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         ? 'delete'
         : 'get';
 
-  // Counting, rate limit and faults, before any route.
-  api.use('/v1/hospitals', (req: Request, res: Response, next: NextFunction) => {
-    const endpoint = endpointOf(req);
-    counters.received[endpoint]++;
-    res.locals.endpoint = endpoint;
-
+  // Every API request counts against the rate limit, a probe of `/` as much as a create.
+  const overQuota = (res: Response): boolean => {
     const t = now();
     tokens = Math.min(rate, tokens + ((t - refilledAt) / 1000) * rate);
     refilledAt = t;
@@ -279,9 +284,24 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       const waitS = Math.max(1, Math.ceil((1 - tokens) / rate));
       res.setHeader('Retry-After', String(waitS));
       problem(res, 429, 'Too Many Requests', `the registry accepts ${rate} requests per second`);
-      return;
+      return true;
     }
     tokens -= 1;
+    return false;
+  };
+
+  // Counting, rate limit and faults, before any route.
+  api.use((req: Request, res: Response, next: NextFunction) => {
+    if (/^\/v1\/hospitals(?:\/|$)/i.test(req.path)) return next();
+    counters.probes++;
+    if (overQuota(res)) return;
+    next();
+  });
+  api.use('/v1/hospitals', (req: Request, res: Response, next: NextFunction) => {
+    const endpoint = endpointOf(req);
+    counters.received[endpoint]++;
+    res.locals.endpoint = endpoint;
+    if (overQuota(res)) return;
 
     const applies = faults.endpoints.length === 0 || faults.endpoints.includes(endpoint);
     if (!applies) return next();
@@ -311,6 +331,8 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     else proceed();
   });
 
+  const ownerOf = (req: Request): string | undefined => req.get(OWNER_HEADER);
+
   // Idempotency-Key: the registry's own (a repeated key replays the stored response).
   const withIdempotency = (
     req: Request,
@@ -327,7 +349,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       problem(res, 400, 'Invalid Idempotency-Key', 'the key must be 1 to 255 characters');
       return;
     }
-    const scoped = `${res.locals.endpoint}:${req.params.id ?? ''}:${key}`;
+    const scoped = JSON.stringify([res.locals.endpoint, req.params.id ?? '', ownerOf(req), key]);
     const fp = fingerprint(req.body);
     const stored = idempotent.get(scoped);
     if (stored) {
@@ -343,6 +365,12 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     const out = run();
     if (out.status < 500) idempotent.set(scoped, { fingerprint: fp, ...out });
     res.status(out.status).json(out.body);
+  };
+
+  /** The hospital when it exists and belongs to the request's owner; otherwise undefined (404). */
+  const owned = (req: Request): Hospital | undefined => {
+    const h = hospitals.get(String(req.params.id));
+    return h && h.owner === ownerOf(req) ? h : undefined;
   };
 
   api.post('/v1/hospitals', (req, res) => {
@@ -364,6 +392,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         ...(typeof b.contactPhone === 'string' ? { contactPhone: b.contactPhone } : {}),
         status: 'pending',
         createdAt: new Date(now()).toISOString(),
+        ...(ownerOf(req) !== undefined ? { owner: ownerOf(req) } : {}),
       };
       hospitals.set(h.id, h);
       return { status: 201, body: h };
@@ -372,7 +401,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
 
   api.post('/v1/hospitals/:id/activate', (req, res) => {
     withIdempotency(req, res, () => {
-      const h = hospitals.get(req.params.id);
+      const h = owned(req);
       if (!h) return { status: 404, body: { title: 'Not Found', status: 404 } };
       counters.executed.activate++;
       h.status = 'active';
@@ -381,14 +410,17 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   });
 
   api.get('/v1/hospitals/:id', (req, res) => {
-    const h = hospitals.get(req.params.id);
+    const h = owned(req);
     if (!h) return problem(res, 404, 'Not Found');
     counters.executed.get++;
     res.json(h);
   });
 
   api.delete('/v1/hospitals/:id', (req, res) => {
-    if (!hospitals.delete(req.params.id)) return problem(res, 404, 'Not Found');
+    // Check and delete in one synchronous step: no other request can slip in between.
+    const h = owned(req);
+    if (!h) return problem(res, 404, 'Not Found');
+    hospitals.delete(h.id);
     counters.executed.delete++;
     res.status(204).end();
   });

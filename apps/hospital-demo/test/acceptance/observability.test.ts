@@ -4,7 +4,8 @@ import { ALICE, auth, type Harness, hospital, startHarness } from '../helpers';
 describe('open endpoints: /healthz, /readyz, /metrics, /status', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    // No readiness cache here: each /readyz probes (the cache has its own tests, ops.test.ts).
+    h = await startHarness({ READY_CACHE_MS: '0' });
   });
   afterAll(async () => {
     await h.close();

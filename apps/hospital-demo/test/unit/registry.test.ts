@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { OWNER_HEADER } from '../../src/registry/protocol';
 import { createRegistry } from '../../src/registry/registry';
 import { startRegistry } from '../../src/registry/server';
 
@@ -102,5 +103,56 @@ describe('mock registry', () => {
     const { api, state } = createRegistry({ faults: { latencyMs: 20 } });
     await request(api).get('/v1/hospitals/x').expect(404);
     expect(state.counters.received.get).toBe(1);
+  });
+
+  it('stores the owner at create and answers 404 to any other owner, or none, on activate, get and delete', async () => {
+    const { api, state } = createRegistry();
+    const as = (owner?: string) => (r: request.Test) => (owner ? r.set(OWNER_HEADER, owner) : r);
+    const alice = as('alice');
+    const bob = as('bob');
+    const created = await alice(request(api).post('/v1/hospitals').send(body)).expect(201);
+    const id = created.body.id as string;
+    expect(state.hospitals.get(id)?.owner).toBe('alice');
+    for (const other of [bob, as(undefined)]) {
+      await other(request(api).post(`/v1/hospitals/${id}/activate`)).expect(404);
+      await other(request(api).get(`/v1/hospitals/${id}`)).expect(404);
+      await other(request(api).delete(`/v1/hospitals/${id}`)).expect(404);
+    }
+    expect(state.hospitals.get(id)?.status).toBe('pending');
+    expect(state.counters.executed).toMatchObject({ activate: 0, get: 0, delete: 0 });
+    await alice(request(api).post(`/v1/hospitals/${id}/activate`)).expect(200);
+    const got = await alice(request(api).get(`/v1/hospitals/${id}`)).expect(200);
+    expect(got.body).toMatchObject({ id, owner: 'alice', status: 'active' });
+    await alice(request(api).delete(`/v1/hospitals/${id}`)).expect(204);
+    expect(state.hospitals.has(id)).toBe(false);
+  });
+
+  it('scopes its Idempotency-Key by owner: the same key from two owners creates two hospitals', async () => {
+    const { api } = createRegistry();
+    const a = await request(api)
+      .post('/v1/hospitals')
+      .set(OWNER_HEADER, 'alice')
+      .set('Idempotency-Key', 'same')
+      .send(body)
+      .expect(201);
+    const b = await request(api)
+      .post('/v1/hospitals')
+      .set(OWNER_HEADER, 'bob')
+      .set('Idempotency-Key', 'same')
+      .send(body)
+      .expect(201);
+    expect(b.body.id).not.toBe(a.body.id);
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('counts a request outside /v1/hospitals as a probe, against its rate limit', async () => {
+    const { api, state } = createRegistry({ rateLimitPerSecond: 2, now: () => 0 });
+    await request(api).head('/').expect(404);
+    await request(api).head('/').expect(404);
+    await request(api).head('/').expect(429);
+    expect(state.counters.probes).toBe(3);
+    expect(state.counters.rateLimited).toBe(1);
+    await request(api).post('/v1/hospitals').send(body).expect(429);
+    expect(state.counters.probes).toBe(3);
   });
 });
