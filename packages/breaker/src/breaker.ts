@@ -7,7 +7,7 @@ import {
   Circuit,
   isFailureSafe,
 } from './circuit';
-import { isCircuitOpenError } from './errors';
+import { BreakerConflictError, isCircuitOpenError } from './errors';
 import { type RedisLike, RedisLink } from './stores/redis-link';
 
 export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -87,11 +87,7 @@ function sharedLogger(): SafeLogger {
   return defaultLogger;
 }
 
-function linkFor(
-  redis: RedisLike | string,
-  keyPrefix: string,
-  commandTimeoutMs: number,
-): RedisLink {
+function linkFor(redis: RedisLike | string, keyPrefix: string): RedisLink {
   let byPrefix = links.get(redis);
   if (!byPrefix) {
     byPrefix = new Map();
@@ -99,7 +95,7 @@ function linkFor(
   }
   let link = byPrefix.get(keyPrefix);
   if (!link) {
-    link = new RedisLink(redis, keyPrefix, commandTimeoutMs);
+    link = new RedisLink(redis, keyPrefix);
     byPrefix.set(keyPrefix, link);
     linkCircuits.set(link, new Map());
   }
@@ -257,30 +253,30 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   const fallback = options.fallback;
   const logger = options.logger === false ? undefined : (options.logger ?? sharedLogger());
 
-  // One circuit per name (and link) in this process.
+  // One circuit per name (and link) in this process. Breakers of one name share it, so they
+  // must agree on its settings (issue #16, finding 11: a second one used to get the first one's
+  // thresholds silently); per-call options (timeoutMs, isFailure, fallback, logger) may differ.
   let circuit: Circuit;
   let pool: Map<string, Circuit>;
-  const link = redis === undefined ? undefined : linkFor(redis, keyPrefix, commandTimeoutMs);
+  const link = redis === undefined ? undefined : linkFor(redis, keyPrefix);
   if (link) pool = linkCircuits.get(link) as Map<string, Circuit>;
   else pool = memoryCircuits;
+  const settings = { failureThreshold, resetTimeoutMs, probeLeaseMs, commandTimeoutMs };
   const existing = pool.get(name);
-  if (existing) circuit = existing;
-  else {
-    circuit = new Circuit({ name, failureThreshold, resetTimeoutMs, probeLeaseMs, logger }, link);
-    if (logger) {
-      circuit.on('stateChange', ({ from, to }) => {
-        const log = to === 'open' ? logger.warn : logger.info;
-        log.call(logger, `circuit breaker ${name} state changed to ${to}`, {
-          breaker: name,
-          from,
-          to,
-        });
-      });
+  if (existing) {
+    for (const [option, wanted] of Object.entries(settings)) {
+      const has = existing.settings[option as keyof typeof settings];
+      if (has !== wanted) throw new BreakerConflictError(name, option, has, wanted);
     }
+    circuit = existing;
+  } else {
+    circuit = new Circuit({ name, ...settings }, link);
     pool.set(name, circuit);
   }
   circuit.refs++;
+  if (logger) circuit.addLogger(logger);
   const release = () => {
+    if (logger) circuit.removeLogger(logger);
     circuit.refs--;
     if (circuit.refs > 0) return;
     circuit.removeAllListeners();

@@ -2,6 +2,12 @@ import { EventEmitter } from 'node:events';
 import { BreakerTimeoutError, CircuitOpenError } from './errors';
 import type { LinkMember, RedisLink, SharedState } from './stores/redis-link';
 
+/** A probe's ticket: its id in this process, and the epoch of its Redis grant (fencing token). */
+interface Probe {
+  id: number;
+  token: number | undefined;
+}
+
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
 export interface BreakerStats {
@@ -40,12 +46,13 @@ export interface CircuitSettings {
   failureThreshold: number;
   resetTimeoutMs: number;
   probeLeaseMs: number;
-  logger:
-    | {
-        warn(message: string, meta?: Record<string, unknown>): void;
-        info(message: string, meta?: Record<string, unknown>): void;
-      }
-    | undefined;
+  commandTimeoutMs: number;
+}
+
+/** Where a breaker logs state changes and Redis outages. */
+export interface BreakerLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
 }
 
 /**
@@ -72,9 +79,17 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     fallbacks: 0,
   };
   refs = 0;
-  #probing = false;
+  /** The probe this process runs now (its id; 0: none). A probe whose lease ran out is replaced. */
+  #probe = 0;
+  #probeSeq = 0;
+  /** A probe is being asked of Redis: no second request from this process meanwhile. */
+  #acquiring = false;
   #epoch = 0;
+  /** How many answers were applied: tells whether anything arrived while a command was out. */
+  #applied = 0;
   #initial: Promise<void> | undefined;
+  /** The loggers of the breakers on this circuit (each distinct one logs each line once). */
+  readonly #loggers = new Map<BreakerLogger, number>();
   /** Listeners of success/failure: only then is a call timed. */
   #timed = 0;
 
@@ -94,9 +109,10 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (link) {
       link.join(this);
       // A worker started while the circuit is open fails fast on its first call: the first call
-      // waits for this read (bounded by the link's command timeout).
-      this.#initial = link.read(this.name).then((r) => {
-        if (r) this.#apply(r);
+      // waits for this read (bounded by the command timeout).
+      const seen = this.#applied;
+      this.#initial = link.read(this.name, settings.commandTimeoutMs).then((r) => {
+        if (r) this.#apply(r, seen);
         this.#initial = undefined;
       });
     }
@@ -113,7 +129,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   ): Promise<T> {
     this.stats.calls++;
     if (this.#initial) await this.#initial;
-    const probe = this.state === 'closed' ? false : await this.#admit();
+    const probe = this.state === 'closed' ? undefined : await this.#admit();
     const started = this.#timed > 0 ? performance.now() : 0;
     let value: T;
     try {
@@ -133,7 +149,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (this.#timed > 0)
       this.#emit('success', { name: this.name, durationMs: performance.now() - started });
     // The healthy path (closed, no failures counted) records nothing and sends nothing.
-    if (probe || this.failures !== 0) await this.#record('success', probe);
+    if (probe !== undefined || this.failures !== 0) await this.#record('success', probe);
     return value;
   }
 
@@ -161,39 +177,64 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     throw new CircuitOpenError(this.name, retryAfterMs);
   }
 
-  /** Decides whether this call may go; true when it is the probe. */
-  async #admit(): Promise<boolean> {
-    if (this.state === 'closed') return false;
+  /** Decides whether this call may go; the probe's ticket when it is the probe. */
+  async #admit(): Promise<Probe | undefined> {
+    if (this.state === 'closed') return undefined;
     const now = Date.now();
-    if (this.state === 'open' && now < this.until) this.#reject(this.until - now);
-    if (this.#probing || (this.state === 'halfOpen' && now < this.until))
-      this.#reject(Math.max(0, this.until - now));
-    if (this.link?.usable()) {
-      this.#probing = true; // no second request from this process while Redis decides
-      const r = await this.link.acquireProbe(this.name, this.settings.probeLeaseMs);
+    // Open before the reset timeout, or half-open while a probe's lease runs (this process's or
+    // another's): rejected. A probe whose lease ran out no longer holds the circuit (issue #16,
+    // finding 10: a probe that never settled used to reject every call of its process for ever).
+    if (now < this.until) this.#reject(this.until - now);
+    if (this.#acquiring) this.#reject(0);
+    const { link } = this;
+    if (link?.usable()) {
+      this.#acquiring = true;
+      const seen = this.#applied;
+      let r: SharedState | undefined;
+      try {
+        r = await link.acquireProbe(this.name, this.settings.probeLeaseMs, this.#timeoutMs);
+      } finally {
+        this.#acquiring = false;
+      }
       if (r) {
-        this.#apply(r);
-        if (r.state === 'probe') return true;
-        this.#probing = false;
-        if (r.state === 'closed') return false;
+        this.#apply(r, seen);
+        if (r.state === 'probe') return this.#startProbe(r.epoch);
+        if (r.state === 'closed') return undefined;
         this.#reject(Math.max(0, this.until - Date.now()));
       }
-      this.#probing = false;
     }
-    // Memory: the first caller after the reset timeout is the probe.
+    // Memory: the first caller after the reset timeout (or after a probe's lease) is the probe.
     this.#set('halfOpen', this.failures, Date.now() + this.settings.probeLeaseMs);
-    this.#probing = true;
-    return true;
+    return this.#startProbe(undefined);
   }
 
-  async #record(outcome: 'success' | 'failure', probe: boolean): Promise<void> {
+  #startProbe(token: number | undefined): Probe {
+    this.#probe = ++this.#probeSeq;
+    return { id: this.#probe, token };
+  }
+
+  get #timeoutMs(): number {
+    return this.settings.commandTimeoutMs;
+  }
+
+  async #record(outcome: 'success' | 'failure', probe: Probe | undefined): Promise<void> {
     const { failureThreshold: threshold, resetTimeoutMs } = this.settings;
-    if (probe) {
-      this.#probing = false;
+    if (probe !== undefined) {
+      // A probe that is no longer this process's probe (its lease ran out and another took
+      // over, or the state changed meanwhile) decides nothing: fenced here and in Redis.
+      if (probe.id !== this.#probe) return;
+      this.#probe = 0;
+      const seen = this.#applied;
       const r = this.link
-        ? await this.link.probeResult(this.name, outcome, resetTimeoutMs)
+        ? await this.link.probeResult(
+            this.name,
+            outcome,
+            resetTimeoutMs,
+            probe.token,
+            this.#timeoutMs,
+          )
         : undefined;
-      if (r) return this.#apply(r);
+      if (r) return this.#apply(r, seen);
       if (outcome === 'success') this.#set('closed', 0, 0);
       else this.#set('open', this.failures + 1, Date.now() + resetTimeoutMs);
       return;
@@ -202,22 +243,26 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
       // The healthy path: nothing to do unless failures were counted.
       if (this.failures === 0) return;
       this.failures = 0;
-      if (this.link) void this.link.success(this.name);
+      if (this.link) void this.link.success(this.name, this.#timeoutMs);
       return;
     }
     if (this.state !== 'closed') return; // the call started before the circuit opened
-    const r = this.link ? await this.link.failure(this.name, threshold, resetTimeoutMs) : undefined;
-    if (r) return this.#apply(r);
+    const seen = this.#applied;
+    const r = this.link
+      ? await this.link.failure(this.name, threshold, resetTimeoutMs, this.#timeoutMs)
+      : undefined;
+    if (r) return this.#apply(r, seen);
     const failures = this.failures + 1;
     if (failures >= threshold) this.#set('open', failures, Date.now() + resetTimeoutMs);
     else this.failures = failures;
   }
 
   async force(target: 'open' | 'closed'): Promise<void> {
+    const seen = this.#applied;
     const r = this.link
-      ? await this.link.force(this.name, target, this.settings.resetTimeoutMs)
+      ? await this.link.force(this.name, target, this.settings.resetTimeoutMs, 0, this.#timeoutMs)
       : undefined;
-    if (r) return this.#apply(r);
+    if (r) return this.#apply(r, seen);
     if (target === 'open')
       this.#set('open', this.failures, Date.now() + this.settings.resetTimeoutMs);
     else this.#set('closed', 0, 0);
@@ -231,8 +276,27 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
 
   async refresh(): Promise<void> {
     if (this.#initial) await this.#initial;
-    const r = this.link ? await this.link.read(this.name) : undefined;
-    if (r) this.#apply(r);
+    const seen = this.#applied;
+    const r = this.link ? await this.link.read(this.name, this.#timeoutMs) : undefined;
+    if (r) this.#apply(r, seen);
+  }
+
+  addLogger(logger: BreakerLogger): void {
+    this.#loggers.set(logger, (this.#loggers.get(logger) ?? 0) + 1);
+  }
+  removeLogger(logger: BreakerLogger): void {
+    const n = (this.#loggers.get(logger) ?? 0) - 1;
+    if (n > 0) this.#loggers.set(logger, n);
+    else this.#loggers.delete(logger);
+  }
+  #log(level: 'warn' | 'info', message: string, meta: Record<string, unknown>): void {
+    for (const logger of this.#loggers.keys()) {
+      try {
+        logger[level](message, meta);
+      } catch {
+        // a throwing logger never changes the outcome of the call
+      }
+    }
   }
 
   // LinkMember
@@ -240,39 +304,54 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     this.#apply(s);
   }
   onDegraded(): void {
-    this.settings.logger?.warn(
+    this.#log(
+      'warn',
       'circuit breaker: Redis unavailable, circuit state kept in this process until it returns',
       { breaker: this.name },
     );
     this.#emit('degraded', { name: this.name });
   }
   onRestored(): void {
-    this.settings.logger?.info(
-      'circuit breaker: Redis available again, circuit state shared again',
-      { breaker: this.name },
-    );
+    this.#log('info', 'circuit breaker: Redis available again, circuit state shared again', {
+      breaker: this.name,
+    });
     this.#emit('restored', { name: this.name });
     this.#epoch = 0;
-    this.#resync();
+    void this.resync();
   }
-  onReconnected(): void {
+  onReconnected(): Promise<void> {
     this.#epoch = 0;
-    this.#resync();
+    return this.resync();
   }
-  #resync(): void {
+  /** Reads the shared state again; an open state decided while Redis was away is pushed to it. */
+  async resync(): Promise<void> {
+    const { link } = this;
+    if (!link) return;
+    const seen = this.#applied;
     // Never throw away an open state decided while Redis was away.
-    if (this.state === 'open' && this.link) {
-      void this.link
-        .force(this.name, 'sync', this.settings.resetTimeoutMs, this.until - Date.now())
-        .then((r) => r && this.#apply(r));
-    } else if (this.link) {
-      void this.link.read(this.name).then((r) => r && this.#apply(r));
-    }
+    const r =
+      this.state === 'open'
+        ? await link.force(
+            this.name,
+            'sync',
+            this.settings.resetTimeoutMs,
+            this.until - Date.now(),
+            this.#timeoutMs,
+          )
+        : await link.read(this.name, this.#timeoutMs);
+    if (r) this.#apply(r, seen);
   }
 
-  #apply(r: SharedState): void {
-    // Answers and messages travel on different connections: never go back to an older state.
-    if (r.epoch < this.#epoch) return;
+  /**
+   * Applies a shared state, unless it is older than one already applied. Answers and messages
+   * travel on different connections, so they can cross; the epoch orders them. An answer to this
+   * process's own command (`seen`: the count of applied answers when it was sent) is newer than
+   * everything applied before it was sent, whatever its epoch: when nothing arrived meanwhile it is
+   * applied even with a lower epoch (the key was lost and Redis's clock went back).
+   */
+  #apply(r: SharedState, seen?: number): void {
+    if (r.epoch < this.#epoch && seen !== this.#applied) return;
+    this.#applied++;
     this.#epoch = r.epoch;
     const skew = r.now - Date.now();
     const state: BreakerState = r.state === 'probe' ? 'halfOpen' : r.state;
@@ -287,7 +366,12 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (state === this.state) return;
     const from = this.state;
     this.state = state;
-    if (state !== 'halfOpen') this.#probing = false;
+    if (state !== 'halfOpen') this.#probe = 0; // a running probe no longer decides
+    this.#log(
+      state === 'open' ? 'warn' : 'info',
+      `circuit breaker ${this.name} state changed to ${state}`,
+      { breaker: this.name, from, to: state },
+    );
     this.#emit('stateChange', { name: this.name, from, to: state });
   }
 

@@ -4,6 +4,8 @@ export const ERROR_CODES = Object.freeze({
   OPEN: 'ECIRCUITOPEN',
   /** The call took longer than `timeoutMs` (it counts as a failure). */
   TIMEOUT: 'RESIL_BREAKER_TIMEOUT',
+  /** A second breaker of the same name in one process asked for different circuit settings. */
+  CONFLICT: 'RESIL_BREAKER_CONFLICT',
 });
 
 /**
@@ -50,4 +52,25 @@ export function isBreakerTimeoutError(err: unknown): err is BreakerTimeoutError 
     err !== null &&
     (err as { code?: unknown }).code === ERROR_CODES.TIMEOUT
   );
+}
+
+/**
+ * Thrown by `circuitBreaker()` when a breaker of the same name already lives in this process (on
+ * the same Redis client and key prefix) with a different `option`: breakers of one name share one
+ * circuit, so its settings must agree. A misconfiguration, hence a TypeError.
+ */
+export class BreakerConflictError extends TypeError {
+  readonly code = ERROR_CODES.CONFLICT;
+  readonly breakerName: string;
+  readonly option: string;
+  constructor(breakerName: string, option: string, existing: number, wanted: number) {
+    super(
+      `circuitBreaker: ${option} ${wanted} conflicts with ${option} ${existing} of the breaker "${breakerName}" ` +
+        'already in this process; breakers with one name share one circuit, so give them the same ' +
+        `${option} (or another name)`,
+    );
+    this.name = 'BreakerConflictError';
+    this.breakerName = breakerName;
+    this.option = option;
+  }
 }

@@ -2,6 +2,7 @@ export type { CircuitBreakerOptions, CircuitBreakerWrapper } from './breaker';
 export { Breaker, circuitBreaker, defaultIsFailure } from './breaker';
 export type { BreakerEvents, BreakerState, BreakerStats, StateChangeEvent } from './circuit';
 export {
+  BreakerConflictError,
   BreakerTimeoutError,
   CircuitOpenError,
   ERROR_CODES,

@@ -34,6 +34,7 @@ type Commands = {
     name: string,
     outcome: string,
     resetMs: number,
+    token: string,
   ): Promise<unknown>;
   resilBreakerForce(
     key: string,
@@ -66,7 +67,9 @@ export interface LinkMember {
   onDegraded(): void;
   onRestored(): void;
   /** The subscriber reconnected (Redis may have restarted and lost its data): resynchronise. */
-  onReconnected(): void;
+  onReconnected(): Promise<void>;
+  /** Read the shared state again (changes published while nobody listened were missed). */
+  resync(): Promise<void>;
 }
 
 /**
@@ -79,17 +82,28 @@ export class RedisLink {
   readonly client: RedisLike;
   readonly channel: string;
   readonly keyPrefix: string;
-  readonly commandTimeoutMs: number;
   readonly #owned: boolean;
   readonly #members = new Map<string, Set<LinkMember>>();
   #subscriber: RedisLike | undefined;
-  /** Resolves once the change channel is subscribed (or the subscription failed). */
+  /**
+   * Resolves once the change channel is subscribed and the members resynchronised, or once the
+   * first attempt failed (Redis unreachable: the subscription is retried whenever it returns).
+   */
   subscribed: Promise<void> = Promise.resolve();
+  /** True while Redis confirms the subscription (ioredis renews it after a reconnect). */
+  #listening = false;
+  readonly #onClientReady = () => {
+    // The command connection is back after an outage: resynchronise at once rather than wait
+    // for the next call that needs Redis (a closed circuit sends nothing).
+    if (!this.#degraded) return;
+    this.#retryAt = 0;
+    void this.#resyncAll();
+  };
   #degraded = false;
   #retryAt = 0;
   #retryMs = 1000;
 
-  constructor(redis: RedisLike | string, keyPrefix: string, commandTimeoutMs: number) {
+  constructor(redis: RedisLike | string, keyPrefix: string) {
     if (typeof redis === 'string') {
       this.client = new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
       this.client.on('error', () => {}); // reported through the breakers' degraded event
@@ -100,8 +114,8 @@ export class RedisLink {
     }
     this.keyPrefix = keyPrefix;
     this.channel = `${keyPrefix}breaker:changes`;
-    this.commandTimeoutMs = commandTimeoutMs;
     define(this.client);
+    this.client.on('ready', this.#onClientReady);
   }
 
   key(name: string): string {
@@ -141,32 +155,56 @@ export class RedisLink {
     if (this.#members.size > 0) return false;
     const sub = this.#subscriber;
     this.#subscriber = undefined;
+    this.#listening = false;
     sub?.disconnect();
+    this.client.off('ready', this.#onClientReady);
     if (this.#owned) this.client.disconnect();
     return true;
   }
 
-  read(name: string) {
-    return this.#run(name, (c, k) => c.resilBreakerRead(k, this.channel, name));
+  read(name: string, timeoutMs: number) {
+    return this.#run(name, timeoutMs, (c, k) => c.resilBreakerRead(k, this.channel, name));
   }
-  failure(name: string, threshold: number, resetMs: number) {
-    return this.#run(name, (c, k) =>
+  failure(name: string, threshold: number, resetMs: number, timeoutMs: number) {
+    return this.#run(name, timeoutMs, (c, k) =>
       c.resilBreakerFailure(k, this.channel, name, threshold, resetMs),
     );
   }
-  success(name: string) {
-    return this.#run(name, (c, k) => c.resilBreakerSuccess(k, this.channel, name));
+  success(name: string, timeoutMs: number) {
+    return this.#run(name, timeoutMs, (c, k) => c.resilBreakerSuccess(k, this.channel, name));
   }
-  acquireProbe(name: string, leaseMs: number) {
-    return this.#run(name, (c, k) => c.resilBreakerProbe(k, this.channel, name, leaseMs));
-  }
-  probeResult(name: string, outcome: 'success' | 'failure', resetMs: number) {
-    return this.#run(name, (c, k) =>
-      c.resilBreakerProbeResult(k, this.channel, name, outcome, resetMs),
+  acquireProbe(name: string, leaseMs: number, timeoutMs: number) {
+    return this.#run(name, timeoutMs, (c, k) =>
+      c.resilBreakerProbe(k, this.channel, name, leaseMs),
     );
   }
-  force(name: string, target: 'open' | 'closed' | 'sync', resetMs: number, remainingMs = 0) {
-    return this.#run(name, (c, k) =>
+  /** `token`: the epoch of the probe's grant (fencing); undefined for a probe granted in memory. */
+  probeResult(
+    name: string,
+    outcome: 'success' | 'failure',
+    resetMs: number,
+    token: number | undefined,
+    timeoutMs: number,
+  ) {
+    return this.#run(name, timeoutMs, (c, k) =>
+      c.resilBreakerProbeResult(
+        k,
+        this.channel,
+        name,
+        outcome,
+        resetMs,
+        token === undefined ? '' : String(token),
+      ),
+    );
+  }
+  force(
+    name: string,
+    target: 'open' | 'closed' | 'sync',
+    resetMs: number,
+    remainingMs: number,
+    timeoutMs: number,
+  ) {
+    return this.#run(name, timeoutMs, (c, k) =>
       c.resilBreakerForce(
         k,
         this.channel,
@@ -181,6 +219,7 @@ export class RedisLink {
   /** Runs a script with a bounded wait; undefined when Redis is unusable, failed or too slow. */
   async #run(
     name: string,
+    timeoutMs: number,
     call: (c: Commands, key: string) => Promise<unknown>,
   ): Promise<SharedState | undefined> {
     if (!this.usable()) return undefined;
@@ -189,7 +228,7 @@ export class RedisLink {
       const reply = await Promise.race([
         call(this.client as unknown as Commands, this.key(name)),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), this.commandTimeoutMs);
+          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
         }),
       ]);
       const [state, failures, until, now, epoch] = reply as [
@@ -227,35 +266,68 @@ export class RedisLink {
     for (const set of this.#members.values()) for (const m of set) m.onRestored();
   }
 
+  /** Every member reads the shared state again (and pushes an open state kept in memory). */
+  async #resyncAll(reconnected = false): Promise<void> {
+    const all = [...this.#members.values()].flatMap((set) => [...set]);
+    await Promise.all(all.map((m) => (reconnected ? m.onReconnected() : m.resync())));
+  }
+
   #subscribe(): void {
     if (this.#subscriber) return;
     const sub = this.client.duplicate();
     this.#subscriber = sub;
-    sub.on('error', () => {});
+    this.#listening = false;
     sub.on('message', (_channel: string, message: string) => this.#onMessage(message));
-    // After a reconnect the subscription is restored by ioredis; resynchronise what was missed
-    // (Redis may have restarted empty: members forget the epoch they knew).
+    let settle: () => void = () => {};
+    let asking = false;
+    this.subscribed = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    // Without a SUBSCRIBE waiting for an answer, a connection error settles `subscribed` (ready()
+    // does not wait for a down Redis); a waiting one settles it when Redis answers or rejects it.
+    sub.on('error', () => {
+      if (!asking) settle();
+    });
+    // SUBSCRIBE until Redis confirms it. A SUBSCRIBE rejected while Redis is unreachable (no
+    // offline queue, or the queued command flushed after a failed reconnect) is asked again on
+    // the next 'ready' (issue #16, finding 9: it used to be swallowed and never asked again, so
+    // the worker never heard another worker or an operator change the circuit). Once confirmed,
+    // ioredis renews the subscription itself after a reconnect.
+    const ask = () => {
+      if (this.#listening || asking || this.#subscriber !== sub) return;
+      asking = true;
+      sub.subscribe(this.channel).then(
+        async () => {
+          asking = false;
+          if (this.#subscriber !== sub) return settle();
+          this.#listening = true;
+          // Changes published before the subscription was active were missed: read them now.
+          this.#retryAt = 0;
+          await this.#resyncAll();
+          settle();
+        },
+        () => {
+          asking = false;
+          settle();
+        },
+      );
+    };
     let connected = false;
     sub.on('ready', () => {
-      if (!connected) {
-        connected = true;
-        return;
+      const reconnect = connected;
+      connected = true;
+      if (!this.#listening) return ask();
+      // A reconnect: ioredis subscribes again; resynchronise what was missed meanwhile (Redis
+      // may have restarted empty: members forget the epoch they knew).
+      if (reconnect) {
+        this.#retryAt = 0;
+        void this.#resyncAll(true);
       }
-      this.#retryAt = 0;
-      for (const set of this.#members.values()) for (const m of set) m.onReconnected();
     });
-    this.subscribed = sub.subscribe(this.channel).then(
-      async () => {
-        // Changes published before the subscription was active were missed: read them now.
-        await Promise.all(
-          [...this.#members].map(async ([name, set]) => {
-            const r = await this.read(name);
-            if (r) for (const m of set) m.onShared(r);
-          }),
-        );
-      },
-      () => {},
-    );
+    // Ask now when the command can be sent or queued; otherwise on 'ready'.
+    const queues = (sub as { options?: { enableOfflineQueue?: boolean } }).options
+      ?.enableOfflineQueue;
+    if (sub.status === 'ready' || queues !== false) ask();
   }
 
   #onMessage(message: string): void {

@@ -1,6 +1,9 @@
-import { startRedisServer, waitFor } from '@resil/testkit';
+import path from 'node:path';
+import { runWorkers, startRedisServer, waitFor } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { CircuitOpenError, circuitBreaker } from '../../src';
+
+const script = path.join(__dirname, '../fixtures/breaker-worker.ts');
 
 /** Sum of all command calls on a server, minus INFO itself. */
 async function commands(admin: Redis): Promise<number> {
@@ -84,4 +87,74 @@ describe('breaker on a private redis-server', () => {
       await again.stop();
     }
   });
+
+  // Issue #16, finding 9: a breaker created while Redis was down lost its pub/sub subscription
+  // for good (the rejected SUBSCRIBE was swallowed and never asked again), so that worker never
+  // heard another worker open the circuit, nor an operator's open()/close().
+  for (const how of ['a URL', 'a client without offline queue'] as const) {
+    it(`a breaker created from ${how} while Redis is down subscribes when Redis returns and hears another process open and close the circuit`, async () => {
+      const first = await startRedisServer();
+      const { port, url } = first;
+      await first.stop();
+      const client =
+        how === 'a URL'
+          ? undefined
+          : new Redis(url, {
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 1,
+              retryStrategy: () => 100,
+            });
+      client?.on('error', () => {});
+      const f = circuitBreaker({ name: 'late-subscriber', redis: client ?? url, logger: false })(
+        async () => 'ok',
+      );
+      let server: Awaited<ReturnType<typeof startRedisServer>> | undefined;
+      let admin: Redis | undefined;
+      try {
+        // Resolves once the first SUBSCRIBE has failed (Redis is not there).
+        await f.breaker.ready();
+        expect(f.breaker.state).toBe('closed');
+        server = await startRedisServer({ port });
+        admin = new Redis(url);
+        const a = admin;
+        await waitFor(
+          async () => {
+            const [, n] = (await a.pubsub('NUMSUB', 'resil:breaker:changes')) as [string, number];
+            return Number(n) === 1;
+          },
+          { timeoutMs: 10_000, what: "the breaker's subscriber to subscribe again" },
+        );
+        const operator = (mode: 'open' | 'close') =>
+          runWorkers({
+            script,
+            count: 1,
+            input: {
+              mode,
+              name: 'late-subscriber',
+              prefix: 'resil:',
+              threshold: 5,
+              resetMs: 60_000,
+            },
+            env: { REDIS_URL: url },
+          });
+        await operator('open');
+        await waitFor(() => f.breaker.state === 'open', {
+          timeoutMs: 5_000,
+          what: "another process's open() to reach this breaker",
+        });
+        await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+        await operator('close');
+        await waitFor(() => f.breaker.state === 'closed', {
+          timeoutMs: 5_000,
+          what: "another process's close() to reach this breaker",
+        });
+        await expect(f()).resolves.toBe('ok');
+      } finally {
+        f.breaker.shutdown();
+        client?.disconnect();
+        admin?.disconnect();
+        await server?.stop();
+      }
+    });
+  }
 });

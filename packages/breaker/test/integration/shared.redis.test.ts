@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
-import { CircuitOpenError, circuitBreaker } from '../../src';
+import { CircuitOpenError, circuitBreaker, isCircuitOpenError } from '../../src';
 
 const script = path.join(__dirname, '../fixtures/breaker-worker.ts');
 let seq = 0;
@@ -213,6 +213,111 @@ describeEachRedis('shared circuit breaker', (target) => {
     });
     release();
     await expect(probe).resolves.toBe('late');
+  });
+
+  // Issue #16, finding 10: a probe that never settled kept its own process rejecting every call
+  // for ever, with Redis too, although probeLeaseMs had long passed.
+  it('a probe that never settles holds the circuit only for probeLeaseMs, also in its own process; its late result decides nothing', async () => {
+    const n = name();
+    const key = `${target.prefix}{breaker:${n}}`;
+    let mode: 'hang' | 'ok' = 'hang';
+    let reached = 0;
+    const late: Array<(e: unknown) => void> = [];
+    const f = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 200,
+        probeLeaseMs: 400,
+        redis: target.redis,
+        keyPrefix: target.prefix,
+        logger: false,
+      })(async () => {
+        reached++;
+        if (mode === 'ok') return 'ok';
+        return new Promise<string>((_, reject) => late.push(reject));
+      }),
+    );
+    await f.breaker.ready();
+    await f.breaker.open();
+    await waitFor(() => f.breaker.nextProbeInMs === 0, {
+      timeoutMs: 5_000,
+      what: 'the reset timeout to pass',
+    });
+    const hung = f(); // takes the probe lease and never answers
+    await waitFor(() => late.length === 1, { timeoutMs: 5_000, what: 'the probe to start' });
+    mode = 'ok';
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError); // the lease is held
+    const ok = async () => {
+      try {
+        return (await f()) === 'ok';
+      } catch (e) {
+        if (isCircuitOpenError(e)) return false;
+        throw e;
+      }
+    };
+    await waitFor(ok, { timeoutMs: 5_000, what: 'this process to probe again after the lease' });
+    expect(reached).toBe(2);
+    expect(f.breaker.state).toBe('closed');
+    late[0]?.(Object.assign(new Error('late'), { status: 503 })); // the first probe fails at last
+    await expect(hung).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('closed');
+    expect(await target.redis.hget(key, 'state')).toBe('closed');
+  });
+
+  it("a probe's late result is fenced in Redis: it does not decide for the probe another worker holds now", async () => {
+    const n = name();
+    const key = `${target.prefix}{breaker:${n}}`;
+    const settings = {
+      name: n,
+      resetTimeoutMs: 200,
+      probeLeaseMs: 400,
+      keyPrefix: target.prefix,
+      logger: false as const,
+    };
+    const pending: Array<{ ok: () => void; ko: () => void }> = [];
+    const hanging = () =>
+      new Promise<string>((resolve, reject) => {
+        pending.push({
+          ok: () => resolve('ok'),
+          ko: () => reject(Object.assign(new Error('down'), { status: 503 })),
+        });
+      });
+    const a = track(circuitBreaker({ ...settings, redis: target.redis })(hanging));
+    const b = track(circuitBreaker({ ...settings, redis: target.client() })(hanging));
+    await b.breaker.ready();
+    await a.breaker.open();
+    await waitFor(() => a.breaker.nextProbeInMs === 0, {
+      timeoutMs: 5_000,
+      what: 'the reset timeout to pass',
+    });
+    const first = a(); // a's probe: it will answer after its lease
+    await waitFor(() => pending.length === 1, { timeoutMs: 5_000, what: "a's probe to start" });
+    // b's calls are rejected while a's lease runs; then one of them becomes the probe.
+    let second: Promise<string> | undefined;
+    await waitFor(
+      async () => {
+        const call = b();
+        let settled = false;
+        call.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        await waitFor(() => settled || pending.length === 2, {
+          timeoutMs: 5_000,
+          what: "b's call to be rejected or to start",
+        });
+        if (pending.length === 2) second = call;
+        return second !== undefined;
+      },
+      { timeoutMs: 5_000, what: "b's probe after a's lease" },
+    );
+    expect(await target.redis.hget(key, 'state')).toBe('halfOpen');
+    pending[0]?.ok(); // a's probe succeeds, too late: it must not close the circuit under b's probe
+    await expect(first).resolves.toBe('ok');
+    expect(await target.redis.hget(key, 'state')).toBe('halfOpen');
+    pending[1]?.ko(); // b's probe (the one holding the lease) decides: open again
+    await expect(second).rejects.toMatchObject({ status: 503 });
+    expect(await target.redis.hget(key, 'state')).toBe('open');
   });
 
   it('keeps its state in Redis under one hash-tagged key (no CROSSSLOT on a Cluster)', async () => {

@@ -1,4 +1,5 @@
 import {
+  BreakerConflictError,
   BreakerTimeoutError,
   CircuitOpenError,
   circuitBreaker,
@@ -8,6 +9,10 @@ import {
 
 let seq = 0;
 const uniqueName = () => `unit.${process.pid}.${++seq}`;
+/** Lets the promise jobs run (a call reaches its function after the circuit's admission). */
+const ticks = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
 
 describe('circuitBreaker (memory)', () => {
@@ -79,7 +84,12 @@ describe('circuitBreaker (memory)', () => {
     jest.advanceTimersByTime(1000);
     set('ok');
     let release!: () => void;
-    const slow = circuitBreaker({ name: f.breaker.name, logger: false })(async () => {
+    const slow = circuitBreaker({
+      name: f.breaker.name,
+      failureThreshold: 3,
+      resetTimeoutMs: 1000,
+      logger: false,
+    })(async () => {
       calls.n++;
       await new Promise<void>((r) => {
         release = r;
@@ -162,7 +172,7 @@ describe('circuitBreaker (memory)', () => {
     }
     const c = new Client();
     await expect(c.call(true)).resolves.toBe('x');
-    const other = circuitBreaker({ name, logger: false })(async () => 'other');
+    const other = circuitBreaker({ name, failureThreshold: 2, logger: false })(async () => 'other');
     await expect(c.call(false)).rejects.toThrow();
     await expect(c.call(false)).rejects.toThrow();
     await expect(other()).rejects.toBeInstanceOf(CircuitOpenError);
@@ -215,5 +225,169 @@ describe('circuitBreaker (memory)', () => {
     expect(() => circuitBreaker({ name: 'x', resetTimeoutMs: -1 })).toThrow(/resetTimeoutMs/);
     expect(() => circuitBreaker({ name: 'x', redis: 42 as never })).toThrow(/redis/);
     expect(() => circuitBreaker({ name: 'x', treshold: 3 } as never)).toThrow(/treshold/);
+  });
+
+  // Issue #16, finding 10: a half-open probe that never settled (no timeoutMs) kept the circuit
+  // rejecting every call of its process for ever, although probeLeaseMs had long passed.
+  it('a probe that never settles holds the circuit only for probeLeaseMs; then another call probes, and the late result decides nothing', async () => {
+    const name = uniqueName();
+    const settings = { name, failureThreshold: 1, resetTimeoutMs: 1000, probeLeaseMs: 5000 };
+    let finishHung!: (v: string) => void;
+    let failHung!: (e: unknown) => void;
+    let reached = 0;
+    let mode: 'fail' | 'hang' | 'ok' = 'fail';
+    const f = circuitBreaker({ ...settings, logger: false })(async () => {
+      reached++;
+      if (mode === 'fail') throw fail();
+      if (mode === 'ok') return 'ok';
+      return new Promise<string>((resolve, reject) => {
+        finishHung = resolve;
+        failHung = reject;
+      });
+    });
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    jest.advanceTimersByTime(1000);
+    mode = 'hang';
+    const hung = f(); // the probe, which never settles
+    await ticks();
+    expect(f.breaker.state).toBe('halfOpen');
+    expect(reached).toBe(2);
+    mode = 'ok';
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError); // the lease is held
+    jest.advanceTimersByTime(4999);
+    await expect(f()).rejects.toMatchObject({ name: 'CircuitOpenError', retryAfterMs: 1 });
+    expect(reached).toBe(2);
+    jest.advanceTimersByTime(1);
+    await expect(f()).resolves.toBe('ok'); // the lease ran out: this call is the new probe
+    expect(reached).toBe(3);
+    expect(f.breaker.state).toBe('closed');
+    failHung(fail()); // the first probe fails at last: too late to reopen the circuit
+    await expect(hung).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('closed');
+    void finishHung;
+    f.breaker.shutdown();
+  });
+
+  it('a late probe result is fenced also when the new probe is still running', async () => {
+    const name = uniqueName();
+    const pending: Array<{ ok: () => void; ko: () => void }> = [];
+    let mode: 'fail' | 'hang' = 'fail';
+    const f = circuitBreaker({
+      name,
+      failureThreshold: 1,
+      resetTimeoutMs: 1000,
+      probeLeaseMs: 2000,
+      logger: false,
+    })(async () => {
+      if (mode === 'fail') throw fail();
+      return new Promise<string>((resolve, reject) => {
+        pending.push({ ok: () => resolve('ok'), ko: () => reject(fail()) });
+      });
+    });
+    await expect(f()).rejects.toThrow();
+    jest.advanceTimersByTime(1000);
+    mode = 'hang';
+    const first = f();
+    await ticks();
+    jest.advanceTimersByTime(2000);
+    const second = f(); // the lease ran out: a new probe
+    await ticks();
+    expect(pending).toHaveLength(2);
+    pending[0]?.ok(); // the stale probe succeeds: it must not close the circuit for the new one
+    await expect(first).resolves.toBe('ok');
+    expect(f.breaker.state).toBe('halfOpen');
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError); // still one probe at a time
+    pending[1]?.ko(); // the current probe fails: open again
+    await expect(second).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    f.breaker.shutdown();
+  });
+});
+
+// Issue #16, finding 11: a second circuitBreaker({ name }) in one process silently reused the
+// first one's thresholds.
+describe('circuitBreaker registry (one circuit per name in a process)', () => {
+  it('refuses a second breaker of the same name with different circuit settings, naming the option', () => {
+    const name = uniqueName();
+    const first = circuitBreaker({ name, failureThreshold: 3, logger: false })(async () => 1);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{}, 'failureThreshold'], // the default 5 is not 3
+      [{ failureThreshold: 3, resetTimeoutMs: 1000 }, 'resetTimeoutMs'],
+      [{ failureThreshold: 3, probeLeaseMs: 10 }, 'probeLeaseMs'],
+      [{ failureThreshold: 3, timeoutMs: 50 }, 'probeLeaseMs'], // its default is timeoutMs
+      [{ failureThreshold: 3, commandTimeoutMs: 50 }, 'commandTimeoutMs'],
+    ];
+    for (const [extra, option] of cases) {
+      const err = (() => {
+        try {
+          circuitBreaker({ name, logger: false, ...extra });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(BreakerConflictError);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'RESIL_BREAKER_CONFLICT', breakerName: name, option });
+      expect((err as Error).message).toContain(option);
+    }
+    first.breaker.shutdown();
+  });
+
+  it('shares the circuit when the settings agree; per-call options may differ; a new breaker may choose again once all are shut down', async () => {
+    jest.useFakeTimers();
+    try {
+      const name = uniqueName();
+      const a = circuitBreaker({ name, failureThreshold: 2, probeLeaseMs: 1000, logger: false })(
+        async () => {
+          throw fail();
+        },
+      );
+      const b = circuitBreaker({
+        name,
+        failureThreshold: 2,
+        probeLeaseMs: 1000,
+        timeoutMs: 10,
+        isFailure: () => true,
+        fallback: () => 'fallback',
+        logger: false,
+      })(async () => 'b');
+      await expect(a()).rejects.toThrow();
+      await expect(a()).rejects.toThrow();
+      expect(b.breaker.state).toBe('open'); // one circuit
+      await expect(b()).resolves.toBe('fallback'); // b's own fallback
+      a.breaker.shutdown();
+      b.breaker.shutdown();
+      const c = circuitBreaker({ name, failureThreshold: 7, logger: false })(async () => 'c');
+      expect(c.breaker.state).toBe('closed');
+      expect(c.breaker.failureThreshold).toBe(7);
+      c.breaker.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('logs each state change once to each distinct logger of the breakers sharing the circuit', async () => {
+    const name = uniqueName();
+    const lines = (l: { warn: jest.Mock; info: jest.Mock }) =>
+      [...l.warn.mock.calls, ...l.info.mock.calls].map((c) => c[0] as string);
+    const one = { warn: jest.fn(), info: jest.fn() };
+    const two = { warn: jest.fn(), info: jest.fn() };
+    const a = circuitBreaker({ name, failureThreshold: 1, logger: one })(async () => {
+      throw fail();
+    });
+    const b = circuitBreaker({ name, failureThreshold: 1, logger: one })(async () => 1);
+    const c = circuitBreaker({ name, failureThreshold: 1, logger: two })(async () => 1);
+    const d = circuitBreaker({ name, failureThreshold: 1, logger: false })(async () => 1);
+    await expect(a()).rejects.toThrow();
+    expect(lines(one)).toEqual([`circuit breaker ${name} state changed to open`]);
+    expect(lines(two)).toEqual([`circuit breaker ${name} state changed to open`]);
+    expect(one.warn.mock.calls[0]?.[1]).toEqual({ breaker: name, from: 'closed', to: 'open' });
+    c.breaker.shutdown(); // its logger leaves with it
+    await a.breaker.close();
+    expect(lines(one)).toHaveLength(2);
+    expect(lines(two)).toHaveLength(1);
+    for (const x of [a, b, d]) x.breaker.shutdown();
   });
 });
