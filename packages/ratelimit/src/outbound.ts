@@ -1,7 +1,14 @@
 import { SafeLogger } from '@resil/safe-log';
 import { RateLimitAbortError, RateLimitQueueFullError, RateLimitTimeoutError } from './errors';
 import { integerOptions } from './options';
-import { BoundedRedis, clientFor, isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import {
+  BoundedRedis,
+  clientFor,
+  connectionLosses,
+  isRedisLike,
+  packageLogger,
+  type RedisLike,
+} from './redis-call';
 import { GCRA } from './scripts';
 
 export interface RateLimiterOptions {
@@ -72,6 +79,8 @@ type GcraClient = {
     burst: number,
     points: number,
     windowMs: number,
+    fenceMs: number,
+    fenceIfMissingMs: number,
   ): Promise<[string, number]>;
 };
 const defined = new WeakSet<object>();
@@ -129,6 +138,11 @@ export class MemoryWindow {
     this.#tat = Math.max(tat, at) + cost * this.interval;
     this.record(at, cost);
     return { waitMs, granted: true };
+  }
+
+  /** No grant before `until` (this clock). */
+  fence(until: number): void {
+    this.#last = Math.max(this.#last, until);
   }
 
   /**
@@ -230,8 +244,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
   const stateKey = `${keyPrefix}{ratelimit:${name}}:gcra`;
   const logKey = `${keyPrefix}{ratelimit:${name}}:log`;
+  // Redis reserves slots at most this far ahead (a caller further back asks again later), so a
+  // process that loses Redis knows how far ahead other processes may still hold slots.
+  const horizonMs = windowMs;
+  // A process that loses Redis grants nothing from memory for this long: the units other
+  // processes were granted through Redis (up to the horizon) must be a window old first.
+  const quarantineMs = windowMs + horizonMs;
+  const losses = client ? connectionLosses(client) : undefined;
+  let lossesSeen = losses?.count ?? 0;
+  let lastMemoryGrant = Number.NEGATIVE_INFINITY;
   const bounded = client
     ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
+        if (degraded) memory.fence(performance.now() + quarantineMs);
         if (degraded)
           logger?.warn('rate limiter: Redis unavailable, limiting in this process', {
             limiter: name,
@@ -247,33 +271,50 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   let waiting = 0;
 
+  /**
+   * One attempt: granted (a slot waitMs from now is the caller's), or refused with the wait it
+   * would have needed; `retryMs` > 0 says the refusal is not final: ask again after that long.
+   */
   const take = async (
     maxWait: number,
     cost: number,
-  ): Promise<{ waitMs: number; granted: boolean }> => {
+  ): Promise<{ waitMs: number; granted: boolean; retryMs: number }> => {
     if (bounded) {
       const asked = performance.now();
+      // after a fallback, no Redis grant (to anyone) within a window of this process's own
+      // memory grants; after a lost connection, a state found missing was perhaps lost with
+      // a restart: it starts fenced like a fallback
+      const fenceMs = Math.max(0, lastMemoryGrant + windowMs - asked);
+      const lossCount = losses?.count ?? 0;
+      const fenceIfMissingMs = lossCount !== lossesSeen ? quarantineMs : 0;
       const reply = await bounded.run((c) =>
         (c as unknown as GcraClient).resilGcraWindow(
           stateKey,
           logKey,
           interval,
-          maxWait,
+          Math.min(maxWait, horizonMs),
           cost,
           burst,
           points,
           windowMs,
+          fenceMs,
+          fenceIfMissingMs,
         ),
       );
       if (reply) {
+        lossesSeen = lossCount;
         const waitMs = Number(reply[0]);
         const granted = Number(reply[1]) === 1;
         // the process's own units, should it have to fall back to memory within the window
         if (granted) memory.record(asked + waitMs, cost);
-        return { waitMs, granted };
+        return { waitMs, granted, retryMs: granted ? 0 : Math.max(1, waitMs - horizonMs) };
       }
+      // Redis away: memory grants only at once (a reservation would outlive Redis's return)
+      const r = memory.take(0, cost);
+      if (r.granted) lastMemoryGrant = asked;
+      return { ...r, retryMs: r.granted ? 0 : Math.min(r.waitMs, 250) };
     }
-    return memory.take(maxWait, cost);
+    return { ...memory.take(maxWait, cost), retryMs: 0 };
   };
 
   const limiter: RateLimiter = {
@@ -299,10 +340,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (waiting >= maxQueue) throw new RateLimitQueueFullError(name, maxQueue);
       waiting++;
       try {
-        const { waitMs, granted } = await take(timeoutMs, cost);
-        if (!granted) throw new RateLimitTimeoutError(name, waitMs);
-        if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
-        if (waitMs > 0) await sleep(waitMs, signal, name);
+        const deadline = performance.now() + timeoutMs;
+        for (;;) {
+          const patience = Math.max(0, deadline - performance.now());
+          const { waitMs, granted, retryMs } = await take(patience, cost);
+          if (signal?.aborted && !granted) throw new RateLimitAbortError(name, signal.reason);
+          if (granted) {
+            if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
+            if (waitMs > 0) await sleep(waitMs, signal, name);
+            return;
+          }
+          if (waitMs > patience || retryMs <= 0) throw new RateLimitTimeoutError(name, waitMs);
+          await sleep(retryMs, signal, name);
+        }
       } finally {
         waiting--;
       }

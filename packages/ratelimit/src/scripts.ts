@@ -16,7 +16,12 @@
  * so the log has at most `points` entries.
  *
  * KEYS: [1] HASH {tat, c (units granted so far), last (time of the latest grant)}; [2] ZSET log.
- * ARGV: intervalMs, maxWaitMs (a caller's patience), cost, burst (>= 1), points, windowMs.
+ * A fence (no grant before now + fenceMs) is kept in `last`: a process back from its in-memory
+ * fallback fences a window after its own memory grants; after a lost connection, a state found
+ * missing (perhaps lost with a restart) is fenced for fenceIfMissingMs.
+ *
+ * ARGV: intervalMs, maxWaitMs (a caller's patience), cost, burst (>= 1), points, windowMs,
+ *       fenceMs, fenceIfMissingMs (0: none).
  * Returns {waitMs, granted}: granted 1 means `cost` units at now + waitMs are reserved for the
  * caller; granted 0 means it would have had to wait waitMs (> maxWaitMs); nothing was reserved.
  */
@@ -29,10 +34,22 @@ local cost = tonumber(ARGV[3])
 local burst = tonumber(ARGV[4])
 local points = tonumber(ARGV[5])
 local window = tonumber(ARGV[6])
+local fence = tonumber(ARGV[7])
+local fenceIfMissing = tonumber(ARGV[8])
 local s = redis.call('HMGET', KEYS[1], 'tat', 'c', 'last')
 local tat = tonumber(s[1]) or 0
 local c = tonumber(s[2]) or 0
 local last = tonumber(s[3]) or 0
+-- fences: no grant before now + fence (the caller's own memory grants while Redis was away);
+-- a state missing after the caller lost its connection may have been lost with a restart
+if fenceIfMissing > 0 and s[1] == false and s[2] == false then
+  if fenceIfMissing > fence then fence = fenceIfMissing end
+end
+local fenced = false
+if fence > 0 and last < now + fence then
+  last = now + fence
+  fenced = true
+end
 -- forget grants that no window reaching now or later can hold (amortised: each entry once)
 for _ = 1, 64 do
   local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
@@ -59,7 +76,13 @@ if need > 0 then
   end
 end
 local wait = at - now
-if wait > maxWait then return {tostring(wait), 0} end
+if wait > maxWait then
+  if fenced then
+    redis.call('HSET', KEYS[1], 'last', string.format('%.3f', last))
+    redis.call('PEXPIRE', KEYS[1], math.ceil(last + window - now) + 1000)
+  end
+  return {tostring(wait), 0}
+end
 if tat < at then tat = at end
 local newTat = tat + cost * interval
 c = c + cost

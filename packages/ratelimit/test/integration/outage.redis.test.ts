@@ -1,11 +1,11 @@
-import { startRedisServer, waitFor } from '@resil/testkit';
+import { maxInWindow, startRedisServer, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createRateLimiter, rateLimit } from '../../src';
+import { createRateLimiter, ERROR_CODES, rateLimit } from '../../src';
 
 describe('rate limits on a private redis-server that stops and pauses', () => {
-  it('Redis stopped: outbound falls back to points / expectedWorkers in memory, inbound to the insurance; nothing waits; logged once', async () => {
+  it('Redis stopped: outbound grants nothing from memory for two windows, then points / expectedWorkers per window; inbound falls back to the insurance at once; logged once', async () => {
     const server = await startRedisServer();
     const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
     client.on('error', () => {});
@@ -31,21 +31,27 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       expect((await request(app).get('/')).status).toBe(200);
 
       await server.stop();
+      const stoppedAt = performance.now();
       await waitFor(() => client.status !== 'ready', {
         timeoutMs: 5_000,
         what: 'the client to notice',
       });
-      const started = Date.now();
-      // outbound: 10 per second per process now (40 / 4): 3 grants take >= 200 ms, not 50 ms
-      for (let i = 0; i < 3; i++) await limiter.acquire({ timeoutMs: 2_000 });
-      const took = Date.now() - started;
-      expect(took).toBeGreaterThanOrEqual(2 * 100);
-      expect(limiter.degraded).toBe(true);
-      // inbound: the insurance allows 3 (6 / 2) in this process
+      // inbound: the insurance allows 3 (6 / 2) in this process, at once
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/')).status);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      expect(Date.now() - started).toBeLessThan(3_000); // no request waited on the dead Redis
+      // outbound: a caller less patient than the quarantine (2 x 1050 ms) is refused at once
+      const early = await limiter.acquire({ timeoutMs: 500 }).catch((e: unknown) => e);
+      expect(early).toMatchObject({ code: ERROR_CODES.TIMEOUT });
+      expect(limiter.degraded).toBe(true);
+      // then 10 per second in this process (40 / 4), none before the quarantine is over
+      const times = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          limiter.acquire({ timeoutMs: 10_000 }).then(() => performance.now()),
+        ),
+      );
+      expect(Math.min(...times) - stoppedAt).toBeGreaterThanOrEqual(2 * 1050);
+      expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
       expect(warnings.filter((w) => w.startsWith('rate limiter: Redis unavailable'))).toHaveLength(
         1,
       );
@@ -87,7 +93,10 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       await admin.client('PAUSE', 3000, 'ALL');
       const started = Date.now();
       expect((await request(app).get('/')).status).toBe(200);
-      await limiter.acquire({ timeoutMs: 1000 });
+      // the outbound caller is not kept waiting on the paused Redis: it is answered (here
+      // refused: in the quarantine after losing Redis, memory grants nothing) within its bound
+      const err = await limiter.acquire({ timeoutMs: 1000 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: ERROR_CODES.TIMEOUT });
       expect(Date.now() - started).toBeLessThan(1_500);
     } finally {
       await admin.client('UNPAUSE').catch(() => undefined);

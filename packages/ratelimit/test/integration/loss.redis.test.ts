@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { maxInWindow, startRedisServer, startWorkers, waitFor } from '@resil/testkit';
+
+const fixtures = path.join(__dirname, '../fixtures');
+
+/** Units (sum of costs) in the fullest half-open window [t, t + windowMs). */
+function maxUnitsInWindow(times: readonly number[], costs: readonly number[], windowMs: number) {
+  return maxInWindow(
+    times.flatMap((t, i) => Array.from({ length: costs[i] ?? 1 }, () => t)),
+    windowMs,
+  );
+}
+
+/**
+ * Two worker processes share a limiter of 10/s (expectedWorkers 2: a share of 5 each while Redis
+ * is away) on a private redis-server. Worker 0 takes the whole window from Redis; then `fault`
+ * happens; then worker 1, idle until then, takes 5 units. The window that holds worker 0's 10
+ * units must not also hold worker 1's.
+ */
+async function scenario(
+  fault: (server: { stop(): Promise<void> }, port: number) => Promise<unknown>,
+) {
+  let server = await startRedisServer();
+  const port = server.port;
+  const events: Array<{ index: number; value: { op: string } }> = [];
+  const workers = startWorkers<object, { grants: number[]; costs: number[] }>({
+    script: path.join(fixtures, 'loss-worker.ts'),
+    count: 2,
+    input: { url: server.url, points: 10, durationMs: 1000, burst: 10, expectedWorkers: 2 },
+    onEvent: (index, value) => events.push({ index, value: value as { op: string } }),
+  });
+  const took = (index: number) => events.filter((e) => e.index === index && e.value.op === 'took');
+  try {
+    await workers.ready;
+    workers.go();
+    await waitFor(() => events.filter((e) => e.value.op === 'connected').length === 2, {
+      timeoutMs: 10_000,
+      what: 'both workers connected',
+    });
+    workers.children[0]?.send({ t: 'cmd', op: 'take', n: 10, cost: 1 });
+    await waitFor(() => took(0).length === 1, { timeoutMs: 10_000, what: 'worker 0 took 10' });
+    const next = await fault(server, port);
+    if (next) server = next as typeof server;
+    workers.children[1]?.send({ t: 'cmd', op: 'take', n: 5, cost: 1 });
+    await waitFor(() => took(1).length === 1, { timeoutMs: 30_000, what: 'worker 1 took 5' });
+    for (const c of workers.children) c.send({ t: 'cmd', op: 'end' });
+    const outcomes = await workers.done;
+    const times = outcomes.flatMap((o) => o.result?.grants ?? []);
+    const costs = outcomes.flatMap((o) => o.result?.costs ?? []);
+    expect(times).toHaveLength(15);
+    return maxUnitsInWindow(times, costs, 1000);
+  } finally {
+    workers.killAll();
+    await server.stop();
+  }
+}
+
+describe('outbound limiter across a Redis loss (2 processes, private redis-server)', () => {
+  it('Redis stopped: a process that falls back to memory does not add its share to a window other processes filled through Redis', async () => {
+    const worst = await scenario(async (server) => {
+      await server.stop();
+    });
+    expect(worst).toBeLessThanOrEqual(10);
+  });
+
+  it('Redis restarted with its data lost: the window filled before the restart is not granted again', async () => {
+    const worst = await scenario(async (server, port) => {
+      await server.stop();
+      return startRedisServer({ port });
+    });
+    expect(worst).toBeLessThanOrEqual(10);
+  });
+});
