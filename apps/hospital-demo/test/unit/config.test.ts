@@ -79,4 +79,40 @@ describe('loadConfig', () => {
       loadConfig({ ...KEYS, RETRY_MIN_DELAY_MS: '500', RETRY_MAX_DELAY_MS: '100' }),
     ).toThrow(/RETRY_MAX_DELAY_MS/);
   });
+
+  it('has the operator endpoint defaults: shared port, 240 per minute, readiness cached 5 s, state read at most once a second', () => {
+    expect(loadConfig(KEYS)).toMatchObject({
+      opsPort: undefined,
+      opsHost: '127.0.0.1',
+      opsRateLimit: 240,
+      opsWindowMs: 60_000,
+      readyCacheMs: 5_000,
+      statusRefreshMs: 1_000,
+    });
+    expect(loadConfig({ ...KEYS, OPS_PORT: '9100', OPS_HOST: '10.0.0.5' })).toMatchObject({
+      opsPort: 9100,
+      opsHost: '10.0.0.5',
+    });
+  });
+
+  it('refuses OPS_PORT equal to PORT, an OPS_WINDOW_MS that is not whole seconds, and bad numbers', () => {
+    expect.assertions(5);
+    try {
+      loadConfig({
+        ...KEYS,
+        PORT: '8080',
+        OPS_PORT: '8080',
+        OPS_WINDOW_MS: '1500',
+        OPS_RATE_LIMIT: '0',
+        READY_CACHE_MS: 'soon',
+      });
+    } catch (err) {
+      const problems = (err as { problems: string[] }).problems.join('\n');
+      expect(isConfigError(err)).toBe(true);
+      expect(problems).toContain('OPS_PORT must differ from PORT');
+      expect(problems).toContain('OPS_WINDOW_MS must be a whole number of seconds');
+      expect(problems).toContain('OPS_RATE_LIMIT must be between 1 and 1000000');
+      expect(problems).toContain('READY_CACHE_MS must be a whole number');
+    }
+  });
 });
