@@ -61,7 +61,12 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--schedules') a.schedules = Number(need());
     else if (k === '--no-shrink') a.shrink = false;
     else if (k === '--no-faults') a.noFaults = true;
-    else throw new TypeError(`chaos: unknown argument ${k}`);
+    else if (k === '--mutant') {
+      // Validation of the checker: run against a deliberately broken harness (see worker.ts).
+      const m = need();
+      if (m !== 'no-redis') throw new TypeError('chaos: --mutant must be no-redis');
+      process.env.CHAOS_MUTANT = m;
+    } else throw new TypeError(`chaos: unknown argument ${k}`);
   }
   if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
     throw new RangeError('chaos: --seed must be a non-negative integer');

@@ -33,7 +33,15 @@ process.on('unhandledRejection', (err) => {
   send({ t: 'fault', what: `unhandledRejection in worker ${index}: ${msg}` });
 });
 
-function redisFor(addr: StoreAddress): string | Cluster {
+/**
+ * `--mutant no-redis` (validation of the checker only): the packages get no Redis, so each worker
+ * keeps its own state, as if sharing were broken. Every property should then fail.
+ */
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by chaos/src/main.ts for its own workers
+const mutant = process.env.CHAOS_MUTANT ?? '';
+
+function redisFor(addr: StoreAddress): string | Cluster | undefined {
+  if (mutant === 'no-redis') return undefined;
   if (addr.topology === 'single') return addr.url as string;
   const c = new Cluster(addr.nodes ?? [], {
     redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1000 },
@@ -79,7 +87,7 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
     resetTimeoutMs: cfg.resetTimeoutMs,
     ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
     ...(cfg.probeLeaseMs !== undefined ? { probeLeaseMs: cfg.probeLeaseMs } : {}),
-    redis,
+    ...(redis ? { redis } : {}),
     logger: false,
   })(async (c: number) => {
     const res = await fetch(`${cfg.depUrl}/?w=${index}&c=${c}`);
@@ -163,7 +171,7 @@ async function rateSession(cfg: RateCfg): Promise<Session> {
     durationMs: cfg.durationMs,
     burst: cfg.burst,
     expectedWorkers: cfg.expectedWorkers,
-    redis,
+    ...(redis ? { redis } : {}),
     logger: false,
   });
   let running = false;
@@ -247,7 +255,7 @@ async function idemSession(cfg: IdemCfg): Promise<Session> {
   const { idempotency } = await import('@resil/idempotency');
   const redis = redisFor(cfg.store);
   const mw = idempotency({
-    redis,
+    ...(redis ? { redis } : {}),
     keyPrefix: cfg.keyPrefix,
     leaseMs: cfg.leaseMs,
     onConcurrent: cfg.onConcurrent,
