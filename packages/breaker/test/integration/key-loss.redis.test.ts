@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { describeEachRedis, startWorkers, waitFor } from '@resil/testkit';
+import {
+  describeEachRedis,
+  type RedisServer,
+  startRedisServer,
+  startWorkers,
+  waitFor,
+} from '@resil/testkit';
+import { type Cluster, Redis } from 'ioredis';
 import { circuitBreaker } from '../../src';
 
 const script = path.join(__dirname, '../fixtures/breaker-driven-worker.ts');
@@ -10,81 +17,188 @@ type Event =
   | { t: 'state'; to: string }
   | { t: 'done'; reached: number; rejectedInRow: number };
 
-describeEachRedis('shared circuit after its key is lost', (target) => {
-  const WORKERS = 3;
-  const THRESHOLD = 2;
-  const CAP = 30; // calls per worker at most, so that a circuit that never opens still ends
+const WORKERS = 3;
+const THRESHOLD = 2;
+const CAP = 30; // calls per worker at most, so that a circuit that never opens still ends
 
-  // Issue #16, finding 8: after a full open -> half-open -> closed cycle, the circuit's hash
-  // expired or was evicted, its epoch restarted at 0, and every running worker ignored every later
-  // answer (`epoch < known`): the circuit never opened again.
+interface Setup {
+  prefix: string;
+  env: Record<string, string>;
+  /** A client for the test itself (the operator's breaker, key checks). */
+  redis: Redis | Cluster;
+  /** Loses the circuit's key while the workers run, and resolves once they may go on. */
+  lose(key: string): Promise<void>;
+  /**
+   * Before the cycle, the circuit's epoch is put far ahead of Redis's clock: what the workers
+   * know is then newer than any epoch Redis makes after the loss, as when Redis's clock went back.
+   */
+  clockWentBack?: boolean;
+  /** After the loss: the dependency dies ('fail'), or an operator opens the circuit ('open'). */
+  then?: 'fail' | 'open';
+}
+
+/**
+ * 3 worker processes share a circuit; an operator's breaker takes it through a full cycle (open,
+ * one probe, closed), so that every worker knows a later epoch than the first; the key is lost;
+ * the dependency dies and every worker calls it until it fails fast. The shared bound must hold.
+ */
+async function afterKeyLoss(setup: Setup): Promise<void> {
+  const name = `keyloss.${process.pid}.${++seq}`;
+  const key = `${setup.prefix}{breaker:${name}}`;
+  const events: Event[][] = Array.from({ length: WORKERS }, () => []);
+  const started = startWorkers<object, { states: string[] }>({
+    script,
+    count: WORKERS,
+    input: { name, prefix: setup.prefix, threshold: THRESHOLD, resetMs: 300 },
+    env: setup.env,
+    onEvent: (i, v) => events[i]?.push(v as Event),
+  });
+  const all = (what: string, test: (e: Event[]) => boolean) =>
+    waitFor(() => events.every(test), { timeoutMs: 15_000, what });
+  try {
+    await started.ready;
+    started.go();
+    await all('every worker to be ready', (e) => e.some((x) => x.t === 'ready'));
+
+    // A full cycle, driven by an operator's breaker on another connection: open, then after the
+    // reset timeout one probe (half-open) whose success closes the circuit.
+    const operator = circuitBreaker({
+      name,
+      resetTimeoutMs: 300,
+      redis: setup.redis,
+      keyPrefix: setup.prefix,
+      logger: false,
+    })(async () => 'ok');
+    try {
+      await operator.breaker.ready();
+      if (setup.clockWentBack) await setup.redis.hset(key, 'epoch', String(2 ** 52));
+      await operator.breaker.open();
+      await waitFor(() => operator.breaker.nextProbeInMs === 0, {
+        timeoutMs: 5_000,
+        what: 'the reset timeout to pass',
+      });
+      await expect(operator()).resolves.toBe('ok'); // the probe
+      expect(operator.breaker.state).toBe('closed');
+    } finally {
+      operator.breaker.shutdown();
+    }
+    const states = (e: Event[]) => e.flatMap((x) => (x.t === 'state' ? [x.to] : []));
+    await all('every worker to see the cycle end closed', (e) => {
+      const s = states(e);
+      return s.includes('open') && s.at(-1) === 'closed';
+    });
+
+    await setup.lose(key);
+
+    if (setup.then === 'open') {
+      // No worker sends anything: they must hear it on the change channel.
+      const again = circuitBreaker({
+        name,
+        resetTimeoutMs: 300,
+        redis: setup.redis,
+        keyPrefix: setup.prefix,
+        logger: false,
+      })(async () => 'ok');
+      try {
+        await again.breaker.open();
+      } finally {
+        again.breaker.shutdown();
+      }
+      await all("every worker to hear the operator's open", (e) => states(e).at(-1) === 'open');
+      return;
+    }
+
+    // The dependency dies; every worker calls it until it fails fast.
+    for (const child of started.children) child.send({ t: 'fail', cap: CAP });
+    await all('every worker to finish calling', (e) => e.some((x) => x.t === 'done'));
+    const done = events.map((e) => e.find((x) => x.t === 'done') as Event & { t: 'done' });
+    const reached = done.reduce((n, d) => n + d.reached, 0);
+    expect(reached).toBeGreaterThanOrEqual(THRESHOLD);
+    expect(reached).toBeLessThanOrEqual(THRESHOLD + WORKERS - 1);
+    expect(done.map((d) => d.rejectedInRow)).toEqual([5, 5, 5]); // every one fails fast
+    expect(await setup.redis.hget(key, 'state')).toBe('open');
+  } finally {
+    for (const child of started.children) if (child.connected) child.send({ t: 'exit' });
+    await started.done.catch(() => started.killAll());
+  }
+}
+
+// Issue #16, finding 8: after a full open -> half-open -> closed cycle, the circuit's hash expired
+// or was evicted, its epoch restarted at 0, and every running worker ignored every later answer
+// (`epoch < known`): with threshold 2, every call reached the dead dependency.
+describeEachRedis('shared circuit after its key is lost', (target) => {
   for (const loss of ['DEL', 'PEXPIRE'] as const) {
     it(`lost by ${loss} after a full cycle: 3 worker processes still open it within failureThreshold + workers - 1 calls`, async () => {
-      const name = `keyloss.${process.pid}.${++seq}`;
-      const key = `${target.prefix}{breaker:${name}}`;
-      const events: Event[][] = Array.from({ length: WORKERS }, () => []);
-      const started = startWorkers<object, { states: string[] }>({
-        script,
-        count: WORKERS,
-        input: { name, prefix: target.prefix, threshold: THRESHOLD, resetMs: 300 },
+      await afterKeyLoss({
+        prefix: target.prefix,
         env: target.env,
-        onEvent: (i, v) => events[i]?.push(v as Event),
-      });
-      const all = (what: string, test: (e: Event[]) => boolean) =>
-        waitFor(() => events.every(test), { timeoutMs: 15_000, what });
-      try {
-        await started.ready;
-        started.go();
-        await all('every worker to be ready', (e) => e.some((x) => x.t === 'ready'));
-
-        // A full cycle, driven by an operator's breaker on another connection: open, then after
-        // the reset timeout one probe (half-open) whose success closes the circuit.
-        const operator = circuitBreaker({
-          name,
-          resetTimeoutMs: 300,
-          redis: target.client(),
-          keyPrefix: target.prefix,
-          logger: false,
-        })(async () => 'ok');
-        try {
-          await operator.breaker.ready();
-          await operator.breaker.open();
-          await waitFor(() => operator.breaker.nextProbeInMs === 0, {
+        redis: target.client(),
+        async lose(key) {
+          if (loss === 'DEL') await target.redis.del(key);
+          else await target.redis.pexpire(key, 1);
+          await waitFor(async () => (await target.redis.exists(key)) === 0, {
             timeoutMs: 5_000,
-            what: 'the reset timeout to pass',
+            what: 'the key to be gone',
           });
-          await expect(operator()).resolves.toBe('ok'); // the probe
-          expect(operator.breaker.state).toBe('closed');
-        } finally {
-          operator.breaker.shutdown();
-        }
-        const states = (e: Event[]) => e.flatMap((x) => (x.t === 'state' ? [x.to] : []));
-        await all('every worker to see the cycle end closed', (e) => {
-          const s = states(e);
-          return s.includes('open') && s.at(-1) === 'closed';
-        });
-
-        // The key is lost (expiry or eviction) while the workers run.
-        if (loss === 'DEL') await target.redis.del(key);
-        else await target.redis.pexpire(key, 1);
-        await waitFor(async () => (await target.redis.exists(key)) === 0, {
-          timeoutMs: 5_000,
-          what: 'the key to be gone',
-        });
-
-        // The dependency dies; every worker calls it until it fails fast.
-        for (const child of started.children) child.send({ t: 'fail', cap: CAP });
-        await all('every worker to finish calling', (e) => e.some((x) => x.t === 'done'));
-        const done = events.map((e) => e.find((x) => x.t === 'done') as Event & { t: 'done' });
-        const reached = done.reduce((n, d) => n + d.reached, 0);
-        expect(reached).toBeGreaterThanOrEqual(THRESHOLD);
-        expect(reached).toBeLessThanOrEqual(THRESHOLD + WORKERS - 1);
-        expect(done.map((d) => d.rejectedInRow)).toEqual([5, 5, 5]); // every one fails fast
-        expect(await target.redis.hget(key, 'state')).toBe('open');
-      } finally {
-        for (const child of started.children) if (child.connected) child.send({ t: 'exit' });
-        await started.done.catch(() => started.killAll());
-      }
+        },
+      });
     });
   }
+
+  it("after the key is lost, an operator's open() reaches every worker process by pub/sub", async () => {
+    await afterKeyLoss({
+      prefix: target.prefix,
+      env: target.env,
+      redis: target.client(),
+      then: 'open',
+      async lose(key) {
+        await target.redis.del(key);
+      },
+    });
+  });
+
+  it('after the key is lost while Redis time is behind the epochs the workers know, each worker applies the answers to its own commands: the bound still holds', async () => {
+    await afterKeyLoss({
+      prefix: target.prefix,
+      env: target.env,
+      redis: target.client(),
+      clockWentBack: true,
+      async lose(key) {
+        await target.redis.del(key);
+      },
+    });
+  });
+});
+
+describe('shared circuit after Redis restarts empty', () => {
+  it('restarted without its data after a full cycle: 3 worker processes still open it within failureThreshold + workers - 1 calls', async () => {
+    let server: RedisServer = await startRedisServer();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    redis.on('error', () => {});
+    try {
+      await afterKeyLoss({
+        prefix: 'resil:',
+        env: { REDIS_URL: server.url },
+        redis,
+        async lose() {
+          const { port } = server;
+          await server.stop();
+          server = await startRedisServer({ port });
+          // Synchronise on the workers' subscribers being back (each worker resynchronises then).
+          await waitFor(
+            async () => {
+              const reply = (await redis
+                .pubsub('NUMSUB', 'resil:breaker:changes')
+                .catch(() => [])) as [string?, number?];
+              return Number(reply[1] ?? 0) === WORKERS;
+            },
+            { timeoutMs: 15_000, what: "the workers' subscribers to reconnect" },
+          );
+        },
+      });
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
 });
