@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { maxInWindow, startRedisServer, startWorkers, waitFor } from '@resil/testkit';
+import { Redis } from 'ioredis';
+import { createRateLimiter } from '../../src';
 
 const fixtures = path.join(__dirname, '../fixtures');
 
@@ -19,6 +21,7 @@ function maxUnitsInWindow(times: readonly number[], costs: readonly number[], wi
  */
 async function scenario(
   fault: (server: { stop(): Promise<void> }, port: number) => Promise<unknown>,
+  opts: { waitReconnect?: boolean } = {},
 ) {
   let server = await startRedisServer();
   const port = server.port;
@@ -41,6 +44,13 @@ async function scenario(
     await waitFor(() => took(0).length === 1, { timeoutMs: 10_000, what: 'worker 0 took 10' });
     const next = await fault(server, port);
     if (next) server = next as typeof server;
+    if (opts.waitReconnect) {
+      workers.children[1]?.send({ t: 'cmd', op: 'reconnected' });
+      await waitFor(() => events.some((e) => e.index === 1 && e.value.op === 'reconnected'), {
+        timeoutMs: 10_000,
+        what: 'worker 1 connected again',
+      });
+    }
     workers.children[1]?.send({ t: 'cmd', op: 'take', n: 5, cost: 1 });
     await waitFor(() => took(1).length === 1, { timeoutMs: 30_000, what: 'worker 1 took 5' });
     for (const c of workers.children) c.send({ t: 'cmd', op: 'end' });
@@ -69,5 +79,56 @@ describe('outbound limiter across a Redis loss (2 processes, private redis-serve
       return startRedisServer({ port });
     });
     expect(worst).toBeLessThanOrEqual(10);
+  });
+
+  it('Redis restarted with its data lost and a worker reconnected before its next call: the state found missing starts fenced', async () => {
+    const worst = await scenario(
+      async (server, port) => {
+        await server.stop();
+        return startRedisServer({ port });
+      },
+      { waitReconnect: true },
+    );
+    expect(worst).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('outbound limiter back from its fallback (private redis-server)', () => {
+  it('Redis paused past the quarantine: the units granted from memory meanwhile count when Redis answers again', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const admin = new Redis(server.url);
+    try {
+      const limiter = createRateLimiter({
+        name: 'back',
+        points: 10,
+        durationMs: 1000,
+        burst: 10,
+        expectedWorkers: 2,
+        commandTimeoutMs: 200,
+        redis: client,
+        logger: false,
+      });
+      const grants: number[] = [];
+      const take = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          await limiter.acquire({ timeoutMs: 20_000 });
+          grants.push(performance.now());
+        }
+      };
+      await take(1);
+      await admin.client('PAUSE', 60_000, 'WRITE');
+      await take(5); // from memory, after the quarantine: the share (10 / 2)
+      expect(limiter.degraded).toBe(true);
+      await admin.client('UNPAUSE');
+      await take(10); // from Redis again (burst 10: it would give 10 at once)
+      expect(limiter.degraded).toBe(false);
+      expect(maxInWindow(grants, 1000)).toBeLessThanOrEqual(10);
+    } finally {
+      await admin.client('UNPAUSE').catch(() => undefined);
+      client.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
   });
 });

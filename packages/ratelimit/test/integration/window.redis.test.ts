@@ -63,6 +63,36 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
     expect((err as { waitMs: number }).waitMs).toBeGreaterThan(55_000);
   });
 
+  it('a queue deeper than a window: every caller gets its slot, Redis never reserves more than a window ahead', async () => {
+    const n = name();
+    const stateKey = `${target.prefix}{ratelimit:${n}}:gcra`;
+    const deep = createRateLimiter({
+      name: n,
+      points: 5,
+      durationMs: 500,
+      redis: target.redis,
+      keyPrefix: target.prefix,
+      logger: false,
+    });
+    let furthest = 0;
+    const times = await Promise.all(
+      Array.from({ length: 15 }, async () => {
+        await deep.acquire({ timeoutMs: 10_000 });
+        const t = Date.now();
+        // the latest reservation, in Redis ms, against the Redis clock now
+        const [last, [sec, usec]] = await Promise.all([
+          target.redis.hget(stateKey, 'last'),
+          target.redis.time() as Promise<[number, number]>,
+        ]);
+        furthest = Math.max(furthest, Number(last) - (Number(sec) * 1000 + Number(usec) / 1000));
+        return t;
+      }),
+    );
+    expect(times).toHaveLength(15); // 3 windows deep: all granted, none refused
+    expect(maxInWindow(times, 500)).toBeLessThanOrEqual(5);
+    expect(furthest).toBeLessThanOrEqual(500 * 1.05);
+  });
+
   it('4 processes × 2 callers with mixed costs (1 to points) and burst 4 on 10/s for 3 s: never more than 10 units in any sliding second', async () => {
     const runMs = 3_000;
     const results = await runWorkers<object, { grants: number[]; costs: number[] }>({
