@@ -77,6 +77,11 @@ function saveSession(
 ): string | undefined {
   const session: DemoSession = {
     serviceUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    ...(config.opsPort !== undefined
+      ? {
+          opsUrl: `http://${config.opsHost === '0.0.0.0' ? '127.0.0.1' : config.opsHost}:${config.opsPort}`,
+        }
+      : {}),
     ...(config.generatedApiKey ? { apiKey: config.generatedApiKey } : {}),
     ...(config.generatedAdminKey ? { adminKey: config.generatedAdminKey } : {}),
     ...(registry ? { registryControlUrl: registry.controlUrl } : {}),

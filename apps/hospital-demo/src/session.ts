@@ -5,6 +5,8 @@ import path from 'node:path';
 /** What `npm start` leaves for the tour: the URLs and the keys it generated (file mode 0600). */
 export interface DemoSession {
   serviceUrl: string;
+  /** Where /status.json and /metrics are served when OPS_PORT is set. */
+  opsUrl?: string;
   apiKey?: string;
   adminKey?: string;
   registryControlUrl?: string;

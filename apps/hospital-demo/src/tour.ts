@@ -6,8 +6,8 @@ import { type DemoSession, readSession } from './session';
  * requests. Each step says what should happen, does it, and prints what was seen.
  * Exit code 0 when every expectation held, 1 otherwise.
  *
- * Settings: SERVICE_URL (default http://127.0.0.1:3000), DEMO_API_KEY, DEMO_ADMIN_KEY,
- * REGISTRY_CONTROL_URL; by default the keys and the registry's control URL come from the file the
+ * Settings: SERVICE_URL (default http://127.0.0.1:3000), OPS_URL (default: SERVICE_URL),
+ * DEMO_API_KEY, DEMO_ADMIN_KEY, REGISTRY_CONTROL_URL; by default the keys and the registry's control URL come from the file the
  * running demo wrote for this port.
  */
 
@@ -86,8 +86,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // With OPS_PORT the operator endpoints have their own URL (OPS_URL, or the session's).
+  const opsUrl = (process.env.OPS_URL ?? session.opsUrl ?? serviceUrl).replace(/\/+$/, '');
   const status = async (): Promise<StatusJson> =>
-    (await (await fetch(`${serviceUrl}/status.json`)).json()) as StatusJson;
+    (await (await fetch(`${opsUrl}/status.json`)).json()) as StatusJson;
   const counters = async (): Promise<Counters> =>
     (await (await fetch(`${control}/counters`)).json()) as Counters;
   const faults = async (patch: Record<string, unknown>) => {
@@ -269,7 +271,7 @@ async function main(): Promise<void> {
   say(
     `\n${failures === 0 ? c(32, bold('Every step behaved as expected.')) : c(31, bold(`${failures} expectation(s) not met.`))}`,
   );
-  say(dim(`metrics: ${serviceUrl}/metrics   status: ${serviceUrl}/status`));
+  say(dim(`metrics: ${opsUrl}/metrics   status: ${opsUrl}/status`));
   process.exit(failures === 0 ? 0 : 1);
 }
 

@@ -8,15 +8,20 @@ describe('npm run demo:tour against a running demo (server.ts with the in-proces
   let server: ChildProcess;
   let output = '';
   let serviceUrl: string;
+  let opsUrl: string;
 
   beforeAll(async () => {
     const port = await freePort();
     serviceUrl = `http://127.0.0.1:${port}`;
+    // The operator endpoints on their own port: the tour finds them through the session file.
+    const opsPort = await freePort();
+    opsUrl = `http://127.0.0.1:${opsPort}`;
     server = spawn(process.execPath, [...TSX, path.join(__dirname, '../../src/server.ts')], {
       cwd: repoRoot(),
       env: {
         ...process.env,
         PORT: String(port),
+        OPS_PORT: String(opsPort),
         REGISTRY_PORT: String(await freePort()),
         REGISTRY_CONTROL_PORT: String(await freePort()),
         REDIS_URL: '',
@@ -81,6 +86,7 @@ describe('npm run demo:tour against a running demo (server.ts with the in-proces
     expect(text).toContain('Every step behaved as expected.');
     expect(text).not.toContain('✗');
     expect((text.match(/✓/g) ?? []).length).toBe(11);
+    expect(text).toContain(`status: ${opsUrl}/status`);
     expect(code).toBe(0);
   });
 });
