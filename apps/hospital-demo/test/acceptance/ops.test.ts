@@ -165,6 +165,22 @@ describe('/metrics and /status.json read the shared breaker state at most once p
   });
 });
 
+describe('/metrics and /status.json when the shared state cannot be read', () => {
+  it('still answer 200 with the state this process knows', async () => {
+    const h = await startHarness({ STATUS_REFRESH_MS: '0', OPS_RATE_LIMIT: '1000000' });
+    try {
+      for (const b of h.app.hospitalApi.breakers)
+        jest.spyOn(b, 'refresh').mockRejectedValue(new Error('redis away'));
+      const status = await request(h.app).get('/status.json');
+      expect(status.status).toBe(200);
+      expect(status.body.breakers[0]).toMatchObject({ state: 'closed' });
+      await request(h.app).get('/metrics').expect(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('OPS_PORT: the operator endpoints leave the public app', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -127,6 +127,15 @@ describe('mock registry', () => {
     expect(state.hospitals.has(id)).toBe(false);
   });
 
+  it('shows a hospital created without an owner to no owner', async () => {
+    const { api } = createRegistry();
+    const created = await request(api).post('/v1/hospitals').send(body).expect(201);
+    await request(api)
+      .get(`/v1/hospitals/${created.body.id}`)
+      .set(OWNER_HEADER, 'alice')
+      .expect(404);
+  });
+
   it('scopes its Idempotency-Key by owner: the same key from two owners creates two hospitals', async () => {
     const { api } = createRegistry();
     const a = await request(api)
