@@ -2,6 +2,9 @@
 //   npx stryker run packages/retry/stryker.config.mjs      (or: npm run test:mutation)
 // The sandbox copies only what the unit tests need (this package and the shared Jest base config);
 // node_modules is symlinked, so @resil/safe-log resolves to the workspace as usual.
+// Property tests (fast-check) run at most this many cases per property for each mutant.
+process.env.RESIL_FC_MAX_RUNS ??= '50';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
@@ -13,8 +16,8 @@ export default {
   },
   mutate: ['packages/retry/src/**/*.ts', '!packages/retry/src/index.ts'],
   coverageAnalysis: 'perTest',
-  // A 2-core machine shared with others: one test runner and one checker process at a time.
-  concurrency: 1,
+  // A 2-core machine shared with others: two test runners at most.
+  concurrency: 2,
   timeoutMS: 5_000,
   incremental: true,
   incrementalFile: 'packages/retry/reports/stryker-incremental.json',

@@ -1,7 +1,9 @@
-import { parseRetryAfter, retryAfterMsOf } from '../../src';
+import { parseRetryAfter } from '../../src';
 
 // Linear cost of Retry-After parsing on hostile long headers: 10x the input must cost less than
-// 40x the time (best of several runs, so a busy shared machine does not make it flaky).
+// 40x the time. Both sizes are timed on the same amount of work (10x more repetitions of the small
+// input), best of several runs, so that a busy shared machine, which preempts long runs more often
+// than short ones, does not make the comparison flaky: the cost per character may grow < 4x.
 
 function bestOf(runs: number, fn: () => void): number {
   let best = Number.POSITIVE_INFINITY;
@@ -26,27 +28,12 @@ describe('parseRetryAfter cost', () => {
   it.each(SHAPES)('grows linearly for %s', (_label, make) => {
     const small = make(20_000);
     const large = make(200_000);
-    const reps = 20;
-    const run = (s: string) => () => {
+    const run = (s: string, reps: number) => () => {
       for (let i = 0; i < reps; i++) parseRetryAfter(s, 0);
     };
-    run(large)(); // warm up
-    const tSmall = bestOf(7, run(small));
-    const tLarge = bestOf(7, run(large));
-    expect(tLarge).toBeLessThan(40 * Math.max(tSmall, 1));
-  });
-
-  it('reads a header from an object with many fields in linear time', () => {
-    const make = (n: number) => {
-      const headers: Record<string, string> = {};
-      for (let i = 0; i < n; i++) headers[`x-h${i}`] = 'v';
-      headers['retry-after'] = '5';
-      return { headers };
-    };
-    const small = make(2_000);
-    const large = make(20_000);
-    const tSmall = bestOf(7, () => retryAfterMsOf(small, 0));
-    const tLarge = bestOf(7, () => retryAfterMsOf(large, 0));
-    expect(tLarge).toBeLessThan(40 * Math.max(tSmall, 1));
+    run(large, 2)(); // warm up
+    const tSmall = bestOf(7, run(small, 100));
+    const tLarge = bestOf(7, run(large, 10));
+    expect(tLarge).toBeLessThan(4 * tSmall);
   });
 });

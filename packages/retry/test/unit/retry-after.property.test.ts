@@ -9,6 +9,8 @@ import {
 } from '../../src';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+// Mutation testing (stryker.config.mjs) runs these for every mutant they cover, with fewer cases.
+const runs = (n: number) => Math.min(n, Number(process.env.RESIL_FC_MAX_RUNS) || n);
 const ows = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 4 });
 // Strings built from what Retry-After values are made of, so that near-misses are frequent.
 const nearMiss = fc.string({
@@ -32,7 +34,7 @@ describe('parseRetryAfter (properties)', () => {
         const ms = parseRetryAfter(value, now);
         return ms === undefined || isTimerSafe(ms);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -42,6 +44,7 @@ describe('parseRetryAfter (properties)', () => {
         const expected = Math.min(Number(n) * 1000, MAX_TIMER_MS);
         return parseRetryAfter(`${a}${n}${b}`, NOW) === expected;
       }),
+      { numRuns: runs(100) },
     );
   });
 
@@ -54,6 +57,7 @@ describe('parseRetryAfter (properties)', () => {
         const text = new Date(at).toUTCString(); // Node writes IMF-fixdates
         return parseRetryAfter(text, NOW) === Math.min(Math.max(0, at - NOW), MAX_TIMER_MS);
       }),
+      { numRuns: runs(100) },
     );
   });
 
@@ -69,7 +73,7 @@ describe('parseRetryAfter (properties)', () => {
         fc.pre(!integer && !fixdate);
         return parseRetryAfter(value, NOW) === undefined;
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });
@@ -124,7 +128,7 @@ describe('retryable with any Retry-After (properties)', () => {
           );
         },
       ),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });
