@@ -132,3 +132,62 @@ describe('outbound limiter back from its fallback (private redis-server)', () =>
     }
   });
 });
+
+describe('outbound limiter: 3 processes, mixed costs, Redis stopped and restarted empty mid-run', () => {
+  it('never more than points units in any sliding window, before, during and after the outage', async () => {
+    let server = await startRedisServer();
+    const port = server.port;
+    let grants = 0;
+    let phase: 'before' | 'down' | 'after' = 'before';
+    let faults: Promise<void> = Promise.resolve();
+    const workers = startWorkers<object, { grants: number[]; costs: number[] }>({
+      script: path.join(fixtures, 'outbound-worker.ts'),
+      count: 3,
+      input: {
+        name: 'mixed-loss',
+        prefix: 'resil-test:',
+        points: 12,
+        durationMs: 1000,
+        expectedWorkers: 3,
+        burst: 3,
+        runMs: 9_000,
+        loops: 2,
+        costs: [1, 2, 1, 4, 3, 1],
+        emitGrants: true,
+      },
+      env: { REDIS_URL: server.url },
+      onEvent: () => {
+        grants++;
+        // the faults follow the grants: stop after 15 grants, restart (data lost) 6 grants later
+        if (phase === 'before' && grants >= 15) {
+          phase = 'down';
+          faults = faults.then(() => server.stop());
+        } else if (phase === 'down' && grants >= 21) {
+          phase = 'after';
+          faults = faults.then(async () => {
+            server = await startRedisServer({ port });
+          });
+        }
+      },
+    });
+    try {
+      await workers.ready;
+      workers.go();
+      const outcomes = await workers.done;
+      await faults;
+      const times = outcomes.flatMap((o) => o.result?.grants ?? []);
+      const costs = outcomes.flatMap((o) => o.result?.costs ?? []);
+      const worst = maxUnitsInWindow(times, costs, 1000);
+      process.stdout.write(
+        `mixed costs across a Redis loss: ${times.length} grants, phase reached ${phase}, worst sliding second ${worst} units\n`,
+      );
+      expect(outcomes.every((o) => o.exitCode === 0)).toBe(true);
+      expect(phase).toBe('after'); // both faults happened while the workers ran
+      expect(worst).toBeLessThanOrEqual(12);
+    } finally {
+      workers.killAll();
+      await faults.catch(() => undefined);
+      await server.stop();
+    }
+  }, 60_000);
+});
