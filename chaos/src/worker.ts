@@ -37,7 +37,6 @@ process.on('unhandledRejection', (err) => {
  * `--mutant no-redis` (validation of the checker only): the packages get no Redis, so each worker
  * keeps its own state, as if sharing were broken. Every property should then fail.
  */
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by chaos/src/main.ts for its own workers
 const mutant = process.env.CHAOS_MUTANT ?? '';
 
 function redisFor(addr: StoreAddress): string | Cluster | undefined {
