@@ -87,6 +87,8 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   #epoch = 0;
   /** How many answers were applied: tells whether anything arrived while a command was out. */
   #applied = 0;
+  /** Open by this process's own decision, Redis not answering: pushed to Redis when it returns. */
+  #openedHere = false;
   #initial: Promise<void> | undefined;
   /** The loggers of the breakers on this circuit (each distinct one logs each line once). */
   readonly #loggers = new Map<BreakerLogger, number>();
@@ -236,7 +238,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
         : undefined;
       if (r) return this.#apply(r, seen);
       if (outcome === 'success') this.#set('closed', 0, 0);
-      else this.#set('open', this.failures + 1, Date.now() + resetTimeoutMs);
+      else this.#openHere(this.failures + 1, Date.now() + resetTimeoutMs);
       return;
     }
     if (outcome === 'success') {
@@ -253,7 +255,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
       : undefined;
     if (r) return this.#apply(r, seen);
     const failures = this.failures + 1;
-    if (failures >= threshold) this.#set('open', failures, Date.now() + resetTimeoutMs);
+    if (failures >= threshold) this.#openHere(failures, Date.now() + resetTimeoutMs);
     else this.failures = failures;
   }
 
@@ -263,8 +265,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
       ? await this.link.force(this.name, target, this.settings.resetTimeoutMs, 0, this.#timeoutMs)
       : undefined;
     if (r) return this.#apply(r, seen);
-    if (target === 'open')
-      this.#set('open', this.failures, Date.now() + this.settings.resetTimeoutMs);
+    if (target === 'open') this.#openHere(this.failures, Date.now() + this.settings.resetTimeoutMs);
     else this.#set('closed', 0, 0);
   }
 
@@ -328,9 +329,10 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     const { link } = this;
     if (!link) return;
     const seen = this.#applied;
-    // Never throw away an open state decided while Redis was away.
+    // Never throw away an open state decided while Redis was away; an open state learnt from
+    // Redis is only read again (pushing it back would undo a close this process missed).
     const r =
-      this.state === 'open'
+      this.state === 'open' && this.#openedHere
         ? await link.force(
             this.name,
             'sync',
@@ -353,11 +355,18 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (r.epoch < this.#epoch && seen !== this.#applied) return;
     this.#applied++;
     this.#epoch = r.epoch;
+    this.#openedHere = false;
     const skew = r.now - Date.now();
     const state: BreakerState = r.state === 'probe' ? 'halfOpen' : r.state;
     // A pub/sub message carries no failure count (-1): keep ours unless the circuit closed.
     const failures = r.failures >= 0 ? r.failures : state === 'closed' ? 0 : this.failures;
     this.#set(state, failures, state === 'closed' ? 0 : r.until - skew);
+  }
+
+  /** Opens on this process's own decision (memory, or Redis did not answer). */
+  #openHere(failures: number, until: number): void {
+    this.#set('open', failures, until);
+    if (this.link) this.#openedHere = true;
   }
 
   #set(state: BreakerState, failures: number, until: number): void {
@@ -367,6 +376,7 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     const from = this.state;
     this.state = state;
     if (state !== 'halfOpen') this.#probe = 0; // a running probe no longer decides
+    if (state !== 'open') this.#openedHere = false;
     this.#log(
       state === 'open' ? 'warn' : 'info',
       `circuit breaker ${this.name} state changed to ${state}`,

@@ -34,7 +34,7 @@ interface Setup {
    */
   clockWentBack?: boolean;
   /** After the loss: the dependency dies ('fail'), or an operator opens the circuit ('open'). */
-  then?: 'fail' | 'open';
+  afterwards?: 'fail' | 'open';
 }
 
 /**
@@ -90,7 +90,7 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
 
     await setup.lose(key);
 
-    if (setup.then === 'open') {
+    if (setup.afterwards === 'open') {
       // No worker sends anything: they must hear it on the change channel.
       const again = circuitBreaker({
         name,
@@ -150,7 +150,7 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
       prefix: target.prefix,
       env: target.env,
       redis: target.client(),
-      then: 'open',
+      afterwards: 'open',
       async lose(key) {
         await target.redis.del(key);
       },

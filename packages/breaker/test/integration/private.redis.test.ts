@@ -157,4 +157,47 @@ describe('breaker on a private redis-server', () => {
       }
     });
   }
+
+  // Found while fixing issue #16, finding 9: after its subscriber reconnected, a worker pushed
+  // any open state it held back to Redis, also one it had learnt from Redis; a close published
+  // while its subscriber was away was then undone for every worker.
+  it('a worker whose subscriber was away when the circuit closed reads the close when it is back, and does not reopen the circuit', async () => {
+    const server = await startRedisServer();
+    const a = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    // b's connections come back only after 2 s: long enough for a's close to happen meanwhile.
+    const b = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 2_000 });
+    const admin = new Redis(server.url);
+    for (const c of [a, b]) c.on('error', () => {});
+    const subscribers = async () => {
+      const [, n] = (await admin.pubsub('NUMSUB', 'resil:breaker:changes')) as [string, number];
+      return Number(n);
+    };
+    const settings = { name: 'missed-close', logger: false as const };
+    const fa = circuitBreaker({ ...settings, redis: a })(async () => 'a');
+    const fb = circuitBreaker({ ...settings, redis: b })(async () => 'b');
+    try {
+      await Promise.all([fa.breaker.ready(), fb.breaker.ready()]);
+      await fa.breaker.open();
+      await waitFor(() => fb.breaker.state === 'open', { what: 'b to hear the open' });
+      await admin.client('KILL', 'TYPE', 'pubsub'); // both subscribers drop; a's returns at once
+      await waitFor(async () => (await subscribers()) <= 1, { what: "b's subscriber to drop" });
+      await fa.breaker.close(); // b does not hear it
+      expect(fb.breaker.state).toBe('open');
+      await waitFor(async () => (await subscribers()) === 2, {
+        timeoutMs: 10_000,
+        what: "b's subscriber to come back",
+      });
+      await waitFor(() => fb.breaker.state === 'closed', {
+        timeoutMs: 5_000,
+        what: 'b to read the close it missed',
+      });
+      expect(await admin.hget('resil:{breaker:missed-close}', 'state')).toBe('closed');
+      expect(fa.breaker.state).toBe('closed');
+    } finally {
+      fa.breaker.shutdown();
+      fb.breaker.shutdown();
+      for (const c of [a, b, admin]) c.disconnect();
+      await server.stop();
+    }
+  });
 });
