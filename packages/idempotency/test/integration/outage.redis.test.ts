@@ -1,4 +1,4 @@
-import { startRedisServer } from '@resil/testkit';
+import { startRedisServer, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -43,6 +43,50 @@ describe('idempotency with Redis stopped', () => {
       expect(allowed.status).toBe(201);
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(runs).toBe(2);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('Redis stopped while a handler runs: the client still gets the answer, and the failed write is logged', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+    client.on('error', () => {});
+    try {
+      const warnings: string[] = [];
+      let entered: () => void = () => {};
+      const inHandler = new Promise<void>((r) => {
+        entered = r;
+      });
+      let open: () => void = () => {};
+      const gate = new Promise<void>((r) => {
+        open = r;
+      });
+      const app = express();
+      app.use(express.json());
+      app.use(
+        idempotency({ redis: client, leaseMs: 300, logger: { warn: (m) => warnings.push(m) } }),
+      );
+      app.post('/h', async (_req, res) => {
+        entered();
+        await gate;
+        res.status(201).json({ ok: true });
+      });
+      const answer = request(app)
+        .post('/h')
+        .set('Idempotency-Key', 'during')
+        .send({})
+        .then((r) => r);
+      await inHandler;
+      await server.stop();
+      open();
+      const r = await answer;
+      expect(r.status).toBe(201);
+      expect(r.body).toEqual({ ok: true });
+      await waitFor(() => warnings.some((w) => w.startsWith('idempotency: could not store')), {
+        what: 'the failed write to be logged',
+      });
     } finally {
       client.disconnect();
       await server.stop();

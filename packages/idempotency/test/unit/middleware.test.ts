@@ -170,6 +170,41 @@ describe('idempotency (memory store)', () => {
     expect(runs).toBe(3);
   });
 
+  it('a 3xx is an execution: stored and replayed without a mark (POST-redirect-GET)', async () => {
+    let runs = 0;
+    const { app } = makeApp({}, (_req, res) => {
+      runs++;
+      res.redirect(303, `/hospitals/${runs}`);
+    });
+    const first = await request(app).post('/hospitals').set('Idempotency-Key', 'r1').send({});
+    const again = await request(app).post('/hospitals').set('Idempotency-Key', 'r1').send({});
+    expect(first.status).toBe(303);
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/hospitals/1');
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(runs).toBe(1);
+  });
+
+  it('a storeStatus that throws stores nothing: the answer goes out, the key is released', async () => {
+    let runs = 0;
+    const { app } = makeApp(
+      {
+        storeStatus: () => {
+          throw new Error('bad classifier');
+        },
+      },
+      (_req, res) => {
+        runs++;
+        res.status(201).json({ runs });
+      },
+    );
+    for (const expected of [1, 2]) {
+      const r = await request(app).post('/hospitals').set('Idempotency-Key', 'sx').send({});
+      expect(r.status).toBe(201);
+      expect(r.body).toEqual({ runs: expected });
+    }
+  });
+
   it('excludeHeaders keeps a header out of the replay; storeStatus decides what is stored', async () => {
     const { app } = makeApp({ excludeHeaders: ['Location'] });
     await request(app).post('/hospitals').set('Idempotency-Key', 'x1').send({ name: 'A' });
