@@ -53,6 +53,8 @@ interface Answer {
 }
 
 const WORKERS = 3;
+/** The worker's commandTimeoutMs (500) and some slack: how long storing an answer may take. */
+const COMPLETE_MS = 700;
 /** Statuses the middleware itself may answer (documented): anything else must come from the handler. */
 const MIDDLEWARE_STATUSES = new Set([400, 409, 422, 503]);
 
@@ -245,6 +247,16 @@ export const idempotencyChecker: PackageChecker = {
             a.start <= xEnd
           )
             return `worker ${x.w} killed while running it (lease expiry lets the retry run)`;
+          // README, Guarantees, exception 3: the record could not be written when the handler
+          // answered (the store disturbed then): after the lease the retry runs again.
+          if (
+            x.end !== undefined &&
+            (a.fault.kind === 'killCmd' ||
+              a.fault.kind === 'pause' ||
+              a.fault.kind === 'restart') &&
+            overlaps(a.start, a.end + 50, x.end - 50, x.end + COMPLETE_MS)
+          )
+            return `${a.fault.kind} at t=${a.start}ms as the answer was being stored (README exception 3)`;
           if (
             a.fault.kind === 'pause' &&
             (a.fault.ms ?? 0) >= (cfg.leaseMs * 2) / 3 &&
