@@ -158,11 +158,15 @@ export const breakerChecker: PackageChecker = {
       const T = cfg.failureThreshold;
       const R = cfg.resetTimeoutMs;
       const bound = T + WORKERS - 1;
+      // With timeoutMs, a hanging dependency fails too (each call times out and counts), so
+      // hanging periods are held to the same bounds; without it, hung calls never count.
+      const bad = (m: Mode | undefined) =>
+        m === 'failing' || (m === 'hanging' && cfg.timeoutMs !== undefined);
       const pieces: { start: number; end: number }[] = [];
       actual.forEach((seg, i) => {
-        if (seg.mode !== 'failing' || actual[i - 1]?.mode === 'failing') return;
+        if (!bad(seg.mode) || bad(actual[i - 1]?.mode)) return;
         let j = i;
-        while (actual[j + 1]?.mode === 'failing') j++;
+        while (bad(actual[j + 1]?.mode)) j++;
         const periodEnd = actual[j + 1]?.start ?? end;
         const cuts = applied
           .filter(
@@ -188,14 +192,14 @@ export const breakerChecker: PackageChecker = {
         if (inFirst > bound)
           violations.push({
             property: 'breaker.failing-calls',
-            detail: `dependency failing from t=${p.start}ms: ${inFirst} calls reached it within resetTimeoutMs (${R} ms); bound failureThreshold + workers - 1 = ${bound}`,
+            detail: `dependency failing or hanging from t=${p.start}ms: ${inFirst} calls reached it within resetTimeoutMs (${R} ms); bound failureThreshold + workers - 1 = ${bound}`,
           });
         const all = dep.calls.filter((c) => c.t >= p.start && c.t < p.end).length;
         const probes = Math.ceil((p.end - p.start) / R);
         if (all > bound + probes)
           violations.push({
             property: 'breaker.one-probe',
-            detail: `dependency failing for ${p.end - p.start} ms from t=${p.start}ms: ${all} calls reached it; bound ${bound} + one probe per resetTimeoutMs (${probes}) = ${bound + probes}`,
+            detail: `dependency failing or hanging for ${p.end - p.start} ms from t=${p.start}ms: ${all} calls reached it; bound ${bound} + one probe per resetTimeoutMs (${probes}) = ${bound + probes}`,
           });
       }
 

@@ -88,12 +88,13 @@ function printSchedule(c: PackageChecker, s: Schedule, prefix = '  '): void {
   for (const f of s.faults) console.log(`${prefix}fault ${describeFault(f)}`);
 }
 
-const stats = { schedules: 0, faults: 0, violations: 0, errors: 0 };
+const stats = { schedules: 0, faults: 0, violations: 0, errors: 0, inconclusive: 0 };
 
 async function runOne(c: PackageChecker, s: Schedule, env: Env): Promise<RunResult> {
   const r = await c.run(s, env);
   stats.schedules++;
   stats.faults += r.applied.filter((a) => a.applied).length;
+  stats.inconclusive += r.inconclusive ?? 0;
   return r;
 }
 
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   }
   const secs = Math.round((Date.now() - started) / 1000);
   console.log(
-    `chaos: ${stats.schedules} schedules, ${stats.faults} faults, ${stats.violations} violations${stats.errors ? `, ${stats.errors} schedules not run (errors)` : ''} (${secs} s)`,
+    `chaos: ${stats.schedules} schedules, ${stats.faults} faults, ${stats.violations} violations${stats.inconclusive ? `, ${stats.inconclusive} inconclusive windows` : ''}${stats.errors ? `, ${stats.errors} schedules not run (errors)` : ''} (${secs} s)`,
   );
   process.exitCode = stats.violations > 0 ? 1 : stats.errors > 0 ? 2 : 0;
 }

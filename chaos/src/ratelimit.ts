@@ -198,6 +198,7 @@ export const ratelimitChecker: PackageChecker = {
     return {
       applied,
       violations,
+      inconclusive,
       summary: `${grants.length} grants (${units} units, busiest window ${worst.sum}/${limit}${inconclusive ? ', inconclusive: caller stalled' : ''})`,
     };
   },

@@ -28,6 +28,8 @@ export interface RunResult {
   violations: Violation[];
   /** A one-line summary of what ran (calls, executions, grants). */
   summary: string;
+  /** Checks that could not decide (e.g. a caller's event loop stalled): printed, not verdicts. */
+  inconclusive?: number;
 }
 
 export interface Env {
