@@ -16,17 +16,24 @@ export interface SanitizerOptions {
   maxLength?: number;
 }
 
+/** Extra scans allowed after the first, before the fallback (see `sanitizeText`). */
+const MAX_ROUNDS = 3;
+
 /**
- * The sanitisation itself, without a length cap: NFC, one linear scan, NFC again; if that last
- * NFC changed the text (removals let combining marks compose), the scan is repeated until the
- * text is a fixed point of both, which makes the function idempotent by construction. NFC never
- * creates what the scan removes, so in practice the repeat runs once and changes nothing.
+ * The sanitisation itself, without a length cap: NFC, one linear scan, NFC again. Removals can
+ * let the last NFC compose a new character (`<` + U+0338 becomes `≮`, which can turn `<-≮>`
+ * into the tag-like `<-≮>`), so while the last NFC changed the text, the scan runs again, until
+ * the text is a fixed point of both: idempotent by construction. Found inputs need one extra
+ * scan at most; to keep the cost linear whatever the input, after `maxRounds` extra scans every
+ * remaining `<` is removed (text without `<` is a fixed point of the scan, and NFC cannot create
+ * a `<`). `maxRounds` is a parameter for tests only.
  */
-export function sanitizeText(value: string): string {
+export function sanitizeText(value: string, maxRounds = MAX_ROUNDS): string {
   let s = scan(value.normalize('NFC'));
-  for (;;) {
+  for (let round = 0; ; round++) {
     const composed = s.normalize('NFC');
     if (composed === s) return s;
+    if (round >= maxRounds) return composed.replaceAll('<', '').normalize('NFC');
     s = scan(composed);
     if (s === composed) return s;
   }

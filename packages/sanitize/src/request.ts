@@ -38,7 +38,13 @@ class Refusal extends Error {
     readonly detail: string,
   ) {
     super(title);
+    this.name = 'ResilSanitizeRefusal';
   }
+}
+
+/** A `Refusal`, also from another copy of this package (through the params hook). */
+function isRefusal(err: unknown): err is Refusal {
+  return err instanceof Refusal || (err instanceof Error && err.name === 'ResilSanitizeRefusal');
 }
 
 function problem(res: Response, status: number, title: string, detail: string): void {
@@ -65,6 +71,8 @@ function put(target: object, key: string, value: unknown): void {
 
 /** Marks a request whose `params` accessor this package installed. */
 const PARAMS_HOOK = Symbol.for('@resil/sanitize.paramsHook');
+/** On such a request: why the hook refused the last params assigned (a `Refusal`), if it did. */
+const PARAMS_REFUSED = Symbol.for('@resil/sanitize.paramsRefused');
 
 /**
  * Express middleware (4 and 5) that deep-sanitises `req.body`, `req.query` and `req.params`:
@@ -189,23 +197,24 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       r.params = cleaned; // through the installed setter: its rules apply too
       return;
     }
-    const accept = (v: unknown): unknown => {
-      try {
-        return walk(v, 0, { left: maxKeys });
-      } catch {
-        return {};
-      }
-    };
     let current = cleaned;
+    let refused: unknown;
     Object.defineProperty(req, 'params', {
       get: () => current,
       set: (v: unknown) => {
-        current = accept(v);
+        try {
+          current = walk(v, 0, { left: maxKeys });
+          refused = undefined;
+        } catch (err) {
+          current = {};
+          refused = err;
+        }
       },
       enumerable: true,
       configurable: true,
     });
     Object.defineProperty(req, PARAMS_HOOK, { value: true, configurable: true });
+    Object.defineProperty(req, PARAMS_REFUSED, { get: () => refused, configurable: true });
   };
 
   return function resilSanitizeRequest(req: Request, res: Response, next: NextFunction) {
@@ -216,6 +225,9 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
         if (part === 'params') {
           // What the router gave so far: refused with 400/413 like the other parts; what it
           // assigns later (app.use / router.use), sanitised by the hook.
+          // On the route, after an app-level hook refused these params: answer for it.
+          const refused = r[PARAMS_REFUSED];
+          if (refused !== undefined) throw refused;
           hookParams(req, current === undefined ? {} : walk(current, 0, { left: maxKeys }));
           continue;
         }
@@ -233,7 +245,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       }
       next();
     } catch (err) {
-      if (err instanceof Refusal) return problem(res, err.status, err.title, err.detail);
+      if (isRefusal(err)) return problem(res, err.status, err.title, err.detail);
       next(err);
     }
   };

@@ -96,122 +96,128 @@ function opensMarkup(u1: number, u2: number): boolean {
   return LETTER.test(String.fromCodePoint(cp));
 }
 
+/** Written over a removed `<` (a tombstone): NUL never reaches the buffer otherwise. */
+const TOMBSTONE = 0;
+
+/**
+ * Decides pending `<` number `below - 1` down to 0 for good, when what follows the last of
+ * them starts at `end` (exclusive end of its segment) with the code units `c1`, `c2`: markup
+ * openers become tombstones. Returns whether it set any.
+ */
+function settle(
+  out: Uint16Array,
+  pending: Int32Array,
+  below: number,
+  end: number,
+  c1: number,
+  c2: number,
+): boolean {
+  let changed = false;
+  let to = end;
+  let k1 = c1;
+  let k2 = c2;
+  for (let k = below - 1; k >= 0; k--) {
+    const p = pending[k] ?? 0;
+    const width = to - p - 1;
+    const u1 = width >= 1 ? (out[p + 1] ?? NONE) : k1;
+    const u2 = width >= 2 ? (out[p + 2] ?? NONE) : width === 1 ? k1 : k2;
+    if (opensMarkup(u1, u2)) {
+      out[p] = TOMBSTONE;
+      changed = true;
+      k1 = u1;
+      k2 = u2;
+    } else {
+      k1 = LT;
+      k2 = NONE;
+    }
+    to = p;
+  }
+  return changed;
+}
+
 /** One scan; see the module comment. The caller normalises (NFC) before and after. */
 export function scan(s: string): string {
   const n = s.length;
   const out = new Uint16Array(n);
-  const dead = new Uint8Array(n);
-  const pending = new Int32Array(n);
-  let len = 0;
+  /** Positions in `out` of the pending `<`, innermost last; `top` of them are in use. */
+  let pending = new Int32Array(Math.min(n, 1024));
   let top = 0;
+  let len = 0;
   /** A code unit was replaced (CR, `"`) or a tombstone was set. */
   let changed = false;
-
-  const emit = (u: number): void => {
-    dead[len] = 0;
-    out[len++] = u;
-  };
-
-  /** The first two live code units from `from` (exclusive end `to`), then `c1`, `c2`. */
-  let h1 = NONE;
-  let h2 = NONE;
-  const head = (from: number, to: number, c1: number, c2: number): void => {
-    if (to - from >= 2) {
-      h1 = out[from] ?? NONE;
-      h2 = out[from + 1] ?? NONE;
-    } else if (to - from === 1) {
-      h1 = out[from] ?? NONE;
-      h2 = c1;
-    } else {
-      h1 = c1;
-      h2 = c2;
-    }
-  };
-
-  /**
-   * Decides pending `<` number `below - 1` down to 0 for good, when the one above them (or the
-   * end of input) follows: markup openers become tombstones.
-   */
-  const settle = (below: number, end: number, c1: number, c2: number): void => {
-    let to = end;
-    let k1 = c1;
-    let k2 = c2;
-    for (let k = below - 1; k >= 0; k--) {
-      const p = pending[k] ?? 0;
-      head(p + 1, to, k1, k2);
-      if (opensMarkup(h1, h2)) {
-        changed = true;
-        dead[p] = 1;
-        k1 = h1;
-        k2 = h2;
-      } else {
-        k1 = LT;
-        k2 = NONE;
-      }
-      to = p;
-    }
-  };
-
-  const close = (): void => {
-    let to = len;
-    let c1 = NONE;
-    let c2 = NONE;
-    while (top > 0) {
-      const p = pending[top - 1] ?? 0;
-      head(p + 1, to, c1, c2);
-      if (startsTag(h1, h2)) {
-        len = p; // cut the tag-like sequence (and any tombstones in it); the `>` is not written
-        top--;
-        return;
-      }
-      if (!opensMarkup(h1, h2)) break;
-      changed = true;
-      dead[p] = 1;
-      top--;
-      c1 = h1;
-      c2 = h2;
-      to = p;
-    }
-    // The innermost live pending `<` (if any) stays: the ones below it are followed by a `<`.
-    if (top > 0) settle(top - 1, pending[top - 1] ?? 0, LT, NONE);
-    top = 0;
-    emit(GT);
-  };
 
   for (let i = 0; i < n; i++) {
     const u = s.charCodeAt(i);
     if (u < 0x20 || (u >= 0x7f && u <= 0x9f)) {
       if (u === 0x0d) {
         changed = true;
-        emit(0x0a);
+        out[len++] = 0x0a;
         if (s.charCodeAt(i + 1) === 0x0a) i++;
-      } else if (u === 0x09 || u === 0x0a) emit(u);
+      } else if (u === 0x09 || u === 0x0a) out[len++] = u;
       continue;
     }
     if (u === LT) {
+      if (top === pending.length) {
+        const grown = new Int32Array(Math.min(n, pending.length * 2));
+        grown.set(pending);
+        pending = grown;
+      }
       pending[top++] = len;
-      emit(LT);
-    } else if (u === GT) close();
-    else if (u === 0x22) {
+      out[len++] = LT;
+    } else if (u === GT) {
+      // Try the `>` against the innermost pending `<`, then the next one out while markup
+      // openers are removed between them.
+      let to = len;
+      let c1 = NONE;
+      let c2 = NONE;
+      let cut = false;
+      while (top > 0) {
+        const p = pending[top - 1] ?? 0;
+        const width = to - p - 1;
+        const u1 = width >= 1 ? (out[p + 1] ?? NONE) : c1;
+        const u2 = width >= 2 ? (out[p + 2] ?? NONE) : width === 1 ? c1 : c2;
+        if (startsTag(u1, u2)) {
+          len = p; // cut the tag-like sequence (and any tombstones in it); the `>` is not written
+          top--;
+          cut = true;
+          break;
+        }
+        if (!opensMarkup(u1, u2)) break;
+        out[p] = TOMBSTONE;
+        changed = true;
+        top--;
+        c1 = u1;
+        c2 = u2;
+        to = p;
+      }
+      if (cut) continue;
+      // The innermost live pending `<` (if any) stays: the ones below it are followed by a `<`.
+      if (top > 0 && settle(out, pending, top - 1, pending[top - 1] ?? 0, LT, NONE)) changed = true;
+      top = 0;
+      out[len++] = GT;
+    } else if (u === 0x22) {
       changed = true;
-      emit(QUOTE_REPLACEMENT);
+      out[len++] = QUOTE_REPLACEMENT;
     } else if (u >= 0xd800 && u <= 0xdbff) {
       const v = s.charCodeAt(i + 1);
       if (v >= 0xdc00 && v <= 0xdfff) {
         i++;
         if (!isInvisible((u - 0xd800) * 0x400 + (v - 0xdc00) + 0x10000)) {
-          emit(u);
-          emit(v);
+          out[len++] = u;
+          out[len++] = v;
         }
-      } else emit(u);
-    } else if (!isInvisible(u)) emit(u);
+      } else out[len++] = u;
+    } else if (!isInvisible(u)) out[len++] = u;
   }
-  settle(top, len, NONE, NONE);
+  if (settle(out, pending, top, len, NONE, NONE)) changed = true;
 
   // Nothing removed or replaced: the input is its own result (the common case for real text).
   if (len === n && !changed) return s;
   let w = 0;
-  for (let k = 0; k < len; k++) if (dead[k] === 0) out[w++] = out[k] ?? 0;
+  for (let k = 0; k < len; k++) {
+    const u = out[k] ?? TOMBSTONE;
+    if (u !== TOMBSTONE) out[w++] = u;
+  }
   let result = '';
   for (let a = 0; a < w; a += CHUNK)
     result += String.fromCharCode.apply(null, out.subarray(a, Math.min(w, a + CHUNK)) as never);

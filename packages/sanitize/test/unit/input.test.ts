@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { DOUBLE_QUOTE_REPLACEMENT, sanitizeInput, sanitizeUrl } from '../../src';
+import {
+  createSanitizer,
+  DEFAULT_MAX_INPUT_LENGTH,
+  DOUBLE_QUOTE_REPLACEMENT,
+  hasVisibleText,
+  isSanitizeError,
+  SanitizeError,
+  sanitizeInput,
+  sanitizeUrl,
+} from '../../src';
+import { sanitizeText } from '../../src/input';
 import { ATTACKS, BENIGN } from '../attacks';
 
 const OPENS_MARKUP = /<[\p{L}/!?]/u;
@@ -63,12 +73,176 @@ describe('sanitizeInput', () => {
     fc.assert(
       fc.property(anyText, (s) => {
         const out = sanitizeInput(s);
-        expect(out).not.toMatch(OPENS_MARKUP);
-        expect(out).not.toContain('"');
-        expect(sanitizeInput(out)).toBe(out);
+        return !OPENS_MARKUP.test(out) && !out.includes('"') && sanitizeInput(out) === out;
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('sanitizeInput: idempotence, invisible characters, length cap', () => {
+  /** Characters that meet at removals: markup, letters of several scripts, combining marks, invisibles. */
+  const wideText = fc.string({
+    unit: fc.constantFrom(
+      '<',
+      '>',
+      '-',
+      '/',
+      '!',
+      '?',
+      '"',
+      'a',
+      'Z',
+      'é',
+      'e',
+      '\u0301',
+      '\u0338',
+      '李',
+      '\ud835\udc00', // MATHEMATICAL BOLD CAPITAL A, a letter outside the BMP
+      '\ud835', // a lone high surrogate
+      '\u0000',
+      '\r',
+      '\n',
+      '\u200b',
+      '\u202e',
+      '\u200d',
+      '=',
+      ' ',
+    ),
+    maxLength: 40,
+  });
+
+  it('is idempotent and safe on text built from the characters that meet at removals', () => {
+    fc.assert(
+      fc.property(wideText, (s) => {
+        const out = sanitizeInput(s);
+        return !OPENS_MARKUP.test(out) && !out.includes('"') && sanitizeInput(out) === out;
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('runs the scan again when the last NFC composes a new tag-like sequence (<-<\\0\u0338>)', () => {
+    // The control keeps "<" and U+0338 apart for the first NFC; removing it lets the last NFC
+    // compose "<-≮>", a tag-like sequence, which the second scan removes.
+    expect(sanitizeInput('<-<\u0000\u0338>')).toBe('');
+    expect(sanitizeInput('a<\u0000\u0338b')).toBe('a\u226eb');
+  });
+
+  it('falls back to removing every "<" when the rounds run out, and the result is a fixed point', () => {
+    const out = sanitizeText('<-<\u0000\u0338> x < 5', 0);
+    expect(out).toBe('-\u226e> x  5');
+    expect(sanitizeInput(out)).toBe(out);
+  });
+
+  it('removes zero-width, bidi and other invisible format characters', () => {
+    const invisible = [
+      '\u00ad',
+      '\u061c',
+      '\u115f',
+      '\u1160',
+      '\u17b4',
+      '\u17b5',
+      '\u200b',
+      '\u200e',
+      '\u200f',
+      '\u202a',
+      '\u202b',
+      '\u202c',
+      '\u202d',
+      '\u202e',
+      '\u2060',
+      '\u2061',
+      '\u2062',
+      '\u2063',
+      '\u2064',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u206a',
+      '\u206f',
+      '\u3164',
+      '\ufeff',
+      '\uffa0',
+      '\ufff9',
+      '\ufffa',
+      '\ufffb',
+      '\u{1bca0}',
+      '\u{1bca3}',
+      '\u{1d173}',
+      '\u{1d17a}',
+      '\u{e0001}',
+    ];
+    for (const c of invisible) expect([c, sanitizeInput(`A${c}n${c}n`)]).toEqual([c, 'Ann']);
+    expect(sanitizeInput('\u200b\u202e')).toBe('');
+    // a hidden "<" cannot hide a tag either
+    expect(sanitizeInput('<\u200bscript>x')).toBe('x');
+  });
+
+  it('keeps the joiners and selectors that text needs (ZWJ emoji, ZWNJ, flags, variation selectors)', () => {
+    for (const kept of [
+      '👩\u200d⚕\ufe0f', // health worker: ZWJ sequence with VS16
+      'می\u200cخواهم', // Persian with ZWNJ
+      '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}', // Scotland: tag characters
+      '葛\u{e0100}', // ideographic variation selector
+    ])
+      expect(sanitizeInput(kept)).toBe(kept);
+  });
+
+  it('hasVisibleText: false for empty, whitespace, invisible-only and mark-only text', () => {
+    for (const blank of [
+      '',
+      ' \t\n',
+      '\u200d',
+      '\u200c\ufe0f',
+      '\u0301',
+      '\u3000\u00a0',
+      '\u2800',
+      '\u3164',
+    ])
+      expect([blank, hasVisibleText(blank)]).toEqual([blank, false]);
+    for (const name of ["O'Brien", 'José', '李', '.', '👩\u200d⚕\ufe0f', 'محمد'])
+      expect([name, hasVisibleText(name)]).toEqual([name, true]);
+    expect(hasVisibleText(42)).toBe(false);
+    // what a name made only of U+200B and U+202E becomes: nothing visible
+    expect(hasVisibleText(sanitizeInput('\u200b\u202e\u200b'))).toBe(false);
+  });
+
+  it(`refuses input longer than ${DEFAULT_MAX_INPUT_LENGTH} code units with RESIL_SANITIZE_TOO_LONG, before any work`, () => {
+    expect(sanitizeInput('a'.repeat(DEFAULT_MAX_INPUT_LENGTH))).toHaveLength(
+      DEFAULT_MAX_INPUT_LENGTH,
+    );
+    const secret = `Jane Patient ${'<'.repeat(DEFAULT_MAX_INPUT_LENGTH)}`;
+    let caught: unknown;
+    try {
+      sanitizeInput(secret);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SanitizeError);
+    expect(isSanitizeError(caught)).toBe(true);
+    expect(caught).toMatchObject({
+      name: 'SanitizeError',
+      code: 'RESIL_SANITIZE_TOO_LONG',
+      limit: DEFAULT_MAX_INPUT_LENGTH,
+    });
+    expect((caught as Error).message).not.toContain('Jane');
+    expect(isSanitizeError(new Error('x'))).toBe(false);
+    expect(isSanitizeError({ code: 'RESIL_SANITIZE_TOO_LONG' })).toBe(true); // by code: two copies agree
+  });
+
+  it('createSanitizer: another cap, Infinity for none; bad options named', () => {
+    expect(() => createSanitizer({ maxLength: 3 })('abcd')).toThrow(SanitizeError);
+    expect(() => createSanitizer({ maxLength: 4 })('<b>abcd')).toThrow(SanitizeError); // the cap is on the input
+    expect(createSanitizer({ maxLength: 4 })('a<b>')).toBe('a');
+    expect(
+      createSanitizer({ maxLength: Number.POSITIVE_INFINITY })('x'.repeat(200_000)),
+    ).toHaveLength(200_000);
+    expect(() => createSanitizer({ maxLength: 0 })).toThrow(RangeError);
+    expect(() => createSanitizer({ maxLength: 1.5 })).toThrow(/maxLength/);
+    expect(() => createSanitizer({ maxLen: 3 } as never)).toThrow(/unknown option "maxLen"/);
+    expect(() => createSanitizer({ maxLength: 3 })(3 as never)).toThrow(TypeError);
   });
 });
 

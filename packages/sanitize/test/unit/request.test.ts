@@ -1,7 +1,7 @@
 import express from 'express';
 import { body } from 'express-validator';
 import request from 'supertest';
-import { bodyErrors, sanitizeRequest, securityHeaders, validate } from '../../src';
+import { bodyErrors, createSanitizer, sanitizeRequest, securityHeaders, validate } from '../../src';
 
 function echoApp(options?: Parameters<typeof sanitizeRequest>[0]) {
   const app = express();
@@ -101,12 +101,132 @@ describe('sanitizeRequest', () => {
     expect(big.status).toBe(413);
   });
 
+  it('a string leaf or key longer than maxStringLength answers 413 before it is sanitised', async () => {
+    const lengths: number[] = [];
+    const app = express();
+    app.use(
+      express.json({ limit: '1mb' }),
+      sanitizeRequest({
+        maxStringLength: 100,
+        sanitize: (v) => {
+          lengths.push(v.length);
+          return v;
+        },
+      }),
+    );
+    app.post('/', (_req, res) => {
+      res.status(204).end();
+    });
+    const leaf = await request(app)
+      .post('/')
+      .send({ notes: `Jane Patient ${'<'.repeat(100)}` });
+    expect(leaf.status).toBe(413);
+    expect(leaf.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(leaf.text)).toMatchObject({ status: 413, title: 'Request field too long' });
+    expect(leaf.text).not.toContain('Jane');
+    const key = await request(app)
+      .post('/')
+      .send({ [`k${'a'.repeat(100)}`]: 1 });
+    expect(key.status).toBe(413);
+    expect(Math.max(0, ...lengths)).toBeLessThanOrEqual(100); // nothing longer reached sanitize
+    expect(
+      (
+        await request(app)
+          .post('/')
+          .send({ notes: 'a'.repeat(100) })
+      ).status,
+    ).toBe(204);
+  });
+
+  it('a sanitize that throws RESIL_SANITIZE_TOO_LONG answers 413 too', async () => {
+    const app = express();
+    app.use(
+      express.json(),
+      sanitizeRequest({ sanitize: createSanitizer({ maxLength: 5 }), maxStringLength: 100 }),
+    );
+    app.post('/', (_req, res) => {
+      res.status(204).end();
+    });
+    expect((await request(app).post('/').send({ a: 'abcdef' })).status).toBe(413);
+    expect((await request(app).post('/').send({ a: 'abcde' })).status).toBe(204);
+  });
+
+  it('rebuilds objects with Object.prototype, also from the null-prototype query of the simple parser', async () => {
+    const app = express(); // Express 5 default: the "simple" query parser (node:querystring)
+    let query: unknown;
+    app.use(sanitizeRequest());
+    app.get('/', (req, res) => {
+      query = req.query;
+      res.status(204).end();
+    });
+    await request(app).get('/?__proto__=1&constructor=2&a=%3Cb%3Ex').expect(204);
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+    expect(query).toEqual({ a: 'x' });
+  });
+
+  describe('req.params', () => {
+    function paramsApp(options?: Parameters<typeof sanitizeRequest>[0], routeLevel = false) {
+      const seen: unknown[] = [];
+      const app = express();
+      app.use(sanitizeRequest(options));
+      const record: express.RequestHandler = (req, res) => {
+        seen.push(req.params);
+        res.status(204).end();
+      };
+      if (routeLevel) app.get('/one/:id', sanitizeRequest(options), record);
+      else app.get('/one/:id', record);
+      app.get('/files/*rest', record);
+      const nested = express.Router({ mergeParams: true });
+      nested.get('/:child', record);
+      app.use('/parent/:pid', nested);
+      return { app, seen };
+    }
+
+    it('are sanitised when the route matches, also splat arrays and merged params of a nested router', async () => {
+      const { app, seen } = paramsApp();
+      await request(app).get('/files/%3Cb%3Ea/%22b%22/%E2%80%8Bc').expect(204);
+      await request(app).get('/parent/%3Ci%3EP/%3Cs%3EC').expect(204);
+      expect(seen).toEqual([{ rest: ['a', '\u201db\u201d', 'c'] }, { pid: 'P', child: 'C' }]);
+    });
+
+    it('mounted on the route, a param over maxStringLength answers 413', async () => {
+      const { app, seen } = paramsApp({ maxStringLength: 10 }, true);
+      const r = await request(app).get(`/one/${'a'.repeat(11)}`);
+      expect(r.status).toBe(413);
+      expect(seen).toEqual([]);
+    });
+
+    it('mounted with app.use only, params it cannot accept reach the handler as {}, never unsanitised', async () => {
+      const { app, seen } = paramsApp({ maxStringLength: 10 });
+      await request(app)
+        .get(`/one/${'<'.repeat(11)}`)
+        .expect(204);
+      await request(app).get('/one/%3Cb%3Eok').expect(204);
+      expect(seen).toEqual([{}, { id: 'ok' }]);
+    });
+
+    it('a route-level instance applies its sanitize on top of the app-level hook', async () => {
+      const upper = (v: string) => v.replaceAll('n', 'N'); // keys go through it too: 'id' stays
+      const seen: unknown[] = [];
+      const app = express();
+      app.use(sanitizeRequest());
+      app.get('/x/:id', sanitizeRequest({ sanitize: upper, parts: ['params'] }), (req, res) => {
+        seen.push(req.params);
+        res.status(204).end();
+      });
+      await request(app).get('/x/%3Cb%3Eann').expect(204);
+      expect(seen).toEqual([{ id: 'aNN' }]);
+    });
+  });
+
   it('rejects bad options naming the option', () => {
     expect(() => sanitizeRequest({ maxDepth: 0 })).toThrow(/maxDepth/);
     expect(() => sanitizeRequest({ parameterPollution: 'all' as never })).toThrow(
       /parameterPollution/,
     );
     expect(() => sanitizeRequest({ depth: 3 } as never)).toThrow(/unknown option "depth"/);
+    expect(() => sanitizeRequest({ maxStringLength: 0 })).toThrow(/maxStringLength/);
+    expect(() => sanitizeRequest({ parts: ['headers'] as never })).toThrow(/parts/);
   });
 });
 
