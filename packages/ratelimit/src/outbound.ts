@@ -253,6 +253,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const losses = client ? connectionLosses(client) : undefined;
   let lossesSeen = losses?.count ?? 0;
   let lastMemoryGrant = Number.NEGATIVE_INFINITY;
+  // this process's latest grant (either path): while it is recent, the shared state must exist
+  let lastGrant = Number.NEGATIVE_INFINITY;
   const bounded = client
     ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
         if (degraded) memory.fence(performance.now() + quarantineMs);
@@ -282,11 +284,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (bounded) {
       const asked = performance.now();
       // after a fallback, no Redis grant (to anyone) within a window of this process's own
-      // memory grants; after a lost connection, a state found missing was perhaps lost with
-      // a restart: it starts fenced like a fallback
+      // memory grants; a state found missing after a lost connection (a restart?), or while
+      // this process's latest grant is too recent for the state to have expired (its TTL runs
+      // two windows past the latest grant), was lost: it starts fenced like a fallback
       const fenceMs = Math.max(0, lastMemoryGrant + windowMs - asked);
       const lossCount = losses?.count ?? 0;
-      const fenceIfMissingMs = lossCount !== lossesSeen ? quarantineMs : 0;
+      const fenceIfMissingMs =
+        lossCount !== lossesSeen || asked - lastGrant < quarantineMs ? quarantineMs : 0;
       const reply = await bounded.run((c) =>
         (c as unknown as GcraClient).resilGcraWindow(
           stateKey,
@@ -306,12 +310,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const waitMs = Number(reply[0]);
         const granted = Number(reply[1]) === 1;
         // the process's own units, should it have to fall back to memory within the window
-        if (granted) memory.record(asked + waitMs, cost);
+        if (granted) {
+          memory.record(asked + waitMs, cost);
+          lastGrant = Math.max(lastGrant, asked + waitMs);
+        }
         return { waitMs, granted, retryMs: granted ? 0 : Math.max(1, waitMs - horizonMs) };
       }
       // Redis away: memory grants only at once (a reservation would outlive Redis's return)
       const r = memory.take(0, cost);
-      if (r.granted) lastMemoryGrant = asked;
+      if (r.granted) lastMemoryGrant = lastGrant = asked;
       return { ...r, retryMs: r.granted ? 0 : Math.min(r.waitMs, 250) };
     }
     return { ...memory.take(maxWait, cost), retryMs: 0 };

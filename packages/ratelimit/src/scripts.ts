@@ -18,7 +18,8 @@
  * KEYS: [1] HASH {tat, c (units granted so far), last (time of the latest grant)}; [2] ZSET log.
  * A fence (no grant before now + fenceMs) is kept in `last`: a process back from its in-memory
  * fallback fences a window after its own memory grants; after a lost connection, a state found
- * missing (perhaps lost with a restart) is fenced for fenceIfMissingMs.
+ * missing (perhaps lost with a restart), or missing while its own latest grant is younger than
+ * the state's TTL (two windows), is fenced for fenceIfMissingMs.
  *
  * ARGV: intervalMs, maxWaitMs (a caller's patience), cost, burst (>= 1), points, windowMs,
  *       fenceMs, fenceIfMissingMs (0: none).
@@ -86,7 +87,9 @@ end
 if tat < at then tat = at end
 local newTat = tat + cost * interval
 c = c + cost
-local ttl = math.ceil(math.max(newTat, at + window) - now) + 1000
+-- kept two windows past the latest grant: a process that granted within the last two windows
+-- and finds the state missing knows it was lost (deleted, evicted), not expired
+local ttl = math.ceil(math.max(newTat, at + 2 * window) - now) + 1000
 redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', newTat), 'c', string.format('%d', c), 'last', string.format('%.3f', at))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], c, string.format('%.3f:%d:%d', at, c, cost))

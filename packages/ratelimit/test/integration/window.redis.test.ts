@@ -63,6 +63,31 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
     expect((err as { waitMs: number }).waitMs).toBeGreaterThan(55_000);
   });
 
+  it('the keys deleted (or evicted) under a limiter that just granted: the window is not granted again', async () => {
+    const n = name();
+    const limiter = createRateLimiter({
+      name: n,
+      points: 10,
+      durationMs: 1000,
+      burst: 10,
+      redis: target.redis,
+      keyPrefix: target.prefix,
+      logger: false,
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await limiter.acquire({ timeoutMs: 10_000 });
+      times.push(Date.now());
+    }
+    const base = `${target.prefix}{ratelimit:${n}}`;
+    expect(await target.redis.del(`${base}:gcra`, `${base}:log`)).toBe(2);
+    for (let i = 0; i < 5; i++) {
+      await limiter.acquire({ timeoutMs: 10_000 });
+      times.push(Date.now());
+    }
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
   it('a queue deeper than a window: every caller gets its slot, Redis never reserves more than a window ahead', async () => {
     const n = name();
     const stateKey = `${target.prefix}{ratelimit:${n}}:gcra`;
