@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
 import express from 'express';
@@ -5,6 +6,47 @@ import request from 'supertest';
 import { idempotency } from '../../src';
 
 const script = path.join(__dirname, '../fixtures/idem-worker.ts');
+
+/** A POST over a real HTTP connection (destroy() gives up on it, as a client timeout does). */
+function post(port: number, key: string) {
+  const data = JSON.stringify({ name: 'St. Mary' });
+  let req: http.ClientRequest | undefined;
+  const promise = new Promise<{ status: number; body: string; replayed: boolean }>(
+    (resolve, reject) => {
+      req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/hospitals',
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(data),
+            'idempotency-key': key,
+          },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body,
+              replayed: res.headers['idempotent-replayed'] === 'true',
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    },
+  );
+  return { promise, destroy: () => req?.destroy(new Error('client gave up')) };
+}
 let seq = 0;
 
 describeEachRedis('idempotency across processes', (target) => {
@@ -110,6 +152,69 @@ describeEachRedis('idempotency across processes', (target) => {
     });
     expect(Date.now() - t0).toBeLessThan(leaseMs + 1_000);
     expect(runs).toBe(1);
+  });
+
+  it('#16.1 a client that times out on one worker and retries on another gets 409 while the first still runs; the handler runs once', async () => {
+    const id = unique();
+    const counter = `${target.prefix}{count:${id}}`;
+    const key = `key-${id}`;
+    const leaseMs = 300;
+    const ports: number[] = [];
+    const started = startWorkers<object, unknown>({
+      script,
+      count: 2,
+      input: {
+        mode: 'serve',
+        prefix: target.prefix,
+        key,
+        counter,
+        requests: 0,
+        onConcurrent: 'reject',
+        leaseMs,
+      },
+      env: target.env,
+      onEvent: (index, value) => {
+        ports[index] = (value as { port: number }).port;
+      },
+    });
+    try {
+      await started.ready;
+      started.go();
+      await waitFor(() => ports[0] && ports[1], { timeoutMs: 20_000, what: 'both workers' });
+      const [a, b] = ports as [number, number];
+      // the client sends to worker A, which starts the handler; the client gives up (destroys
+      // its socket) while the handler runs
+      const first = post(a, key);
+      first.promise.catch(() => undefined);
+      await waitFor(async () => Number(await target.redis.get(counter)) === 1, {
+        what: 'the handler to start',
+      });
+      first.destroy();
+      await expect(first.promise).rejects.toThrow();
+      const gaveUp = Date.now();
+      // its retries (to worker B, as a load balancer may send them) over three lease lengths
+      const statuses: number[] = [];
+      while (Date.now() - gaveUp < 3 * leaseMs) {
+        statuses.push((await post(b, key).promise).status);
+        await new Promise((r) => setTimeout(r, leaseMs / 4)); // pacing, not synchronisation
+      }
+      expect(new Set(statuses)).toEqual(new Set([409]));
+      await target.redis.set(`${counter}:gate`, '1'); // the first run may finish now
+      const replay = await waitFor(
+        async () => {
+          const r = await post(b, key).promise;
+          return r.status === 201 ? r : undefined;
+        },
+        { timeoutMs: 10_000, what: 'the replay' },
+      );
+      expect(replay.replayed).toBe(true);
+      expect(JSON.parse(replay.body)).toMatchObject({ run: 1 });
+      expect(Number(await target.redis.get(counter))).toBe(1);
+    } finally {
+      await target.redis.set(`${counter}:gate`, '1');
+      await target.redis.set(`${counter}:stop`, '1');
+      await started.done.catch(() => undefined);
+    }
   });
 
   it('one hash-tagged key per record; the client key does not appear in it', async () => {

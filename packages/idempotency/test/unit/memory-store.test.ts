@@ -80,7 +80,14 @@ describe('idempotency with a bounded memory store', () => {
       }
       res.status(201).send('x'.repeat(req.body.size ?? 10));
     });
-    return { app, runs: () => runs, release: () => gates.splice(0).forEach((g) => g()), gates };
+    return {
+      app,
+      runs: () => runs,
+      release: () => {
+        for (const g of gates.splice(0)) g();
+      },
+      gates,
+    };
   }
 
   it('at memoryMaxRecords, the oldest completed key is forgotten (its repeat runs again); the newer ones still replay', async () => {
