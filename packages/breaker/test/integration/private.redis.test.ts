@@ -200,4 +200,42 @@ describe('breaker on a private redis-server', () => {
       await server.stop();
     }
   });
+
+  it('when its command connection comes back after an outage, the breaker is restored at once, without waiting for a call that needs Redis', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    const admin = new Redis(server.url);
+    client.on('error', () => {});
+    const events: string[] = [];
+    const f = circuitBreaker({
+      name: 'comeback',
+      failureThreshold: 3,
+      redis: client,
+      logger: false,
+    })(async (ok: boolean) => {
+      if (!ok) throw Object.assign(new Error('down'), { status: 503 });
+      return 'ok';
+    });
+    f.breaker.on('degraded', () => events.push('degraded'));
+    f.breaker.on('restored', () => events.push('restored'));
+    try {
+      await f.breaker.ready();
+      const id = await client.client('ID');
+      await admin.client('KILL', 'ID', String(id)); // only the command connection
+      await waitFor(() => client.status !== 'ready', { what: 'the client to notice' });
+      await expect(f(false)).rejects.toMatchObject({ status: 503 }); // Redis unusable: degraded
+      expect(f.breaker.degraded).toBe(true);
+      await waitFor(() => !f.breaker.degraded, {
+        timeoutMs: 5_000,
+        what: 'the breaker to be restored by the reconnect alone',
+      });
+      expect(events).toEqual(['degraded', 'restored']);
+      await expect(f(true)).resolves.toBe('ok');
+    } finally {
+      f.breaker.shutdown();
+      client.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
 });
