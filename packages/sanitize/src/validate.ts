@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type ValidationChain, validationResult } from 'express-validator';
+import { isSanitizeError } from './errors';
 
 export interface FieldError {
   field: string;
@@ -9,7 +10,9 @@ export interface FieldError {
 /**
  * Runs express-validator chains; on failure answers 422 application/problem+json (RFC 9457)
  * with `errors: [{ field, message }]`. The rejected value is never echoed (it may be PHI):
- * give each chain a `.withMessage()` that describes the rule, not the input.
+ * give each chain a `.withMessage()` that describes the rule, not the input. A chain's
+ * `customSanitizer(sanitizeInput)` that throws `RESIL_SANITIZE_TOO_LONG` answers 413
+ * problem+json; any other error thrown by a chain goes to Express's error handler.
  */
 export function validate(chains: ValidationChain[]): RequestHandler {
   if (!Array.isArray(chains))
@@ -36,6 +39,19 @@ export function validate(chains: ValidationChain[]): RequestHandler {
           }),
         );
     } catch (err) {
+      // A chain's `customSanitizer(sanitizeInput)` refused a value over its length cap.
+      if (isSanitizeError(err) && err.code === 'RESIL_SANITIZE_TOO_LONG')
+        return void res
+          .status(413)
+          .type('application/problem+json')
+          .send(
+            JSON.stringify({
+              type: 'about:blank',
+              title: 'Request field too long',
+              status: 413,
+              detail: `A field longer than ${err.limit} characters is not accepted.`,
+            }),
+          );
       next(err);
     }
   };

@@ -1,7 +1,15 @@
 import express from 'express';
 import { body } from 'express-validator';
 import request from 'supertest';
-import { bodyErrors, createSanitizer, sanitizeRequest, securityHeaders, validate } from '../../src';
+import {
+  bodyErrors,
+  createSanitizer,
+  DEFAULT_MAX_INPUT_LENGTH,
+  sanitizeInput,
+  sanitizeRequest,
+  securityHeaders,
+  validate,
+} from '../../src';
 
 function echoApp(options?: Parameters<typeof sanitizeRequest>[0]) {
   const app = express();
@@ -262,6 +270,27 @@ describe('validate', () => {
     expect(r.text).not.toContain('123-45-6789');
     expect(r.text).not.toContain('Secret');
     expect((await request(app).post('/h').send({ name: 'Ann' })).status).toBe(201);
+  });
+});
+
+describe('validate with customSanitizer(sanitizeInput)', () => {
+  it('a value over the sanitiser cap answers 413 problem+json, not 500', async () => {
+    const app = express();
+    app.use(express.json({ limit: '1mb' }));
+    app.post(
+      '/h',
+      validate([body('notes').isString().bail().customSanitizer(sanitizeInput)]),
+      (_req, res) => {
+        res.status(204).end();
+      },
+    );
+    const r = await request(app)
+      .post('/h')
+      .send({ notes: `Jane ${'x'.repeat(DEFAULT_MAX_INPUT_LENGTH)}` });
+    expect(r.status).toBe(413);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.text).not.toContain('Jane');
+    expect((await request(app).post('/h').send({ notes: 'ok' })).status).toBe(204);
   });
 });
 
