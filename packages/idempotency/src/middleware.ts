@@ -225,7 +225,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the first request with a key runs and its response is stored; a repeat gets the stored response
  * with `Idempotent-Replayed: true`; the same key with another payload gets 422; a repeat while the
  * first runs gets 409 (or waits). With `redis`, exactly one worker runs a key, atomically.
- * Register it after the body parser.
+ * Register it after the body parsers (a body none of them read gets 415). Stored: 2xx and 3xx
+ * answers, and 4xx ones when the handler called `markExecuted(req)`; see the README's guarantees.
  */
 export function idempotency(
   options: IdempotencyOptions = {},
