@@ -18,7 +18,9 @@ export default {
   coverageAnalysis: 'perTest',
   // A 2-core machine shared with others: two test runners at most.
   concurrency: 2,
-  timeoutMS: 5_000,
+  // Generous: on a loaded machine a slow run must not pass for a timeout (which counts as killed);
+  // real infinite loops are stopped early by Stryker's hit limit.
+  timeoutMS: 30_000,
   incremental: true,
   incrementalFile: 'packages/retry/reports/stryker-incremental.json',
   tempDirName: 'packages/retry/.stryker-tmp',

@@ -1,0 +1,149 @@
+import { SafeLogger } from '@resil/safe-log';
+import { attemptsOf, parseRetryAfter, type RetryEvent, retryable } from '../../src';
+import { describe as describeError } from '../../src/classify';
+
+const httpError = (status: number, headers?: Record<string, string>) =>
+  Object.assign(new Error(`HTTP ${status}`), { status, ...(headers ? { headers } : {}) });
+
+describe('parseRetryAfter names', () => {
+  it.each(Array.from({ length: 12 }, (_, m) => m))('reads month %d by its name', (m) => {
+    const at = Date.UTC(2026, m, 15, 8, 30, 0);
+    const text = new Date(at).toUTCString();
+    expect(parseRetryAfter(text, at - 5000)).toBe(5000);
+  });
+
+  it.each(Array.from({ length: 7 }, (_, d) => d))('reads day name %d', (d) => {
+    const at = Date.UTC(2026, 1, 1 + d, 0, 0, 7);
+    const text = new Date(at).toUTCString();
+    expect(parseRetryAfter(text, at - 7000)).toBe(7000);
+  });
+});
+
+describe('describe (the log cause): the code and name shapes', () => {
+  it.each([
+    [{ code: 'E2BIG' }, 'E2BIG'],
+    [{ code: 'x ECONNRESET' }, 'an error'],
+    [{ code: 'ECONNRESET x' }, 'an error'],
+    [{ code: 'econnreset' }, 'an error'],
+    [{ code: 'E-PIPE' }, 'an error'],
+    [{ cause: { code: 'E2BIG' } }, 'E2BIG'],
+    [{ cause: { code: 'x EPIPE' } }, 'an error'],
+    [{ cause: { code: 'EPIPE x' } }, 'an error'],
+    [{ cause: { code: 'A' } }, 'an error'],
+    [{ cause: { code: 'AB' } }, 'AB'],
+    [{ cause: { code: 'A'.repeat(40) } }, 'A'.repeat(40)],
+    [{ cause: { code: 'A'.repeat(41) } }, 'an error'],
+    [{ cause: { code: 'epipe' } }, 'an error'],
+    [{ cause: { code: 'E_P' } }, 'E_P'],
+    [{ cause: 'EPIPE' }, 'an error'],
+    [{ name: 'E' }, 'E'],
+    [{ name: 'x Error' }, 'an error'],
+    [{ name: 'Error1' }, 'an error'],
+    [{ name: 'error' }, 'error'],
+    [{ name: 'N'.repeat(40) }, 'N'.repeat(40)],
+    [{ name: 5 }, 'an error'],
+    [{ code: 5, name: 'TypeError' }, 'TypeError'],
+  ])('%j -> %j', (err, expected) => {
+    expect(describeError(err)).toBe(expected);
+  });
+});
+
+describe('retryable edges', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+    let out: { value?: T; error?: unknown } | undefined;
+    p.then(
+      (value) => {
+        out = { value };
+      },
+      (error) => {
+        out = { error };
+      },
+    );
+    for (let i = 0; i < 1000 && !out; i++) await jest.advanceTimersByTimeAsync(1000);
+    if (!out) throw new Error('did not settle');
+    return out;
+  }
+
+  it('a Retry-After exactly at maxRetryAfterMs is honoured', async () => {
+    const events: RetryEvent[] = [];
+    const fn = jest.fn(async () => {
+      throw httpError(503, { 'retry-after': '5' });
+    });
+    await settle(
+      retryable({
+        logger: false,
+        maxAttempts: 2,
+        maxRetryAfterMs: 5000,
+        onRetry: (e) => events.push(e),
+      })(fn)(),
+    );
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(events.map((e) => e.delayMs)).toEqual([5000]);
+  });
+
+  it('an abort during the wait marks the attempts on the error and reports aborted', async () => {
+    const ac = new AbortController();
+    const err = httpError(503);
+    const gaveUp: string[] = [];
+    const out = await settle(
+      retryable({
+        logger: false,
+        signal: ac.signal,
+        onRetry: () => ac.abort(new Error('stop')),
+        onGiveUp: (e) => gaveUp.push(`${e.reason}:${e.attempts}`),
+      })(async () => {
+        throw err;
+      })(),
+    );
+    expect((out.error as Error).message).toBe('stop');
+    expect(attemptsOf(err)).toBe(1);
+    expect(gaveUp).toEqual(['aborted:1']);
+  });
+
+  it('logs through a SafeLogger named resil.retry by default, shared by every wrapper', async () => {
+    const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => undefined);
+    const make = () =>
+      retryable({ minDelayMs: 1000, maxDelayMs: 1000, jitter: 'none', maxAttempts: 2 })(
+        async function load() {
+          throw httpError(503);
+        },
+      );
+    await settle(make()());
+    await settle(make()());
+    expect(info.mock.calls.map((c) => c[0])).toEqual([
+      'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
+      'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
+    ]);
+    const loggers = new Set(info.mock.contexts);
+    expect(loggers.size).toBe(1);
+  });
+
+  it('logs nothing with logger: false', async () => {
+    const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => undefined);
+    await settle(
+      retryable({ logger: false, minDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 })(async () => {
+        throw httpError(503);
+      })(),
+    );
+    expect(info).not.toHaveBeenCalled();
+  });
+
+  it('the wrapper name can be redefined (configurable), the policy cannot be replaced', () => {
+    const f = retryable({ logger: false })(async function named() {
+      return 1;
+    });
+    expect(Object.getOwnPropertyDescriptor(f, 'name')).toMatchObject({
+      value: 'named',
+      configurable: true,
+    });
+    expect(() => {
+      (f as { retry: unknown }).retry = {};
+    }).toThrow(TypeError);
+  });
+});
