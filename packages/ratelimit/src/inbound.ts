@@ -23,7 +23,10 @@ export interface RateLimitOptions {
   redis?: RedisLike | string;
   /** @default 'resil:' */
   keyPrefix?: string;
-  /** Policy name in the RateLimit headers. @default 'default' */
+  /**
+   * Policy name in the RateLimit headers, and part of the Redis key with `points` and
+   * `durationMs`: limiters that agree on all three share one budget. @default 'default'
+   */
   policyName?: string;
   /** Send RateLimit / RateLimit-Policy on allowed responses too. @default true */
   headers?: boolean;

@@ -18,17 +18,23 @@ export interface RateLimiterOptions {
   points: number;
   /** The window, in ms. */
   durationMs: number;
-  /** Calls that may go at once after an idle period. 1 = evenly spaced. @default 1 */
+  /**
+   * Units that may go at once after an idle period (at most `points`); 1 = evenly spaced. Adds
+   * nothing to a window: the units in any window of `durationMs` stay within `points`. @default 1
+   */
   burst?: number;
   /** Shares the limit through Redis: an ioredis `Redis`, `Cluster`, or a URL. @default memory */
   redis?: RedisLike | string;
   /** @default 'resil:' */
   keyPrefix?: string;
-  /** Extra spacing against caller-side timer and network jitter. @default 0.05 (5 %) */
+  /** Widens the spacing and the window against caller-side timer and network jitter. @default 0.05 (5 %) */
   margin?: number;
   /** Callers that may wait at once in this process; beyond, acquire() rejects. @default 1000 */
   maxQueue?: number;
-  /** Processes sharing the limit: while Redis is down each allows points / expectedWorkers. @default 1 */
+  /**
+   * Processes sharing the limit: while Redis is away each allows floor(points / expectedWorkers)
+   * units per window, after a quarantine of two windows. @default 1
+   */
   expectedWorkers?: number;
   /** Longest wait for a Redis reply before using the in-memory fallback. @default 300 */
   commandTimeoutMs?: number;
@@ -46,7 +52,7 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Longest wait; a token further away rejects at once with RateLimitTimeoutError. @default 60000 */
   timeoutMs?: number;
-  /** Tokens to take. @default 1 */
+  /** Units to take, an integer from 1 to `points` (a RangeError otherwise). @default 1 */
   cost?: number;
 }
 
@@ -186,10 +192,12 @@ export class MemoryWindow {
 }
 
 /**
- * An outbound rate limiter, exact across every process that shares its name and Redis: GCRA in
- * one Lua script on Redis time hands out evenly spaced slots, so the dependency never sees more
- * than `points` calls in any sliding window of `durationMs`, and a saturated limiter still uses
- * about 95 % of the rate. Without Redis (or while it is down) the same algorithm runs in memory.
+ * An outbound rate limiter, exact across every process that shares its name and Redis: one Lua
+ * script on Redis time hands out evenly spaced grants (GCRA) and keeps a log of them, so the
+ * dependency never sees more than `points` units (the sum of the costs) in any sliding window of
+ * `durationMs`, whatever the costs and the burst. Without Redis the same algorithm runs in
+ * memory; while Redis is away, after a quarantine of two windows, each process grants its share
+ * (README: "The outbound guarantee").
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (typeof options !== 'object' || options === null)

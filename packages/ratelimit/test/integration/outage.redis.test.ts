@@ -98,6 +98,11 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       const err = await limiter.acquire({ timeoutMs: 1000 }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: ERROR_CODES.TIMEOUT });
       expect(Date.now() - started).toBeLessThan(1_500);
+      expect(limiter.degraded).toBe(true);
+      // Redis answers again: the limiter goes back to it, within the quarantine
+      await admin.client('UNPAUSE');
+      await limiter.acquire({ timeoutMs: 5_000 });
+      expect(limiter.degraded).toBe(false);
     } finally {
       await admin.client('UNPAUSE').catch(() => undefined);
       client.disconnect();
