@@ -42,7 +42,7 @@ function post(
   path: string,
   key: string,
   body: unknown,
-  opts: { timeoutMs?: number } = {},
+  opts: { giveUpWhen?: Promise<void> } = {},
 ): Promise<{ status: number; body: string; replayed: boolean }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
@@ -75,9 +75,9 @@ function post(
       },
     );
     req.on('error', reject);
-    // a client-side timeout that gives up on the request and destroys its socket
-    if (opts.timeoutMs !== undefined)
-      req.setTimeout(opts.timeoutMs, () => req.destroy(new Error('client timeout')));
+    // a client that gives up on the request (as on its timeout) and destroys its socket; tied
+    // to an event, not to a duration, so that it cannot fire before the handler runs
+    opts.giveUpWhen?.then(() => req.destroy(new Error('client timeout')));
     req.end(data);
   });
 }
@@ -106,9 +106,15 @@ describe('idempotency: issue #16 regressions', () => {
     await new Promise((ok) => server.once('listening', ok));
     const { port } = server.address() as AddressInfo;
     try {
-      // A real client with a timeout: it gives up and destroys its socket while the handler runs
+      // A real client that times out: it gives up and destroys its socket while the handler runs
       // (the handler waits for the gate, which opens only at the end of the test).
-      const first = post(port, '/transfer', 'k-timeout', { amount: 1 }, { timeoutMs: 200 });
+      const first = post(
+        port,
+        '/transfer',
+        'k-timeout',
+        { amount: 1 },
+        { giveUpWhen: entered.promise },
+      );
       first.catch(() => undefined);
       await entered.promise;
       await expect(first).rejects.toThrow('client timeout');
