@@ -186,6 +186,7 @@ describe('sanitizeInput: idempotence, invisible characters, length cap', () => {
       'می\u200cخواهم', // Persian with ZWNJ
       '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}', // Scotland: tag characters
       '葛\u{e0100}', // ideographic variation selector
+      'ᠠ\u180b', // Mongolian free variation selector
     ])
       expect(sanitizeInput(kept)).toBe(kept);
   });

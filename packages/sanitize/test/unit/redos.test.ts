@@ -59,6 +59,10 @@ describe('regular expressions in src (ReDoS gate)', () => {
     );
   });
 
+  it('fails the pattern of issue #23-4 (the gate can fail)', async () => {
+    expect((await check('<+(?=[\\p{L}/!?])', 'gu')).status).toBe('vulnerable');
+  });
+
   it('builds no pattern at run time (new RegExp cannot be checked statically)', () => {
     expect(found.flatMap((f) => f.constructed)).toEqual([]);
   });

@@ -211,6 +211,10 @@ describe('sanitizeRequest', () => {
         .expect(204);
       await request(app).get('/one/%3Cb%3Eok').expect(204);
       expect(seen).toEqual([{}, { id: 'ok' }]);
+      const few = paramsApp({ maxKeys: 3 });
+      await request(few.app).get('/files/a/b/c/d').expect(204);
+      await request(few.app).get('/files/a/b').expect(204);
+      expect(few.seen).toEqual([{}, { rest: ['a', 'b'] }]);
     });
 
     it('a route-level instance applies its sanitize on top of the app-level hook', async () => {
