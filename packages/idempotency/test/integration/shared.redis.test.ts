@@ -217,6 +217,39 @@ describeEachRedis('idempotency across processes', (target) => {
     }
   });
 
+  it('waitForReplicas with more replicas than exist: the claim (WAIT in its pipeline) is released and refused with 503', async () => {
+    const nodes = 'nodes' in target.redis ? target.redis.nodes('master') : [target.redis];
+    let most = 0;
+    for (const node of nodes) {
+      const info = await node.info('replication');
+      most = Math.max(most, Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0));
+    }
+    const prefix = `${target.prefix}${unique()}:`;
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    let runs = 0;
+    const app = express();
+    app.use(express.json());
+    app.use(
+      idempotency({
+        redis: target.redis,
+        keyPrefix: prefix,
+        waitForReplicas: { replicas: most + 1, timeoutMs: 50 },
+        logger: { warn: (_m, meta) => warnings.push(meta) },
+      }),
+    );
+    app.post('/x', (_req, res) => {
+      runs++;
+      res.status(201).json({ ok: 1 });
+    });
+    const r = await request(app).post('/x').set('Idempotency-Key', 'k').send({});
+    expect(r.status).toBe(503);
+    expect(runs).toBe(0);
+    expect(warnings).toEqual([{ onStoreError: 'deny', code: 'RESIL_IDEMPOTENCY_NOT_REPLICATED' }]);
+    const keys: string[] = [];
+    for (const node of nodes) keys.push(...(await node.keys(`${prefix}*`)));
+    expect(keys).toEqual([]); // released
+  });
+
   it('one hash-tagged key per record; the client key does not appear in it', async () => {
     const prefix = `${target.prefix}${unique()}:`;
     const app = express();
