@@ -292,9 +292,9 @@ describe('idempotency: issue #16 regressions', () => {
       expect(warnings).toHaveLength(1); // said once, not per request
       expect(await records(keyPrefix)).toHaveLength(0);
 
-      // text and urlencoded parsed before the middleware: their content is in the fingerprint
+      // text, urlencoded and raw parsed before the middleware: their content is in the fingerprint
       const parsed = express();
-      parsed.use(express.text(), express.urlencoded({ extended: false }));
+      parsed.use(express.text(), express.urlencoded({ extended: false }), express.raw());
       parsed.use(middleware(keyPrefix));
       parsed.post('/notes', (req, res) => {
         seen.push(req.body);
@@ -303,6 +303,7 @@ describe('idempotency: issue #16 regressions', () => {
       for (const [type, a, b] of [
         ['text/plain', 'amount=1', 'amount=1000000'],
         ['application/x-www-form-urlencoded', 'amount=1', 'amount=1000000'],
+        ['application/octet-stream', 'amount=1', 'amount=1000000'],
       ] as const) {
         const key = `k-${type}`;
         const send = (body: string) =>
@@ -315,7 +316,7 @@ describe('idempotency: issue #16 regressions', () => {
         expect((await send(a)).headers['idempotent-replayed']).toBe('true');
         expect((await send(b)).status).toBe(422);
       }
-      expect(seen).toHaveLength(2);
+      expect(seen).toHaveLength(3);
       // a POST without a body needs no parser
       const empty = await request(app).post('/notes').set('Idempotency-Key', 'k-empty');
       expect(empty.status).toBe(201);
