@@ -30,6 +30,8 @@ interface Args {
   shrink: boolean;
   /** Operations only (a control run: the checks must pass without faults). */
   noFaults: boolean;
+  /** Indices (in the generated list) of the only faults to inject: replays a shrunk schedule. */
+  keepFaults?: number[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -61,6 +63,16 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--schedules') a.schedules = Number(need());
     else if (k === '--no-shrink') a.shrink = false;
     else if (k === '--no-faults') a.noFaults = true;
+    else if (k === '--keep-faults')
+      a.keepFaults = need()
+        .split(',')
+        .filter((x) => x !== '' && x !== '-')
+        .map((x) => {
+          const n = Number(x);
+          if (!Number.isInteger(n) || n < 0)
+            throw new RangeError('chaos: --keep-faults takes fault indices, e.g. 0,2');
+          return n;
+        });
     else if (k === '--mutant') {
       // Validation of the checker: run against a deliberately broken harness (see worker.ts).
       const m = need();
@@ -155,7 +167,12 @@ async function session(
       n++;
       const seed = args.seed ?? randomInt(0, 2 ** 31 - 1);
       const generated = c.generate(new Rng(seed), seed, topology);
-      const s = args.noFaults ? { ...generated, faults: [] } : generated;
+      const keep = args.keepFaults;
+      const s = args.noFaults
+        ? { ...generated, faults: [] }
+        : keep
+          ? { ...generated, faults: generated.faults.filter((_, i) => keep.includes(i)) }
+          : generated;
       const started = Date.now();
       let r: RunResult;
       try {
@@ -198,6 +215,10 @@ async function session(
         const min = await shrink(c, s, env, first, args.minutes === undefined ? 4 : 10);
         console.log(`  minimal schedule for ${first}:`);
         printSchedule(c, min, '    ');
+        const kept = min.faults.map((f) => generated.faults.indexOf(f));
+        console.log(
+          `  replay the minimal schedule: npm run test:chaos -- --package ${c.name} --topology ${topology} --seed ${seed} --keep-faults ${kept.join(',') || '-'}`,
+        );
       }
       console.log(
         `  replay: npm run test:chaos -- --package ${c.name} --topology ${topology} --seed ${seed}`,
