@@ -167,7 +167,10 @@ export class ChaosStore {
    * Returns the keys that were hit.
    */
   async loseKeys(rng: Rng, prefix: string, mode: 'del' | 'pexpire'): Promise<string[]> {
-    const all = await this.keys(prefix);
+    // Sorted, so that the same seed picks the same keys whatever order SCAN returned them in.
+    const all = (await this.keys(prefix)).sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
     const hit: string[] = [];
     const always = all.length > 0 ? rng.int(0, all.length - 1) : -1; // at least one key is lost
     for (const [i, k] of all.entries()) {
