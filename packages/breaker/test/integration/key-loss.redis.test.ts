@@ -145,6 +145,38 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
     });
   }
 
+  it('a breaker that knew the circuit open when its key was lost fails fast until its reset timeout, then finds it closed and calls through', async () => {
+    const name = `keyloss.open.${process.pid}.${++seq}`;
+    const key = `${target.prefix}{breaker:${name}}`;
+    let reached = 0;
+    const f = circuitBreaker({
+      name,
+      resetTimeoutMs: 300,
+      redis: target.redis,
+      keyPrefix: target.prefix,
+      logger: false,
+    })(async () => {
+      reached++;
+      return 'ok';
+    });
+    try {
+      await f.breaker.ready();
+      await f.breaker.open();
+      await target.redis.del(key);
+      await expect(f()).rejects.toMatchObject({ code: 'ECIRCUITOPEN' });
+      expect(reached).toBe(0);
+      await waitFor(() => f.breaker.nextProbeInMs === 0, {
+        timeoutMs: 5_000,
+        what: 'the reset timeout to pass',
+      });
+      await expect(f()).resolves.toBe('ok');
+      expect(f.breaker.state).toBe('closed');
+      expect(reached).toBe(1);
+    } finally {
+      f.breaker.shutdown();
+    }
+  });
+
   it("after the key is lost, an operator's open() reaches every worker process by pub/sub", async () => {
     await afterKeyLoss({
       prefix: target.prefix,
