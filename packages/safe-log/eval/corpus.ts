@@ -105,6 +105,8 @@ export const HELD_OUT_LOCALES: ReadonlySet<string> = new Set([
 const UNCASED_LOCALES = ['zh_CN', 'ja', 'ko', 'ar', 'he', 'th'] as const;
 
 const SEED = 20261202;
+/** Dates are drawn relative to this day, not today, so the corpus never changes. */
+const REF_DATE = new Date('2026-06-01T00:00:00Z');
 const fakers = new Map<string, Faker>();
 function fakerFor(locale: string): Faker {
   let f = fakers.get(locale);
@@ -114,6 +116,7 @@ function fakerFor(locale: string): Faker {
       locale: [defs[locale] as LocaleDefinition, allLocales.en, allLocales.base],
     });
     f.seed(SEED + fakers.size);
+    f.setDefaultRefDate(REF_DATE);
     fakers.set(locale, f);
   }
   return f;
@@ -569,6 +572,11 @@ function nameOf(p: Person, parts: Parts, form: 'full' | 'given' | 'family' = 'fu
   for (const l of p.labels) if (text.includes(l.text)) parts.ids.push(l);
   return text;
 }
+/** The name as an EHR writes it in capitals: the labels are the capitalised parts. */
+function upperName(p: Person, parts: Parts): string {
+  for (const l of p.labels) parts.ids.push({ kind: 'name', text: l.text.toUpperCase() });
+  return `${p.family.toUpperCase()}, ${p.given.toUpperCase()}`;
+}
 function pickLocale(): string {
   return rng.number.int(9) === 0 ? pick(UNCASED_LOCALES) : pick(NAME_LOCALES);
 }
@@ -613,6 +621,18 @@ function freeText(parts: Parts, locale: string): string {
     () =>
       `intake: ${idOf(pick(STRUCTURED), parts)}; ${idOf(pick(STRUCTURED), parts)}; client ${keepOf('version', parts)}`,
     () => `Updated ${idOf(pick(STRUCTURED), parts)} for encounter ${keepOf('UUID', parts)}`,
+    // names without a label or context word: only capitals, position and the dictionaries help
+    () => `Appointment for ${N()} confirmed for ${keepOf('timestamp', parts)}`,
+    () => `${N()}'s lab results are ready in ${keepOf('word', parts)}`,
+    () => `Refill requested by ${N()} via the portal (${keepOf('request id', parts)})`,
+    () => `transferred ${N()} to ${keepOf('word', parts)} after ${keepOf('duration', parts)}`,
+    () => `${upperName(p, parts)} checked in`,
+    () =>
+      `${nameOf(p, parts, 'family')}, ${nameOf(p, parts, 'given')} checked in at ${keepOf('facility', parts)}`,
+    () => `Consent form uploaded by ${N()} (guardian) for ${keepOf('hospital id', parts)}`,
+    () => `Insurance verification failed for ${N()}: ${idOf('health plan', parts)}`,
+    () => `Re: ${N()} - follow-up in ${keepOf('word', parts)}`,
+    () => `Lab phoned ${N()} about results; LOINC ${keepOf('LOINC', parts)}`,
     () =>
       `${keepOf('word', parts)}: ${idOf(pick(STRUCTURED), parts)}, code ${keepOf('ICD-10', parts)}, charge ${keepOf('amount', parts)}`,
   ];
@@ -935,6 +955,7 @@ function nested(parts: Parts, locale: string): Record<string, unknown> {
 /** The corpus: `count` records, the same on every run. */
 export function buildCorpus(count = 2400): Sample[] {
   rng.seed(SEED);
+  rng.setDefaultRefDate(REF_DATE);
   structuredTurn = -1;
   for (const f of fakers.values()) f.seed(SEED);
   fakers.clear();

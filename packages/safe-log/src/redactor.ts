@@ -1,8 +1,21 @@
+import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
 import {
+  redactAddresses,
+  redactDrivers,
+  redactHl7,
+  redactKeyValues,
+  redactLabelled,
+  redactLabelledPhones,
+} from './internal/structured';
+import {
   DEFAULT_PATTERNS,
+  FHIR_PERSON_ELEMENTS,
+  FHIR_PERSON_TYPES,
   normaliseKey,
   type PatternRule,
+  PERSON_NAME_KEYS,
+  PERSON_PARENTS,
   SENSITIVE_KEYS,
   SENSITIVE_SUFFIXES,
 } from './rules';
@@ -36,8 +49,46 @@ export interface Redactor {
 }
 
 export const REDACTED = '[REDACTED]';
-/** Characters every value pattern needs: a string without any of them skips the scan. */
-const MAY_MATCH = re('[\\d@?=]', '');
+/** What every value pattern needs: a string without any of it skips the pattern scan. */
+const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b', 'i');
+/** Where a JSON document starts inside a string (`… failed: {"resourceType":…}`). */
+const JSON_START = re('[{\\[][ \\t]{0,3}["{\\[]', '');
+/** Error properties never written: live connections and requests, not data. */
+const SKIP_ERROR_KEYS = new Set([
+  'request',
+  'socket',
+  'agent',
+  'client',
+  'connection',
+  'stack',
+  'message',
+  'name',
+  'cause',
+  'errors',
+  'toJSON',
+]);
+const AXIOS_PARTS: Record<string, readonly string[]> = {
+  config: ['method', 'url', 'baseURL', 'params', 'data', 'timeout'],
+  response: ['status', 'statusText', 'data'],
+};
+
+function plainish(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return (
+    proto === Object.prototype ||
+    proto === null ||
+    Array.isArray(v) ||
+    v instanceof Error ||
+    v instanceof Date ||
+    v instanceof Map ||
+    v instanceof Set
+  );
+}
+
+/** Number of capture groups in a pattern source (to find each rule's group in the union). */
+function groupCount(source: string): number {
+  return (new RegExp(`${source}|`).exec('')?.length ?? 1) - 1;
+}
 /** A letter or digit in any script: a cut never ends inside a token. */
 const WORD_CHAR = re('[\\p{L}\\p{N}]', 'u');
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
@@ -77,8 +128,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       throw new TypeError('patterns must be { name: string, source: string, check? }');
     }
   }
-  // One pass over each string: every rule is a group of one alternation.
+  // One pass over each string: every rule is a group of one alternation (rules may hold groups).
   const combined = new RegExp(rules.map((r) => `(${r.source})`).join('|'), 'gi');
+  const groupOf: number[] = [];
+  let groups = 0;
+  for (const r of rules) {
+    groupOf.push(groups);
+    groups += 1 + groupCount(r.source);
+  }
   const keyCache = new Map<string, boolean>();
 
   function sensitiveKey(key: string): boolean {
@@ -104,20 +161,54 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       dropped = text.length - end;
       text = text.slice(0, end);
     }
-    let out = text;
-    if (MAY_MATCH.test(out)) {
-      out = out.replace(combined, (match: string, ...groups: unknown[]) => {
-        for (let i = 0; i < rules.length; i++) {
-          if (groups[i] !== undefined) {
-            const rule = rules[i] as PatternRule;
-            return rule.check && !rule.check(match) ? match : `[REDACTED:${rule.name}]`;
-          }
-        }
-        return match;
-      });
-    }
+    let out = scan(text);
     if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
+  }
+
+  function patterns(text: string): string {
+    return text.replace(combined, (match: string, ...args: unknown[]) => {
+      for (let i = 0; i < rules.length; i++) {
+        if (args[groupOf[i] as number] !== undefined) {
+          const rule = rules[i] as PatternRule;
+          return rule.check && !rule.check(match) ? match : `[REDACTED:${rule.name}]`;
+        }
+      }
+      return match;
+    });
+  }
+
+  /** Every rule over one string (already cut to maxStringLength). */
+  function scan(text: string): string {
+    const json = JSON_START.exec(text);
+    if (json) {
+      const close = text[json.index] === '{' ? '}' : ']';
+      const end = text.lastIndexOf(close);
+      if (end > json.index) {
+        let doc: unknown;
+        let ok = true;
+        try {
+          doc = JSON.parse(text.slice(json.index, end + 1));
+        } catch {
+          ok = false;
+        }
+        if (ok) {
+          const inner = JSON.stringify(walk(doc, undefined, 1, new WeakSet(), false));
+          return scan(text.slice(0, json.index)) + inner + scan(text.slice(end + 1));
+        }
+      }
+    }
+    let out = redactDrivers(redactHl7(text));
+    const mayMatch = MAY_MATCH.test(out);
+    // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
+    if (mayMatch) out = patterns(out);
+    if (out.includes(':') || out.includes('=')) out = redactKeyValues(out, sensitiveKey);
+    if (mayMatch) {
+      out = redactLabelled(out);
+      out = redactLabelledPhones(out);
+      out = redactAddresses(out);
+    }
+    return redactNames(out);
   }
 
   function error(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
@@ -130,16 +221,45 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       out.code = typeof e.code === 'string' ? string(e.code) : e.code;
     if (typeof e.status === 'number') out.status = e.status;
     if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+    // Driver details (`detail`, `sql`, `keyValue`), HTTP clients' request and response data.
+    for (const k of Object.keys(err)) {
+      if (k in out || SKIP_ERROR_KEYS.has(k)) continue;
+      let v: unknown;
+      try {
+        v = (err as unknown as Record<string, unknown>)[k];
+      } catch {
+        continue;
+      }
+      if (typeof v === 'function' || v === undefined) continue;
+      const parts = AXIOS_PARTS[k];
+      if (parts && v !== null && typeof v === 'object') {
+        const picked: Record<string, unknown> = {};
+        for (const p of parts) {
+          const pv = (v as Record<string, unknown>)[p];
+          if (pv !== undefined) picked[p] = pv;
+        }
+        v = picked;
+      } else if (v !== null && typeof v === 'object' && !plainish(v)) continue;
+      out[safeKey(k)] = walk(v, k, depth + 1, seen, false);
+    }
     if (stacks && typeof err.stack === 'string') out.stack = string(err.stack);
-    if (err.cause !== undefined) out.cause = walk(err.cause, 'cause', depth + 1, seen);
+    if (err.cause !== undefined) out.cause = walk(err.cause, 'cause', depth + 1, seen, false);
+    const errors = (err as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) out.errors = walk(errors, 'errors', depth + 1, seen, false);
     return out;
   }
 
+  function safeKey(k: string): string {
+    return MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? string(k) : k;
+  }
+
+  /** `person`: the value sits under a key that names a person (`patient`, `contact`, …). */
   function walk(
     value: unknown,
     key: string | undefined,
     depth: number,
     seen: WeakSet<object>,
+    person: boolean,
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
       return value === undefined || value === null ? value : REDACTED;
@@ -170,16 +290,17 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     seen.add(obj);
     try {
       if (obj instanceof Error) return error(obj, depth, seen);
-      if (Array.isArray(obj)) return obj.map((v) => walk(v, undefined, depth + 1, seen));
+      if (Array.isArray(obj)) return obj.map((v) => walk(v, undefined, depth + 1, seen, person));
       if (obj instanceof Map) {
         const out: Record<string, unknown> = {};
         for (const [k, v] of obj) {
           const name = typeof k === 'string' ? k : String(k);
-          out[string(name)] = walk(v, name, depth + 1, seen);
+          out[string(name)] = walk(v, name, depth + 1, seen, false);
         }
         return out;
       }
-      if (obj instanceof Set) return [...obj].map((v) => walk(v, undefined, depth + 1, seen));
+      if (obj instanceof Set)
+        return [...obj].map((v) => walk(v, undefined, depth + 1, seen, person));
       if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
         let json: unknown;
         try {
@@ -187,9 +308,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         } catch {
           return '[Unreadable]';
         }
-        if (json !== obj) return walk(json, undefined, depth, seen);
+        if (json !== obj) return walk(json, undefined, depth, seen, person);
       }
       const out: Record<string, unknown> = {};
+      const type = (obj as { resourceType?: unknown }).resourceType;
+      const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
       for (const k of Object.keys(obj)) {
         let v: unknown;
         try {
@@ -197,16 +320,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         } catch {
           v = '[Unreadable]';
         }
-        const safeKey = MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? string(k) : k;
-        if (safeKey === '__proto__') {
-          Object.defineProperty(out, safeKey, {
-            value: walk(v, k, depth + 1, seen),
+        const nk = normaliseKey(k);
+        const written =
+          v !== undefined &&
+          v !== null &&
+          ((fhirPerson && FHIR_PERSON_ELEMENTS.has(nk)) || (person && PERSON_NAME_KEYS.has(nk)))
+            ? REDACTED
+            : walk(v, k, depth + 1, seen, PERSON_PARENTS.has(nk));
+        const name = safeKey(k);
+        if (name === '__proto__') {
+          Object.defineProperty(out, name, {
+            value: written,
             enumerable: true,
             writable: true,
             configurable: true,
           });
         } else {
-          out[safeKey] = walk(v, k, depth + 1, seen);
+          out[name] = written;
         }
       }
       return out;
@@ -216,7 +346,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   return Object.freeze({
-    value: (value: unknown, key?: string) => walk(value, key, 0, new WeakSet()),
+    value: (value: unknown, key?: string) =>
+      walk(
+        value,
+        key,
+        0,
+        new WeakSet(),
+        key !== undefined && PERSON_PARENTS.has(normaliseKey(key)),
+      ),
     string,
     sensitiveKey,
   });

@@ -145,6 +145,54 @@ export const SENSITIVE_KEYS: readonly string[] = Object.freeze([
   'privatekey',
   'clientsecret',
   'idempotencykey',
+  // Safe Harbor kinds added for issue #17
+  'chartnumber',
+  'chartno',
+  'medicalrecordno',
+  'membernumber',
+  'memberno',
+  'subscriberid',
+  'subscribernumber',
+  'groupnumber',
+  'groupno',
+  'policyno',
+  'policyid',
+  'mbi',
+  'medicareid',
+  'medicaidid',
+  'hicn',
+  'accountno',
+  'acct',
+  'acctno',
+  'licenseno',
+  'licenceno',
+  'licencenumber',
+  'certificatenumber',
+  'deanumber',
+  'vin',
+  'vehicleid',
+  'licenseplate',
+  'licenceplate',
+  'plate',
+  'platenumber',
+  'serial',
+  'serialno',
+  'serialnumber',
+  'deviceserial',
+  'deviceid',
+  'udi',
+  'imei',
+  'macaddress',
+  'fingerprint',
+  'biometric',
+  'biometricid',
+  'photo',
+  'photos',
+  'photourl',
+  'telecom',
+  'given',
+  'nextofkin',
+  'emergencycontactname',
 ]);
 
 /** Key endings that are sensitive whatever comes before (`patientSsn`, `userEmail`, `home_phone`). */
@@ -164,6 +212,102 @@ export const SENSITIVE_SUFFIXES: readonly string[] = Object.freeze([
   'postalcode',
   'mrn',
   'cardnumber',
+  'firstname',
+  'lastname',
+  'fullname',
+  'membernumber',
+  'memberid',
+  'policynumber',
+  'accountnumber',
+  'licensenumber',
+  'serialnumber',
+  'subscriberid',
+  'vin',
+]);
+
+/**
+ * Parents whose `name` (and `display`, `text`, `given`, `family`) is a person's name: a plain
+ * `name` is usually a hospital's, `patient.name` never is.
+ */
+export const PERSON_PARENTS: ReadonlySet<string> = new Set([
+  'patient',
+  'subject',
+  'member',
+  'person',
+  'people',
+  'persons',
+  'contact',
+  'contacts',
+  'emergencycontact',
+  'nextofkin',
+  'nok',
+  'guarantor',
+  'subscriber',
+  'insured',
+  'guardian',
+  'caller',
+  'requester',
+  'user',
+  'employee',
+  'provider',
+  'practitioner',
+  'doctor',
+  'physician',
+  'nurse',
+  'relatedperson',
+  'spouse',
+  'parent',
+  'mother',
+  'father',
+  'child',
+  'relative',
+  'recipient',
+  'sender',
+  'beneficiary',
+  'dependent',
+  'author',
+  'signer',
+  'attending',
+  'performer',
+  'owner',
+  'visitor',
+  'customer',
+]);
+
+/** Keys under a person-like parent that hold the person's name. */
+export const PERSON_NAME_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'names',
+  'display',
+  'text',
+  'given',
+  'family',
+  'first',
+  'last',
+  'full',
+  'prefix',
+  'suffix',
+  'city',
+]);
+
+/** FHIR resources about a person: these elements identify them. */
+export const FHIR_PERSON_TYPES: ReadonlySet<string> = new Set([
+  'Patient',
+  'RelatedPerson',
+  'Practitioner',
+  'Person',
+]);
+export const FHIR_PERSON_ELEMENTS: ReadonlySet<string> = new Set([
+  'name',
+  'telecom',
+  'address',
+  'birthdate',
+  'identifier',
+  'photo',
+  'contact',
+  'text',
+  'qualification',
+  'link',
 ]);
 
 /** Luhn checksum, for card numbers (a random 16-digit id is not redacted as a card). */
@@ -186,8 +330,23 @@ function ipv4(text: string): boolean {
   return text.split('.').every((o) => Number(o) <= 255);
 }
 
-const STREET =
-  'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|square|sq';
+function vin(text: string): boolean {
+  return /\d/.test(text) && /[A-Z]/.test(text) && text === text.toUpperCase();
+}
+
+/** A patient-style URL id holds a digit (`/patients/12345`, `Patient/P-881`), not a word. */
+function hasDigit(text: string): boolean {
+  return /\d/.test(text);
+}
+
+const MONTH =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+
+const STATES =
+  'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI';
+function stateInCapitals(text: string): boolean {
+  return /^(?:\d|[A-Z]{2}\s)/.test(text);
+}
 
 /**
  * Every quantifier in these rules is bounded and each rule passes the `recheck` ReDoS analyser
@@ -211,23 +370,69 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   // Calendar dates without a time (a date of birth), ISO and US forms; timestamps stay.
   {
     name: 'date',
-    source: '\\b(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])\\b(?!T\\d)',
+    source:
+      '\\b(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])\\b(?![T ]\\d{2}:\\d{2}|T\\d)',
   },
+  // Written dates: `March 12, 1984`, `Mar. 12 1984`, `12 Mar 1984`, `12-Mar-1984`, `03.12.1984`, `03-12-1984`.
+  {
+    name: 'date',
+    source: `\\b(?:${MONTH})\\.?\\s{1,3}(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?,?\\s{1,3}(?:1[89]|20)\\d{2}\\b`,
+  },
+  {
+    name: 'date',
+    source: `\\b(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?(?:\\s{1,3}|-)(?:${MONTH})\\.?,?(?:\\s{1,3}|-)(?:1[89]|20)\\d{2}\\b`,
+  },
+  {
+    name: 'date',
+    source:
+      '\\b(?:0?[1-9]|[12]\\d|3[01])\\.(?:0?[1-9]|[12]\\d|3[01])\\.(?:1[89]|20)\\d{2}\\b|\\b(?:0?[1-9]|[12]\\d|3[01])-(?:0?[1-9]|[12]\\d|3[01])-(?:1[89]|20)\\d{2}\\b',
+  },
+  // Ages over 89 (Safe Harbor): `92-year-old`, `age 94`, `aged 101`, `95 y/o`, `93yo`.
+  {
+    name: 'age',
+    source:
+      '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
+  },
+  // Identifiers in URL paths: `/patients/12345`, `Patient/881` (FHIR references).
+  {
+    name: 'url',
+    source:
+      '(?<=\\b(?:patients?|members?|persons?|people|subscribers?|beneficiar(?:y|ies)|guarantors?|charts?|mrns?|relatedperson|practitioners?)/)[^/?#\\s"\'<>]{1,64}',
+    check: hasDigit,
+  },
+  // Photo and image file names (a full-face photograph is an identifier).
+  {
+    name: 'photo',
+    source: '(?<![\\w.-])[\\w.-]{1,80}\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b',
+  },
+  { name: 'vin', source: '\\b[a-hj-npr-z0-9]{17}\\b', check: vin },
+  {
+    name: 'device',
+    source: '\\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\\b|\\b[0-9a-f]{2}(?:-[0-9a-f]{2}){5}\\b',
+  },
+  { name: 'device', source: '\\(01\\)\\d{14}(?:\\(\\d{2}\\)[a-z0-9]{1,20}){0,6}' },
   { name: 'date', source: '\\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\\d|3[01])/(?:19|20)?\\d{2}\\b' },
   {
     name: 'phone',
     source: '(?:\\+\\d{1,3}[\\s.-]?)?(?:\\(\\d{3}\\)\\s?|\\b\\d{3}[\\s.-])\\d{3}[\\s.-]\\d{4}\\b',
   },
   { name: 'phone', source: '\\+\\d{8,15}\\b' },
+  // International numbers as written: `+36 55 123 4567`, `+49 (30) 1234-567`.
+  {
+    name: 'phone',
+    source:
+      '\\+\\d{1,3}[\\s.-]{0,2}(?:\\(\\d{1,4}\\)[\\s.-]{0,2})?\\d{1,5}(?:[\\s.-]\\d{2,5}){1,4}\\b',
+  },
   { name: 'ip', source: '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b', check: ipv4 },
   {
     name: 'ip',
     source:
       '\\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\\b|\\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){0,6}[0-9a-f]{0,4}\\b',
   },
+  // A ZIP after a US state code written in capitals (`TX 77006`), and any ZIP+4; "to 99213" is a CPT code.
   {
-    name: 'address',
-    source: `\\b\\d{1,6}\\s{1,3}(?:[a-z0-9.'-]{1,30}\\s{1,3}){0,4}(?:${STREET})\\b\\.?`,
+    name: 'zip',
+    source: `\\b(?:${STATES})\\s{1,3}\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b`,
+    check: stateInCapitals,
   },
-  { name: 'zip', source: '\\b[a-z]{2}\\s{1,3}\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b' },
 ]);

@@ -1,0 +1,215 @@
+/**
+ * People's names in free text. Two rules, both generalising beyond any list:
+ * 1. after a label or context word ("Patient", "Mr.", "Dear", "spoke with", "Name:", "signed by",
+ *    a relation such as "daughter"), the following capitalised words (or words in a script without
+ *    capitals) are a name, up to four of them, particles ("van", "de", "bin") included;
+ * 2. anywhere, a run of two to four capitalised words of which one is a known given name (and none
+ *    a facility word), or one capitalised word that is a known given name, is a name.
+ * The dictionaries (src/data/names.ts) hold given names and surnames of many cultures, lower-cased,
+ * without ordinary English words; they are split into sets on first use only.
+ */
+import { GIVEN_NAMES, PLACES, SURNAMES } from '../data/names';
+import { re } from './regexps';
+
+let given: Set<string> | undefined;
+let surnames: Set<string> | undefined;
+let places: Set<string> | undefined;
+function dictionaries(): { given: Set<string>; surnames: Set<string>; places: Set<string> } {
+  given ??= new Set(GIVEN_NAMES.split(' '));
+  surnames ??= new Set(SURNAMES.split(' '));
+  places ??= new Set(PLACES.split(' '));
+  return { given, surnames, places };
+}
+
+/** Words that make a run of capitalised words a place or an organisation, not a person. */
+const FACILITY = new Set(
+  (
+    'hospital hospitals clinic clinics center centre medical health healthcare general memorial ' +
+    'institute university college school children childrens infirmary hospice pharmacy ' +
+    'laboratory laboratories lab labs foundation trust nhs county regional community ' +
+    'methodist baptist presbyterian lutheran adventist catholic mercy sinai mount mt st saint ' +
+    'san santa sciences care unit department ward street st avenue road inc llc ltd corp group ' +
+    'services system systems network partners associates practice surgery diagnostics imaging ' +
+    'rehabilitation rehab kaiser permanente'
+  ).split(' '),
+);
+
+/** Lower-case joining words inside a name. */
+const PARTICLES = new Set(
+  'van von der den de del della di da do dos das du la le bin ibn al el ter ten zu af av y e'.split(
+    ' ',
+  ),
+);
+
+/** Capitalised words that follow a label but are not names (roles, places, clinical words). */
+const NOT_NAME = new Set(
+  (
+    'patient patients pt family member name names unknown none null undefined anonymous test ' +
+    'admitted discharged called reported the a an this that who with was is has had and or for ' +
+    'from at in on of to by re regarding about id mrn dob ssn no number record records chart ' +
+    'phone email address room bed ward icu er ed or unit department doctor nurse rn md do np pa ' +
+    'dr mr mrs ms miss mx prof sir madam team staff on-call oncall caller family spouse ' +
+    'january february march april may june july august september october november december ' +
+    'monday tuesday wednesday thursday friday saturday sunday'
+  ).split(' '),
+);
+
+/**
+ * Labels and context words after which a name follows (matched without case; the words after
+ * them must still be capitalised, or in a script without capitals, to count as a name).
+ */
+const LABELS = [
+  'patient(?:\\s{1,2}name)?',
+  'pt\\.?',
+  'mrs?\\.?',
+  'ms\\.?',
+  'miss',
+  'mx\\.?',
+  'dr\\.?',
+  'prof\\.?',
+  'dear',
+  'spoke\\s{1,2}(?:with|to)',
+  'talked\\s{1,2}(?:with|to)',
+  'caller',
+  'family\\s{1,2}member',
+  'seen\\s{1,2}by',
+  'signed(?:\\s{1,2}by)?',
+  'attending',
+  'referred\\s{1,2}by',
+  'referral\\s{1,2}for',
+  'ordered\\s{1,2}by',
+  'reviewed\\s{1,2}by',
+  'discharge\\s{1,2}summary\\s{1,2}for',
+  'records\\s{1,2}of',
+  'message\\s{1,2}from',
+  'name',
+  'full\\s{1,2}name',
+  'nok',
+  'next\\s{1,2}of\\s{1,2}kin',
+  'emergency\\s{1,2}contact',
+  'contact',
+  'guardian',
+  'guarantor',
+  'subscriber',
+  'insured',
+  'mother',
+  'father',
+  'wife',
+  'husband',
+  'daughter',
+  'son',
+  'spouse',
+  'sister',
+  'brother',
+  'parent',
+  'relative',
+  'visitor',
+  'nurse',
+  'rn',
+  'physician',
+  'provider',
+  'doctor',
+  'surgeon',
+];
+
+const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}";
+/** A label, a separator, then up to five words (checked one by one in code). */
+const LABELLED = re(
+  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2})${WORD}\\.?){0,4})`,
+  'giu',
+);
+/** A run of capitalised words (at most five), for the dictionary rule. */
+const CAPITAL_RUN = re(
+  `(?<![\\p{L}\\p{M}\\p{N}'’.-])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
+  'gu',
+);
+const CASED_START = re('^\\p{Lu}', 'u');
+const HAS_LOWER = re('\\p{Ll}', 'u');
+const UNCASED = re('^\\p{Lo}', 'u');
+const SPLIT = re('(,\\s|\\s{1,2})', 'u');
+const PLACE_BEFORE = re('(?<![\\p{L}])(?:st|mt|saint|mount)\\.?\\s$', 'iu');
+const TITLES = new Set([
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'miss',
+  'mx',
+  'prof',
+  'pt',
+  'patient',
+  'rn',
+  'nurse',
+]);
+
+const MARK = '[REDACTED:name]';
+
+/** The words after a label that form a name: capitalised (or uncased-script) words, particles between. */
+function takeName(words: string): [number, number] | undefined {
+  const parts = words.split(SPLIT);
+  let start = -1; // characters of `words` that belong to the name: [start, end)
+  let end = 0;
+  let taken = 0;
+  let pos = 0;
+  for (let i = 0; i < parts.length; i += 2) {
+    const raw = parts[i] as string;
+    const w = raw.endsWith('.') ? raw.slice(0, -1) : raw;
+    const lower = w.toLowerCase();
+    const sep = i > 0 ? (parts[i - 1] as string) : '';
+    if (i > 0 && sep.startsWith(',') && taken > 1) break;
+    const isName =
+      (UNCASED.test(w) || (CASED_START.test(w) && (HAS_LOWER.test(w) || w.length <= 12))) &&
+      !NOT_NAME.has(lower) &&
+      !FACILITY.has(lower);
+    if (!isName && taken === 0 && TITLES.has(lower)) {
+      // "seen by Dr. Smith": a title between the label and the name
+    } else if (isName) {
+      if (taken === 0) start = pos;
+      taken++;
+      end = pos + raw.length;
+      if (raw.endsWith('.') && w.length > 1) break; // end of a sentence
+    } else if (!(taken > 0 && PARTICLES.has(lower) && i + 2 < parts.length)) {
+      break;
+    }
+    pos += raw.length + (parts[i + 1]?.length ?? 0);
+    if (taken >= 4) break;
+  }
+  if (taken === 0) return undefined;
+  return [start, end];
+}
+
+/** True when the run of capitalised words is a person's name by the dictionaries. */
+function dictionaryName(run: string): boolean {
+  const words = run.split(' ');
+  const { given: g, surnames: s, places: p } = dictionaries();
+  let givenHits = 0;
+  let known = 0;
+  for (const w of words) {
+    const lower = w.toLowerCase();
+    if (FACILITY.has(lower)) return false;
+    if (g.has(lower)) givenHits++;
+    if (g.has(lower) || s.has(lower)) known++;
+  }
+  if (words.length === 1) {
+    const w = (words[0] as string).toLowerCase();
+    return givenHits === 1 && w.length >= 3 && !p.has(w);
+  }
+  return givenHits > 0 || known === words.length;
+}
+
+/** Replaces people's names in `text`. */
+export function redactNames(text: string): string {
+  let out = text.replace(LABELLED, (match: string, words: string) => {
+    const span = takeName(words);
+    if (!span) return match;
+    const at = match.length - words.length;
+    return `${match.slice(0, at + span[0])}${MARK}${match.slice(at + span[1])}`;
+  });
+  out = out.replace(CAPITAL_RUN, (run: string, offset: number, whole: string) => {
+    // "St. Mary's", "Mt. Sinai": a run right after a facility abbreviation is a place.
+    const before = whole.slice(Math.max(0, offset - 5), offset).toLowerCase();
+    if (PLACE_BEFORE.test(before)) return run;
+    return dictionaryName(run) ? MARK : run;
+  });
+  return out;
+}

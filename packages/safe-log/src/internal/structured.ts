@@ -1,0 +1,236 @@
+/**
+ * Identifiers found by the structure around them rather than by their own shape: HL7 v2 fields
+ * by segment and position, database drivers' duplicate-key messages, SQL literals, `key: value`
+ * pairs written into text, and labelled identifiers ("Member ID: XK1234", "VIN …").
+ */
+import { re } from './regexps';
+
+// ----- HL7 v2 ----------------------------------------------------------------------------------
+
+/** A string is treated as HL7 v2 when it holds one of these segments. */
+const HL7_HINT = re('(?<![A-Za-z0-9])(?:MSH|PID|NK1|GT1|IN1|IN2|PV1|MRG|PD1)\\|', '');
+/** Any segment start: three capitals or digits, then the field separator. */
+const HL7_SEGMENT = re('(?<![A-Za-z0-9])[A-Z][A-Z0-9]{2}\\|', 'g');
+const LINE_BREAK = re('[\\r\\n]', '');
+/** Segments about a person: every field but the set id and short codes is an identifier. */
+const PERSON_SEGMENTS = new Set([
+  'PID',
+  'PD1',
+  'NK1',
+  'GT1',
+  'IN1',
+  'IN2',
+  'IN3',
+  'MRG',
+  'PV1',
+  'PV2',
+  'ROL',
+  'ACC',
+  'IAM',
+  'STF',
+  'PRD',
+  'CTD',
+]);
+/** Field values kept in person segments: empty, or a short code (sex `F`, class `I`, relation `SPO`). */
+const HL7_CODE = re('^[A-Z]{1,3}$', '');
+
+function redactSegment(segment: string): string {
+  const fields = segment.split('|');
+  for (let i = 2; i < fields.length; i++) {
+    const f = fields[i] as string;
+    if (f !== '' && !HL7_CODE.test(f)) fields[i] = '[REDACTED:hl7]';
+  }
+  return fields.join('|');
+}
+
+/** Person segments of HL7 v2 messages inside `text`, redacted by position. */
+export function redactHl7(text: string): string {
+  if (!HL7_HINT.test(text)) return text;
+  const starts: number[] = [];
+  HL7_SEGMENT.lastIndex = 0;
+  for (let m = HL7_SEGMENT.exec(text); m !== null; m = HL7_SEGMENT.exec(text)) starts.push(m.index);
+  let out = '';
+  let done = 0;
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k] as number;
+    const next = starts[k + 1] ?? text.length;
+    const id = text.slice(start, start + 3);
+    if (!PERSON_SEGMENTS.has(id)) continue;
+    const rest = text.slice(start, next);
+    const br = LINE_BREAK.exec(rest);
+    const seg = br ? rest.slice(0, br.index) : rest;
+    out += text.slice(done, start) + redactSegment(seg);
+    done = start + seg.length;
+  }
+  return out + text.slice(done);
+}
+
+// ----- database drivers ------------------------------------------------------------------------
+
+/** PostgreSQL: `Key (ssn, dob)=(123-45-6789, 1984-03-12) already exists.` */
+const PG_KEY = re(
+  '(?<=\\bKey \\([^()\\n]{1,200}\\)=\\()(?:[^()\\n]|\\([^()\\n]{0,100}\\)){1,500}(?=\\))',
+  'g',
+);
+/** MySQL: `Duplicate entry 'ana@example.org' for key 'users.email'`. */
+const MYSQL_DUP = re("(?<=\\bDuplicate entry ')(?:[^'\\\\\\n]|\\\\.){1,500}(?=' for key)", 'gi');
+/** MongoDB: `E11000 duplicate key error … dup key: { email: "ana@example.org" }`. */
+const MONGO_DUP = re('(?<=\\bdup key: \\{)[^{}\\n]{1,1000}(?=\\})', 'g');
+/** SQL text: quoted literals once the string looks like a statement. */
+const SQL_HINT = re(
+  '\\b(?:insert\\s{1,3}into|delete\\s{1,3}from|values\\s{0,3}\\(|where\\s{1,3}[\\w."`]{1,64}\\s{0,3}(?:=|like\\b|in\\b))',
+  'i',
+);
+const SQL_LITERAL = re("'(?:[^'\\n]|''){0,500}'", 'g');
+
+export function redactDrivers(text: string): string {
+  let out = text;
+  if (out.includes('Key (')) out = out.replace(PG_KEY, '[REDACTED:key]');
+  if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, '[REDACTED:key]');
+  if (out.includes('dup key')) out = out.replace(MONGO_DUP, ' [REDACTED:key] ');
+  if (SQL_HINT.test(out)) out = out.replace(SQL_LITERAL, "'[REDACTED:sql]'");
+  return out;
+}
+
+// ----- key: value pairs in text ------------------------------------------------------------------
+
+/** `ssn=123`, `"email": "…"`, `{ email: "…" }`, `dob: 1984-03-12` written into a string. */
+const KEY_VALUE = re(
+  '(?<![\\p{L}\\p{N}_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|([^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  'gu',
+);
+
+/** Values written after a sensitive key name inside text. */
+export function redactKeyValues(text: string, sensitiveKey: (key: string) => boolean): string {
+  return text.replace(
+    KEY_VALUE,
+    (match: string, key: string, dq?: string, sq?: string, bare?: string) => {
+      if (!sensitiveKey(key)) return match;
+      const value = dq ?? sq ?? bare ?? '';
+      if (value === '' || value.startsWith('[REDACTED')) return match;
+      const at = match.lastIndexOf(value);
+      return `${match.slice(0, at)}[REDACTED]${match.slice(at + value.length)}`;
+    },
+  );
+}
+
+// ----- labelled identifiers --------------------------------------------------------------------
+
+const N = '(?:\\s{1,2}(?:number|num|no\\.?|id|#))?';
+/** Labels of Safe Harbor kinds, each followed by an identifier that holds a digit. */
+export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
+  [
+    'mrn',
+    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)`,
+  ],
+  [
+    'health-plan',
+    `member(?:ship)?\\s{0,2}(?:id|number|no\\.?|#)|policy${N}|group\\s{1,2}(?:number|no\\.?|id|#)|subscriber${N}|health\\s{1,2}plan${N}|beneficiary${N}|medicare(?:\\s{1,2}(?:mbi|id|number|no\\.?))?|medicaid${N}|mbi|hicn|insurance${N}|plan\\s{1,2}id`,
+  ],
+  [
+    'account',
+    `(?:bank\\s{1,2}|billing\\s{1,2}|patient\\s{1,2})?account${N}|acct\\.?${N}|iban|routing\\s{1,2}(?:number|no\\.?)`,
+  ],
+  [
+    'vehicle',
+    `vin|(?:licen[cs]e\\s{1,2})?plate${N}|vehicle(?:\\s{1,2}(?:id|identifier))${N}|registration\\s{1,2}(?:number|no\\.?)`,
+  ],
+  [
+    'licence',
+    `driver'?s?\\s{0,2}licen[cs]e${N}|(?:nursing\\s{1,2}|medical\\s{1,2})?licen[cs]e${N}|dl|dea${N}|certificate${N}|cert${N}|passport${N}|state\\s{1,2}id`,
+  ],
+  [
+    'device',
+    `device(?:\\s{1,2}(?:id|serial|identifier))?${N}|(?:pacemaker\\s{1,2}|implant\\s{1,2}|pump\\s{1,2})?serial${N}|s/n|sn|imei|mac\\s{1,2}address`,
+  ],
+  [
+    'biometric',
+    '(?:fingerprint|biometric|retina(?:l)?(?:\\s{1,2}scan)?|iris(?:\\s{1,2}scan)?|voice\\s{0,2}print|face\\s{1,2}template|facial\\s{1,2}template|palm(?:\\s{1,2}(?:vein|print))?)(?:\\s{1,2}(?:template|scan))?(?:\\s{1,2}(?:id|ref|reference))?',
+  ],
+  ['ssn', `ssn|social\\s{1,2}security${N}|ss#|sin|nhs${N}|national\\s{1,2}id${N}|tax\\s{1,2}id`],
+  ['date', 'dob|date\\s{1,2}of\\s{1,2}birth|birth\\s{0,2}date|born|d\\.o\\.b\\.?'],
+];
+
+/** `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside. */
+const LABELLED = re(
+  `(?<![\\p{L}\\p{N}])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![\\p{L}\\p{N}])[\\s:#=.-]{0,4}(?=[\\p{L}\\p{N}/.()-]{0,40}\\d)(\\(?[\\p{L}\\p{N}](?:[-/.()]?[\\p{L}\\p{N}]){1,40}\\)?)`,
+  'giu',
+);
+const HAS_DIGIT = re('\\d', '');
+
+/** Identifiers after a label of their kind. */
+export function redactLabelled(text: string): string {
+  return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
+    const value = groups[LABELLED_KINDS.length] as string;
+    if (!HAS_DIGIT.test(value)) return match;
+    let kind = 'id';
+    for (let i = 0; i < LABELLED_KINDS.length; i++)
+      if (groups[i] !== undefined) kind = (LABELLED_KINDS[i] as readonly [string, string])[0];
+    return `${match.slice(0, match.length - value.length)}[REDACTED:${kind}]`;
+  });
+}
+
+/** A phone number after a phone label, in any national format. */
+const LABELLED_PHONE = re(
+  '(?<![\\p{L}\\p{N}])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![\\p{L}\\p{N}])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
+  'giu',
+);
+export function redactLabelledPhones(text: string): string {
+  return text.replace(
+    LABELLED_PHONE,
+    (match: string, value: string) =>
+      `${match.slice(0, match.length - value.length)}[REDACTED:phone]`,
+  );
+}
+
+// ----- street addresses ------------------------------------------------------------------------
+
+/** Street types written after the street's name, in English and the languages of many locales. */
+const STREET_TYPES =
+  'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|square|sq|centers?|crossing|heights|hills?|park|point|ridge|route|row|run|trail|view|walk|close|crescent|grove|gardens|mews|loop|pike|plaza|alley|strasse|straße|str|weg|gasse|platz|allee|straat|laan|gatan|gata|vej|katu|tie|utca|ulica|ul';
+const STREET_TYPE = re(`(?<![\\p{L}\\p{N}])(?:${STREET_TYPES})(?![\\p{L}\\p{N}])\\.?`, 'giu');
+/** A house number: digits (and one letter) standing alone before a space. */
+const HOUSE_NUMBER = re('(?<![\\p{L}\\p{N}.,:/-])\\d{1,6}[a-z]?[ ]', 'giu');
+/** What may stand between the house number and the street type: at most four words. */
+const STREET_WORDS = re("^(?:[\\p{L}\\p{N}.'’-]{1,30} ){0,4}$", 'u');
+/** After "lives at", "address:": the rest of the clause when it holds a digit. */
+const ADDRESS_LABEL = re(
+  '(?<![\\p{L}])(?:lives\\s{1,2}at|resides\\s{1,2}at|residing\\s{1,2}at|home\\s{1,2}address|address|addr\\.?)[\\s:=]{1,3}([^,;|\\n]{3,80})',
+  'giu',
+);
+
+const ADDRESS_END = new Set(
+  'at in on for to from since by with and was is recorded updated until after before when'.split(
+    ' ',
+  ),
+);
+
+/** Street addresses: a house number, up to four words, a street type; or the clause after "lives at". */
+export function redactAddresses(text: string): string {
+  const labelled = text.replace(ADDRESS_LABEL, (match: string, value: string) => {
+    if (!HAS_DIGIT.test(value) || value.startsWith('[REDACTED')) return match;
+    // The address ends at the first joining word of the sentence ("… Rd at 10:00", "… in 12 ms").
+    const words = value.split(' ');
+    let n = 0;
+    while (n < words.length && n < 8 && !ADDRESS_END.has((words[n] as string).toLowerCase())) n++;
+    const kept = words.slice(n).join(' ');
+    const at = match.length - value.length;
+    return `${match.slice(0, at)}[REDACTED:address]${kept ? ` ${kept}` : ''}`;
+  });
+  let out = '';
+  let last = 0;
+  STREET_TYPE.lastIndex = 0;
+  for (let m = STREET_TYPE.exec(labelled); m !== null; m = STREET_TYPE.exec(labelled)) {
+    const from = Math.max(last, m.index - 160);
+    const before = labelled.slice(from, m.index);
+    HOUSE_NUMBER.lastIndex = 0;
+    for (let h = HOUSE_NUMBER.exec(before); h !== null; h = HOUSE_NUMBER.exec(before)) {
+      if (STREET_WORDS.test(before.slice(h.index + h[0].length))) {
+        out += `${labelled.slice(last, from + h.index)}[REDACTED:address]`;
+        last = m.index + m[0].length;
+        break;
+      }
+    }
+  }
+  return out + labelled.slice(last);
+}
