@@ -2,17 +2,23 @@ import { parseRetryAfter } from '../../src';
 
 // Linear cost of Retry-After parsing on hostile long headers: 10x the input must cost less than
 // 40x the time. Both sizes are timed on the same amount of work (10x more repetitions of the small
-// input), best of several runs, so that a busy shared machine, which preempts long runs more often
-// than short ones, does not make the comparison flaky: the cost per character may grow < 4x.
+// input), timed alternately, best of several rounds, so that a busy shared machine does not make the
+// comparison flaky: the cost per character may grow less than 4x (a quadratic parser grows 10x).
 
-function bestOf(runs: number, fn: () => void): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
+/** Best time of each function over `runs` rounds, the two timed alternately (same load for both). */
+function bestOfEach(runs: number, a: () => void, b: () => void): [number, number] {
+  const time = (fn: () => void) => {
     const t = process.hrtime.bigint();
     fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t));
+    return Number(process.hrtime.bigint() - t);
+  };
+  let bestA = Number.POSITIVE_INFINITY;
+  let bestB = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    bestA = Math.min(bestA, time(a));
+    bestB = Math.min(bestB, time(b));
   }
-  return best;
+  return [bestA, bestB];
 }
 
 const SHAPES: Array<[string, (n: number) => string]> = [
@@ -26,14 +32,19 @@ const SHAPES: Array<[string, (n: number) => string]> = [
 
 describe('parseRetryAfter cost', () => {
   it.each(SHAPES)('grows linearly for %s', (_label, make) => {
-    const small = make(20_000);
-    const large = make(200_000);
+    const small = make(10_000);
+    const large = make(100_000);
     const run = (s: string, reps: number) => () => {
       for (let i = 0; i < reps; i++) parseRetryAfter(s, 0);
     };
     run(large, 2)(); // warm up
-    const tSmall = bestOf(7, run(small, 100));
-    const tLarge = bestOf(7, run(large, 10));
-    expect(tLarge).toBeLessThan(4 * tSmall);
+    // Load only ever slows a run down, so the lowest ratio of up to 3 trials is the estimate; a
+    // super-linear parser shows >= 10x in every trial.
+    let ratio = Number.POSITIVE_INFINITY;
+    for (let trial = 0; trial < 3 && ratio >= 4; trial++) {
+      const [tSmall, tLarge] = bestOfEach(21, run(small, 100), run(large, 10));
+      ratio = Math.min(ratio, tLarge / tSmall);
+    }
+    expect(ratio).toBeLessThan(4);
   });
 });
