@@ -21,6 +21,8 @@ export interface Fault {
   ms?: number;
   /** worker index (sigkill, open, close). */
   worker?: number;
+  /** Position in the generated list: seeds the fault's own choices, so a shrunk replay matches. */
+  id?: number;
 }
 
 /** A fault as it really happened: when it began and when its effect was over. */
@@ -68,7 +70,7 @@ export function randomFaults(
   const faults: Fault[] = [];
   for (let i = 0; i < n; i++) {
     const kind = rng.weighted(opts.kinds as Record<FaultKind, number>);
-    const f: Fault = { at: rng.int(200, opts.durationMs - 500), kind };
+    const f: Fault = { at: rng.int(200, opts.durationMs - 500), kind, id: i };
     if (kind === 'restart') f.ms = rng.int(100, 1500);
     if (kind === 'pause') f.ms = rng.int(100, 1200);
     if (kind === 'sigkill' || kind === 'open' || kind === 'close')
@@ -91,7 +93,7 @@ export async function runFaults(
     faults.map(async (fault, i) => {
       const wait = fault.at - ctx.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const rng = new Rng((ctx.seed * 31 + i * 7919) >>> 0);
+      const rng = new Rng((ctx.seed * 31 + (fault.id ?? i) * 7919) >>> 0);
       const start = ctx.now();
       let applied = true;
       let note: string | undefined;
@@ -113,7 +115,11 @@ export async function runFaults(
           case 'pexpire': {
             const hit = await ctx.store.loseKeys(rng, ctx.keyPrefix, fault.kind);
             applied = hit.length > 0;
-            note = `${hit.length} keys`;
+            // which keys (their part after the hash tag): enough to tell partial loss apart
+            note = `${hit.length} keys: ${hit
+              .slice(0, 3)
+              .map((k) => k.slice(k.lastIndexOf('}') + 1) || '(the hash)')
+              .join(' ')}${hit.length > 3 ? ' ...' : ''}`;
             break;
           }
           case 'sigkill': {
