@@ -142,25 +142,15 @@ export class MemoryWindow {
     const waitMs = at - now;
     if (waitMs > maxWait) return { waitMs, granted: false };
     this.#tat = Math.max(tat, at) + cost * this.interval;
-    this.record(at, cost);
+    this.#last = at;
+    this.#units += cost;
+    this.#log.push({ at, c: this.#units, cost });
     return { waitMs, granted: true };
   }
 
   /** No grant before `until` (this clock). */
   fence(until: number): void {
     this.#last = Math.max(this.#last, until);
-  }
-
-  /**
-   * Counts `cost` units granted at `at` (this clock) in the window log: called for the grants of
-   * `take()` and for the grants this process got from Redis, so that a fallback to memory sees
-   * the units this process already sent in the window.
-   */
-  record(at: number, cost: number): void {
-    const when = Math.max(at, this.#last);
-    this.#last = when;
-    this.#units += cost;
-    this.#log.push({ at: when, c: this.#units, cost });
   }
 
   #prune(now: number): void {
@@ -317,11 +307,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         lossesSeen = lossCount;
         const waitMs = Number(reply[0]);
         const granted = Number(reply[1]) === 1;
-        // the process's own units, should it have to fall back to memory within the window
-        if (granted) {
-          memory.record(asked + waitMs, cost);
-          lastGrant = Math.max(lastGrant, asked + waitMs);
-        }
+        if (granted) lastGrant = Math.max(lastGrant, asked + waitMs);
         return { waitMs, granted, retryMs: granted ? 0 : Math.max(1, waitMs - horizonMs) };
       }
       // Redis away: memory grants only at once (a reservation would outlive Redis's return)

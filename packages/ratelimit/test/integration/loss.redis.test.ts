@@ -2,16 +2,9 @@ import path from 'node:path';
 import { maxInWindow, startRedisServer, startWorkers, waitFor } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { createRateLimiter } from '../../src';
+import { LOADED_MACHINE_MARGIN, maxUnitsInWindow } from '../helpers';
 
 const fixtures = path.join(__dirname, '../fixtures');
-
-/** Units (sum of costs) in the fullest half-open window [t, t + windowMs). */
-function maxUnitsInWindow(times: readonly number[], costs: readonly number[], windowMs: number) {
-  return maxInWindow(
-    times.flatMap((t, i) => Array.from({ length: costs[i] ?? 1 }, () => t)),
-    windowMs,
-  );
-}
 
 /**
  * Two worker processes share a limiter of 10/s (expectedWorkers 2: a share of 5 each while Redis
@@ -29,7 +22,14 @@ async function scenario(
   const workers = startWorkers<object, { grants: number[]; costs: number[] }>({
     script: path.join(fixtures, 'loss-worker.ts'),
     count: 2,
-    input: { url: server.url, points: 10, durationMs: 1000, burst: 10, expectedWorkers: 2 },
+    input: {
+      url: server.url,
+      points: 10,
+      durationMs: 1000,
+      burst: 10,
+      expectedWorkers: 2,
+      margin: LOADED_MACHINE_MARGIN,
+    },
     onEvent: (index, value) => events.push({ index, value: value as { op: string } }),
   });
   const took = (index: number) => events.filter((e) => e.index === index && e.value.op === 'took');
@@ -105,6 +105,7 @@ describe('outbound limiter back from its fallback (private redis-server)', () =>
         durationMs: 1000,
         burst: 10,
         expectedWorkers: 2,
+        margin: LOADED_MACHINE_MARGIN,
         commandTimeoutMs: 200,
         redis: client,
         logger: false,
@@ -150,6 +151,7 @@ describe('outbound limiter: 3 processes, mixed costs, Redis stopped and restarte
         durationMs: 1000,
         expectedWorkers: 3,
         burst: 3,
+        margin: LOADED_MACHINE_MARGIN,
         runMs: 9_000,
         loops: 2,
         costs: [1, 2, 1, 4, 3, 1],

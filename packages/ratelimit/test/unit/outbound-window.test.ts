@@ -1,11 +1,12 @@
-import { maxInWindow } from '@resil/testkit';
 import fc from 'fast-check';
 import { createRateLimiter, type RateLimiter } from '../../src';
+import { maxUnitsInWindow } from '../helpers';
 
 /** Units (sum of costs) in the fullest half-open window [t, t + windowMs). */
-function maxUnitsInWindow(grants: ReadonlyArray<{ at: number; cost: number }>, windowMs: number) {
-  return maxInWindow(
-    grants.flatMap((g) => Array.from({ length: g.cost }, () => g.at)),
+function maxUnits(grants: ReadonlyArray<{ at: number; cost: number }>, windowMs: number) {
+  return maxUnitsInWindow(
+    grants.map((g) => g.at),
+    grants.map((g) => g.cost),
     windowMs,
   );
 }
@@ -38,7 +39,7 @@ describe('createRateLimiter (memory): units in any sliding window', () => {
     const limiter = createRateLimiter({ name: 'w1', points: 10, durationMs: 1000, logger: false });
     const grants = await runSchedule(limiter, [1, 1, 1, 1, 1, 1, 1, 1, 1, 8]);
     expect(grants).toHaveLength(10);
-    expect(maxUnitsInWindow(grants, 1000)).toBeLessThanOrEqual(10);
+    expect(maxUnits(grants, 1000)).toBeLessThanOrEqual(10);
   });
 
   it('burst 5 on 10/s: 5 go at once after idle, and no window holds more than 10 (issue 16 #12 saw 14)', async () => {
@@ -55,7 +56,7 @@ describe('createRateLimiter (memory): units in any sliding window', () => {
       Array.from({ length: 25 }, () => 1),
     );
     expect(grants.filter((g) => g.at === start)).toHaveLength(5);
-    expect(maxUnitsInWindow(grants, 1000)).toBeLessThanOrEqual(10);
+    expect(maxUnits(grants, 1000)).toBeLessThanOrEqual(10);
     // after a long idle period the burst is available again
     await jest.advanceTimersByTimeAsync(5_000);
     const again = performance.now();
@@ -122,7 +123,7 @@ describe('createRateLimiter (memory): units in any sliding window', () => {
           }
           await jest.runAllTimersAsync();
           await Promise.all(pending);
-          expect(maxUnitsInWindow(grants, durationMs)).toBeLessThanOrEqual(points);
+          expect(maxUnits(grants, durationMs)).toBeLessThanOrEqual(points);
         },
       ),
       { numRuns: 150 },
