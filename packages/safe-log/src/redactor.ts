@@ -124,19 +124,57 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
   const rules: PatternRule[] = [...DEFAULT_PATTERNS, ...(options.patterns ?? [])];
   for (const r of rules) {
-    if (typeof r?.name !== 'string' || typeof r.source !== 'string') {
-      throw new TypeError('patterns must be { name: string, source: string, check? }');
+    if (
+      typeof r?.name !== 'string' ||
+      typeof r.source !== 'string' ||
+      (r.needs !== undefined && (typeof r.needs !== 'string' || r.needs === ''))
+    ) {
+      throw new TypeError('patterns must be { name: string, source: string, check?, needs? }');
     }
   }
-  // One pass over each string: every rule is a group of one alternation (rules may hold groups).
-  const combined = new RegExp(rules.map((r) => `(${r.source})`).join('|'), 'gi');
-  const groupOf: number[] = [];
-  let groups = 0;
+  // Rules with the same `needs` are one alternation (each rule one group of it), tried only on
+  // strings that hold one of the needed characters; groups run in the order of their first rule.
+  const families: Array<{
+    needs: RegExp | undefined;
+    regexp: RegExp;
+    rules: PatternRule[];
+    groupOf: number[];
+  }> = [];
+  const byNeeds = new Map<string, PatternRule[]>();
   for (const r of rules) {
-    groupOf.push(groups);
-    groups += 1 + groupCount(r.source);
+    const k = r.needs ?? '';
+    let list = byNeeds.get(k);
+    if (!list) {
+      list = [];
+      byNeeds.set(k, list);
+    }
+    list.push(r);
+  }
+  for (const [needs, list] of byNeeds) {
+    const groupOf: number[] = [];
+    let groups = 0;
+    for (const r of list) {
+      groupOf.push(groups);
+      groups += 1 + groupCount(r.source);
+    }
+    families.push({
+      needs: needs ? new RegExp(`[${needs.replace(/[\\\]^-]/g, '\\$&')}]`) : undefined,
+      regexp: new RegExp(list.map((r) => `(${r.source})`).join('|'), 'gi'),
+      rules: list,
+      groupOf,
+    });
   }
   const keyCache = new Map<string, boolean>();
+  const personCache = new Map<string, boolean>();
+  /** True when the key names a person (`patient`, `emergencyContact`): its `name` is a person's. */
+  function personKey(key: string): boolean {
+    let hit = personCache.get(key);
+    if (hit === undefined) {
+      hit = PERSON_PARENTS.has(normaliseKey(key));
+      if (personCache.size < 10_000) personCache.set(key, hit);
+    }
+    return hit;
+  }
 
   function sensitiveKey(key: string): boolean {
     let hit = keyCache.get(key);
@@ -167,15 +205,20 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   function patterns(text: string): string {
-    return text.replace(combined, (match: string, ...args: unknown[]) => {
-      for (let i = 0; i < rules.length; i++) {
-        if (args[groupOf[i] as number] !== undefined) {
-          const rule = rules[i] as PatternRule;
-          return rule.check && !rule.check(match) ? match : `[REDACTED:${rule.name}]`;
+    let out = text;
+    for (const f of families) {
+      if (f.needs && !f.needs.test(out)) continue;
+      out = out.replace(f.regexp, (match: string, ...args: unknown[]) => {
+        for (let i = 0; i < f.rules.length; i++) {
+          if (args[f.groupOf[i] as number] !== undefined) {
+            const rule = f.rules[i] as PatternRule;
+            return rule.check && !rule.check(match) ? match : `[REDACTED:${rule.name}]`;
+          }
         }
-      }
-      return match;
-    });
+        return match;
+      });
+    }
+    return out;
   }
 
   /** Every rule over one string (already cut to maxStringLength). */
@@ -320,13 +363,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         } catch {
           v = '[Unreadable]';
         }
-        const nk = normaliseKey(k);
+        const nk = fhirPerson || person ? normaliseKey(k) : '';
         const written =
           v !== undefined &&
           v !== null &&
           ((fhirPerson && FHIR_PERSON_ELEMENTS.has(nk)) || (person && PERSON_NAME_KEYS.has(nk)))
             ? REDACTED
-            : walk(v, k, depth + 1, seen, PERSON_PARENTS.has(nk));
+            : walk(v, k, depth + 1, seen, personKey(k));
         const name = safeKey(k);
         if (name === '__proto__') {
           Object.defineProperty(out, name, {
@@ -347,13 +390,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   return Object.freeze({
     value: (value: unknown, key?: string) =>
-      walk(
-        value,
-        key,
-        0,
-        new WeakSet(),
-        key !== undefined && PERSON_PARENTS.has(normaliseKey(key)),
-      ),
+      walk(value, key, 0, new WeakSet(), key !== undefined && personKey(key)),
     string,
     sensitiveKey,
   });

@@ -12,6 +12,11 @@ export interface PatternRule {
   readonly source: string;
   /** Optional second look at a match (e.g. the Luhn check of a card number). */
   readonly check?: (match: string) => boolean;
+  /**
+   * Characters of which a string must hold at least one for the rule to be tried (a cheap
+   * first look; rules with the same `needs` are compiled together). @default always tried
+   */
+  readonly needs?: string;
 }
 
 /** Key names are compared after lower-casing and removing everything but letters and digits. */
@@ -326,6 +331,8 @@ export function luhn(text: string): boolean {
   return sum % 10 === 0;
 }
 
+const DIGITS = '0123456789';
+
 function ipv4(text: string): boolean {
   return text.split('.').every((o) => Number(o) <= 255);
 }
@@ -353,49 +360,56 @@ function stateInCapitals(text: string): boolean {
  * (test/unit/redos.test.ts): the cost of a scan grows linearly with the string.
  *
  * Value patterns, in priority order (at one position the first that matches wins). Every rule
- * needs a digit, `@`, `?` or `=` to match, which is what lets strings without any skip the scan.
+ * names in `needs` the characters it cannot match without; a string without any of them skips it.
  */
 export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   // Query strings: every value after ?k= or &k= (PHI often travels in URLs: ?dob=, ?ssn=, ?name=).
-  { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]{1,256}' },
+  { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]{1,256}', needs: '?' },
   {
     name: 'email',
+    needs: '@',
     // The look-behind starts a match only at the beginning of a run of address characters, so
     // a long run without `@` costs one scan, not one per position (issue #23 finding 5).
     source: '(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\\.){1,6}[a-z]{2,24}\\b',
   },
-  { name: 'ssn', source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b' },
-  { name: 'mrn', source: '\\bmrn[\\s:#-]{0,4}[a-z]{0,3}-?\\d{4,20}\\b' },
-  { name: 'card', source: '\\b(?:\\d[ -]?){12,18}\\d\\b', check: luhn },
+  { name: 'ssn', source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b', needs: DIGITS },
+  { name: 'mrn', source: '\\bmrn[\\s:#-]{0,4}[a-z]{0,3}-?\\d{4,20}\\b', needs: DIGITS },
+  { name: 'card', source: '\\b(?:\\d[ -]?){12,18}\\d\\b', check: luhn, needs: DIGITS },
   // Calendar dates without a time (a date of birth), ISO and US forms; timestamps stay.
   {
     name: 'date',
+    needs: DIGITS,
     source:
       '\\b(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])\\b(?![T ]\\d{2}:\\d{2}|T\\d)',
   },
   // Written dates: `March 12, 1984`, `Mar. 12 1984`, `12 Mar 1984`, `12-Mar-1984`, `03.12.1984`, `03-12-1984`.
   {
     name: 'date',
+    needs: DIGITS,
     source: `\\b(?:${MONTH})\\.?\\s{1,3}(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?,?\\s{1,3}(?:1[89]|20)\\d{2}\\b`,
   },
   {
     name: 'date',
+    needs: DIGITS,
     source: `\\b(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?(?:\\s{1,3}|-)(?:${MONTH})\\.?,?(?:\\s{1,3}|-)(?:1[89]|20)\\d{2}\\b`,
   },
   {
     name: 'date',
+    needs: DIGITS,
     source:
       '\\b(?:0?[1-9]|[12]\\d|3[01])\\.(?:0?[1-9]|[12]\\d|3[01])\\.(?:1[89]|20)\\d{2}\\b|\\b(?:0?[1-9]|[12]\\d|3[01])-(?:0?[1-9]|[12]\\d|3[01])-(?:1[89]|20)\\d{2}\\b',
   },
   // Ages over 89 (Safe Harbor): `92-year-old`, `age 94`, `aged 101`, `95 y/o`, `93yo`.
   {
     name: 'age',
+    needs: DIGITS,
     source:
       '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
   },
   // Identifiers in URL paths: `/patients/12345`, `Patient/881` (FHIR references).
   {
     name: 'url',
+    needs: '/',
     source:
       '(?<=\\b(?:patients?|members?|persons?|people|subscribers?|beneficiar(?:y|ies)|guarantors?|charts?|mrns?|relatedperson|practitioners?)/)[^/?#\\s"\'<>]{1,64}',
     check: hasDigit,
@@ -403,35 +417,45 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   // Photo and image file names (a full-face photograph is an identifier).
   {
     name: 'photo',
+    needs: '.',
     source: '(?<![\\w.-])[\\w.-]{1,80}\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b',
   },
-  { name: 'vin', source: '\\b[a-hj-npr-z0-9]{17}\\b', check: vin },
+  { name: 'vin', source: '\\b[a-hj-npr-z0-9]{17}\\b', check: vin, needs: DIGITS },
   {
     name: 'device',
     source: '\\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\\b|\\b[0-9a-f]{2}(?:-[0-9a-f]{2}){5}\\b',
+    needs: ':-',
   },
-  { name: 'device', source: '\\(01\\)\\d{14}(?:\\(\\d{2}\\)[a-z0-9]{1,20}){0,6}' },
-  { name: 'date', source: '\\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\\d|3[01])/(?:19|20)?\\d{2}\\b' },
+  { name: 'device', source: '\\(01\\)\\d{14}(?:\\(\\d{2}\\)[a-z0-9]{1,20}){0,6}', needs: DIGITS },
+  {
+    name: 'date',
+    source: '\\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\\d|3[01])/(?:19|20)?\\d{2}\\b',
+    needs: DIGITS,
+  },
   {
     name: 'phone',
+    needs: DIGITS,
     source: '(?:\\+\\d{1,3}[\\s.-]?)?(?:\\(\\d{3}\\)\\s?|\\b\\d{3}[\\s.-])\\d{3}[\\s.-]\\d{4}\\b',
   },
-  { name: 'phone', source: '\\+\\d{8,15}\\b' },
+  { name: 'phone', source: '\\+\\d{8,15}\\b', needs: DIGITS },
   // International numbers as written: `+36 55 123 4567`, `+49 (30) 1234-567`.
   {
     name: 'phone',
+    needs: DIGITS,
     source:
       '\\+\\d{1,3}[\\s.-]{0,2}(?:\\(\\d{1,4}\\)[\\s.-]{0,2})?\\d{1,5}(?:[\\s.-]\\d{2,5}){1,4}\\b',
   },
-  { name: 'ip', source: '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b', check: ipv4 },
+  { name: 'ip', source: '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b', check: ipv4, needs: DIGITS },
   {
     name: 'ip',
     source:
       '\\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\\b|\\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){0,6}[0-9a-f]{0,4}\\b',
+    needs: ':',
   },
   // A ZIP after a US state code written in capitals (`TX 77006`), and any ZIP+4; "to 99213" is a CPT code.
   {
     name: 'zip',
+    needs: DIGITS,
     source: `\\b(?:${STATES})\\s{1,3}\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b`,
     check: stateInCapitals,
   },

@@ -197,14 +197,26 @@ function dictionaryName(run: string): boolean {
   return givenHits > 0 || known === words.length;
 }
 
+/** A cheap first look: a label word (ASCII, no Unicode tables) and a capital or a non-ASCII letter. */
+const LABEL_HINT = re(
+  'patient|pt|mrs?|ms|miss|mx|dr|prof|dear|spoke|talked|caller|family|seen|signed|attending|refer|ordered|reviewed|summary|records|message|name|nok|kin|contact|guardian|guarantor|subscriber|insured|mother|father|wife|husband|daughter|son|spouse|sister|brother|parent|relative|visitor|nurse|rn|physician|provider|doctor|surgeon',
+  'i',
+);
+const CAPITAL_HINT = re('[A-Z][a-z]|[^\\u0000-\\u007f]', '');
+const UPPER_HINT = re('[A-Z\\u00c0-\\uffff]', '');
+
 /** Replaces people's names in `text`. */
 export function redactNames(text: string): string {
-  let out = text.replace(LABELLED, (match: string, words: string) => {
-    const span = takeName(words);
-    if (!span) return match;
-    const at = match.length - words.length;
-    return `${match.slice(0, at + span[0])}${MARK}${match.slice(at + span[1])}`;
-  });
+  if (!UPPER_HINT.test(text)) return text;
+  let out = !LABEL_HINT.test(text)
+    ? text
+    : text.replace(LABELLED, (match: string, words: string) => {
+        const span = takeName(words);
+        if (!span) return match;
+        const at = match.length - words.length;
+        return `${match.slice(0, at + span[0])}${MARK}${match.slice(at + span[1])}`;
+      });
+  if (!CAPITAL_HINT.test(out)) return out;
   out = out.replace(CAPITAL_RUN, (run: string, offset: number, whole: string) => {
     // "St. Mary's", "Mt. Sinai": a run right after a facility abbreviation is a place.
     const before = whole.slice(Math.max(0, offset - 5), offset).toLowerCase();

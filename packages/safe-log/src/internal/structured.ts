@@ -96,8 +96,8 @@ export function redactDrivers(text: string): string {
 
 /** `ssn=123`, `"email": "…"`, `{ email: "…" }`, `dob: 1984-03-12` written into a string. */
 const KEY_VALUE = re(
-  '(?<![\\p{L}\\p{N}_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|([^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
-  'gu',
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|([^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  'g',
 );
 
 /** Values written after a sensitive key name inside text. */
@@ -153,8 +153,8 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
 
 /** `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside. */
 const LABELLED = re(
-  `(?<![\\p{L}\\p{N}])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![\\p{L}\\p{N}])[\\s:#=.-]{0,4}(?=[\\p{L}\\p{N}/.()-]{0,40}\\d)(\\(?[\\p{L}\\p{N}](?:[-/.()]?[\\p{L}\\p{N}]){1,40}\\)?)`,
-  'giu',
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])[\\s:#=.-]{0,4}(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  'gi',
 );
 const HAS_DIGIT = re('\\d', '');
 
@@ -172,8 +172,8 @@ export function redactLabelled(text: string): string {
 
 /** A phone number after a phone label, in any national format. */
 const LABELLED_PHONE = re(
-  '(?<![\\p{L}\\p{N}])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![\\p{L}\\p{N}])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
-  'giu',
+  '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
+  'gi',
 );
 export function redactLabelledPhones(text: string): string {
   return text.replace(
@@ -199,6 +199,8 @@ const ADDRESS_LABEL = re(
   'giu',
 );
 
+const ADDRESS_HINT = re('addr|lives|resid', 'i');
+const NUMBER_SPACE = re('\\d[a-z]? ', 'i');
 const ADDRESS_END = new Set(
   'at in on for to from since by with and was is recorded updated until after before when'.split(
     ' ',
@@ -207,16 +209,20 @@ const ADDRESS_END = new Set(
 
 /** Street addresses: a house number, up to four words, a street type; or the clause after "lives at". */
 export function redactAddresses(text: string): string {
-  const labelled = text.replace(ADDRESS_LABEL, (match: string, value: string) => {
-    if (!HAS_DIGIT.test(value) || value.startsWith('[REDACTED')) return match;
-    // The address ends at the first joining word of the sentence ("… Rd at 10:00", "… in 12 ms").
-    const words = value.split(' ');
-    let n = 0;
-    while (n < words.length && n < 8 && !ADDRESS_END.has((words[n] as string).toLowerCase())) n++;
-    const kept = words.slice(n).join(' ');
-    const at = match.length - value.length;
-    return `${match.slice(0, at)}[REDACTED:address]${kept ? ` ${kept}` : ''}`;
-  });
+  const labelled = !ADDRESS_HINT.test(text)
+    ? text
+    : text.replace(ADDRESS_LABEL, (match: string, value: string) => {
+        if (!HAS_DIGIT.test(value) || value.startsWith('[REDACTED')) return match;
+        // The address ends at the first joining word of the sentence ("… Rd at 10:00", "… in 12 ms").
+        const words = value.split(' ');
+        let n = 0;
+        while (n < words.length && n < 8 && !ADDRESS_END.has((words[n] as string).toLowerCase()))
+          n++;
+        const kept = words.slice(n).join(' ');
+        const at = match.length - value.length;
+        return `${match.slice(0, at)}[REDACTED:address]${kept ? ` ${kept}` : ''}`;
+      });
+  if (!NUMBER_SPACE.test(labelled)) return labelled;
   let out = '';
   let last = 0;
   STREET_TYPE.lastIndex = 0;
