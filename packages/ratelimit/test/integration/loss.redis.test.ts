@@ -13,12 +13,16 @@ const fixtures = path.join(__dirname, '../fixtures');
  * units must not also hold worker 1's.
  */
 async function scenario(
-  fault: (server: { stop(): Promise<void> }, port: number) => Promise<unknown>,
+  fault: (
+    server: { stop(): Promise<void>; url: string },
+    port: number,
+    clientIds: number[],
+  ) => Promise<unknown>,
   opts: { waitReconnect?: boolean } = {},
 ) {
   let server = await startRedisServer();
   const port = server.port;
-  const events: Array<{ index: number; value: { op: string } }> = [];
+  const events: Array<{ index: number; value: { op: string; clientId?: number } }> = [];
   const workers = startWorkers<object, { grants: number[]; costs: number[] }>({
     script: path.join(fixtures, 'loss-worker.ts'),
     count: 2,
@@ -42,7 +46,10 @@ async function scenario(
     });
     workers.children[0]?.send({ t: 'cmd', op: 'take', n: 10, cost: 1 });
     await waitFor(() => took(0).length === 1, { timeoutMs: 10_000, what: 'worker 0 took 10' });
-    const next = await fault(server, port);
+    const clientIds = [0, 1].map(
+      (i) => events.find((e) => e.index === i && e.value.op === 'connected')?.value.clientId ?? -1,
+    );
+    const next = await fault(server, port, clientIds);
     if (next) server = next as typeof server;
     if (opts.waitReconnect) {
       workers.children[1]?.send({ t: 'cmd', op: 'reconnected' });
@@ -77,6 +84,18 @@ describe('outbound limiter across a Redis loss (2 processes, private redis-serve
     const worst = await scenario(async (server, port) => {
       await server.stop();
       return startRedisServer({ port });
+    });
+    expect(worst).toBeLessThanOrEqual(10);
+  });
+
+  it("one worker's connection killed (CLIENT KILL) while the other keeps Redis: no share added to the window", async () => {
+    const worst = await scenario(async (server, _port, clientIds) => {
+      const admin = new Redis(server.url);
+      try {
+        expect(Number(await admin.client('KILL', 'ID', String(clientIds[1])))).toBe(1);
+      } finally {
+        admin.disconnect();
+      }
     });
     expect(worst).toBeLessThanOrEqual(10);
   });
