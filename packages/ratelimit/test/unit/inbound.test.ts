@@ -123,6 +123,24 @@ describe('rateLimit (memory)', () => {
     expect(logins).toEqual([200, 200, 200, 429]);
   });
 
+  it('counts a fixed window per client: a sliding window that straddles two fixed windows can hold 2 × points', async () => {
+    const t0 = Date.now();
+    let now = t0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const a = app(rateLimit({ points: 3, durationMs: 1000, logger: false }));
+      const statuses: number[] = [];
+      statuses.push((await request(a).get('/')).status); // opens the window [t0, t0 + 1000)
+      now = t0 + 998;
+      for (let i = 0; i < 2; i++) statuses.push((await request(a).get('/')).status);
+      now = t0 + 1000; // the next fixed window: 2 ms later, 3 more
+      for (let i = 0; i < 4; i++) statuses.push((await request(a).get('/')).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('rejects bad options naming the option', () => {
     expect(() => rateLimit({ points: 0 })).toThrow(/points/);
     expect(() => rateLimit({ durationMs: 1500 })).toThrow(/durationMs/);
