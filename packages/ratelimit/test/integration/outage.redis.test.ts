@@ -44,6 +44,9 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       const early = await limiter.acquire({ timeoutMs: 500 }).catch((e: unknown) => e);
       expect(early).toMatchObject({ code: ERROR_CODES.TIMEOUT });
       expect(limiter.degraded).toBe(true);
+      // a cost above the share (10) cannot be granted from memory: refused, not waited for
+      const big = await limiter.acquire({ cost: 11, timeoutMs: 10_000 }).catch((e: unknown) => e);
+      expect(big).toMatchObject({ code: ERROR_CODES.TIMEOUT, waitMs: Number.POSITIVE_INFINITY });
       // then 10 per second in this process (40 / 4), none before the quarantine is over
       const times = await Promise.all(
         Array.from({ length: 12 }, () =>

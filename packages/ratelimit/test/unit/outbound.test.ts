@@ -102,6 +102,9 @@ describe('createRateLimiter (memory)', () => {
     expect(() =>
       createRateLimiter({ name: 'x', points: 1, durationMs: 1, margin: 2 } as never),
     ).toThrow(/margin/);
+    expect(() => createRateLimiter({ name: 'x', points: 3, durationMs: 1, burst: 4 })).toThrow(
+      /burst must be at most points/,
+    );
     expect(() =>
       createRateLimiter({ name: 'x', points: 1, durationMs: 1, poinst: 2 } as never),
     ).toThrow(/unknown option "poinst"/);
