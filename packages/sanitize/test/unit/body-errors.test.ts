@@ -1,0 +1,75 @@
+import express from 'express';
+import request from 'supertest';
+import { bodyErrors } from '../../src';
+
+/** An app whose only route fails with a body-parser-shaped error of the given `type`. */
+function failingApp(type: string | undefined) {
+  const app = express();
+  app.post('/', (_req, _res, next) => {
+    next(Object.assign(new Error('Jane Doe secret'), type === undefined ? {} : { type }));
+  });
+  app.use(bodyErrors());
+  app.use(
+    (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(599).json({ reached: 'next error handler' });
+    },
+  );
+  return app;
+}
+
+describe('bodyErrors', () => {
+  it.each([
+    [
+      'entity.too.large',
+      413,
+      'Request body too large',
+      'The request body is larger than this endpoint accepts.',
+    ],
+    ['entity.parse.failed', 400, 'Malformed JSON', 'The request body is not valid JSON.'],
+    [
+      'charset.unsupported',
+      415,
+      'Unsupported body encoding',
+      'The request body uses an unsupported charset or content encoding.',
+    ],
+    [
+      'encoding.unsupported',
+      415,
+      'Unsupported body encoding',
+      'The request body uses an unsupported charset or content encoding.',
+    ],
+    ['request.aborted', 400, 'Bad request body', 'The request body could not be read.'],
+    ['request.size.invalid', 400, 'Bad request body', 'The request body could not be read.'],
+    ['stream.encoding.set', 400, 'Bad request body', 'The request body could not be read.'],
+  ])('answers %s with %i problem+json', async (type, status, title, detail) => {
+    const r = await request(failingApp(type)).post('/');
+    expect(r.status).toBe(status);
+    expect(r.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(JSON.parse(r.text)).toEqual({ type: 'about:blank', title, status, detail });
+  });
+
+  it.each([
+    ['another type', 'entity.verify.failed'],
+    ['no type', undefined],
+  ])('passes an error with %s to the next error handler', async (_name, type) => {
+    const r = await request(failingApp(type)).post('/');
+    expect(r.status).toBe(599);
+  });
+
+  it('passes on non-object errors and errors after the headers were sent', () => {
+    const handler = bodyErrors();
+    const seen: unknown[] = [];
+    const res = {
+      headersSent: false,
+      status() {
+        throw new Error('must not answer');
+      },
+    } as unknown as express.Response;
+    handler('entity.too.large', {} as express.Request, res, (e?: unknown) => seen.push(e));
+    handler(null, {} as express.Request, res, (e?: unknown) => seen.push(e));
+    const sent = { ...res, headersSent: true } as unknown as express.Response;
+    const err = { type: 'entity.too.large' };
+    handler(err, {} as express.Request, sent, (e?: unknown) => seen.push(e));
+    expect(seen).toEqual(['entity.too.large', null, err]);
+  });
+});
