@@ -1,10 +1,10 @@
-// Unit tests only, for Stryker (packages/retry/stryker.config.mjs): no Redis global setup and no
-// summary reporter (it would write this package's totals from inside a mutant sandbox). The
+// Unit tests only, for Stryker (packages/retry/stryker.config.mjs), all loaded by one test file
+// (test/mutation/all-unit.ts) so each mutant run pays the set-up once; no Redis global setup and
+// no summary reporter (it would write this package's totals from inside a mutant sandbox). The
 // linear-cost test is left out: it measures time, kills no mutant a faster test does not, and
 // would run for every mutant of the parser.
 module.exports = require('../../jest.config.base.cjs')(__dirname, {
-  testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.cost\\.test\\.ts$'],
+  testMatch: ['<rootDir>/test/mutation/all-unit.ts'],
   globalSetup: undefined,
   globalTeardown: undefined,
   reporters: ['default'],
