@@ -120,8 +120,11 @@ export function markExecuted(req: Request): void {
   (req as unknown as Record<symbol, boolean>)[EXECUTED] = true;
 }
 
-/** The path and the query string with its parameters sorted by name (stable for repeats). */
-function target(req: Request): string {
+/**
+ * The path and the query string with its parameters sorted by name (stable for repeats).
+ * Exported for the package's tests only (not from the index).
+ */
+export function target(req: Request): string {
   const url = req.originalUrl ?? req.url;
   const q = url.indexOf('?');
   if (q < 0) return `${req.baseUrl}${req.path}`;
@@ -166,19 +169,67 @@ export function parseIdempotencyKey(raw: string): string | undefined {
   return key;
 }
 
-/** JSON with object keys sorted at every level: the same data gives the same text. */
+/** A value still to write, in {@link canonicalJson}'s work stack (text to emit is a plain string). */
+class Value {
+  constructor(readonly v: unknown) {}
+}
+/** Leaving an object or array in {@link canonicalJson}: it is no longer on the current path. */
+class Leave {
+  constructor(readonly o: object) {}
+}
+
+/**
+ * JSON with object keys sorted at every level: the same data gives the same text. Iterative (an
+ * explicit stack, never recursion), so any depth the body parser accepts is fingerprinted in
+ * linear time instead of overflowing the call stack; a circular structure is a TypeError.
+ */
 export function canonicalJson(v: unknown): string {
-  if (Buffer.isBuffer(v)) return JSON.stringify(`base64:${v.toString('base64')}`);
-  if (Array.isArray(v))
-    return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
+  const out: string[] = [];
+  const onPath = new Set<object>();
+  const work: Array<string | Value | Leave> = [new Value(v)];
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    if (item instanceof Leave) {
+      onPath.delete(item.o);
+      continue;
+    }
+    const x = item.v;
+    if (Buffer.isBuffer(x)) {
+      out.push(JSON.stringify(`base64:${x.toString('base64')}`));
+      continue;
+    }
+    if (x === null || typeof x !== 'object') {
+      out.push(JSON.stringify(x) ?? 'null');
+      continue;
+    }
+    if (onPath.has(x)) throw new TypeError('canonicalJson: circular structure');
+    onPath.add(x);
+    work.push(new Leave(x));
+    if (Array.isArray(x)) {
+      work.push(']');
+      for (let i = x.length - 1; i >= 0; i--) {
+        work.push(new Value(x[i] === undefined ? null : x[i]));
+        if (i > 0) work.push(',');
+      }
+      work.push('[');
+      continue;
+    }
+    const o = x as Record<string, unknown>;
     const keys = Object.keys(o)
       .filter((k) => o[k] !== undefined)
       .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    work.push('}');
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string;
+      work.push(new Value(o[k]), `${JSON.stringify(k)}:`);
+      if (i > 0) work.push(',');
+    }
+    work.push('{');
   }
-  return JSON.stringify(v) ?? 'null';
+  return out.join('');
 }
 
 function defaultScope(req: Request): string {
