@@ -114,7 +114,7 @@ export const breakerChecker: PackageChecker = {
       ...cfg,
       depUrl,
       store: env.store.address,
-      capMs: 1500,
+      capMs: 1000,
     };
     const setup = async (w: number) => {
       await env.pool.cmd(w, 'setup', { pkg: 'breaker', cfg: workerCfg });
@@ -201,6 +201,38 @@ export const breakerChecker: PackageChecker = {
             property: 'breaker.one-probe',
             detail: `dependency failing or hanging for ${p.end - p.start} ms from t=${p.start}ms: ${all} calls reached it; bound ${bound} + one probe per resetTimeoutMs (${probes}) = ${bound + probes}`,
           });
+      }
+
+      // B2b: probes that hang. Without timeoutMs a hung call never settles, so once the circuit
+      // is open everywhere, every call that reaches a hanging dependency is a probe, and a new
+      // probe may start only when the previous one's lease ran out: at most one in flight.
+      if (cfg.timeoutMs === undefined) {
+        const lease = leaseOf(cfg);
+        actual.forEach((seg, i) => {
+          if (seg.mode !== 'hanging' || actual[i - 1]?.mode === 'hanging') return;
+          const prev = actual[i - 1];
+          if (prev?.mode !== 'failing') return;
+          let j = i;
+          while (actual[j + 1]?.mode === 'hanging') j++;
+          const hEnd = actual[j + 1]?.start ?? end;
+          const quiet = applied.every((a) =>
+            DISRUPTIVE.has(a.fault.kind)
+              ? !overlaps(a.start, a.end + SETTLE_MS, prev.start, hEnd)
+              : !overlaps(a.start - 100, a.end + 1, prev.start, hEnd),
+          );
+          // Open everywhere at the switch: in its last 300 ms at most one call per worker (a
+          // probe) reached the failing dependency; a closed worker calls every 5-20 ms.
+          const lastCalls = dep.calls.filter((c) => c.t >= seg.start - 300 && c.t < seg.start);
+          if (!quiet || seg.start - prev.start < 300 + R || lastCalls.length > WORKERS) return;
+          checkedPeriods++;
+          const n = dep.calls.filter((c) => c.t >= seg.start && c.t < hEnd).length;
+          const allowed = 1 + Math.ceil((hEnd - seg.start) / lease);
+          if (n > allowed)
+            violations.push({
+              property: 'breaker.one-probe',
+              detail: `circuit open, dependency hanging for ${hEnd - seg.start} ms from t=${seg.start}ms (no timeoutMs): ${n} calls reached it; one probe at a time, a new one when the last one's probeLeaseMs (${lease} ms) ran out, allows ${allowed}`,
+            });
+        });
       }
 
       // B3: after the faults are over: liveness, then convergence on operator changes.
