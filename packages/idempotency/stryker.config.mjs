@@ -1,0 +1,48 @@
+// Mutation testing of @resil/idempotency with StrykerJS 9. Run from the repository root:
+//   npx stryker run packages/idempotency/stryker.config.mjs   (or: npm run test:mutation:idempotency)
+// Needs the test Redis at REDIS_URL (default redis://127.0.0.1:6379): the tests it runs are listed
+// in jest.mutation.config.cjs (unit tests, and the in-process Redis tests under unique prefixes).
+// The sandbox copies only this package, the test helpers and the shared Jest base config;
+// node_modules is symlinked.
+// Property tests (fast-check, the fuzzers) run at most this many cases per property per mutant.
+process.env.RESIL_FC_MAX_RUNS ??= '40';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'packages/idempotency/jest.mutation.config.cjs',
+    enableFindRelatedTests: false,
+  },
+  // scripts.ts is Lua text: its mutants are Redis scripts, killed only by the Redis tests
+  // (store.redis.test.ts pins each script's behaviour); index.ts only re-exports.
+  mutate: ['packages/idempotency/src/**/*.ts', '!packages/idempotency/src/index.ts'],
+  coverageAnalysis: 'perTest',
+  // A 2-core machine shared with others: two test runners at most.
+  concurrency: 2,
+  // Generous: on a loaded machine a slow run must not pass for a timeout (which counts as killed);
+  // real infinite loops are stopped early by Stryker's hit limit.
+  timeoutMS: 30_000,
+  incremental: true,
+  incrementalFile: 'packages/idempotency/reports/stryker-incremental.json',
+  tempDirName: 'packages/idempotency/.stryker-tmp',
+  ignorePatterns: [
+    '/*',
+    '!/package.json',
+    '!/tsconfig.base.json',
+    '!/jest.config.base.cjs',
+    '!/packages',
+    '/packages/*',
+    '!/packages/idempotency',
+    '!/packages/testkit',
+    '/packages/idempotency/dist',
+    '/packages/idempotency/reports',
+    '/packages/idempotency/.turbo',
+  ],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'packages/idempotency/reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'packages/idempotency/reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: 80 },
+};

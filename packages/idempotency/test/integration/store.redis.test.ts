@@ -1,0 +1,155 @@
+// The Redis store's contract, script by script, on the shared test Redis (this file's own prefix):
+// what claim, complete, renew and release return and leave in Redis, owner checks, expiry, and
+// the refusals (client not ready, command timeout, too few replicas).
+import { useRedis } from '@resil/testkit';
+import { Redis } from 'ioredis';
+import { ERROR_CODES, isIdempotencyStoreError } from '../../src';
+import { RedisStore, type StoredResponse } from '../../src/store';
+
+const r = useRedis('idempotency-store');
+let seq = 0;
+const key = () => `${r.prefix}{idem:${++seq}}`;
+
+const response = (over: Partial<StoredResponse> = {}): StoredResponse => ({
+  status: 201,
+  headers: { 'content-type': 'application/json', vary: ['a', 'b'] },
+  body: Buffer.from('{"id":1}\u0000\u00ff'),
+  omitted: false,
+  ...over,
+});
+
+describe('RedisStore', () => {
+  it('claim: the first caller claims (a running hash with its lease as TTL); the next sees running, its fp and the lease left', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    expect(store.kind).toBe('redis');
+    const k = key();
+    expect(await store.claim(k, 'o1', 'fp1', 5_000)).toEqual({ claimed: true });
+    expect(await r.redis.hgetall(k)).toEqual({ state: 'running', owner: 'o1', fp: 'fp1' });
+    const ttl = await r.redis.pttl(k);
+    expect(ttl).toBeGreaterThan(3_000);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+    const again = await store.claim(k, 'o2', 'fp2', 5_000);
+    expect(again).toMatchObject({ claimed: false, state: 'running', fp: 'fp1' });
+    if (again.claimed || again.state !== 'running') throw new Error('unreachable');
+    expect(again.leaseLeftMs).toBeGreaterThan(3_000);
+    expect(again.leaseLeftMs).toBeLessThanOrEqual(5_000);
+    expect((await r.redis.hgetall(k)).owner).toBe('o1'); // the second claim changed nothing
+  });
+
+  it('complete: only the owner stores; the record is done with ttlMs and is replayed exactly (status, headers, binary body)', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    const k = key();
+    await store.claim(k, 'o1', 'fp', 5_000);
+    expect(await store.complete(k, 'other', response(), 60_000)).toBe(false);
+    expect((await r.redis.hget(k, 'state')) ?? '').toBe('running');
+    expect(await store.complete(k, 'o1', response(), 60_000)).toBe(true);
+    expect(await r.redis.hget(k, 'state')).toBe('done');
+    expect(await r.redis.hget(k, 'omitted')).toBe('0');
+    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+    const replay = await store.claim(k, 'o2', 'fp', 5_000);
+    expect(replay).toEqual({ claimed: false, state: 'done', fp: 'fp', response: response() });
+    // a completed record is never renewed or released
+    expect(await store.renew(k, 'o1', 1_000)).toBe(false);
+    expect(await store.release(k, 'o1')).toBe(false);
+    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+  });
+
+  it('complete: an omitted body and no headers are kept as such', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    const k = key();
+    await store.claim(k, 'o1', 'fp', 5_000);
+    const omitted = response({ headers: {}, body: Buffer.alloc(0), omitted: true, status: 200 });
+    expect(await store.complete(k, 'o1', omitted, 60_000)).toBe(true);
+    expect(await store.claim(k, 'o2', 'fp', 5_000)).toEqual({
+      claimed: false,
+      state: 'done',
+      fp: 'fp',
+      response: omitted,
+    });
+  });
+
+  it('renew: only the owner of a running claim extends its lease', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    const k = key();
+    await store.claim(k, 'o1', 'fp', 1_000);
+    expect(await store.renew(k, 'other', 60_000)).toBe(false);
+    expect(await r.redis.pttl(k)).toBeLessThanOrEqual(1_000);
+    expect(await store.renew(k, 'o1', 60_000)).toBe(true);
+    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+    expect(await store.renew(key(), 'o1', 60_000)).toBe(false); // no record
+  });
+
+  it('release: only the owner of a running claim deletes it; then the key can be claimed again', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    const k = key();
+    await store.claim(k, 'o1', 'fp', 5_000);
+    expect(await store.release(k, 'other')).toBe(false);
+    expect(await r.redis.exists(k)).toBe(1);
+    expect(await store.release(k, 'o1')).toBe(true);
+    expect(await r.redis.exists(k)).toBe(0);
+    expect(await store.release(k, 'o1')).toBe(false);
+    expect(await store.claim(k, 'o2', 'fp', 5_000)).toEqual({ claimed: true });
+  });
+
+  it('an expired claim is free again (Redis TTL is the truth)', async () => {
+    const store = new RedisStore(r.redis, 2_000);
+    const k = key();
+    await store.claim(k, 'o1', 'fp', 100);
+    await r.redis.pexpire(k, 1); // expire it now rather than waiting for the lease
+    let claimed = false;
+    for (let i = 0; i < 100 && !claimed; i++)
+      claimed = (await store.claim(k, 'o2', 'fp', 5_000)).claimed;
+    expect(claimed).toBe(true);
+  });
+
+  it('refuses at once when the client is not connected (never queued)', async () => {
+    const closed = new Redis(r.url, { lazyConnect: true, enableOfflineQueue: true });
+    closed.disconnect();
+    const store = new RedisStore(closed, 2_000);
+    await expect(store.claim(key(), 'o', 'fp', 1_000)).rejects.toThrow('redis not ready');
+  });
+
+  it('a command slower than the timeout rejects with a timeout (never hangs)', async () => {
+    const slow = {
+      status: 'ready',
+      defineCommand() {},
+      resilIdemClaim: () => new Promise(() => {}),
+    } as unknown as Redis;
+    const store = new RedisStore(slow, 20);
+    await expect(store.claim('k', 'o', 'fp', 1_000)).rejects.toThrow('redis timeout');
+  });
+
+  it('a second store on the same client reuses the defined scripts', async () => {
+    const a = new RedisStore(r.redis, 2_000);
+    const b = new RedisStore(r.redis, 2_000);
+    const k = key();
+    expect(await a.claim(k, 'o1', 'fp', 5_000)).toEqual({ claimed: true });
+    expect(await b.claim(k, 'o2', 'fp', 5_000)).toMatchObject({ claimed: false });
+  });
+
+  it('waitForReplicas on a Redis without replicas: the claim is released and refused (NOT_REPLICATED); a completion stored but not acknowledged throws it too', async () => {
+    const store = new RedisStore(r.redis, 2_000, { replicas: 1, timeoutMs: 20 });
+    const k = key();
+    const err = await store.claim(k, 'o1', 'fp', 5_000).catch((e: unknown) => e);
+    expect(isIdempotencyStoreError(err)).toBe(true);
+    expect(err).toMatchObject({ code: ERROR_CODES.NOT_REPLICATED, name: 'IdempotencyStoreError' });
+    expect(await r.redis.exists(k)).toBe(0); // released
+    // a record already claimed elsewhere is answered as usual (no refusal needed)
+    const plain = new RedisStore(r.redis, 2_000);
+    await plain.claim(k, 'o1', 'fp', 5_000);
+    expect(await store.claim(k, 'o2', 'fp', 5_000)).toMatchObject({ claimed: false, fp: 'fp' });
+    await expect(store.complete(k, 'o1', response(), 60_000)).rejects.toMatchObject({
+      code: ERROR_CODES.NOT_REPLICATED,
+    });
+    expect(await r.redis.hget(k, 'state')).toBe('done'); // stored, just not acknowledged
+    // the owner check still applies under WAIT
+    expect(await store.complete(k, 'other', response(), 60_000)).toBe(false);
+  });
+
+  it('waitForReplicas with 0 acknowledgements needed passes (WAIT answers 0 >= 0)', async () => {
+    const store = new RedisStore(r.redis, 2_000, { replicas: 0, timeoutMs: 20 });
+    const k = key();
+    expect(await store.claim(k, 'o1', 'fp', 5_000)).toEqual({ claimed: true });
+    expect(await store.complete(k, 'o1', response(), 60_000)).toBe(true);
+  });
+});
