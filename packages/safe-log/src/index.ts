@@ -1,5 +1,7 @@
+export type { TraceIds } from './context';
+export { getLogContext, withLogContext } from './context';
 export { safeFormat } from './format';
-export type { RedactOptions, Redactor } from './redactor';
+export type { Censor, RedactOptions, Redactor } from './redactor';
 export { createRedactor, REDACTED, redact } from './redactor';
 export type { RequestLoggerOptions } from './request-logger';
 export { requestLogger, routeOf } from './request-logger';

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
 import {
+  type Mark,
   redactAddresses,
   redactDrivers,
   redactHl7,
@@ -36,6 +38,59 @@ export interface RedactOptions {
    * @default 32768
    */
   maxStringLength?: number;
+  /**
+   * What replaces a found value: `'marker'` writes `[REDACTED:<kind>]` (`[REDACTED]` for a value
+   * found by its key name); `{ hmacKey }` writes `[<kind>:<16 hex digits>]`, an HMAC-SHA256 of the
+   * value under your key, so one patient's lines correlate without the value being readable;
+   * `'last4'` writes `[REDACTED:<kind>…6789]`, the last four letters or digits of values of at least
+   * eight (shorter values get the marker); a function gets `(kind, value)` and returns the text.
+   * Objects and arrays under a sensitive key are always `[REDACTED]`. @default 'marker'
+   */
+  censor?: Censor;
+  /**
+   * Values never redacted when a value rule finds them (a known false positive): exact strings,
+   * or regular expressions tested against the found value (keep them simple: they run on every
+   * match). Values under sensitive keys are redacted whatever this says. @default []
+   */
+  allow?: ReadonlyArray<string | RegExp>;
+}
+
+/** The `censor` option. */
+export type Censor =
+  | 'marker'
+  | 'last4'
+  | { readonly hmacKey: string | Buffer }
+  | ((kind: string, value: string) => string);
+
+/** Placeholders stand for marks while a string is scanned: no rule can see or re-mark them. */
+const PH_OPEN = '\ue000';
+const PH_CLOSE = '\ue001';
+const PH_BASE = 0xe100;
+const PH_MAX = 0xf8ff - PH_BASE;
+const PLACEHOLDERS = re('\\ue000([\\ue100-\\uf8ff])\\ue001', 'g');
+const PRIVATE_MARKS = re('[\\ue000\\ue001]', 'g');
+const ALNUM = re('[^\\p{L}\\p{N}]', 'gu');
+
+function censorOf(censor: Censor | undefined): (kind: string, value: string) => string {
+  const marker = (kind: string) => (kind ? `[REDACTED:${kind}]` : REDACTED);
+  if (censor === undefined || censor === 'marker') return marker;
+  if (censor === 'last4')
+    return (kind, value) => {
+      const chars = value.replace(ALNUM, '');
+      return chars.length >= 8 ? `[REDACTED:${kind || 'key'}…${chars.slice(-4)}]` : marker(kind);
+    };
+  if (typeof censor === 'function') return (kind, value) => String(censor(kind, value));
+  if (
+    censor &&
+    typeof censor === 'object' &&
+    (typeof censor.hmacKey === 'string' || Buffer.isBuffer(censor.hmacKey)) &&
+    censor.hmacKey.length > 0
+  ) {
+    const key = censor.hmacKey;
+    return (kind, value) =>
+      `[${kind || 'redacted'}:${createHmac('sha256', key).update(value).digest('hex').slice(0, 16)}]`;
+  }
+  throw new TypeError("censor must be 'marker', 'last4', { hmacKey } or a function");
 }
 
 /** A compiled redactor: build once with `createRedactor`, call many times. */
@@ -112,6 +167,17 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
     throw new RangeError('maxDepth must be a positive integer');
   const stacks = options.stacks ?? true;
+  const censor = censorOf(options.censor);
+  const allowExact = new Set<string>();
+  const allowRegexps: RegExp[] = [];
+  for (const a of options.allow ?? []) {
+    if (typeof a === 'string') allowExact.add(a);
+    else if (a instanceof RegExp)
+      allowRegexps.push(new RegExp(a.source, a.flags.replace(/[gy]/g, '')));
+    else throw new TypeError('allow must hold strings or regular expressions');
+  }
+  const allowed = (value: string) =>
+    allowExact.has(value) || (allowRegexps.length > 0 && allowRegexps.some((r) => r.test(value)));
   const maxStringLength = options.maxStringLength ?? 32_768;
   if (!Number.isInteger(maxStringLength) || maxStringLength < 64)
     throw new RangeError('maxStringLength must be an integer of at least 64');
@@ -199,12 +265,25 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       dropped = text.length - end;
       text = text.slice(0, end);
     }
-    let out = scan(text);
+    if (text.includes(PH_OPEN) || text.includes(PH_CLOSE)) text = text.replace(PRIVATE_MARKS, '');
+    const tokens: string[] = [];
+    const mark: Mark = (kind, value) => {
+      if (allowed(value)) return value;
+      if (tokens.length > PH_MAX) return kind ? `[REDACTED:${kind}]` : REDACTED;
+      tokens.push(censor(kind, value));
+      return `${PH_OPEN}${String.fromCharCode(PH_BASE + tokens.length - 1)}${PH_CLOSE}`;
+    };
+    let out = scan(text, mark);
+    if (tokens.length > 0)
+      out = out.replace(
+        PLACEHOLDERS,
+        (_m: string, c: string) => tokens[c.charCodeAt(0) - PH_BASE] as string,
+      );
     if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
   }
 
-  function patterns(text: string): string {
+  function patterns(text: string, mark: Mark): string {
     let out = text;
     for (const f of families) {
       if (f.needs && !f.needs.test(out)) continue;
@@ -212,7 +291,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         for (let i = 0; i < f.rules.length; i++) {
           if (args[f.groupOf[i] as number] !== undefined) {
             const rule = f.rules[i] as PatternRule;
-            return rule.check && !rule.check(match) ? match : `[REDACTED:${rule.name}]`;
+            return rule.check && !rule.check(match) ? match : mark(rule.name, match);
           }
         }
         return match;
@@ -222,7 +301,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   /** Every rule over one string (already cut to maxStringLength). */
-  function scan(text: string): string {
+  function scan(text: string, mark: Mark): string {
     const json = JSON_START.exec(text);
     if (json) {
       const close = text[json.index] === '{' ? '}' : ']';
@@ -237,21 +316,21 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         }
         if (ok) {
           const inner = JSON.stringify(walk(doc, undefined, 1, new WeakSet(), false));
-          return scan(text.slice(0, json.index)) + inner + scan(text.slice(end + 1));
+          return scan(text.slice(0, json.index), mark) + inner + scan(text.slice(end + 1), mark);
         }
       }
     }
-    let out = redactDrivers(redactHl7(text));
+    let out = redactDrivers(redactHl7(text, mark), mark);
     const mayMatch = MAY_MATCH.test(out);
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
-    if (mayMatch) out = patterns(out);
-    if (out.includes(':') || out.includes('=')) out = redactKeyValues(out, sensitiveKey);
+    if (mayMatch) out = patterns(out, mark);
+    if (out.includes(':') || out.includes('=')) out = redactKeyValues(out, sensitiveKey, mark);
     if (mayMatch) {
-      out = redactLabelled(out);
-      out = redactLabelledPhones(out);
-      out = redactAddresses(out);
+      out = redactLabelled(out, mark);
+      out = redactLabelledPhones(out, mark);
+      out = redactAddresses(out, mark);
     }
-    return redactNames(out);
+    return redactNames(out, mark);
   }
 
   function error(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
@@ -292,6 +371,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return out;
   }
 
+  /** A value under a sensitive key: censored whole (objects and arrays always by the marker). */
+  function byKey(v: unknown): string {
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint'
+      ? censor('', String(v))
+      : REDACTED;
+  }
+
   function safeKey(k: string): string {
     return MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? string(k) : k;
   }
@@ -305,7 +391,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     person: boolean,
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
-      return value === undefined || value === null ? value : REDACTED;
+      return value === undefined || value === null ? value : byKey(value);
     switch (typeof value) {
       case 'string':
         return string(value);
@@ -368,7 +454,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           v !== undefined &&
           v !== null &&
           ((fhirPerson && FHIR_PERSON_ELEMENTS.has(nk)) || (person && PERSON_NAME_KEYS.has(nk)))
-            ? REDACTED
+            ? byKey(v)
             : walk(v, k, depth + 1, seen, personKey(k));
         const name = safeKey(k);
         if (name === '__proto__') {

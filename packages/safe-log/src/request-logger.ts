@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { SafeLogger } from './safe-logger';
+import { withLogContext } from './context';
+import { SafeLogger } from './safe-logger';
 
 export interface RequestLoggerOptions {
   /** Where the access log goes. @default a new SafeLogger('http') */
-  logger: SafeLogger;
+  logger?: SafeLogger;
   /** The log message of every record. @default 'request' */
   message?: string;
   /** Requests not logged (for example health checks). Sync. @default none */
@@ -24,23 +26,28 @@ export function routeOf(req: Request, res: Response): string {
 /**
  * Express access log without PHI: method, route pattern, status, duration, request id, bytes.
  * Never the path's values, the query string, headers (so no Authorization or cookies) or bodies.
+ * The rest of the request runs inside `withLogContext({ requestId })`, so every record any
+ * SafeLogger writes while serving it carries the same `requestId`.
  */
-export function requestLogger(options: RequestLoggerOptions): RequestHandler {
-  if (!options || typeof options.logger?.info !== 'function') {
+export function requestLogger(options: RequestLoggerOptions = {}): RequestHandler {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('requestLogger: options must be an object');
+  if (options.logger !== undefined && typeof options.logger?.info !== 'function')
     throw new TypeError('requestLogger: logger must be a SafeLogger');
-  }
   if (options.skip !== undefined && typeof options.skip !== 'function')
     throw new TypeError('requestLogger: skip must be a function');
-  const { logger, skip } = options;
+  const logger = options.logger ?? new SafeLogger('http');
+  const { skip } = options;
   const message = options.message ?? 'request';
   return (req: Request, res: Response, next: NextFunction) => {
     if (skip?.(req)) return next();
     const started = process.hrtime.bigint();
+    const headerId = req.headers['x-request-id'];
+    const contextId =
+      (res.locals.requestId as string | undefined) ??
+      (typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID());
     res.once('finish', () => {
-      const headerId = req.headers['x-request-id'];
-      const requestId =
-        (res.locals.requestId as string | undefined) ??
-        (typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : undefined);
+      const requestId = (res.locals.requestId as string | undefined) ?? contextId;
       const length = Number(res.getHeader('content-length'));
       logger.info(message, {
         method: req.method,
@@ -51,6 +58,6 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
         ...(Number.isFinite(length) ? { bytes: length } : {}),
       });
     });
-    next();
+    withLogContext({ requestId: contextId }, () => next());
   };
 }

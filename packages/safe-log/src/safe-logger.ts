@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { getLogContext, otelTraceIds, type TraceIds } from './context';
 import { redactInfo } from './format';
 import { createRedactor, getDefaultRedactor, type RedactOptions } from './redactor';
 
@@ -12,12 +13,30 @@ export interface SafeLoggerOptions {
   transports?: winston.transport[];
   /** Fields added to every record (redacted like the rest). @default {} */
   defaultMeta?: LogMeta;
-  /** Extra redaction rules (keys, patterns, depth, stacks). @default the built-in rules only */
+  /** Extra redaction rules (keys, patterns, depth, stacks, censor, allow). @default the built-in rules only */
   rules?: RedactOptions;
+  /**
+   * Where trace and span ids come from: written as `traceId` / `spanId` on every record made while
+   * a span is active. `false` writes none. @default the active span of `@opentelemetry/api` when
+   * the application has it installed, else none
+   */
+  traceIds?: (() => TraceIds | undefined) | false;
+}
+
+const EMPTY: LogMeta = Object.freeze({});
+
+/** How a child shares its parent's winston logger (never an option users pass). */
+const CHILD = Symbol('SafeLogger.child');
+interface ChildOf {
+  logger: winston.Logger;
+  bound: LogMeta;
+  traceIds: (() => TraceIds | undefined) | false;
 }
 
 const LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
-const OPTION_NAMES = new Set(['level', 'transports', 'defaultMeta', 'rules']);
+const OPTION_NAMES = new Set(['level', 'transports', 'defaultMeta', 'rules', 'traceIds']);
+/** Fields of every record that are the logger's own: a caller's field of that name is renamed `meta.<name>`. */
+const OWN = ['level', 'message', 'timestamp', 'logger'] as const;
 
 /**
  * A winston logger that cannot write PHI/PII: every record goes through the redaction before any
@@ -30,10 +49,20 @@ const OPTION_NAMES = new Set(['level', 'transports', 'defaultMeta', 'rules']);
 export class SafeLogger {
   readonly name: string;
   readonly #logger: winston.Logger;
+  readonly #bound: LogMeta;
+  readonly #traceIds: (() => TraceIds | undefined) | false;
 
   constructor(name: string, options: SafeLoggerOptions = {}) {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError('SafeLogger: name must be a non-empty string');
+    const child = (options as { [CHILD]?: ChildOf })[CHILD];
+    if (child) {
+      this.name = name;
+      this.#logger = child.logger;
+      this.#bound = child.bound;
+      this.#traceIds = child.traceIds;
+      return;
+    }
     for (const key of Object.keys(options)) {
       if (!OPTION_NAMES.has(key)) throw new TypeError(`SafeLogger: unknown option "${key}"`);
     }
@@ -42,8 +71,16 @@ export class SafeLogger {
       throw new RangeError(
         'SafeLogger: level must be one of error, warn, info, http, verbose, debug, silly',
       );
+    if (
+      options.traceIds !== undefined &&
+      options.traceIds !== false &&
+      typeof options.traceIds !== 'function'
+    )
+      throw new TypeError('SafeLogger: traceIds must be a function or false');
     const r = options.rules ? createRedactor(options.rules) : getDefaultRedactor();
     this.name = name;
+    this.#bound = EMPTY;
+    this.#traceIds = options.traceIds ?? otelTraceIds;
     this.#logger = winston.createLogger({
       level,
       // Redact first (the caller's fields only), then stamp, then serialise.
@@ -76,6 +113,21 @@ export class SafeLogger {
     this.#write('error', message, meta);
   }
 
+  /**
+   * A logger that writes through the same transports and rules with `fields` on every record
+   * (redacted like the rest; a call's own fields win over bound ones). Children of children add up.
+   */
+  child(fields: LogMeta): SafeLogger {
+    if (fields === null || typeof fields !== 'object')
+      throw new TypeError('SafeLogger.child: fields must be an object');
+    const c: ChildOf = {
+      logger: this.#logger,
+      bound: { ...this.#bound, ...fields },
+      traceIds: this.#traceIds,
+    };
+    return new SafeLogger(this.name, { [CHILD]: c } as SafeLoggerOptions);
+  }
+
   /** Flushes and closes the transports. */
   close(): Promise<void> {
     return new Promise((resolve) => {
@@ -100,8 +152,18 @@ export class SafeLogger {
       text = '';
       fields = { ...(message ?? {}), ...(meta ?? {}) };
     }
+    // Request context (withLogContext), trace ids and bound fields; the call's own fields win.
+    const context = getLogContext();
+    let trace: TraceIds | undefined;
+    try {
+      trace = this.#traceIds ? this.#traceIds() : undefined;
+    } catch {
+      // A failing tracer never stops a log line.
+    }
+    if (context || trace || this.#bound !== EMPTY)
+      fields = { ...(context ?? {}), ...(trace ?? {}), ...this.#bound, ...fields };
     // Fields named like ours would overwrite them: keep them apart.
-    for (const own of ['level', 'message', 'timestamp', 'logger'] as const) {
+    for (const own of OWN) {
       if (own in fields) {
         fields[`meta.${own}`] = fields[own];
         delete fields[own];

@@ -10,6 +10,7 @@
  */
 import { GIVEN_NAMES, PLACES, SURNAMES } from '../data/names';
 import { re } from './regexps';
+import type { Mark } from './structured';
 
 let given: Set<string> | undefined;
 let surnames: Set<string> | undefined;
@@ -142,8 +143,6 @@ const TITLES = new Set([
   'nurse',
 ]);
 
-const MARK = '[REDACTED:name]';
-
 /** The words after a label that form a name: capitalised (or uncased-script) words, particles between. */
 function takeName(words: string): [number, number] | undefined {
   const parts = words.split(SPLIT);
@@ -206,7 +205,7 @@ const CAPITAL_HINT = re('[A-Z][a-z]|[^\\u0000-\\u007f]', '');
 const UPPER_HINT = re('[A-Z\\u00c0-\\uffff]', '');
 
 /** Replaces people's names in `text`. */
-export function redactNames(text: string): string {
+export function redactNames(text: string, mark: Mark): string {
   if (!UPPER_HINT.test(text)) return text;
   let out = !LABEL_HINT.test(text)
     ? text
@@ -214,14 +213,14 @@ export function redactNames(text: string): string {
         const span = takeName(words);
         if (!span) return match;
         const at = match.length - words.length;
-        return `${match.slice(0, at + span[0])}${MARK}${match.slice(at + span[1])}`;
+        return `${match.slice(0, at + span[0])}${mark('name', match.slice(at + span[0], at + span[1]))}${match.slice(at + span[1])}`;
       });
   if (!CAPITAL_HINT.test(out)) return out;
   out = out.replace(CAPITAL_RUN, (run: string, offset: number, whole: string) => {
     // "St. Mary's", "Mt. Sinai": a run right after a facility abbreviation is a place.
     const before = whole.slice(Math.max(0, offset - 5), offset).toLowerCase();
     if (PLACE_BEFORE.test(before)) return run;
-    return dictionaryName(run) ? MARK : run;
+    return dictionaryName(run) ? mark('name', run) : run;
   });
   return out;
 }

@@ -5,6 +5,11 @@
  */
 import { re } from './regexps';
 
+/** Replaces one found value (`kind` '' for a value found by its key name). */
+export type Mark = (kind: string, value: string) => string;
+/** Placeholders of marks start with this character (see redactor.ts): never re-marked. */
+export const PLACEHOLDER = '\ue000';
+
 // ----- HL7 v2 ----------------------------------------------------------------------------------
 
 /** A string is treated as HL7 v2 when it holds one of these segments. */
@@ -34,17 +39,17 @@ const PERSON_SEGMENTS = new Set([
 /** Field values kept in person segments: empty, or a short code (sex `F`, class `I`, relation `SPO`). */
 const HL7_CODE = re('^[A-Z]{1,3}$', '');
 
-function redactSegment(segment: string): string {
+function redactSegment(segment: string, mark: Mark): string {
   const fields = segment.split('|');
   for (let i = 2; i < fields.length; i++) {
     const f = fields[i] as string;
-    if (f !== '' && !HL7_CODE.test(f)) fields[i] = '[REDACTED:hl7]';
+    if (f !== '' && !HL7_CODE.test(f)) fields[i] = mark('hl7', f);
   }
   return fields.join('|');
 }
 
 /** Person segments of HL7 v2 messages inside `text`, redacted by position. */
-export function redactHl7(text: string): string {
+export function redactHl7(text: string, mark: Mark): string {
   if (!HL7_HINT.test(text)) return text;
   const starts: number[] = [];
   HL7_SEGMENT.lastIndex = 0;
@@ -59,7 +64,7 @@ export function redactHl7(text: string): string {
     const rest = text.slice(start, next);
     const br = LINE_BREAK.exec(rest);
     const seg = br ? rest.slice(0, br.index) : rest;
-    out += text.slice(done, start) + redactSegment(seg);
+    out += text.slice(done, start) + redactSegment(seg, mark);
     done = start + seg.length;
   }
   return out + text.slice(done);
@@ -83,12 +88,15 @@ const SQL_HINT = re(
 );
 const SQL_LITERAL = re("'(?:[^'\\n]|''){0,500}'", 'g');
 
-export function redactDrivers(text: string): string {
+export function redactDrivers(text: string, mark: Mark): string {
   let out = text;
-  if (out.includes('Key (')) out = out.replace(PG_KEY, '[REDACTED:key]');
-  if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, '[REDACTED:key]');
-  if (out.includes('dup key')) out = out.replace(MONGO_DUP, ' [REDACTED:key] ');
-  if (SQL_HINT.test(out)) out = out.replace(SQL_LITERAL, "'[REDACTED:sql]'");
+  const key = (v: string) => mark('key', v);
+  if (out.includes('Key (')) out = out.replace(PG_KEY, key);
+  if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, key);
+  if (out.includes('dup key'))
+    out = out.replace(MONGO_DUP, (v: string) => ` ${mark('key', v.trim())} `);
+  if (SQL_HINT.test(out))
+    out = out.replace(SQL_LITERAL, (v: string) => `'${mark('sql', v.slice(1, -1))}'`);
   return out;
 }
 
@@ -101,15 +109,19 @@ const KEY_VALUE = re(
 );
 
 /** Values written after a sensitive key name inside text. */
-export function redactKeyValues(text: string, sensitiveKey: (key: string) => boolean): string {
+export function redactKeyValues(
+  text: string,
+  sensitiveKey: (key: string) => boolean,
+  mark: Mark,
+): string {
   return text.replace(
     KEY_VALUE,
     (match: string, key: string, dq?: string, sq?: string, bare?: string) => {
       if (!sensitiveKey(key)) return match;
       const value = dq ?? sq ?? bare ?? '';
-      if (value === '' || value.startsWith('[REDACTED')) return match;
+      if (value === '' || value.includes(PLACEHOLDER)) return match;
       const at = match.lastIndexOf(value);
-      return `${match.slice(0, at)}[REDACTED]${match.slice(at + value.length)}`;
+      return `${match.slice(0, at)}${mark('', value)}${match.slice(at + value.length)}`;
     },
   );
 }
@@ -159,14 +171,14 @@ const LABELLED = re(
 const HAS_DIGIT = re('\\d', '');
 
 /** Identifiers after a label of their kind. */
-export function redactLabelled(text: string): string {
+export function redactLabelled(text: string, mark: Mark): string {
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
     const value = groups[LABELLED_KINDS.length] as string;
     if (!HAS_DIGIT.test(value)) return match;
     let kind = 'id';
     for (let i = 0; i < LABELLED_KINDS.length; i++)
       if (groups[i] !== undefined) kind = (LABELLED_KINDS[i] as readonly [string, string])[0];
-    return `${match.slice(0, match.length - value.length)}[REDACTED:${kind}]`;
+    return `${match.slice(0, match.length - value.length)}${mark(kind, value)}`;
   });
 }
 
@@ -175,11 +187,11 @@ const LABELLED_PHONE = re(
   '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
   'gi',
 );
-export function redactLabelledPhones(text: string): string {
+export function redactLabelledPhones(text: string, mark: Mark): string {
   return text.replace(
     LABELLED_PHONE,
     (match: string, value: string) =>
-      `${match.slice(0, match.length - value.length)}[REDACTED:phone]`,
+      `${match.slice(0, match.length - value.length)}${mark('phone', value)}`,
   );
 }
 
@@ -208,11 +220,11 @@ const ADDRESS_END = new Set(
 );
 
 /** Street addresses: a house number, up to four words, a street type; or the clause after "lives at". */
-export function redactAddresses(text: string): string {
+export function redactAddresses(text: string, mark: Mark): string {
   const labelled = !ADDRESS_HINT.test(text)
     ? text
     : text.replace(ADDRESS_LABEL, (match: string, value: string) => {
-        if (!HAS_DIGIT.test(value) || value.startsWith('[REDACTED')) return match;
+        if (!HAS_DIGIT.test(value) || value.startsWith(PLACEHOLDER)) return match;
         // The address ends at the first joining word of the sentence ("… Rd at 10:00", "… in 12 ms").
         const words = value.split(' ');
         let n = 0;
@@ -220,7 +232,8 @@ export function redactAddresses(text: string): string {
           n++;
         const kept = words.slice(n).join(' ');
         const at = match.length - value.length;
-        return `${match.slice(0, at)}[REDACTED:address]${kept ? ` ${kept}` : ''}`;
+        const address = words.slice(0, n).join(' ');
+        return `${match.slice(0, at)}${mark('address', address)}${kept ? ` ${kept}` : ''}`;
       });
   if (!NUMBER_SPACE.test(labelled)) return labelled;
   let out = '';
@@ -232,7 +245,7 @@ export function redactAddresses(text: string): string {
     HOUSE_NUMBER.lastIndex = 0;
     for (let h = HOUSE_NUMBER.exec(before); h !== null; h = HOUSE_NUMBER.exec(before)) {
       if (STREET_WORDS.test(before.slice(h.index + h[0].length))) {
-        out += `${labelled.slice(last, from + h.index)}[REDACTED:address]`;
+        out += `${labelled.slice(last, from + h.index)}${mark('address', labelled.slice(from + h.index, m.index + m[0].length))}`;
         last = m.index + m[0].length;
         break;
       }

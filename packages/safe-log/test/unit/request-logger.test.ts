@@ -28,7 +28,7 @@ function app() {
     res.status(202).end();
   });
   a.use('/hospitals', router);
-  return { a, lines };
+  return { a, lines, logger };
 }
 
 describe('requestLogger', () => {
@@ -64,15 +64,66 @@ describe('requestLogger', () => {
     ]);
   });
 
-  it('ignores a request id that is not a plain token and skips what it is told to', async () => {
+  it('replaces a request id that is not a plain token by a generated one and skips what it is told to', async () => {
     const { a, lines } = app();
     await request(a).get('/patients/1').set('X-Request-Id', 'x y <script>').expect(200);
     await request(a).get('/healthz').expect(200);
     expect(lines).toHaveLength(1);
-    expect(lines[0]?.requestId).toBeUndefined();
+    expect(lines[0]?.requestId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(JSON.stringify(lines[0])).not.toContain('script');
   });
 
-  it('requires a logger', () => {
-    expect(() => requestLogger({} as never)).toThrow(/logger/);
+  it('refuses a logger that is not a SafeLogger, naming the option', () => {
+    expect(() => requestLogger({ logger: {} as never })).toThrow(TypeError);
+    expect(() => requestLogger({ logger: {} as never })).toThrow(/logger/);
+  });
+
+  it('creates a default SafeLogger("http") writing to the console when given no logger (it threw before)', async () => {
+    const writes: string[] = [];
+    const spy = jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
+    try {
+      const a = express();
+      a.use(requestLogger());
+      a.get('/patients/:id', (_req, res) => {
+        res.json({ ok: true });
+      });
+      await request(a).get('/patients/12345?ssn=123-45-6789').expect(200);
+    } finally {
+      spy.mockRestore();
+    }
+    const records = writes
+      .flatMap((w) => w.split('\n'))
+      .filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toEqual([
+      expect.objectContaining({
+        logger: 'http',
+        message: 'request',
+        route: '/patients/:id',
+        status: 200,
+      }),
+    ]);
+    expect(writes.join('')).not.toContain('12345');
+  });
+
+  it('carries the request id to every record written while serving the request', async () => {
+    const { a, lines, logger } = app();
+    a.get('/work', async (_req, res) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      logger.info('inside the handler');
+      res.json({ ok: true });
+    });
+    await request(a).get('/work').set('X-Request-Id', 'req-42').expect(200);
+    expect(lines.map((l) => [l.message, l.requestId])).toEqual([
+      ['inside the handler', 'req-42'],
+      ['request', 'req-42'],
+    ]);
   });
 });
