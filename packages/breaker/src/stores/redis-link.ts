@@ -328,6 +328,8 @@ export class RedisLink {
     const queues = (sub as { options?: { enableOfflineQueue?: boolean } }).options
       ?.enableOfflineQueue;
     if (sub.status === 'ready' || queues !== false) ask();
+    // A lazyConnect client without offline queue would otherwise never connect, so never be ready.
+    else if (sub.status === 'wait') sub.connect().catch(() => {});
   }
 
   #onMessage(message: string): void {

@@ -91,7 +91,11 @@ describe('breaker on a private redis-server', () => {
   // Issue #16, finding 9: a breaker created while Redis was down lost its pub/sub subscription
   // for good (the rejected SUBSCRIBE was swallowed and never asked again), so that worker never
   // heard another worker open the circuit, nor an operator's open()/close().
-  for (const how of ['a URL', 'a client without offline queue'] as const) {
+  for (const how of [
+    'a URL',
+    'a client without offline queue',
+    'a lazyConnect client without offline queue',
+  ] as const) {
     it(`a breaker created from ${how} while Redis is down subscribes when Redis returns and hears another process open and close the circuit`, async () => {
       const first = await startRedisServer();
       const { port, url } = first;
@@ -101,6 +105,7 @@ describe('breaker on a private redis-server', () => {
           ? undefined
           : new Redis(url, {
               enableOfflineQueue: false,
+              lazyConnect: how === 'a lazyConnect client without offline queue',
               maxRetriesPerRequest: 1,
               retryStrategy: () => 100,
             });
