@@ -15,7 +15,13 @@
  * checks every window. Entries that no future window can hold are pruned (by count and by time),
  * so the log has at most `points` entries.
  *
- * KEYS: [1] HASH {tat, c (units granted so far), last (time of the latest grant)}; [2] ZSET log.
+ * Lost keys (DEL, eviction, a restart without persistence): a hash lost without its log is
+ * rebuilt from the log's latest entry; a log lost while the latest grant (`lg`) is within a
+ * window fences grants until lg + window (every lost unit was granted at or before lg); both
+ * lost are fenced only when the caller says it knows of recent grants (fenceIfMissingMs).
+ *
+ * KEYS: [1] HASH {tat, c (units granted so far), last (latest grant or fence), lg (latest
+ *       grant)}; [2] ZSET log.
  * A fence (no grant before now + fenceMs) is kept in `last`: a process back from its in-memory
  * fallback fences a window after its own memory grants; after a lost connection, a state found
  * missing (perhaps lost with a restart), or missing while its own latest grant is younger than
@@ -37,18 +43,36 @@ local points = tonumber(ARGV[5])
 local window = tonumber(ARGV[6])
 local fence = tonumber(ARGV[7])
 local fenceIfMissing = tonumber(ARGV[8])
-local s = redis.call('HMGET', KEYS[1], 'tat', 'c', 'last')
+local s = redis.call('HMGET', KEYS[1], 'tat', 'c', 'last', 'lg')
 local tat = tonumber(s[1]) or 0
 local c = tonumber(s[2]) or 0
 local last = tonumber(s[3]) or 0
--- fences: no grant before now + fence (the caller's own memory grants while Redis was away);
--- a state missing after the caller lost its connection may have been lost with a restart
-if fenceIfMissing > 0 and s[1] == false and s[2] == false then
-  if fenceIfMissing > fence then fence = fenceIfMissing end
+local lg = tonumber(s[4]) or 0
+-- floor: no grant before it (fences); the latest entry of the log is the latest grant, units c
+local floor = 0
+local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if s[1] == false and s[2] == false then
+  if top[1] then
+    -- the hash was lost (deleted, evicted) but not the log: rebuild the counters from it
+    local tat0, c0, cost0 = string.match(top[1], '^([^:]+):(%d+):(%d+)$')
+    c = tonumber(top[2])
+    lg = tonumber(tat0)
+    if last < lg then last = lg end
+    tat = lg + tonumber(cost0) * interval
+  elseif fenceIfMissing > 0 then
+    -- both lost, and the caller knows there were grants (a restart, a recent grant of its own)
+    floor = now + fenceIfMissing
+  end
+elseif lg + window > now and (not top[1] or tonumber(top[2]) ~= c) then
+  -- the log was lost while the latest grant is within a window: its units are unknown, but
+  -- all of them were granted at or before lg
+  floor = lg + window
 end
+-- no grant before now + fence: the caller's own memory grants while Redis was away
+if fence > 0 and floor < now + fence then floor = now + fence end
 local fenced = false
-if fence > 0 and last < now + fence then
-  last = now + fence
+if last < floor then
+  last = floor
   fenced = true
 end
 -- forget grants that no window reaching now or later can hold (amortised: each entry once)
@@ -79,8 +103,12 @@ end
 local wait = at - now
 if wait > maxWait then
   if fenced then
-    redis.call('HSET', KEYS[1], 'last', string.format('%.3f', last))
-    redis.call('PEXPIRE', KEYS[1], math.ceil(last + window - now) + 1000)
+    -- keep the fence (and counters rebuilt from the log), never shortening the hash's life
+    redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', tat), 'c', string.format('%d', c), 'last', string.format('%.3f', last), 'lg', string.format('%.3f', lg))
+    local ttl = math.ceil(last + window - now) + 1000
+    local cur = redis.call('PTTL', KEYS[1])
+    if cur > ttl then ttl = cur end
+    redis.call('PEXPIRE', KEYS[1], ttl)
   end
   return {tostring(wait), 0}
 end
@@ -90,7 +118,7 @@ c = c + cost
 -- kept two windows past the latest grant: a process that granted within the last two windows
 -- and finds the state missing knows it was lost (deleted, evicted), not expired
 local ttl = math.ceil(math.max(newTat, at + 2 * window) - now) + 1000
-redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', newTat), 'c', string.format('%d', c), 'last', string.format('%.3f', at))
+redis.call('HSET', KEYS[1], 'tat', string.format('%.3f', newTat), 'c', string.format('%d', c), 'last', string.format('%.3f', at), 'lg', string.format('%.3f', at))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], c, string.format('%.3f:%d:%d', at, c, cost))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', c - points))

@@ -57,6 +57,38 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
     expect((err as { waitMs: number }).waitMs).toBeGreaterThan(55_000);
   });
 
+  for (const lost of [':log', ':gcra'] as const) {
+    it(`only the ${lost} key deleted (or expired) under a busy limiter, by another process: the window is not granted again`, async () => {
+      const n = name();
+      const make2 = () =>
+        createRateLimiter({
+          name: n,
+          points: 10,
+          durationMs: 1000,
+          burst: 10,
+          margin: LOADED_MACHINE_MARGIN,
+          redis: target.redis,
+          keyPrefix: target.prefix,
+          logger: false,
+        });
+      const [busy, idle] = [make2(), make2()]; // two processes' limiters: idle has no recent grant
+      const times: number[] = [];
+      const costs: number[] = [];
+      for (const cost of [3, 3, 4]) {
+        await busy.acquire({ cost, timeoutMs: 10_000 });
+        times.push(Date.now());
+        costs.push(cost);
+      }
+      expect(await target.redis.del(`${target.prefix}{ratelimit:${n}}${lost}`)).toBe(1);
+      for (let i = 0; i < 5; i++) {
+        await idle.acquire({ timeoutMs: 10_000 });
+        times.push(Date.now());
+        costs.push(1);
+      }
+      expect(maxUnitsInWindow(times, costs, 1000)).toBeLessThanOrEqual(10);
+    });
+  }
+
   it('the keys deleted (or evicted) under a limiter that just granted: the window is not granted again', async () => {
     const n = name();
     const limiter = createRateLimiter({
