@@ -3,7 +3,7 @@
 // The sandbox copies only what the unit tests need (this package and the shared Jest base config);
 // node_modules is symlinked.
 // Property tests (fast-check) run at most this many cases per property for each mutant.
-process.env.RESIL_FC_MAX_RUNS ??= '300';
+process.env.RESIL_FC_MAX_RUNS ??= '100';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

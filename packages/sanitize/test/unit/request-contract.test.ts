@@ -298,6 +298,7 @@ describe('sanitizeRequest query parameters', () => {
   it('a query that is not a plain object is sanitised but not de-polluted', () => {
     expect(q({}, ['<b>1', '2'])).toEqual(['1', '2']);
     expect(q({}, '<b>x')).toBe('x');
+    expect(q({}, null)).toBeNull();
   });
 });
 
@@ -353,6 +354,31 @@ describe('sanitizeRequest params hook', () => {
     run({}, req2);
     run({ sanitize: (v) => v.toUpperCase(), parts: ['params'] }, req2);
     expect(req2.params).toEqual({ ID: 'AB' });
+  });
+
+  it('on a request whose params hook another copy installed, assigns through that hook', () => {
+    const assigned: unknown[] = [];
+    const req: Record<PropertyKey, unknown> = {};
+    Object.defineProperty(req, 'params', {
+      get: () => ({ id: '<b>1' }),
+      set: (v: unknown) => assigned.push(v),
+      configurable: true,
+    });
+    Object.defineProperty(req, Symbol.for('@resil/sanitize.paramsHook'), { value: true });
+    expect(run({}, req).next).toEqual([undefined]);
+    expect(assigned).toEqual([{ id: '1' }]);
+  });
+
+  it('leaves the params accessor and its marks configurable (a later copy may redefine them)', () => {
+    const req: Record<PropertyKey, unknown> = {};
+    run({}, req);
+    for (const key of [
+      'params',
+      Symbol.for('@resil/sanitize.paramsHook'),
+      Symbol.for('@resil/sanitize.paramsRefused'),
+    ])
+      expect([key, Object.getOwnPropertyDescriptor(req, key)?.configurable]).toEqual([key, true]);
+    expect(req[Symbol.for('@resil/sanitize.paramsHook')]).toBe(true);
   });
 
   it('over HTTP: the router assignment goes through the hook', async () => {
