@@ -205,7 +205,20 @@ export function fuzzProperty(
           }
           if (problems.length > 0) throw new Error(problems.join('; '));
         }),
-        { numRuns },
+        {
+          numRuns,
+          // one plain request first: the replay property is exercised at any numRuns
+          examples: [
+            [
+              {
+                method: 'POST',
+                key: `${KEY_MARK}plain`,
+                body: { type: 'application/json', text: '{"a":1}' },
+                query: '',
+              },
+            ],
+          ],
+        },
       );
       expect(replays).toBeGreaterThan(0); // the replay property was exercised, not vacuous
     } finally {
