@@ -124,7 +124,14 @@ const CAPITAL_RUN = re(
   `(?<![\\p{L}\\p{M}\\p{N}'’.-])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
   'gu',
 );
+/** Names as EHRs print them: `SMITH, JOHN`, `JOHN SMITH` (two or three words in capitals). */
+const UPPER_RUN = re(
+  '(?<![\\p{L}\\p{N}])\\p{Lu}{2,30}(?:, ?| )\\p{Lu}{2,30}(?: \\p{Lu}{2,30})?(?![\\p{L}\\p{N}])',
+  'gu',
+);
+const TWO_CAPITALS = re('\\p{Lu}{2}', 'u');
 const CASED_START = re('^\\p{Lu}', 'u');
+const UPPER_SEP = re(', ?| ', '');
 const HAS_LOWER = re('\\p{Ll}', 'u');
 const UNCASED = re('^\\p{Lo}', 'u');
 const SPLIT = re('(,\\s|\\s{1,2})', 'u');
@@ -150,6 +157,7 @@ function takeName(words: string): [number, number] | undefined {
   let end = 0;
   let taken = 0;
   let pos = 0;
+  let particleStart = -1; // "van den Velde": particles before the first capitalised word
   for (let i = 0; i < parts.length; i += 2) {
     const raw = parts[i] as string;
     const w = raw.endsWith('.') ? raw.slice(0, -1) : raw;
@@ -163,11 +171,13 @@ function takeName(words: string): [number, number] | undefined {
     if (!isName && taken === 0 && TITLES.has(lower)) {
       // "seen by Dr. Smith": a title between the label and the name
     } else if (isName) {
-      if (taken === 0) start = pos;
+      if (taken === 0) start = particleStart >= 0 ? particleStart : pos;
       taken++;
       end = pos + raw.length;
       if (raw.endsWith('.') && w.length > 1) break; // end of a sentence
-    } else if (!(taken > 0 && PARTICLES.has(lower) && i + 2 < parts.length)) {
+    } else if (PARTICLES.has(lower) && i + 2 < parts.length) {
+      if (taken === 0 && particleStart < 0) particleStart = pos;
+    } else {
       break;
     }
     pos += raw.length + (parts[i + 1]?.length ?? 0);
@@ -185,7 +195,7 @@ function dictionaryName(run: string): boolean {
   let known = 0;
   for (const w of words) {
     const lower = w.toLowerCase();
-    if (FACILITY.has(lower)) return false;
+    if (FACILITY.has(lower) || NOT_NAME.has(lower)) return false;
     if (g.has(lower)) givenHits++;
     if (g.has(lower) || s.has(lower)) known++;
   }
@@ -215,12 +225,35 @@ export function redactNames(text: string, mark: Mark): string {
         const at = match.length - words.length;
         return `${match.slice(0, at + span[0])}${mark('name', match.slice(at + span[0], at + span[1]))}${match.slice(at + span[1])}`;
       });
+  if (TWO_CAPITALS.test(out))
+    out = out.replace(UPPER_RUN, (run: string) => {
+      const words = run.split(UPPER_SEP);
+      const { given: g, surnames: sn } = dictionaries();
+      let givenHit = false;
+      for (const w of words) {
+        const lower = w.toLowerCase();
+        if (FACILITY.has(lower) || NOT_NAME.has(lower) || !(g.has(lower) || sn.has(lower)))
+          return run;
+        if (g.has(lower)) givenHit = true;
+      }
+      return givenHit ? mark('name', run) : run;
+    });
   if (!CAPITAL_HINT.test(out)) return out;
   out = out.replace(CAPITAL_RUN, (run: string, offset: number, whole: string) => {
     // "St. Mary's", "Mt. Sinai": a run right after a facility abbreviation is a place.
     const before = whole.slice(Math.max(0, offset - 5), offset).toLowerCase();
     if (PLACE_BEFORE.test(before)) return run;
-    return dictionaryName(run) ? mark('name', run) : run;
+    // Leading label or title words ("Dear", "Patient", "Dr") stay; the name is what follows.
+    let cut = 0;
+    while (cut < run.length) {
+      const space = run.indexOf(' ', cut);
+      if (space < 0) break;
+      const w = run.slice(cut, space).toLowerCase();
+      if (!NOT_NAME.has(w) && !TITLES.has(w) && w !== 'dear') break;
+      cut = space + 1;
+    }
+    const name = run.slice(cut);
+    return dictionaryName(name) ? run.slice(0, cut) + mark('name', name) : run;
   });
   return out;
 }
