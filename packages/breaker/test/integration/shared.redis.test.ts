@@ -71,19 +71,22 @@ describeEachRedis('shared circuit breaker', (target) => {
       script,
       count: WORKERS,
       input: {
-        mode: 'loop',
+        mode: 'until-reopened',
         name: n,
         prefix: target.prefix,
         threshold: THRESHOLD,
-        resetMs: 600,
-        runMs: 1000,
+        // The failed probe reopens the circuit for the prober's reset timeout: long enough that
+        // every worker hears of it before another probe could be due, however loaded the machine.
+        resetMs: 10_000,
+        runMs: 20_000,
       },
       env: target.env,
     });
     await started.ready;
-    // Opened once the workers are loaded; they then call in a loop for 1000 ms: the probe may
-    // start at ~600 ms; it fails, which opens the circuit again until ~1200 ms, so exactly one
-    // call can reach the dependency.
+    // Opened (for 600 ms) once the workers are loaded; they then call in a loop until they have
+    // seen the probe (half-open) and its failure open the circuit again: exactly one call, the
+    // probe, reaches the dependency. (It used to be a 1000 ms loop, which a worker that received
+    // its start signal late on a loaded machine stretched past a second probe: flaky.)
     await opener.breaker.open();
     started.go();
     const outcomes = await started.done;
@@ -91,7 +94,10 @@ describeEachRedis('shared circuit breaker', (target) => {
       if (!o.result) throw new Error(`worker ${o.index} failed: ${o.error ?? o.stderr}`);
       return o.result;
     });
-    expect(results.reduce((s, r) => s + r.reached, 0)).toBe(1);
+    // Compared with the per-worker results, so that a failure shows what each worker saw.
+    expect({ reached: results.reduce((s, r) => s + r.reached, 0), results }).toMatchObject({
+      reached: 1,
+    });
     expect(results.every((r) => r.rejected > 0)).toBe(true);
   });
 
