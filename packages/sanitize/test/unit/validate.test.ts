@@ -65,7 +65,9 @@ describe('validate', () => {
     const r = await request(
       appWith(
         validate([
-          oneOf([body('a').exists(), body('b').exists()], { message: 'a or b is required' }) as never,
+          oneOf([body('a').exists(), body('b').exists()], {
+            message: 'a or b is required',
+          }) as never,
           checkExact([body('a').optional()], { message: { rule: 'no unknown fields' } }) as never,
         ]),
       ),
