@@ -1,17 +1,37 @@
-// The tests Stryker runs for each mutant (stryker.config.mjs): the unit tests (memory store, no
-// network) and the Redis tests that run in this process against the shared test Redis
-// (REDIS_URL, default redis://127.0.0.1:6379) under their own key prefixes: store.redis.test.ts.
-// Left out, for run time on a shared 2-core machine (a mutant in the request path is covered by
-// every HTTP test): the tests that start worker processes or their own redis-server (shared,
-// outage, replicas), issue16.redis.test.ts (its #16.1 alone holds leases for 3 s per mutant),
-// fuzz.redis.test.ts (the same properties as the memory-store fuzzer) and the linear-cost test
-// (it measures time). A 5 s test timeout: a mutant that makes a request hang fails fast. No
-// global setup (the shared Redis must be up) and no summary reporter (it would write this
-// package's totals from inside a mutant sandbox).
+// The tests Stryker runs for each mutant (stryker.config.mjs). RESIL_MUTATION_PART picks a part
+// (set by stryker.config.mjs from the same variable):
+//   store    src/store.ts and src/errors.ts, with the store-level tests (memory store on a fake
+//            clock, RedisStore on the shared test Redis under its own prefix, errors)
+//   parsing  the request parsers in src/middleware.ts (target, bodyUnread, int, sha256,
+//            parseIdempotencyKey, canonicalJson), with the unit tests that reach them
+//   (unset)  the whole package with every test below (over an hour on a shared 2-core machine)
+// Never run: the tests that start worker processes or their own redis-server (shared, outage,
+// replicas), issue16.redis.test.ts (its #16.1 holds leases for 3 s per mutant), fuzz.redis
+// (the memory-store fuzzer's properties) and the linear-cost test (it measures time). A 5 s test
+// timeout: a mutant that makes a request hang fails fast. No global setup (the shared Redis must
+// be up) and no summary reporter (it would write totals from inside a mutant sandbox).
+const PARTS = {
+  store: [
+    '<rootDir>/test/unit/memory-store.test.ts',
+    '<rootDir>/test/unit/memory-store.contract.test.ts',
+    '<rootDir>/test/unit/errors.test.ts',
+    '<rootDir>/test/integration/store.redis.test.ts',
+  ],
+  parsing: [
+    '<rootDir>/test/unit/issue23.test.ts',
+    '<rootDir>/test/unit/contract.test.ts',
+    '<rootDir>/test/unit/middleware.test.ts',
+    '<rootDir>/test/unit/fuzz.test.ts',
+  ],
+};
+const part = process.env.RESIL_MUTATION_PART;
 module.exports = require('../../jest.config.base.cjs')(__dirname, {
-  testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/integration/store.redis.test.ts'],
-  testTimeout: 5_000,
+  testMatch: PARTS[part] ?? [
+    '<rootDir>/test/unit/**/*.test.ts',
+    '<rootDir>/test/integration/store.redis.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '\\.cost\\.test\\.ts$'],
+  testTimeout: 5_000,
   globalSetup: undefined,
   globalTeardown: undefined,
   reporters: ['default'],

@@ -6,6 +6,17 @@
 // node_modules is symlinked.
 // Property tests (fast-check, the fuzzers) run at most this many cases per property per mutant.
 process.env.RESIL_FC_MAX_RUNS ??= '10';
+// One part at a time (see jest.mutation.config.cjs): RESIL_MUTATION_PART=store or parsing.
+const part = process.env.RESIL_MUTATION_PART;
+const src = 'packages/idempotency/src';
+const MUTATE = {
+  store: [`${src}/store.ts`, `${src}/errors.ts`],
+  // target, bodyUnread, int, sha256, parseIdempotencyKey, canonicalJson
+  parsing: [`${src}/middleware.ts:127-233`],
+};
+if (part !== undefined && !(part in MUTATE))
+  throw new RangeError('RESIL_MUTATION_PART must be store, parsing or unset');
+const suffix = part ? `-${part}` : '';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -17,7 +28,7 @@ export default {
     enableFindRelatedTests: false,
   },
   // index.ts only re-exports.
-  mutate: ['packages/idempotency/src/**/*.ts', '!packages/idempotency/src/index.ts'],
+  mutate: MUTATE[part] ?? [`${src}/**/*.ts`, `!${src}/index.ts`],
   coverageAnalysis: 'perTest',
   // Static mutants (the module-level constant lists: KNOWN options, DENIED_HEADERS, PROBLEM_TYPES,
   // ERROR_CODES, the Lua scripts) would each need the whole suite; they are not run, and not
@@ -30,7 +41,7 @@ export default {
   // inside a test is cut by the 5 s test timeout (jest.mutation.config.cjs) and counts as a kill.
   timeoutMS: 20_000,
   incremental: true,
-  incrementalFile: 'packages/idempotency/reports/stryker-incremental.json',
+  incrementalFile: `packages/idempotency/reports/stryker-incremental${suffix}.json`,
   tempDirName: 'packages/idempotency/.stryker-tmp',
   ignorePatterns: [
     '/*',
@@ -46,7 +57,7 @@ export default {
     '/packages/idempotency/.turbo',
   ],
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'packages/idempotency/reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'packages/idempotency/reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `packages/idempotency/reports/mutation/mutation${suffix}.html` },
+  jsonReporter: { fileName: `packages/idempotency/reports/mutation/mutation${suffix}.json` },
   thresholds: { high: 90, low: 80, break: 80 },
 };

@@ -153,3 +153,114 @@ describe('RedisStore', () => {
     expect(await store.complete(k, 'o1', response(), 60_000)).toBe(true);
   });
 });
+
+describe('RedisStore refusals (stub clients)', () => {
+  /** A client whose scripts answer at once, in a given connection state. */
+  const stub = (status: string, pipelineOut?: unknown) =>
+    ({
+      status,
+      defineCommand() {},
+      resilIdemRenew: async () => 1,
+      resilIdemRelease: async () => 1,
+      resilIdemClaim: async () => ['claimed'],
+      pipeline: () => ({
+        resilIdemClaim() {},
+        resilIdemComplete() {},
+        wait() {},
+        exec: async () => pipelineOut,
+      }),
+    }) as unknown as Redis;
+
+  it.each(['ready', 'wait', 'connecting', 'connect'])(
+    'runs commands while the client is %s',
+    async (status) => {
+      expect(await new RedisStore(stub(status), 1_000).renew('k', 'o', 1_000)).toBe(true);
+    },
+  );
+
+  it.each(['reconnecting', 'close', 'end'])(
+    'refuses at once while the client is %s',
+    async (status) => {
+      await expect(new RedisStore(stub(status), 1_000).release('k', 'o')).rejects.toThrow(
+        new Error('redis not ready'),
+      );
+    },
+  );
+
+  it('waitForReplicas: an empty pipeline answer, or a failed script, is a store failure; a failed WAIT counts as no acknowledgement', async () => {
+    const wait = { replicas: 1, timeoutMs: 10 };
+    await expect(
+      new RedisStore(stub('ready', null), 1_000, wait).claim('k', 'o', 'f', 1),
+    ).rejects.toThrow('redis pipeline returned nothing');
+    const boom = new Error('script failed');
+    await expect(
+      new RedisStore(stub('ready', [[boom, null]]), 1_000, wait).claim('k', 'o', 'f', 1),
+    ).rejects.toBe(boom);
+    await expect(
+      new RedisStore(
+        stub('ready', [
+          [null, ['claimed']],
+          [new Error('no WAIT'), null],
+        ]),
+        1_000,
+        wait,
+      ).claim('k', 'o', 'f', 1),
+    ).rejects.toMatchObject({ code: ERROR_CODES.NOT_REPLICATED });
+    expect(
+      await new RedisStore(
+        stub('ready', [
+          [null, ['claimed']],
+          [null, 1],
+        ]),
+        1_000,
+        wait,
+      ).claim('k', 'o', 'f', 1),
+    ).toEqual({ claimed: true });
+    expect(
+      await new RedisStore(
+        stub('ready', [
+          [null, 1],
+          [null, 2],
+        ]),
+        1_000,
+        wait,
+      ).complete('k', 'o', response(), 1_000),
+    ).toBe(true);
+  });
+});
+
+describe('middleware on the shared Redis', () => {
+  it('default lease (30 s) while the handler runs and ttlMs (24 h) once done, under keyPrefix; close() closes a client made from a URL', async () => {
+    const express = (await import('express')).default;
+    const request = (await import('supertest')).default;
+    const { idempotency } = await import('../../src');
+    const keyPrefix = `${r.prefix}mw:`;
+    const mw = idempotency({ redis: r.url, keyPrefix, logger: false });
+    const app = express();
+    app.use(express.json());
+    app.use(mw);
+    const ttls: number[] = [];
+    app.post('/h', async (_req, res) => {
+      const [k] = await r.redis.keys(`${keyPrefix}*`);
+      ttls.push(await r.redis.pttl(k as string));
+      res.status(201).json({ ok: true });
+    });
+    const first = await request(app).post('/h').set('Idempotency-Key', 'ttl').send({});
+    expect(first.status).toBe(201);
+    const keys = await r.redis.keys(`${keyPrefix}*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(
+      new RegExp(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\{idem:[0-9a-f]{64}\\}$`),
+    );
+    expect(ttls[0]).toBeGreaterThan(20_000);
+    expect(ttls[0]).toBeLessThanOrEqual(30_000);
+    let ttl = -1;
+    for (let i = 0; i < 200 && ttl < 0; i++)
+      ttl = await r.redis.pttl(keys[0] as string).then((t) => (t > 30_000 ? t : -1)); // the record is written right after the answer
+    expect(ttl).toBeGreaterThan(86_000_000);
+    expect(ttl).toBeLessThanOrEqual(86_400_000);
+    await mw.close();
+    const after = await request(app).post('/h').set('Idempotency-Key', 'ttl2').send({});
+    expect(after.status).toBe(503); // its client is closed
+  });
+});

@@ -7,10 +7,8 @@ import {
   DENIED_HEADERS,
   ERROR_CODES,
   type IdempotencyOptions,
-  IdempotencyStoreError,
   idempotency,
   idempotencyKeyFor,
-  isIdempotencyStoreError,
   markExecuted,
   PROBLEM_TYPES,
   parseIdempotencyKey,
@@ -244,20 +242,6 @@ describe('problem+json answers', () => {
       STORE_FULL: 'RESIL_IDEMPOTENCY_STORE_FULL',
       NOT_REPLICATED: 'RESIL_IDEMPOTENCY_NOT_REPLICATED',
     });
-  });
-
-  it('isIdempotencyStoreError recognises the codes only', () => {
-    const e = new IdempotencyStoreError(ERROR_CODES.STORE_FULL, 'full', { cause: 'x' });
-    expect(e).toBeInstanceOf(Error);
-    expect(e.name).toBe('IdempotencyStoreError');
-    expect(e.message).toBe('full');
-    expect(e.cause).toBe('x');
-    expect(isIdempotencyStoreError(e)).toBe(true);
-    expect(isIdempotencyStoreError({ code: 'RESIL_IDEMPOTENCY_NOT_REPLICATED' })).toBe(true);
-    expect(isIdempotencyStoreError({ code: 'ECONNRESET' })).toBe(false);
-    expect(isIdempotencyStoreError({ code: 5 })).toBe(false);
-    expect(isIdempotencyStoreError(null)).toBe(false);
-    expect(isIdempotencyStoreError(undefined)).toBe(false);
   });
 });
 
