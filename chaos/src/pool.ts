@@ -22,6 +22,8 @@ export class Pool {
   #slots: Slot[] = [];
   #seq = 0;
   readonly crashes: string[] = [];
+  /** Events the workers reported (e.g. a breaker's `degraded`/`restored`), with their times. */
+  readonly events: { w: number; kind: string; at: number }[] = [];
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(i));
@@ -49,6 +51,7 @@ export class Pool {
           if (m.ok) p?.resolve(m.value);
           else p?.reject(new Error(m.error));
         } else if (m.t === 'fault') this.crashes.push(m.what);
+        else if (m.t === 'event') this.events.push({ w: i, kind: m.kind, at: m.at });
       });
       child.once('exit', (code, signal) => {
         reject(new Error(`worker ${i} exited before ready (${code ?? signal}): ${stderr}`));

@@ -19,7 +19,8 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; error?: string }
-  | { t: 'fault'; what: string };
+  | { t: 'fault'; what: string }
+  | { t: 'event'; kind: string; at: number };
 
 const index = Number(process.argv[2] ?? 0);
 
@@ -94,6 +95,10 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
     if (res.status !== 200) throw Object.assign(new Error('dependency failed'), { status: 503 });
     return res.status;
   });
+  // The README lets a breaker whose Redis is unreachable or slower than commandTimeoutMs count
+  // in memory: the checker must know when that happened (a loaded machine slows Redis too).
+  call.breaker.on('degraded', () => send({ t: 'event', kind: 'degraded', at: Date.now() }));
+  call.breaker.on('restored', () => send({ t: 'event', kind: 'restored', at: Date.now() }));
   await call.breaker.ready();
   let running = false;
   let loop: Promise<void> | undefined;
