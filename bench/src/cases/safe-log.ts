@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { SafeLogger } from '@resil/safe-log';
 import pino from 'pino';
 import winston from 'winston';
+import { buildCorpus } from '../../../packages/safe-log/eval/corpus';
+import { score } from '../../../packages/safe-log/eval/score';
 import { compareNs, record, relate, type Settings } from '../harness';
 
 const CASE = '8. safe logging, 1 KB nested record';
@@ -93,4 +95,29 @@ export async function safeLogging(settings: Settings): Promise<void> {
     });
   }
   relate(CASE, 'records per second', 'winston (plain JSON, no redaction)');
+
+  // What the redaction finds, on the evaluation corpus of packages/safe-log (eval/corpus.ts):
+  // the per-kind tables are printed by `npm run eval -w @resil/safe-log`.
+  const s = score(buildCorpus());
+  const pct = (t: { hit: number; total: number }) => (100 * t.hit) / t.total;
+  const EVAL = '8b. safe logging, evaluation corpus (2,400 records)';
+  const rows: Array<[string, number]> = [
+    ['identifiers removed (recall)', pct(s.recall)],
+    [
+      'person names removed',
+      pct({ hit: s.names.hit + s.namesHeldOut.hit, total: s.names.total + s.namesHeldOut.total }),
+    ],
+    ['person names removed, held-out locales', pct(s.namesHeldOut)],
+    ['strings kept', pct(s.keep)],
+  ];
+  for (const [k, t] of s.recallByShape) rows.push([`recall, ${k}`, pct(t)]);
+  for (const [metric, value] of rows)
+    record({
+      case: EVAL,
+      subject: '@resil/safe-log',
+      metric,
+      unit: '%',
+      better: 'higher',
+      values: [value],
+    });
 }

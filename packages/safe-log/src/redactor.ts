@@ -106,6 +106,8 @@ export interface Redactor {
 export const REDACTED = '[REDACTED]';
 /** What every value pattern needs: a string without any of it skips the pattern scan. */
 const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b', 'i');
+/** A character some rule needs: a string with none of them is returned as it is. */
+const ANY_RULE = re('[\\dA-Z@?=:/.|{\\[#\\u0080-\\uffff]', '');
 /** Where a JSON document starts inside a string (`… failed: {"resourceType":…}`). */
 const JSON_START = re('[{\\[][ \\t]{0,3}["{\\[]', '');
 /** Error properties never written: live connections and requests, not data. */
@@ -177,7 +179,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     else throw new TypeError('allow must hold strings or regular expressions');
   }
   const allowed = (value: string) =>
-    allowExact.has(value) || (allowRegexps.length > 0 && allowRegexps.some((r) => r.test(value)));
+    allowExact.size > 0 || allowRegexps.length > 0
+      ? allowExact.has(value) || allowRegexps.some((r) => r.test(value))
+      : false;
   const maxStringLength = options.maxStringLength ?? 32_768;
   if (!Number.isInteger(maxStringLength) || maxStringLength < 64)
     throw new RangeError('maxStringLength must be an integer of at least 64');
@@ -254,6 +258,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return hit;
   }
 
+  // Marks of the string being scanned (string() is re-entrant through JSON inside strings: each
+  // call owns the tokens from `base` on).
+  const tokens: string[] = [];
+  let base = 0;
+  const mark: Mark = (kind, value) => {
+    if (allowed(value)) return value;
+    const i = tokens.length - base;
+    if (i > PH_MAX) return kind ? `[REDACTED:${kind}]` : REDACTED;
+    tokens.push(censor(kind, value));
+    return `${PH_OPEN}${String.fromCharCode(PH_BASE + i)}${PH_CLOSE}`;
+  };
+
   function string(input: string): string {
     if (input.startsWith('PHI:')) return '[REDACTED:phi]';
     let text = input;
@@ -266,19 +282,20 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       text = text.slice(0, end);
     }
     if (text.includes(PH_OPEN) || text.includes(PH_CLOSE)) text = text.replace(PRIVATE_MARKS, '');
-    const tokens: string[] = [];
-    const mark: Mark = (kind, value) => {
-      if (allowed(value)) return value;
-      if (tokens.length > PH_MAX) return kind ? `[REDACTED:${kind}]` : REDACTED;
-      tokens.push(censor(kind, value));
-      return `${PH_OPEN}${String.fromCharCode(PH_BASE + tokens.length - 1)}${PH_CLOSE}`;
-    };
-    let out = scan(text, mark);
-    if (tokens.length > 0)
-      out = out.replace(
-        PLACEHOLDERS,
-        (_m: string, c: string) => tokens[c.charCodeAt(0) - PH_BASE] as string,
-      );
+    const saved = base;
+    base = tokens.length;
+    let out: string;
+    try {
+      out = scan(text, mark);
+      if (tokens.length > base)
+        out = out.replace(
+          PLACEHOLDERS,
+          (_m: string, c: string) => tokens[base + c.charCodeAt(0) - PH_BASE] as string,
+        );
+    } finally {
+      tokens.length = base;
+      base = saved;
+    }
     if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
   }
@@ -302,6 +319,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   /** Every rule over one string (already cut to maxStringLength). */
   function scan(text: string, mark: Mark): string {
+    // Lower-case words without digits or punctuation cannot hold anything a rule looks for.
+    if (!ANY_RULE.test(text)) return text;
     const json = JSON_START.exec(text);
     if (json) {
       const close = text[json.index] === '{' ? '}' : ']';
