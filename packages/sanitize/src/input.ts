@@ -34,8 +34,7 @@ export function sanitizeText(value: string, maxRounds = MAX_ROUNDS): string {
     const composed = s.normalize('NFC');
     if (composed === s) return s;
     if (round >= maxRounds) return composed.replaceAll('<', '').normalize('NFC');
-    s = scan(composed);
-    if (s === composed) return s;
+    s = scan(composed); // unchanged by the scan: the next round returns it (composed is NFC)
   }
 }
 

@@ -91,6 +91,18 @@ describe('sanitizeText', () => {
     // with none, the fallback removes every "<" and normalises once more
     expect(sanitizeText('a<\u0000\u0338<b', 0)).toBe('a\u226eb');
     expect(sanitizeText('<e\u0000\u0301>', 0)).toBe('');
+    // a text the scan leaves alone is returned as is, even with no extra round allowed
+    expect(sanitizeText('a < 5', 0)).toBe('a < 5');
+  });
+
+  it('normalises again after the extra scan: "e<-<\\0\u0338>\u0301" needs a second NFC', () => {
+    // scan 1 drops the NUL; NFC composes "<" + U+0338 into "≮", which makes "<-≮>" tag-like;
+    // scan 2 removes it, which puts U+0301 after "e"; the next NFC composes "é"
+    expect(sanitizeText('e<-<\u0000\u0338>\u0301')).toBe('\u00e9');
+    // with one extra round allowed, the second NFC change triggers the fallback (the "<" of
+    // "a < 5" goes too); with more rounds, the scan would have kept it
+    expect(sanitizeText('a < 5 e<-<\u0000\u0338>\u0301', 1)).toBe('a  5 \u00e9');
+    expect(sanitizeText('a < 5 e<-<\u0000\u0338>\u0301', 2)).toBe('a < 5 \u00e9');
   });
 });
 
@@ -107,6 +119,7 @@ describe('sanitizeUrl', () => {
   it('refuses a non-string', () => {
     expect(sanitizeUrl(42 as never)).toBeUndefined();
     expect(sanitizeUrl(undefined as never)).toBeUndefined();
+    expect(sanitizeUrl(new String('https://example.org/') as never)).toBeUndefined();
   });
 
   it('refuses an href that still holds ", <, > or whitespace (opaque mailto: paths)', () => {
