@@ -1,0 +1,142 @@
+// Issue #23, linear cost: everything the inbound limiter derives from an untrusted request (the
+// client IP through ipKey, hostile IPv6 notations and zone indexes, X-Forwarded-For chains read
+// by Express's `trust proxy`, keyBy output of any length and its hashing, the RateLimit and
+// Retry-After headers of a 429) is grown 10x in its worst hostile shapes; the work must grow about
+// 10x. Measured as CPU time (process.cpuUsage), best of several rounds, the two sizes timed
+// alternately (same load for both): 10x the input must cost less than 40x (quadratic is 100x).
+import express, { type Request, type Response } from 'express';
+import { ipKey, rateLimit } from '../../src';
+
+/** CPU microseconds (user + system) of one call. */
+async function cpu(fn: () => unknown): Promise<number> {
+  const start = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
+/** Runs `fn` `reps` times on the input of size n and on the one of size 10n; best of 5 rounds. */
+async function expectLinear<T>(make: (n: number) => T, fn: (x: T) => unknown, n: number, reps = 3) {
+  const small = make(n);
+  const large = make(10 * n);
+  const run = (x: T) => async () => {
+    for (let i = 0; i < reps; i++) await fn(x);
+  };
+  await run(large)(); // warm up (JIT, allocations)
+  let tSmall = Number.POSITIVE_INFINITY;
+  let tLarge = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    tSmall = Math.min(tSmall, await cpu(run(small)));
+    tLarge = Math.min(tLarge, await cpu(run(large)));
+  }
+  expect(tLarge).toBeLessThan(40 * Math.max(tSmall, 1));
+}
+
+describe('#23 linear cost: ipKey', () => {
+  const SHAPES: Array<[string, (n: number) => string]> = [
+    ['an IPv6 zone index of digits and dots', (n) => `fe80::1%${'1.'.repeat(n / 2)}`],
+    ['an IPv4-mapped address with a long zone', (n) => `::ffff:1.2.3.4%${'9'.repeat(n)}`],
+    [
+      'an IPv6 address with a dotted tail and a long zone',
+      (n) => `::1.2.3.4%${'1.'.repeat(n / 2)}`,
+    ],
+    ['digits only', (n) => '1'.repeat(n)],
+    ['digits and dots', (n) => '1.'.repeat(n / 2)],
+    ['colons only', (n) => ':'.repeat(n)],
+    ['a mapped prefix then digits and dots', (n) => `::ffff:${'1.'.repeat(n / 2)}`],
+    ['hex groups without end', (n) => 'ffff:'.repeat(n / 5)],
+  ];
+  it.each(SHAPES)('grows linearly for %s', async (_label, make) => {
+    await expectLinear(make, (ip) => ipKey(ip, 56), 20_000, 20);
+  });
+});
+
+/** A real Express request (its `ip` getter applies `trust proxy`) without a socket. */
+function fakeRequest(app: express.Express, headers: Record<string, string>): Request {
+  const req = Object.create(app.request) as Request & Record<string, unknown>;
+  Object.assign(req, {
+    app,
+    headers,
+    method: 'GET',
+    url: '/',
+    socket: { remoteAddress: '127.0.0.1' },
+    connection: { remoteAddress: '127.0.0.1' },
+  });
+  return req;
+}
+
+/** Runs the middleware once: 'next' when it let the request through, else the status it sent. */
+function runOnce(mw: ReturnType<typeof rateLimit>, req: Request): Promise<number | 'next'> {
+  return new Promise((resolve, reject) => {
+    const res = {
+      statusCode: 200,
+      setHeader: () => res,
+      status(s: number) {
+        res.statusCode = s;
+        return res;
+      },
+      type: () => res,
+      send: () => resolve(res.statusCode),
+    } as unknown as Response & { statusCode: number };
+    mw(req, res, (err?: unknown) => (err ? reject(err) : resolve('next')));
+  });
+}
+
+describe('#23 linear cost: the inbound middleware on hostile client keys', () => {
+  const chains: Array<[string, string | boolean | number, (n: number) => string]> = [
+    [
+      'a long X-Forwarded-For chain (trust proxy true)',
+      true,
+      (n) => '198.51.100.7, '.repeat(n / 14),
+    ],
+    ['commas only (trust proxy true)', true, (n) => ','.repeat(n)],
+    [
+      'a chain of trusted hops walked to its end (trust proxy loopback)',
+      'loopback',
+      (n) => '127.0.0.1,'.repeat(n / 10),
+    ],
+    ['IPv6 hops with zones (trust proxy loopback)', 'loopback', (n) => '::1%lo,'.repeat(n / 7)],
+    ['one huge hop (trust proxy 1)', 1, (n) => `2001:db8::${'f'.repeat(n)}`],
+  ];
+  it.each(chains)('grows linearly for %s', async (_label, trust, make) => {
+    const app = express();
+    app.set('trust proxy', trust);
+    const mw = rateLimit({ points: 1_000_000, durationMs: 60_000, logger: false });
+    await expectLinear(
+      make,
+      (xff) => runOnce(mw, fakeRequest(app, { 'x-forwarded-for': xff })),
+      // 15 000 characters at 10x: about Node's default header limit (16 KB)
+      1_500,
+      3,
+    );
+  });
+
+  const keys: Array<[string, (n: number) => string]> = [
+    ['a long ASCII key', (n) => 'k'.repeat(n)],
+    ['a long key of astral characters', (n) => '\u{1F600}'.repeat(n / 2)],
+    ['a long key of lone surrogates', (n) => '\uD800'.repeat(n)],
+    ['a long key of NUL and CR LF', (n) => '\u0000\r\n'.repeat(n / 3)],
+  ];
+  it.each(keys)('hashes %s in linear time, allowed and refused (429 headers)', async (_l, make) => {
+    const app = express();
+    // points 1: the first call of each key is let through, every later one is a 429
+    const mw = rateLimit({
+      points: 1,
+      durationMs: 60_000,
+      logger: false,
+      keyBy: (req) => req.get('x-k') ?? '',
+    });
+    let fresh = 0;
+    // a new key each call (prefix), so the hash cache never short-cuts the work
+    await expectLinear(
+      make,
+      (k) => runOnce(mw, fakeRequest(app, { 'x-k': `${++fresh}:${k}` })),
+      100_000,
+      10,
+    );
+    // the same key over and over: the 429 path
+    await expectLinear(make, (k) => runOnce(mw, fakeRequest(app, { 'x-k': k })), 100_000, 10);
+    await expect(runOnce(mw, fakeRequest(app, { 'x-k': make(100) }))).resolves.toBe('next');
+    await expect(runOnce(mw, fakeRequest(app, { 'x-k': make(100) }))).resolves.toBe(429);
+  });
+});
