@@ -193,6 +193,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     else throw new TypeError('keys must hold strings or regular expressions');
   }
   const rules: PatternRule[] = [...DEFAULT_PATTERNS, ...(options.patterns ?? [])];
+  /** With patterns of the user's, no first look can rule a string out (they may need anything). */
+  const custom = rules.length > DEFAULT_PATTERNS.length;
   for (const r of rules) {
     if (
       typeof r?.name !== 'string' ||
@@ -320,7 +322,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   /** Every rule over one string (already cut to maxStringLength). */
   function scan(text: string, mark: Mark): string {
     // Lower-case words without digits or punctuation cannot hold anything a rule looks for.
-    if (!ANY_RULE.test(text)) return text;
+    if (!custom && !ANY_RULE.test(text)) return text;
     const json = JSON_START.exec(text);
     if (json) {
       const close = text[json.index] === '{' ? '}' : ']';
@@ -340,7 +342,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       }
     }
     let out = redactDrivers(redactHl7(text, mark), mark);
-    const mayMatch = MAY_MATCH.test(out);
+    const mayMatch = custom || MAY_MATCH.test(out);
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
     if (out.includes(':') || out.includes('=')) out = redactKeyValues(out, sensitiveKey, mark);

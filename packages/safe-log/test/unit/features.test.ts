@@ -47,6 +47,15 @@ describe('censor', () => {
     expect(r.value({ zip: '77006' })).toEqual({ zip: '[REDACTED]' });
   });
 
+  it('writes the marker for an object or array under a sensitive key whatever the censor', () => {
+    const r = createRedactor({ censor: { hmacKey: 'k' } });
+    expect(r.value({ address: { line: ['12 Main St'] }, phones: ['713-555-0199'] })).toEqual({
+      address: '[REDACTED]',
+      phones: [expect.stringMatching(/^\[phone:[0-9a-f]{16}\]$/)],
+    });
+    expect(r.value({ ssn: ['123-45-6789'] })).toEqual({ ssn: '[REDACTED]' });
+  });
+
   it('with a function writes what it returns, given the kind and the value', () => {
     const r = createRedactor({ censor: (kind, value) => `<${kind}:${value.length}>` });
     expect(r.string('ssn 123-45-6789')).toBe('ssn <ssn:11>');
@@ -66,6 +75,30 @@ describe('censor', () => {
   it('drops the private-use characters that delimit placeholders from the input (they cannot forge a token)', () => {
     expect(createRedactor().string('a\ue000\ue100\ue001b ssn 123-45-6789')).toBe(
       'a\ue100b ssn [REDACTED:ssn]',
+    );
+  });
+});
+
+describe('patterns with needs', () => {
+  it('tries a pattern only on strings holding one of the characters it needs', () => {
+    const seen: string[] = [];
+    const r = createRedactor({
+      patterns: [
+        {
+          name: 'ticket',
+          source: 'tk_[a-z]{4}',
+          needs: '_',
+          check: (m) => {
+            seen.push(m);
+            return true;
+          },
+        },
+      ],
+    });
+    expect(r.string('see tk_abcd now')).toBe('see [REDACTED:ticket] now');
+    expect(seen).toEqual(['tk_abcd']);
+    expect(() => createRedactor({ patterns: [{ name: 'x', source: 'x', needs: '' }] })).toThrow(
+      TypeError,
     );
   });
 });

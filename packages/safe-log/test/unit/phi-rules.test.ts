@@ -44,6 +44,7 @@ describe('redact: Safe Harbor kinds with a label in text (issue #17)', () => {
     ['international phone', 'call +36 55 123 4567 today', '123 4567'],
     ['street address abroad', 'lives at 12 Hauptstraße, Berlin', 'Hauptstraße'],
     ['street address with a long type', 'moved to 41597 Akande Centers', 'Akande'],
+    ['SQL literal after WHERE', "SELECT * FROM patients WHERE last_name = 'Okafor'", 'Okafor'],
     ['key: value in text', 'payload {email: "ana@example.org", ssn: 123456789}', '123456789'],
   ])('%s', (_kind, text, secret) => {
     expect(redact(text)).not.toContain(secret);
