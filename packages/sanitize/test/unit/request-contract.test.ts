@@ -146,6 +146,22 @@ describe('sanitizeRequest limits', () => {
   });
 });
 
+describe('sanitizeRequest key checks', () => {
+  it('drops a dangerous key before sanitising it, whatever sanitize would make of it', () => {
+    const lengths: number[] = [];
+    const strip = (v: string) => {
+      lengths.push(v.length);
+      return v.replaceAll('$', '').replaceAll('.', '');
+    };
+    const req: Record<PropertyKey, unknown> = {
+      body: { $ne: 1, 'a.b': 2, [`$${'x'.repeat(20)}`]: 3, ok: 4 },
+    };
+    expect(run({ sanitize: strip, maxStringLength: 5 }, req).next).toEqual([undefined]);
+    expect(req.body).toEqual({ ok: 4 });
+    expect(lengths).toEqual([2]); // only "ok" reached sanitize: the long "$x…" key was not a 413
+  });
+});
+
 describe('sanitizeRequest errors from sanitize', () => {
   it('a SanitizeError-shaped error with another code goes to next(err), not a 413', () => {
     const err = Object.assign(new Error('x'), { code: 'RESIL_SANITIZE_OTHER' });
@@ -190,6 +206,11 @@ describe('sanitizeRequest errors from sanitize', () => {
         'A field or key longer than 5 characters is not accepted.',
       ),
     );
+    // a plain object with that name is not an Error: not a refusal either
+    const plain = { ...foreign, name: 'ResilSanitizeRefusal' };
+    const req3 = { params: {} } as Record<PropertyKey, unknown>;
+    Object.defineProperty(req3, Symbol.for('@resil/sanitize.paramsRefused'), { value: plain });
+    expect(run({}, req3)).toEqual({ next: [plain] });
     const other = new Error('not a refusal');
     const req2 = { params: {} } as Record<PropertyKey, unknown>;
     Object.defineProperty(req2, Symbol.for('@resil/sanitize.paramsRefused'), { value: other });
@@ -333,6 +354,10 @@ describe('sanitizeRequest params hook', () => {
     const req: Record<PropertyKey, unknown> = {};
     run({ maxStringLength: 3 }, req);
     req.params = { id: 'abcd' };
+    // recorded as an Error named ResilSanitizeRefusal: what another copy of the package checks
+    const recorded = req[Symbol.for('@resil/sanitize.paramsRefused')];
+    expect(recorded).toBeInstanceOf(Error);
+    expect((recorded as Error).name).toBe('ResilSanitizeRefusal');
     expect(run({ parts: ['params'] }, req)).toEqual(
       refused(
         413,
