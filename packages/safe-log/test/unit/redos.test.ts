@@ -46,6 +46,8 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
   // was 3.7 s at 48 KB), plus the attack strings recheck reported against the earlier rules.
   const shapes: Array<[string, (n: number) => string]> = [
     ['run of dashes with a digit', (n) => `${'-'.repeat(n)}1`],
+    ['run of dashes, then @ and a digit', (n) => `${'-'.repeat(n)}@1`],
+    ['run of letters, then @', (n) => `${'a'.repeat(n)}@`],
     ['run of letters with a digit', (n) => `${'a'.repeat(n)}1`],
     ['alternating digit and percent', (n) => `${'0%'.repeat(n / 2)}0000`],
     ['dotted labels after @', (n) => `0@${'A.0.'.repeat(n / 4)}\u0000`],
