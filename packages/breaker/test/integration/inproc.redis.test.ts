@@ -1,0 +1,398 @@
+// In-process breakers on the shared test Redis (this file's own prefix): what each transition
+// leaves in the circuit's hash (state, failures, openUntil, probeUntil, epoch, TTL), the events
+// and their payloads, pub/sub between two clients, and the fall-back to memory when the client
+// cannot reach Redis. Also run by Stryker for every mutant (jest.mutation.config.cjs): no worker
+// processes, no redis-server of its own.
+import { createRedis, useRedis, waitFor } from '@resil/testkit';
+import { Redis } from 'ioredis';
+import {
+  CircuitOpenError,
+  circuitBreaker,
+  isCircuitOpenError,
+  type StateChangeEvent,
+} from '../../src';
+
+const r = useRedis('breaker-inproc');
+let seq = 0;
+const name = () => `inproc.${process.pid}.${++seq}`;
+const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
+
+const made: { breaker: { shutdown(): void } }[] = [];
+function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+  made.push(f);
+  return f;
+}
+const clients: Redis[] = [];
+afterEach(async () => {
+  for (const f of made.splice(0)) f.breaker.shutdown();
+  for (const c of clients.splice(0)) c.disconnect();
+});
+
+/** A breaker whose function fails or succeeds as `mode.ok` says. */
+function make(extra: Record<string, unknown> = {}, redis: Redis = r.redis) {
+  const mode = { ok: false, calls: 0 };
+  const f = track(
+    circuitBreaker({
+      name: name(),
+      failureThreshold: 3,
+      resetTimeoutMs: 60_000,
+      redis,
+      keyPrefix: r.prefix,
+      logger: false,
+      ...extra,
+    })(async () => {
+      mode.calls++;
+      if (!mode.ok) throw fail();
+      return 'ok';
+    }),
+  );
+  const key = `${r.prefix}{breaker:${f.breaker.name}}`;
+  return { f, mode, key };
+}
+
+const hash = (key: string) => r.redis.hgetall(key);
+const redisMs = async () => {
+  const [s, us] = await r.redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+};
+
+describe('breaker on the shared Redis, in process', () => {
+  it('reports storage redis, not degraded; the key is <prefix>{breaker:<name>}; nothing is written before a failure', async () => {
+    const { f, mode, key } = make();
+    await f.breaker.ready();
+    expect(f.breaker.storage).toBe('redis');
+    expect(f.breaker.degraded).toBe(false);
+    mode.ok = true;
+    await expect(f()).resolves.toBe('ok');
+    expect(await r.redis.exists(key)).toBe(0);
+  });
+
+  it('failures below the threshold are counted in the hash (closed, failures n, an epoch); a success sets failures to 0', async () => {
+    const { f, mode, key } = make();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.failures).toBe(2);
+    expect(f.breaker.state).toBe('closed');
+    const h = await hash(key);
+    expect(h).toMatchObject({ state: 'closed', failures: '2' });
+    expect(Number(h.epoch)).toBeGreaterThan(0);
+    const ttl = await r.redis.pttl(key);
+    expect(ttl).toBeGreaterThan(86_000_000);
+    expect(ttl).toBeLessThanOrEqual(86_400_000);
+    mode.ok = true;
+    await expect(f()).resolves.toBe('ok');
+    expect(f.breaker.failures).toBe(0);
+    await waitFor(async () => (await hash(key)).failures === '0', {
+      timeoutMs: 5_000,
+      what: 'the success to reset the shared count',
+    });
+    // the count starts again: two more failures do not open a threshold-3 circuit
+    mode.ok = false;
+    await expect(f()).rejects.toThrow();
+    await expect(f()).rejects.toThrow();
+    expect(f.breaker.state).toBe('closed');
+    expect((await hash(key)).failures).toBe('2');
+  });
+
+  it('the failure that reaches the threshold opens: hash open, failures, openUntil = Redis now + resetTimeoutMs, probeUntil 0, a larger epoch; then calls are rejected', async () => {
+    const { f, mode, key } = make();
+    const events: StateChangeEvent[] = [];
+    f.breaker.onStateChange((e) => events.push(e));
+    await expect(f()).rejects.toThrow();
+    await expect(f()).rejects.toThrow();
+    const before = Number((await hash(key)).epoch);
+    const t0 = await redisMs();
+    await expect(f()).rejects.toThrow();
+    const t1 = await redisMs();
+    const h = await hash(key);
+    expect(h).toMatchObject({ state: 'open', failures: '3', probeUntil: '0' });
+    expect(Number(h.openUntil)).toBeGreaterThanOrEqual(t0 + 60_000);
+    expect(Number(h.openUntil)).toBeLessThanOrEqual(t1 + 60_000);
+    expect(Number(h.epoch)).toBeGreaterThan(before);
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(3);
+    expect(events).toEqual([{ name: f.breaker.name, from: 'closed', to: 'open' }]);
+    expect(f.breaker.nextProbeInMs).toBeGreaterThan(50_000);
+    expect(f.breaker.nextProbeInMs).toBeLessThanOrEqual(60_000);
+    const err = await f().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CircuitOpenError);
+    expect((err as CircuitOpenError).retryAfterMs).toBeGreaterThan(50_000);
+    expect(mode.calls).toBe(3);
+    expect(f.breaker.stats).toMatchObject({ calls: 4, failures: 3, rejects: 1, successes: 0 });
+  });
+
+  it('a failure counted while the hash says open (opened by another worker, message not yet heard) is not counted: the breaker learns the open state', async () => {
+    const { f, key } = make({ failureThreshold: 5 });
+    await f.breaker.ready();
+    const until = (await redisMs()) + 60_000;
+    // opened elsewhere, without a message on the channel
+    await r.redis.hset(
+      key,
+      'state',
+      'open',
+      'failures',
+      '5',
+      'openUntil',
+      String(until),
+      'epoch',
+      '1',
+    );
+    expect(f.breaker.state).toBe('closed');
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(await hash(key)).toMatchObject({
+      state: 'open',
+      failures: '5',
+      openUntil: String(until),
+    });
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(5);
+    expect(f.breaker.nextProbeInMs).toBeGreaterThan(50_000);
+  });
+
+  it('open() and close() set the hash for everyone, with larger epochs, and reach another client by pub/sub with the event payload', async () => {
+    const { f, key } = make({ resetTimeoutMs: 30_000 });
+    const other = createClient();
+    const b = track(
+      circuitBreaker({
+        name: f.breaker.name,
+        failureThreshold: 3,
+        resetTimeoutMs: 30_000,
+        redis: other,
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => 'b'),
+    );
+    const seen: StateChangeEvent[] = [];
+    b.breaker.onStateChange((e) => seen.push(e));
+    await b.breaker.ready();
+    const t0 = await redisMs();
+    await f.breaker.open();
+    const opened = await hash(key);
+    expect(opened).toMatchObject({ state: 'open', failures: '0', probeUntil: '0' });
+    expect(Number(opened.openUntil)).toBeGreaterThanOrEqual(t0 + 30_000);
+    expect(f.breaker.state).toBe('open');
+    await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
+    expect(b.breaker.nextProbeInMs).toBeGreaterThan(20_000);
+    expect(b.breaker.nextProbeInMs).toBeLessThanOrEqual(30_000);
+    await expect(b()).rejects.toBeInstanceOf(CircuitOpenError);
+    await f.breaker.close();
+    const closed = await hash(key);
+    expect(closed).toMatchObject({
+      state: 'closed',
+      failures: '0',
+      openUntil: '0',
+      probeUntil: '0',
+    });
+    expect(Number(closed.epoch)).toBeGreaterThan(Number(opened.epoch));
+    await waitFor(() => b.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'close by pub/sub',
+    });
+    expect(b.breaker.nextProbeInMs).toBe(0);
+    expect(seen).toEqual([
+      { name: f.breaker.name, from: 'closed', to: 'open' },
+      { name: f.breaker.name, from: 'open', to: 'closed' },
+    ]);
+    await expect(b()).resolves.toBe('b');
+  });
+
+  it('a name containing "|" is still matched by the pub/sub message', async () => {
+    const n = `a|b|${name()}`;
+    const settings = {
+      name: n,
+      resetTimeoutMs: 30_000,
+      keyPrefix: r.prefix,
+      logger: false as const,
+    };
+    const a = track(circuitBreaker({ ...settings, redis: r.redis })(async () => 'a'));
+    const b = track(circuitBreaker({ ...settings, redis: createClient() })(async () => 'b'));
+    await b.breaker.ready();
+    await a.breaker.open();
+    await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
+  });
+
+  it('a breaker created while the circuit is open rejects its first call without calling; refresh() reads a change made in Redis', async () => {
+    const { f, key } = make();
+    await f.breaker.open();
+    const g = track(
+      circuitBreaker({
+        name: f.breaker.name,
+        failureThreshold: 3,
+        resetTimeoutMs: 60_000,
+        redis: createClient(),
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => 'g'),
+    );
+    await expect(g()).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(g.breaker.state).toBe('open');
+    // a change nobody published: refresh() reads it
+    await r.redis.hset(
+      key,
+      'state',
+      'closed',
+      'openUntil',
+      '0',
+      'epoch',
+      String(Number((await hash(key)).epoch) + 1),
+    );
+    await g.breaker.refresh();
+    expect(g.breaker.state).toBe('closed');
+    await expect(g()).resolves.toBe('g');
+  });
+
+  it('after the reset timeout one probe is granted: hash halfOpen with probeUntil = now + probeLeaseMs; its success closes (failures 0), its failure reopens (failures + 1)', async () => {
+    const { f, mode, key } = make({
+      failureThreshold: 2,
+      resetTimeoutMs: 200,
+      probeLeaseMs: 5_000,
+    });
+    const events: StateChangeEvent[] = [];
+    f.breaker.onStateChange((e) => events.push(e));
+    await expect(f()).rejects.toThrow();
+    await expect(f()).rejects.toThrow();
+    expect((await hash(key)).state).toBe('open');
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { timeoutMs: 5_000, what: 'reset timeout' });
+    // a probe that fails: open again with one more failure
+    const t0 = await redisMs();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    const reopened = await hash(key);
+    expect(reopened).toMatchObject({ state: 'open', failures: '3', probeUntil: '0' });
+    expect(Number(reopened.openUntil)).toBeGreaterThanOrEqual(t0 + 200);
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(3);
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { timeoutMs: 5_000, what: 'reset timeout' });
+    // a probe that hangs: the hash shows its lease
+    let release!: () => void;
+    mode.ok = true;
+    const hanging = track(
+      circuitBreaker({
+        name: f.breaker.name,
+        failureThreshold: 2,
+        resetTimeoutMs: 200,
+        probeLeaseMs: 5_000,
+        redis: r.redis,
+        keyPrefix: r.prefix,
+        logger: false,
+      })(() => new Promise<string>((res) => (release = () => res('probe')))),
+    );
+    const t1 = await redisMs();
+    const probe = hanging();
+    await waitFor(() => release !== undefined, { timeoutMs: 5_000, what: 'the probe to start' });
+    const half = await hash(key);
+    expect(half.state).toBe('halfOpen');
+    expect(Number(half.probeUntil)).toBeGreaterThanOrEqual(t1 + 5_000);
+    expect(Number(half.probeUntil)).toBeLessThanOrEqual((await redisMs()) + 5_000);
+    expect(f.breaker.state).toBe('halfOpen');
+    const rejected = await f().catch((e: unknown) => e);
+    expect(isCircuitOpenError(rejected)).toBe(true);
+    expect((rejected as CircuitOpenError).retryAfterMs).toBeGreaterThan(3_000);
+    release();
+    await expect(probe).resolves.toBe('probe');
+    expect(await hash(key)).toMatchObject({
+      state: 'closed',
+      failures: '0',
+      openUntil: '0',
+      probeUntil: '0',
+    });
+    expect(f.breaker.state).toBe('closed');
+    expect(f.breaker.failures).toBe(0);
+    expect(events.map((e) => `${e.from}->${e.to}`)).toEqual([
+      'closed->open',
+      'open->halfOpen',
+      'halfOpen->open',
+      'open->halfOpen',
+      'halfOpen->closed',
+    ]);
+    await expect(f()).resolves.toBe('ok');
+  });
+
+  it('another client sees the running probe (halfOpen) and is rejected with the lease left', async () => {
+    const { f, key } = make({ failureThreshold: 1, resetTimeoutMs: 100, probeLeaseMs: 10_000 });
+    let release!: () => void;
+    const p = track(
+      circuitBreaker({
+        name: f.breaker.name,
+        failureThreshold: 1,
+        resetTimeoutMs: 100,
+        probeLeaseMs: 10_000,
+        redis: createClient(),
+        keyPrefix: r.prefix,
+        logger: false,
+      })(() => new Promise<string>((res) => (release = () => res('probe')))),
+    );
+    await p.breaker.ready();
+    await expect(f()).rejects.toThrow();
+    await waitFor(() => p.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
+    await waitFor(() => p.breaker.nextProbeInMs === 0 && f.breaker.nextProbeInMs === 0, {
+      timeoutMs: 5_000,
+      what: 'reset timeout',
+    });
+    const probe = p();
+    await waitFor(() => release !== undefined, { timeoutMs: 5_000, what: 'the probe to start' });
+    expect((await hash(key)).state).toBe('halfOpen');
+    const err = await f().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CircuitOpenError);
+    expect((err as CircuitOpenError).retryAfterMs).toBeGreaterThan(5_000);
+    expect(f.breaker.state).toBe('halfOpen');
+    release();
+    await probe;
+    await waitFor(() => f.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'close by pub/sub',
+    });
+  });
+
+  it('with an unreachable Redis the breaker is degraded (event, logger warn), counts in memory and opens at the threshold', async () => {
+    const dead = new Redis({
+      port: 1,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    dead.on('error', () => {});
+    clients.push(dead);
+    const logger = { warn: jest.fn(), info: jest.fn() };
+    const n = name();
+    const degraded: unknown[] = [];
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 2,
+        resetTimeoutMs: 60_000,
+        commandTimeoutMs: 500,
+        redis: dead,
+        keyPrefix: r.prefix,
+        logger,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    f.breaker.on('degraded', (e) => degraded.push(e));
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.degraded).toBe(true);
+    expect(f.breaker.failures).toBe(1);
+    expect(f.breaker.state).toBe('closed');
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(degraded).toEqual([{ name: n }]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'circuit breaker: Redis unavailable, circuit state kept in this process until it returns',
+      { breaker: n },
+    );
+    expect(logger.warn).toHaveBeenCalledWith(`circuit breaker ${n} state changed to open`, {
+      breaker: n,
+      from: 'closed',
+      to: 'open',
+    });
+  });
+});
+
+function createClient(): Redis {
+  const c = createRedis();
+  clients.push(c);
+  return c;
+}
