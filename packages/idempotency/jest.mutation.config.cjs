@@ -2,8 +2,8 @@
 // (set by stryker.config.mjs from the same variable):
 //   store    src/store.ts and src/errors.ts, with the store-level tests (memory store on a fake
 //            clock, RedisStore on the shared test Redis under its own prefix, errors)
-//   parsing  the request parsers in src/middleware.ts (target, bodyUnread, int, sha256,
-//            parseIdempotencyKey, canonicalJson), with the unit tests that reach them
+//   parsing  the request parsers in src/middleware.ts (target, parseIdempotencyKey,
+//            canonicalJson), with the tests that call them directly
 //   (unset)  the whole package with every test below (over an hour on a shared 2-core machine)
 // Never run: the tests that start worker processes or their own redis-server (shared, outage,
 // replicas), issue16.redis.test.ts (its #16.1 holds leases for 3 s per mutant), fuzz.redis
@@ -17,12 +17,7 @@ const PARTS = {
     '<rootDir>/test/unit/errors.test.ts',
     '<rootDir>/test/integration/store.redis.test.ts',
   ],
-  parsing: [
-    '<rootDir>/test/unit/issue23.test.ts',
-    '<rootDir>/test/unit/contract.test.ts',
-    '<rootDir>/test/unit/middleware.test.ts',
-    '<rootDir>/test/unit/fuzz.test.ts',
-  ],
+  parsing: ['<rootDir>/test/unit/issue23.test.ts', '<rootDir>/test/unit/parse.test.ts'],
 };
 const part = process.env.RESIL_MUTATION_PART;
 module.exports = require('../../jest.config.base.cjs')(__dirname, {

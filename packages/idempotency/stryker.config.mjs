@@ -11,8 +11,8 @@ const part = process.env.RESIL_MUTATION_PART;
 const src = 'packages/idempotency/src';
 const MUTATE = {
   store: [`${src}/store.ts`, `${src}/errors.ts`],
-  // target, bodyUnread, int, sha256, parseIdempotencyKey, canonicalJson
-  parsing: [`${src}/middleware.ts:127-233`],
+  // target, then parseIdempotencyKey and canonicalJson
+  parsing: [`${src}/middleware.ts:127-136`, `${src}/middleware.ts:161-233`],
 };
 if (part !== undefined && !(part in MUTATE))
   throw new RangeError('RESIL_MUTATION_PART must be store, parsing or unset');
