@@ -245,7 +245,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
     redis !== undefined &&
     typeof redis !== 'string' &&
     !(redis instanceof Redis) &&
-    typeof (redis as { defineCommand?: unknown }).defineCommand !== 'function'
+    typeof (redis as { defineCommand?: unknown } | null)?.defineCommand !== 'function'
   ) {
     throw new TypeError('circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL');
   }

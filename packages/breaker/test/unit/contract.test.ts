@@ -1,0 +1,497 @@
+// The public contract in memory mode, one behaviour per test: option validation at each bound,
+// defaults, defaultIsFailure on each status form, error fields and messages, events and their
+// payloads, stats, the wrapper's name and this, shutdown. (Issue #23: these pin what the mutation
+// run found only executed.)
+import {
+  BreakerConflictError,
+  BreakerTimeoutError,
+  CircuitOpenError,
+  circuitBreaker,
+  defaultIsFailure,
+  ERROR_CODES,
+  isBreakerTimeoutError,
+  isCircuitOpenError,
+} from '../../src';
+
+let seq = 0;
+const uniqueName = () => `contract.${process.pid}.${++seq}`;
+const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
+const made: { breaker: { shutdown(): void } }[] = [];
+function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+  made.push(f);
+  return f;
+}
+afterEach(() => {
+  for (const f of made.splice(0)) f.breaker.shutdown();
+  jest.useRealTimers();
+});
+
+const thrown = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not throw');
+};
+
+describe('options', () => {
+  it('refuses a non-object, naming options', () => {
+    for (const bad of [null, undefined, 'x', 3]) {
+      const e = thrown(() => circuitBreaker(bad as never));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe('circuitBreaker: options must be an object');
+    }
+  });
+
+  it('refuses an unknown option with a TypeError naming it', () => {
+    const e = thrown(() => circuitBreaker({ name: 'x', treshold: 1 } as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe('circuitBreaker: unknown option "treshold"');
+  });
+
+  it('accepts every documented option', () => {
+    const f = track(
+      circuitBreaker({
+        name: uniqueName(),
+        failureThreshold: 1,
+        resetTimeoutMs: 1,
+        timeoutMs: 1,
+        isFailure: () => true,
+        fallback: () => 1,
+        keyPrefix: 'p:',
+        commandTimeoutMs: 1,
+        probeLeaseMs: 1,
+        logger: false,
+      })(async () => 1),
+    );
+    expect(f.breaker.failureThreshold).toBe(1);
+    expect(f.breaker.resetTimeoutMs).toBe(1);
+  });
+
+  it('name: a string of 1 to 200 characters', () => {
+    for (const bad of ['', 'x'.repeat(201), 5, undefined]) {
+      const e = thrown(() => circuitBreaker({ name: bad as never }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe(
+        'circuitBreaker: name must be a non-empty string (at most 200 characters)',
+      );
+    }
+    const f = track(circuitBreaker({ name: 'n'.repeat(200), logger: false })(async () => 1));
+    expect(f.breaker.name).toBe('n'.repeat(200));
+    const g = track(
+      circuitBreaker({ name: `${uniqueName()}x`.slice(-1), logger: false })(async () => 1),
+    );
+    expect(g.breaker.name).toHaveLength(1);
+  });
+
+  it.each([
+    ['failureThreshold', 1],
+    ['resetTimeoutMs', 1],
+    ['timeoutMs', 1],
+    ['commandTimeoutMs', 1],
+    ['probeLeaseMs', 1],
+  ])('%s: an integer >= %d (RangeError naming it)', (option, min) => {
+    for (const bad of [min - 1, 1.5, Number.NaN, '5', Number.POSITIVE_INFINITY]) {
+      const e = thrown(() => circuitBreaker({ name: uniqueName(), [option]: bad }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe(`circuitBreaker: ${option} must be an integer >= ${min}`);
+    }
+    const f = track(
+      circuitBreaker({ name: uniqueName(), logger: false, [option]: min })(async () => 1),
+    );
+    expect(f.breaker.state).toBe('closed');
+  });
+
+  it('keyPrefix must be a string; isFailure and fallback functions; redis a client or URL', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ keyPrefix: 5 }, 'circuitBreaker: keyPrefix must be a string'],
+      [{ isFailure: 'x' }, 'circuitBreaker: isFailure must be a function'],
+      [{ fallback: {} }, 'circuitBreaker: fallback must be a function'],
+      [{ redis: {} }, 'circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL'],
+      [{ redis: null }, 'circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL'],
+    ];
+    for (const [extra, message] of cases) {
+      const e = thrown(() => circuitBreaker({ name: uniqueName(), ...extra }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe(message);
+    }
+  });
+
+  it('defaults: failureThreshold 5, resetTimeoutMs 60000, probeLeaseMs = timeoutMs, else 30000', async () => {
+    jest.useFakeTimers();
+    const n = uniqueName();
+    let mode: 'fail' | 'hang' = 'fail';
+    const f = track(
+      circuitBreaker({ name: n, logger: false })(async () => {
+        if (mode === 'fail') throw fail();
+        return new Promise<string>(() => {});
+      }),
+    );
+    for (let i = 0; i < 4; i++) await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('closed');
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failureThreshold).toBe(5);
+    expect(f.breaker.resetTimeoutMs).toBe(60_000);
+    expect(f.breaker.nextProbeInMs).toBe(60_000);
+    jest.advanceTimersByTime(60_000);
+    mode = 'hang';
+    void f();
+    await Promise.resolve();
+    expect(f.breaker.state).toBe('halfOpen');
+    expect(f.breaker.nextProbeInMs).toBe(30_000); // the default lease
+    // a breaker of the same name with timeoutMs 30000 agrees (probeLeaseMs derived from it)
+    expect(() =>
+      track(circuitBreaker({ name: n, timeoutMs: 30_000, logger: false })(async () => 1)),
+    ).not.toThrow();
+    const e = thrown(() => circuitBreaker({ name: n, timeoutMs: 1000, logger: false }));
+    expect(e).toMatchObject({ option: 'probeLeaseMs' });
+  });
+
+  it('the default logger is used when logger is not given (no throw on a state change)', async () => {
+    const f = track(
+      circuitBreaker({ name: uniqueName(), failureThreshold: 1 })(async () => {
+        throw fail();
+      }),
+    );
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+  });
+});
+
+describe('defaultIsFailure', () => {
+  it('HTTP 4xx other than 408 and 429 do not count, in status, statusCode or response.status', () => {
+    for (const s of [400, 401, 403, 404, 409, 422, 499]) {
+      expect(defaultIsFailure({ status: s })).toBe(false);
+      expect(defaultIsFailure({ statusCode: s })).toBe(false);
+      expect(defaultIsFailure({ response: { status: s } })).toBe(false);
+    }
+    for (const s of [408, 429, 500, 503, 399, 500, 302]) {
+      expect(defaultIsFailure({ status: s })).toBe(true);
+      expect(defaultIsFailure({ statusCode: s })).toBe(true);
+      expect(defaultIsFailure({ response: { status: s } })).toBe(true);
+    }
+  });
+
+  it('the first numeric status wins (status, then statusCode, then response.status); strings are not statuses', () => {
+    expect(defaultIsFailure({ status: 404, statusCode: 500 })).toBe(false);
+    expect(defaultIsFailure({ status: '404', statusCode: 500 })).toBe(true);
+    expect(defaultIsFailure({ statusCode: 500, response: { status: 404 } })).toBe(true);
+    expect(defaultIsFailure({ status: '404', response: { status: 404 } })).toBe(false);
+    expect(defaultIsFailure({ response: null })).toBe(true);
+  });
+
+  it('anything else counts; a circuit-open error (of any copy) does not', () => {
+    for (const e of [new Error('x'), null, undefined, 'boom', 42, {}])
+      expect(defaultIsFailure(e)).toBe(true);
+    expect(defaultIsFailure(new CircuitOpenError('x', 1))).toBe(false);
+    expect(defaultIsFailure({ code: 'ECIRCUITOPEN' })).toBe(false);
+    expect(defaultIsFailure(new BreakerTimeoutError('x', 1))).toBe(true);
+  });
+});
+
+describe('errors', () => {
+  it('codes are stable', () => {
+    expect(ERROR_CODES).toEqual({
+      OPEN: 'ECIRCUITOPEN',
+      TIMEOUT: 'RESIL_BREAKER_TIMEOUT',
+      CONFLICT: 'RESIL_BREAKER_CONFLICT',
+    });
+    expect(Object.isFrozen(ERROR_CODES)).toBe(true);
+  });
+
+  it('CircuitOpenError: name, code, fields, message; retryAfterMs rounded and never negative', () => {
+    const e = new CircuitOpenError('svc', 1234.6);
+    expect(e).toBeInstanceOf(Error);
+    expect(e).toMatchObject({
+      name: 'CircuitOpenError',
+      code: 'ECIRCUITOPEN',
+      breakerName: 'svc',
+      retryAfterMs: 1235,
+    });
+    expect(e.message).toBe('circuit "svc" is open; next probe in 1235 ms');
+    const n = new CircuitOpenError('svc', -5);
+    expect(n.retryAfterMs).toBe(0);
+    expect(n.message).toBe('circuit "svc" is open; next probe in 0 ms');
+  });
+
+  it('BreakerTimeoutError: name, code, fields, message', () => {
+    const e = new BreakerTimeoutError('svc', 250);
+    expect(e).toMatchObject({
+      name: 'BreakerTimeoutError',
+      code: 'RESIL_BREAKER_TIMEOUT',
+      breakerName: 'svc',
+      timeoutMs: 250,
+    });
+    expect(e.message).toBe('call through "svc" timed out after 250 ms');
+  });
+
+  it('BreakerConflictError: a TypeError with name, code, fields and a message naming both values', () => {
+    const e = new BreakerConflictError('svc', 'failureThreshold', 3, 5);
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toMatchObject({
+      name: 'BreakerConflictError',
+      code: 'RESIL_BREAKER_CONFLICT',
+      breakerName: 'svc',
+      option: 'failureThreshold',
+    });
+    expect(e.message).toBe(
+      'circuitBreaker: failureThreshold 5 conflicts with failureThreshold 3 of the breaker "svc" already in this process; breakers with one name share one circuit, so give them the same failureThreshold (or another name)',
+    );
+  });
+
+  it('isCircuitOpenError and isBreakerTimeoutError test the code only', () => {
+    expect(isCircuitOpenError({ code: 'ECIRCUITOPEN' })).toBe(true);
+    expect(isBreakerTimeoutError({ code: 'RESIL_BREAKER_TIMEOUT' })).toBe(true);
+    for (const x of [null, undefined, 'ECIRCUITOPEN', {}, { code: 'OTHER' }]) {
+      expect(isCircuitOpenError(x)).toBe(false);
+      expect(isBreakerTimeoutError(x)).toBe(false);
+    }
+    expect(isCircuitOpenError({ code: 'RESIL_BREAKER_TIMEOUT' })).toBe(false);
+    expect(isBreakerTimeoutError({ code: 'ECIRCUITOPEN' })).toBe(false);
+  });
+});
+
+describe('calls, events and stats', () => {
+  it('success and failure events carry name and a duration; failure carries the error; only counted failures', async () => {
+    const n = uniqueName();
+    const f = track(
+      circuitBreaker({ name: n, failureThreshold: 10, logger: false })(async (s?: number) => {
+        if (s) throw fail(s);
+        return 'ok';
+      }),
+    );
+    const events: Array<[string, Record<string, unknown>]> = [];
+    const onSuccess = (e: Record<string, unknown>) => events.push(['success', e]);
+    f.breaker.on('success', onSuccess);
+    f.breaker.on('failure', (e) => events.push(['failure', e]));
+    await f();
+    const err = await f(503).catch((e: unknown) => e);
+    await f(404).catch(() => {});
+    expect(events.map(([k]) => k)).toEqual(['success', 'failure']);
+    expect(events[0]?.[1]).toEqual({ name: n, durationMs: expect.any(Number) });
+    expect(events[1]?.[1]).toEqual({ name: n, durationMs: expect.any(Number), error: err });
+    expect(events[0]?.[1].durationMs).toBeGreaterThanOrEqual(0);
+    f.breaker.off('success', onSuccess);
+    await f();
+    expect(events).toHaveLength(2);
+    expect(f.breaker.stats).toEqual({
+      calls: 4,
+      successes: 2,
+      failures: 1,
+      rejects: 0,
+      timeouts: 0,
+      ignored: 1,
+      fallbacks: 0,
+    });
+    expect(f.breaker.failures).toBe(0); // an ignored error (404) ends the run of consecutive failures, as a success does
+  });
+
+  it('reject and timeout events carry their payloads; stats is a copy', async () => {
+    jest.useFakeTimers();
+    const n = uniqueName();
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 1,
+        resetTimeoutMs: 5000,
+        timeoutMs: 50,
+        logger: false,
+      })(() => new Promise(() => {})),
+    );
+    const seen: unknown[] = [];
+    f.breaker.on('timeout', (e) => seen.push(['timeout', e]));
+    f.breaker.on('reject', (e) => seen.push(['reject', e]));
+    const p = f().catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(await p).toMatchObject({ code: 'RESIL_BREAKER_TIMEOUT', timeoutMs: 50, breakerName: n });
+    jest.advanceTimersByTime(1000);
+    await expect(f()).rejects.toMatchObject({ retryAfterMs: 4000 });
+    expect(seen).toEqual([
+      ['timeout', { name: n, timeoutMs: 50 }],
+      ['reject', { name: n, retryAfterMs: 4000 }],
+    ]);
+    const s = f.breaker.stats;
+    s.calls = 99;
+    expect(f.breaker.stats.calls).toBe(2);
+  });
+
+  it('a call that settles before timeoutMs leaves no timer and counts no timeout', async () => {
+    jest.useFakeTimers();
+    const f = track(
+      circuitBreaker({ name: uniqueName(), timeoutMs: 1000, logger: false })(async () => 'fast'),
+    );
+    await expect(f()).resolves.toBe('fast');
+    expect(jest.getTimerCount()).toBe(0);
+    expect(f.breaker.stats.timeouts).toBe(0);
+  });
+
+  it('a success after failures resets the count to 0; while closed without failures nextProbeInMs is 0', async () => {
+    const f = track(
+      circuitBreaker({ name: uniqueName(), failureThreshold: 3, logger: false })(
+        async (ok: boolean) => {
+          if (!ok) throw fail();
+          return ok;
+        },
+      ),
+    );
+    await f(false).catch(() => {});
+    await f(false).catch(() => {});
+    expect(f.breaker.failures).toBe(2);
+    await f(true);
+    expect(f.breaker.failures).toBe(0);
+    expect(f.breaker.nextProbeInMs).toBe(0);
+  });
+
+  it('a failure of a call that started before the circuit opened is not counted again', async () => {
+    const n = uniqueName();
+    let release!: () => void;
+    const slow = track(
+      circuitBreaker({ name: n, failureThreshold: 1, logger: false })(
+        () => new Promise((_, reject) => (release = () => reject(fail()))),
+      ),
+    );
+    const p = slow();
+    await Promise.resolve();
+    await slow.breaker.open();
+    const failures = slow.breaker.failures;
+    release();
+    await expect(p).rejects.toMatchObject({ status: 503 });
+    expect(slow.breaker.state).toBe('open');
+    expect(slow.breaker.failures).toBe(failures);
+  });
+
+  it('the fallback gets the error and the arguments; a non-object rejection (a string) goes to the fallback', async () => {
+    const seen: unknown[] = [];
+    const f = track(
+      circuitBreaker<[number, string], string>({
+        name: uniqueName(),
+        failureThreshold: 5,
+        logger: false,
+        fallback: (e, a, b) => {
+          seen.push([e, a, b]);
+          return 'fb';
+        },
+      })(async (_a: number, _b: string): Promise<string> => {
+        throw 'plain';
+      }),
+    );
+    await expect(f(1, 'two')).resolves.toBe('fb');
+    expect(seen).toEqual([['plain', 1, 'two']]);
+    expect(f.breaker.stats.fallbacks).toBe(1);
+  });
+
+  it('an isFailure returning anything but false counts; false does not', async () => {
+    const results: unknown[] = [undefined, 0, 'no'];
+    const f = track(
+      circuitBreaker({
+        name: uniqueName(),
+        failureThreshold: 100,
+        logger: false,
+        isFailure: () => results.shift() as boolean,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    for (let i = 0; i < 3; i++) await f().catch(() => {});
+    expect(f.breaker.failures).toBe(3);
+    const g = track(
+      circuitBreaker({
+        name: uniqueName(),
+        failureThreshold: 1,
+        logger: false,
+        isFailure: () => false,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    await g().catch(() => {});
+    expect(g.breaker.state).toBe('closed');
+    expect(g.breaker.stats.ignored).toBe(1);
+  });
+
+  it('the wrapper keeps the function name (the method name as a decorator), this and arguments, and exposes breaker', async () => {
+    async function fetchThing(this: { k: string }, a: number) {
+      return `${this.k}${a}`;
+    }
+    const f = track(circuitBreaker({ name: uniqueName(), logger: false })(fetchThing));
+    expect(f.name).toBe('fetchThing');
+    expect(await f.call({ k: 'k' }, 1)).toBe('k1');
+    expect(Object.keys(f)).toContain('breaker');
+    const e = thrown(() => circuitBreaker({ name: uniqueName(), logger: false })(5 as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe('circuitBreaker: expected a function to wrap');
+    const n = uniqueName();
+    class C {
+      @circuitBreaker({ name: n, logger: false })
+      async method(): Promise<string> {
+        return 'm';
+      }
+    }
+    expect(C.prototype.method.name).toBe('method');
+    track(C.prototype.method as never);
+  });
+
+  it('shutdown() twice releases the circuit once; a logger leaves with its breaker', async () => {
+    const n = uniqueName();
+    const logger = { warn: jest.fn(), info: jest.fn() };
+    const a = circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => {
+      throw fail();
+    });
+    const b = track(circuitBreaker({ name: n, failureThreshold: 1, logger: false })(async () => 1));
+    a.breaker.shutdown();
+    a.breaker.shutdown(); // a second shutdown must not release b's reference
+    // b still holds the circuit: a breaker with other settings is refused
+    expect(() => circuitBreaker({ name: n, failureThreshold: 2 })).toThrow(BreakerConflictError);
+    await b.breaker.open();
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('a logger shared by two breakers logs each line once and stays until both are shut down', async () => {
+    const n = uniqueName();
+    const logger = { warn: jest.fn(), info: jest.fn() };
+    const a = circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => 1);
+    const b = track(circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => 1));
+    await a.breaker.open();
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(`circuit breaker ${n} state changed to open`, {
+      breaker: n,
+      from: 'closed',
+      to: 'open',
+    });
+    a.breaker.shutdown();
+    await b.breaker.close();
+    expect(logger.info).toHaveBeenCalledWith(`circuit breaker ${n} state changed to closed`, {
+      breaker: n,
+      from: 'open',
+      to: 'closed',
+    });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('a throwing logger never changes the outcome', async () => {
+    const logger = {
+      warn: () => {
+        throw new Error('log');
+      },
+      info: () => {
+        throw new Error('log');
+      },
+    };
+    const f = track(
+      circuitBreaker({ name: uniqueName(), failureThreshold: 1, logger })(async () => {
+        throw fail();
+      }),
+    );
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+  });
+
+  it('ready() and refresh() resolve at once in memory mode', async () => {
+    const f = track(circuitBreaker({ name: uniqueName(), logger: false })(async () => 1));
+    await expect(f.breaker.ready()).resolves.toBeUndefined();
+    await expect(f.breaker.refresh()).resolves.toBeUndefined();
+    expect(f.breaker.state).toBe('closed');
+  });
+});
