@@ -34,18 +34,29 @@ export const CONVERGE_MS = 2000;
 /** The dependency: a tiny HTTP server whose mode the schedule flips; it records every call. */
 class Dependency {
   mode: Mode = 'healthy';
-  calls: { t: number; w: number; mode: Mode }[] = [];
+  /** t: when the dependency handled the call (and decided its mode); s: when it was sent. */
+  calls: { t: number; s: number; w: number; mode: Mode }[] = [];
   #held: http.ServerResponse[] = [];
   #server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
-    this.calls.push({ t: this.now(), w: Number(u.searchParams.get('w')), mode: this.mode });
+    const t = this.now();
+    const sent = Number(u.searchParams.get('s'));
+    this.calls.push({
+      t,
+      s: sent > 0 ? Math.min(t, sent - this.t0()) : t,
+      w: Number(u.searchParams.get('w')),
+      mode: this.mode,
+    });
     if (this.mode === 'healthy') res.end('ok');
     else if (this.mode === 'failing') {
       res.statusCode = 503;
       res.end('down');
     } else this.#held.push(res); // hangs until the schedule is over
   });
-  constructor(readonly now: () => number) {}
+  constructor(
+    readonly now: () => number,
+    readonly t0: () => number,
+  ) {}
   async listen(): Promise<string> {
     await new Promise<void>((r) => this.#server.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
@@ -105,7 +116,7 @@ export const breakerChecker: PackageChecker = {
     const segments = s.ops as Segment[];
     let t0 = Date.now();
     const now = () => Date.now() - t0;
-    const dep = new Dependency(now);
+    const dep = new Dependency(now, () => t0);
     const depUrl = await dep.listen();
     const keyPrefix = `chaos:${s.seed}:`;
     const workerCfg = {
@@ -204,14 +215,17 @@ export const breakerChecker: PackageChecker = {
           continue;
         }
         checkedPeriods++;
-        const first = dep.calls.filter((c) => c.t >= p.start && c.t < Math.min(p.end, p.start + R));
+        // Calls SENT in the piece that the dependency failed or held: a call sent before a mode
+        // change but handled after it (the parent was busy) is that worker's call in flight.
+        const failed = dep.calls.filter((c) => c.mode !== 'healthy');
+        const first = failed.filter((c) => c.s >= p.start && c.s < Math.min(p.end, p.start + R));
         const inFirst = first.length;
         if (inFirst > bound)
           violations.push({
             property: 'breaker.failing-calls',
-            detail: `dependency failing or hanging from t=${p.start}ms: ${inFirst} calls reached it within resetTimeoutMs (${R} ms); bound failureThreshold + workers - 1 = ${bound}; calls (t:worker): ${first.map((c) => `${c.t}:w${c.w}`).join(' ')}`,
+            detail: `dependency failing or hanging from t=${p.start}ms: ${inFirst} calls reached it within resetTimeoutMs (${R} ms); bound failureThreshold + workers - 1 = ${bound}; calls (sent at:worker): ${first.map((c) => `${c.s}${c.t - c.s > 50 ? `(handled ${c.t})` : ''}:w${c.w}`).join(' ')}`,
           });
-        const all = dep.calls.filter((c) => c.t >= p.start && c.t < p.end).length;
+        const all = failed.filter((c) => c.s >= p.start && c.s < p.end).length;
         const probes = Math.ceil((p.end - p.start) / R);
         if (all > bound + probes)
           violations.push({
@@ -243,7 +257,9 @@ export const breakerChecker: PackageChecker = {
           const lastCalls = dep.calls.filter((c) => c.t >= seg.start - 300 && c.t < seg.start);
           if (!quiet || seg.start - prev.start < 300 + R || lastCalls.length > WORKERS) return;
           checkedPeriods++;
-          const n = dep.calls.filter((c) => c.t >= seg.start && c.t < hEnd).length;
+          const n = dep.calls.filter(
+            (c) => c.mode === 'hanging' && c.s >= seg.start && c.s < hEnd,
+          ).length;
           const allowed = 1 + Math.ceil((hEnd - seg.start) / lease);
           if (n > allowed)
             violations.push({

@@ -90,7 +90,9 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
     ...(redis ? { redis } : {}),
     logger: false,
   })(async (c: number) => {
-    const res = await fetch(`${cfg.depUrl}/?w=${index}&c=${c}`);
+    // s: when this process sent the call (one machine, one clock), so that a parent busy for a
+    // moment does not move a call sent before a mode change into the period after it.
+    const res = await fetch(`${cfg.depUrl}/?w=${index}&c=${c}&s=${Date.now()}`);
     await res.arrayBuffer();
     if (res.status !== 200) throw Object.assign(new Error('dependency failed'), { status: 503 });
     return res.status;
