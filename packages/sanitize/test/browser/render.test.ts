@@ -5,6 +5,10 @@ import { ATTACKS, BENIGN } from '../attacks';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+// Launching Chromium and rendering a fixed page took over the default 30 s on a loaded 2-core
+// machine; nothing here can hang for longer than Chromium itself does.
+jest.setTimeout(120_000);
+
 /** Escapes nothing: the sanitised text goes into the page raw, as the guarantee says it may. */
 function page(outputs: string[]): string {
   const cells = outputs
