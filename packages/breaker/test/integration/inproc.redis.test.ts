@@ -399,6 +399,200 @@ describe('breaker on the shared Redis, in process', () => {
   });
 });
 
+describe('breaker on the shared Redis, in process: outages and reconnects of its own clients', () => {
+  it('a circuit opened in memory while its client is down is pushed to Redis when the client is back: restored event, info log, hash open for what was left', async () => {
+    const c = createClient();
+    const logger = { warn: jest.fn(), info: jest.fn() };
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 1,
+        resetTimeoutMs: 60_000,
+        redis: c,
+        keyPrefix: r.prefix,
+        logger,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    const events: unknown[] = [];
+    f.breaker.on('degraded', (e) => events.push(['degraded', e]));
+    f.breaker.on('restored', (e) => events.push(['restored', e]));
+    await f.breaker.ready();
+    c.disconnect();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.degraded).toBe(true);
+    expect(f.breaker.state).toBe('open');
+    expect(await r.redis.exists(key)).toBe(0);
+    await c.connect();
+    await waitFor(() => events.length === 2, { timeoutMs: 5_000, what: 'the restored event' });
+    expect(events).toEqual([
+      ['degraded', { name: n }],
+      ['restored', { name: n }],
+    ]);
+    expect(f.breaker.degraded).toBe(false);
+    expect(logger.info).toHaveBeenCalledWith(
+      'circuit breaker: Redis available again, circuit state shared again',
+      { breaker: n },
+    );
+    await waitFor(async () => (await hash(key)).state === 'open', {
+      timeoutMs: 5_000,
+      what: 'the open state to be pushed',
+    });
+    const h = await hash(key);
+    expect(Number(h.openUntil)).toBeGreaterThan((await redisMs()) + 50_000);
+    expect(Number(h.openUntil)).toBeLessThanOrEqual((await redisMs()) + 60_000);
+    expect(f.breaker.state).toBe('open');
+  });
+
+  it('an open state learnt from Redis is not pushed back when the client returns: a close made meanwhile is read', async () => {
+    const c = createClient();
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const settings = {
+      name: n,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      logger: false as const,
+    };
+    const a = track(circuitBreaker({ ...settings, redis: r.redis })(async () => 'a'));
+    const b = track(circuitBreaker({ ...settings, redis: c })(async () => 'b'));
+    const restored: unknown[] = [];
+    b.breaker.on('restored', (e) => restored.push(e));
+    await b.breaker.ready();
+    await a.breaker.open();
+    await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
+    c.disconnect();
+    await b.breaker.refresh(); // the client is down: degraded, nothing read
+    expect(b.breaker.degraded).toBe(true);
+    // closed meanwhile, without a message b could hear
+    await r.redis.hset(
+      key,
+      'state',
+      'closed',
+      'openUntil',
+      '0',
+      'epoch',
+      String(Number((await hash(key)).epoch) + 1),
+    );
+    await c.connect();
+    await waitFor(() => b.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'b to read the close',
+    });
+    expect((await hash(key)).state).toBe('closed');
+    await expect(b()).resolves.toBe('b');
+  });
+
+  it('while its client is down, a probe runs in memory after the reset timeout and its success closes the circuit in memory', async () => {
+    const c = createClient();
+    let ok = false;
+    const f = track(
+      circuitBreaker({
+        name: name(),
+        failureThreshold: 1,
+        resetTimeoutMs: 100,
+        redis: c,
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => {
+        if (!ok) throw fail();
+        return 'ok';
+      }),
+    );
+    await f.breaker.ready();
+    c.disconnect();
+    const seen: string[] = [];
+    f.breaker.onStateChange((e) => seen.push(`${e.from}->${e.to}`));
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { timeoutMs: 5_000, what: 'reset timeout' });
+    ok = true;
+    await expect(f()).resolves.toBe('ok');
+    expect(seen).toEqual(['closed->open', 'open->halfOpen', 'halfOpen->closed']);
+    expect(f.breaker.failures).toBe(0);
+  });
+
+  it('when its subscriber reconnects, the breaker reads the state it missed meanwhile', async () => {
+    const label = `resil-breaker-sub-${process.pid}-${++seq}`;
+    const c = createRedis({ connectionName: label });
+    clients.push(c);
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const f = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 60_000,
+        redis: c,
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => 'f'),
+    );
+    await f.breaker.ready();
+    // this test's own subscriber connection (the client's duplicate carries its name)
+    const list = (await r.redis.client('LIST')) as string;
+    const subs = list
+      .split('\n')
+      .filter((l) => l.includes(` name=${label} `) && /cmd=(subscribe|ssubscribe)/.test(l));
+    expect(subs).toHaveLength(1);
+    const id = /id=(\d+)/.exec(subs[0] as string)?.[1] as string;
+    // opened while the subscriber is away: a message nobody hears, so only a read shows it
+    await r.redis.hset(
+      key,
+      'state',
+      'open',
+      'failures',
+      '0',
+      'openUntil',
+      String((await redisMs()) + 60_000),
+      'epoch',
+      '1',
+    );
+    await r.redis.client('KILL', 'ID', id);
+    await waitFor(() => f.breaker.state === 'open', {
+      timeoutMs: 10_000,
+      what: 'the breaker to read the state after its subscriber reconnected',
+    });
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('a breaker given a URL uses its own client: failures reach the hash; after shutdown() a new breaker on the URL may choose other settings and shares the count', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const f = circuitBreaker({
+      name: n,
+      failureThreshold: 2,
+      redis: url,
+      keyPrefix: r.prefix,
+      logger: false,
+    })(async () => {
+      throw fail();
+    });
+    await f.breaker.ready();
+    expect(f.breaker.storage).toBe('redis');
+    await expect(f()).rejects.toThrow();
+    expect((await hash(key)).failures).toBe('1');
+    f.breaker.shutdown();
+    // a new breaker on the same URL and name may choose other settings and shares the count
+    const g = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 3,
+        redis: url,
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    await g.breaker.ready();
+    await expect(g()).rejects.toThrow();
+    expect(await hash(key)).toMatchObject({ state: 'closed', failures: '2' });
+  });
+});
+
 function createClient(): Redis {
   const c = createRedis();
   clients.push(c);
