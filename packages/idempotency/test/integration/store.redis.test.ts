@@ -229,6 +229,92 @@ describe('RedisStore refusals (stub clients)', () => {
   });
 });
 
+describe('RedisStore edge cases (stub clients)', () => {
+  const wait = { replicas: 1, timeoutMs: 200 };
+  const client = (over: Record<string, unknown>) =>
+    ({ status: 'ready', defineCommand() {}, ...over }) as unknown as Redis;
+
+  it('waitForReplicas: the refusals carry their documented messages; a failed release does not replace the refusal', async () => {
+    const refused = client({
+      resilIdemRelease: async () => {
+        throw new Error('release failed');
+      },
+      pipeline: () => ({
+        resilIdemClaim() {},
+        resilIdemComplete() {},
+        wait() {},
+        exec: async () => [[null, ['claimed']]], // no WAIT answer at all: no acknowledgement
+      }),
+    });
+    const store = new RedisStore(refused, 1_000, wait);
+    await expect(store.claim('k', 'o', 'f', 1)).rejects.toThrow(
+      new Error('idempotency: fewer replicas than waitForReplicas.replicas acknowledged the claim'),
+    );
+    const completing = new RedisStore(
+      client({
+        pipeline: () => ({
+          resilIdemComplete() {},
+          wait() {},
+          exec: async () => [
+            [null, 1],
+            [null, 0],
+          ],
+        }),
+      }),
+      1_000,
+      wait,
+    );
+    await expect(completing.complete('k', 'o', response(), 1_000)).rejects.toThrow(
+      new Error(
+        'idempotency: fewer replicas than waitForReplicas.replicas acknowledged the completion',
+      ),
+    );
+  });
+
+  it('waitForReplicas: the time allowed is commandTimeoutMs plus the WAIT timeout', async () => {
+    let answer: (v: unknown) => void = () => {};
+    const slow = client({
+      pipeline: () => ({
+        resilIdemClaim() {},
+        wait() {},
+        exec: () =>
+          new Promise((resolve) => {
+            answer = resolve;
+          }),
+      }),
+    });
+    jest.useFakeTimers();
+    try {
+      const store = new RedisStore(slow, 100, wait); // 100 + 200 ms
+      const result = store.claim('k', 'o', 'f', 1);
+      await jest.advanceTimersByTimeAsync(250); // past 100 - 200 and past 100, not past 300
+      answer([
+        [null, ['claimed']],
+        [null, 1],
+      ]);
+      await expect(result).resolves.toEqual({ claimed: true });
+      const late = store.claim('k', 'o', 'f', 1);
+      const settled = expect(late).rejects.toThrow('redis timeout');
+      await jest.advanceTimersByTimeAsync(300);
+      await settled;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a done record with fields missing reads as empty fingerprint, headers and body', async () => {
+    const store = new RedisStore(client({ resilIdemClaim: async () => ['done'] }), 1_000);
+    expect(await store.claim('k', 'o', 'f', 1)).toEqual({
+      claimed: false,
+      state: 'done',
+      fp: '',
+      response: { status: Number.NaN, headers: {}, body: Buffer.alloc(0), omitted: false },
+    });
+    const running = new RedisStore(client({ resilIdemClaim: async () => ['running'] }), 1_000);
+    expect(await running.claim('k', 'o', 'f', 1)).toMatchObject({ state: 'running', fp: '' });
+  });
+});
+
 describe('middleware on the shared Redis', () => {
   it('default lease (30 s) while the handler runs and ttlMs (24 h) once done, under keyPrefix; close() closes a client made from a URL', async () => {
     const express = (await import('express')).default;
