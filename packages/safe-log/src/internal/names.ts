@@ -211,8 +211,9 @@ const LABEL_HINT = re(
   'patient|pt|mrs?|ms|miss|mx|dr|prof|dear|spoke|talked|caller|family|seen|signed|attending|refer|ordered|reviewed|summary|records|message|name|nok|kin|contact|guardian|guarantor|subscriber|insured|mother|father|wife|husband|daughter|son|spouse|sister|brother|parent|relative|visitor|nurse|rn|physician|provider|doctor|surgeon',
   'i',
 );
-const CAPITAL_HINT = re('[A-Z][a-z]|[^\\u0000-\\u007f]', '');
-const UPPER_HINT = re('[A-Z\\u00c0-\\uffff]', '');
+// Placeholders of marks (private-use characters \ue000–\uf8ff) are neither capitals nor letters.
+const CAPITAL_HINT = re('[A-Z][a-z]|[^\\u0000-\\u007f\\ue000-\\uf8ff]', '');
+const UPPER_HINT = re('[A-Z\\u00c0-\\udfff\\uf900-\\uffff]', '');
 
 /** Replaces people's names in `text`. */
 export function redactNames(text: string, mark: Mark): string {
