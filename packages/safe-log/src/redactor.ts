@@ -142,6 +142,10 @@ function plainish(v: object): boolean {
   );
 }
 
+/** Longest string whose "nothing found" verdict is remembered, and how many are remembered. */
+const CLEAN_MAX_LENGTH = 256;
+const CLEAN_MAX_ENTRIES = 4096;
+
 /** Number of capture groups in a pattern source (to find each rule's group in the union). */
 function groupCount(source: string): number {
   return (new RegExp(`${source}|`).exec('')?.length ?? 1) - 1;
@@ -272,7 +276,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return `${PH_OPEN}${String.fromCharCode(PH_BASE + i)}${PH_CLOSE}`;
   };
 
+  // Strings already scanned that came out unchanged (routes, methods, roles, messages repeat in
+  // every record): returned at once. Only short strings with no finding are kept, so the set never
+  // holds a value a rule found; it is emptied when full, so it stays bounded.
+  const clean = new Set<string>();
+
   function string(input: string): string {
+    const cacheable = input.length <= CLEAN_MAX_LENGTH;
+    if (cacheable && clean.has(input)) return input;
+    const out = scanString(input);
+    if (cacheable && out === input) {
+      if (clean.size >= CLEAN_MAX_ENTRIES) clean.clear();
+      clean.add(input);
+    }
+    return out;
+  }
+
+  function scanString(input: string): string {
     if (input.startsWith('PHI:')) return '[REDACTED:phi]';
     let text = input;
     let dropped = 0;
@@ -336,7 +356,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           ok = false;
         }
         if (ok) {
-          const inner = JSON.stringify(walk(doc, undefined, 1, new WeakSet(), false));
+          const inner = JSON.stringify(walk(doc, undefined, 1, [], false));
           return scan(text.slice(0, json.index), mark) + inner + scan(text.slice(end + 1), mark);
         }
       }
@@ -354,7 +374,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return redactNames(out, mark);
   }
 
-  function error(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  function error(err: Error, depth: number, seen: object[]): Record<string, unknown> {
     const out: Record<string, unknown> = {
       name: string(String(err.name)),
       message: string(String(err.message)),
@@ -399,8 +419,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       : REDACTED;
   }
 
+  /** Key names that need no scan (most of them): checked once, then found in this set. */
+  const plainKeys = new Set<string>();
   function safeKey(k: string): string {
-    return MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? string(k) : k;
+    if (plainKeys.has(k)) return k;
+    if (MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k)) return string(k);
+    if (plainKeys.size >= CLEAN_MAX_ENTRIES) plainKeys.clear();
+    if (k.length <= CLEAN_MAX_LENGTH) plainKeys.add(k);
+    return k;
   }
 
   /** `person`: the value sits under a key that names a person (`patient`, `contact`, …). */
@@ -408,7 +434,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     value: unknown,
     key: string | undefined,
     depth: number,
-    seen: WeakSet<object>,
+    seen: object[],
     person: boolean,
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
@@ -429,7 +455,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
     if (value === null) return null;
     const obj = value as object;
-    if (seen.has(obj)) return '[Circular]';
+    // `seen` holds the objects on the path from the root (at most maxDepth): a cycle is one of them.
+    if (seen.includes(obj)) return '[Circular]';
     if (depth >= maxDepth) return '[Truncated]';
     if (obj instanceof Date)
       return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
@@ -437,7 +464,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       return `[Binary ${(obj as ArrayBuffer).byteLength} bytes]`;
     }
     if (obj instanceof RegExp) return string(obj.toString());
-    seen.add(obj);
+    seen.push(obj);
     try {
       if (obj instanceof Error) return error(obj, depth, seen);
       if (Array.isArray(obj)) return obj.map((v) => walk(v, undefined, depth + 1, seen, person));
@@ -491,13 +518,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       }
       return out;
     } finally {
-      seen.delete(obj);
+      seen.pop();
     }
   }
 
   return Object.freeze({
     value: (value: unknown, key?: string) =>
-      walk(value, key, 0, new WeakSet(), key !== undefined && personKey(key)),
+      walk(value, key, 0, [], key !== undefined && personKey(key)),
     string,
     sensitiveKey,
   });

@@ -1,0 +1,72 @@
+import { createRedactor } from '../../src';
+
+/** A user's pattern whose `check` counts how often a string is really scanned. */
+function counting(found: boolean) {
+  const calls = { n: 0 };
+  const r = createRedactor({
+    patterns: [
+      {
+        name: 'probe',
+        source: 'zq\\d{3}',
+        check: () => {
+          calls.n++;
+          return found;
+        },
+      },
+    ],
+  });
+  return { r, calls };
+}
+
+describe('remembered verdicts (throughput, issue #17)', () => {
+  it('a short string with no finding is scanned once, then returned as it is', () => {
+    const { r, calls } = counting(false);
+    expect(r.string('ticket zq123 opened')).toBe('ticket zq123 opened');
+    expect(r.string('ticket zq123 opened')).toBe('ticket zq123 opened');
+    expect(r.value({ a: 'ticket zq123 opened', b: ['ticket zq123 opened'] })).toEqual({
+      a: 'ticket zq123 opened',
+      b: ['ticket zq123 opened'],
+    });
+    expect(calls.n).toBe(1);
+  });
+
+  it('a string with a finding is never remembered: every call scans and redacts it', () => {
+    const { r, calls } = counting(true);
+    for (let i = 0; i < 3; i++)
+      expect(r.string('ticket zq123 opened')).toBe('ticket [REDACTED:probe] opened');
+    expect(calls.n).toBe(3);
+  });
+
+  it('strings longer than 256 characters are always scanned', () => {
+    const { r, calls } = counting(false);
+    const long = `zq123 ${'a'.repeat(300)}`;
+    r.string(long);
+    r.string(long);
+    expect(calls.n).toBe(2);
+  });
+
+  it('the set of remembered strings is bounded (4,096): older verdicts are dropped when full', () => {
+    const { r, calls } = counting(false);
+    r.string('first zq123');
+    for (let i = 0; i < 4096; i++) r.string(`other ${i}`);
+    r.string('first zq123');
+    expect(calls.n).toBe(2);
+  });
+
+  it('an object met twice on different branches is written twice; only a cycle is [Circular]', () => {
+    const shared = { ward: 'B' };
+    const loop: Record<string, unknown> = { id: 1 };
+    loop.inner = { back: loop };
+    expect(createRedactor().value({ a: shared, b: [shared, { c: shared }], loop })).toEqual({
+      a: { ward: 'B' },
+      b: [{ ward: 'B' }, { c: { ward: 'B' } }],
+      loop: { id: 1, inner: { back: '[Circular]' } },
+    });
+  });
+
+  it('a name after an earlier mark in the same string is still found', () => {
+    const r = createRedactor();
+    expect(r.string('ssn 123-45-6789 for Maria Garcia')).not.toMatch(/Maria|Garcia|6789/);
+    expect(r.string('mrn MRN-00482913, NOK: Jose Lopez')).not.toMatch(/Jose|Lopez|00482913/);
+  });
+});
