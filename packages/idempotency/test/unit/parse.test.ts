@@ -19,6 +19,8 @@ describe('parseIdempotencyKey', () => {
     expect(parseIdempotencyKey('"a b"')).toBe('a b');
     expect(parseIdempotencyKey('a b')).toBeUndefined();
     expect(parseIdempotencyKey('"a\\\\b"')).toBe('a\\b');
+    expect(parseIdempotencyKey('"a\\"b"')).toBe('a"b');
+    expect(parseIdempotencyKey('"\\\\\\""')).toBe('\\"');
     expect(parseIdempotencyKey('"a\\b"')).toBeUndefined();
     expect(parseIdempotencyKey('"a"b"')).toBeUndefined();
     expect(parseIdempotencyKey('x"a"')).toBe('x"a"');
