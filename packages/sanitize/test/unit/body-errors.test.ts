@@ -67,9 +67,10 @@ describe('bodyErrors', () => {
     } as unknown as express.Response;
     handler('entity.too.large', {} as express.Request, res, (e?: unknown) => seen.push(e));
     handler(null, {} as express.Request, res, (e?: unknown) => seen.push(e));
+    handler(undefined, {} as express.Request, res, (e?: unknown) => seen.push(e));
     const sent = { ...res, headersSent: true } as unknown as express.Response;
     const err = { type: 'entity.too.large' };
     handler(err, {} as express.Request, sent, (e?: unknown) => seen.push(e));
-    expect(seen).toEqual(['entity.too.large', null, err]);
+    expect(seen).toEqual(['entity.too.large', null, undefined, err]);
   });
 });

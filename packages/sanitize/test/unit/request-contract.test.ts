@@ -235,6 +235,19 @@ describe('sanitizeRequest and the request object', () => {
     expect(cleaned).not.toBe(body); // rebuilt
   });
 
+  it('de-pollutes only the query: arrays in the body and params stay arrays', () => {
+    const req: Record<PropertyKey, unknown> = {
+      body: { a: ['1', '2'] },
+      params: { b: ['3', '4'] },
+    };
+    expect(run({}, req).next).toEqual([undefined]);
+    expect([req.body, req.params]).toEqual([{ a: ['1', '2'] }, { b: ['3', '4'] }]);
+  });
+
+  it('counts the params it finds at once against maxKeys', () => {
+    expect(run({ maxKeys: 1 }, { params: { a: '1', b: '2' } }).status).toBe(413);
+  });
+
   it('only the parts listed are touched', () => {
     const req: Record<PropertyKey, unknown> = { body: { a: '<b>x' }, query: { q: '<b>y' } };
     run({ parts: ['query'] }, req);
