@@ -185,11 +185,13 @@ export const breakerChecker: PackageChecker = {
           .filter(
             (a) => !DISRUPTIVE.has(a.fault.kind) && a.start > seg.start && a.start < periodEnd,
           )
-          .map((a) => a.end + 1);
+          .map((a) => ({ stop: a.start, resume: a.end + 1 }));
+        // The piece before a fault ends when the fault begins; the next begins when it is over
+        // (a PEXPIRE takes effect some ms after it is sent: calls meanwhile belong to neither).
         let from = seg.start;
-        for (const cut of [...cuts, periodEnd]) {
-          if (cut > from) pieces.push({ start: from, end: cut });
-          from = Math.max(from, cut);
+        for (const cut of [...cuts, { stop: periodEnd, resume: periodEnd }]) {
+          if (cut.stop > from) pieces.push({ start: from, end: cut.stop });
+          from = Math.max(from, cut.resume);
         }
       });
       // Intervals in which a worker's breaker said Redis was unreachable or too slow (degraded):
