@@ -113,7 +113,7 @@ const LABELS = [
   'surgeon',
 ];
 
-const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}";
+const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}";
 /** A label, a separator, then up to five words (checked one by one in code). */
 const LABELLED = re(
   `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2})${WORD}\\.?){0,4})`,
@@ -121,7 +121,7 @@ const LABELLED = re(
 );
 /** A run of capitalised words (at most five), for the dictionary rule. */
 const CAPITAL_RUN = re(
-  `(?<![\\p{L}\\p{M}\\p{N}'’.-])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
+  `(?<![\\p{L}\\p{M}\\p{N}'’‘ʻʼ.-])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
   'gu',
 );
 /** Names as EHRs print them: `SMITH, JOHN`, `JOHN SMITH` (two or three words in capitals). */
@@ -150,6 +150,24 @@ const TITLES = new Set([
   'nurse',
 ]);
 
+const CALENDAR = new Set(
+  (
+    'january february march april may june july august september october november december ' +
+    'monday tuesday wednesday thursday friday saturday sunday'
+  ).split(' '),
+);
+
+/** A capitalised word that could be part of a name on its own (not a role, place or month). */
+function nameWord(raw: string): boolean {
+  const w = raw.endsWith('.') ? raw.slice(0, -1) : raw;
+  const lower = w.toLowerCase();
+  return (
+    (UNCASED.test(w) || (CASED_START.test(w) && HAS_LOWER.test(w))) &&
+    !NOT_NAME.has(lower) &&
+    !FACILITY.has(lower)
+  );
+}
+
 /** The words after a label that form a name: capitalised (or uncased-script) words, particles between. */
 function takeName(words: string): [number, number] | undefined {
   const parts = words.split(SPLIT);
@@ -164,9 +182,16 @@ function takeName(words: string): [number, number] | undefined {
     const lower = w.toLowerCase();
     const sep = i > 0 ? (parts[i - 1] as string) : '';
     if (i > 0 && sep.startsWith(',') && taken > 1) break;
+    const next = parts[i + 2];
     const isName =
       (UNCASED.test(w) || (CASED_START.test(w) && (HAS_LOWER.test(w) || w.length <= 12))) &&
-      !NOT_NAME.has(lower) &&
+      (!NOT_NAME.has(lower) ||
+        // "Patient August Żebrowski", "May Raynor": a month or day used as a given name, known
+        // by the capitalised name word after it ("admitted May 12" has a number there)
+        // "Patient An Bình Hoàng": a short name that is also a common word ("An", "Le", "Do")
+        ((CALENDAR.has(lower) || (w.length <= 3 && HAS_LOWER.test(w) && !TITLES.has(lower))) &&
+          next !== undefined &&
+          nameWord(next))) &&
       !FACILITY.has(lower);
     if (!isName && taken === 0 && TITLES.has(lower)) {
       // "seen by Dr. Smith": a title between the label and the name
@@ -215,17 +240,33 @@ const LABEL_HINT = re(
 const CAPITAL_HINT = re('[A-Z][a-z]|[^\\u0000-\\u007f\\ue000-\\uf8ff]', '');
 const UPPER_HINT = re('[A-Z\\u00c0-\\udfff\\uf900-\\uffff]', '');
 
+/**
+ * Names after labels. When the words after a label hold no name ("Patient seen by Dr. Smith"),
+ * the scan goes on right after that label, so a later label in the same words is still tried.
+ */
+function labelledNames(text: string, mark: Mark): string {
+  let out = '';
+  let from = 0;
+  LABELLED.lastIndex = 0;
+  for (let m = LABELLED.exec(text); m !== null; m = LABELLED.exec(text)) {
+    const words = m[1] as string;
+    const wordsAt = m.index + m[0].length - words.length;
+    const span = takeName(words);
+    if (!span) {
+      LABELLED.lastIndex = wordsAt; // a label among these words gets its turn
+      continue;
+    }
+    out += `${text.slice(from, wordsAt + span[0])}${mark('name', text.slice(wordsAt + span[0], wordsAt + span[1]))}`;
+    from = wordsAt + span[1];
+    LABELLED.lastIndex = from;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
 /** Replaces people's names in `text`. */
 export function redactNames(text: string, mark: Mark): string {
   if (!UPPER_HINT.test(text)) return text;
-  let out = !LABEL_HINT.test(text)
-    ? text
-    : text.replace(LABELLED, (match: string, words: string) => {
-        const span = takeName(words);
-        if (!span) return match;
-        const at = match.length - words.length;
-        return `${match.slice(0, at + span[0])}${mark('name', match.slice(at + span[0], at + span[1]))}${match.slice(at + span[1])}`;
-      });
+  let out = !LABEL_HINT.test(text) ? text : labelledNames(text, mark);
   if (TWO_CAPITALS.test(out))
     out = out.replace(UPPER_RUN, (run: string) => {
       const words = run.split(UPPER_SEP);
