@@ -3,10 +3,12 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** The 8 groups of an IPv6 address as numbers, or undefined. Handles `::` and a dotted IPv4 tail. */
 function groups(ip: string): number[] | undefined {
   let addr = ip.split('%')[0] ?? ip; // zone index
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
-  if (tail?.[1]) {
-    const [a, b, c, d] = tail[1].split('.').map(Number) as [number, number, number, number];
-    addr = `${addr.slice(0, -tail[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  // A dotted IPv4 tail (`::ffff:1.2.3.4`): what follows the last colon, without a regex (an
+  // unanchored `\d+\.\d+…$` is quadratic on long digit runs; the ReDoS gate refuses it).
+  const tail = addr.slice(addr.lastIndexOf(':') + 1);
+  if (isIPv4(tail)) {
+    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
+    addr = `${addr.slice(0, -tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, rest] = addr.split('::') as [string, string | undefined];
   const h = head ? head.split(':') : [];
