@@ -1,0 +1,247 @@
+// A breaker's Redis connections as a user sees them: a stopped Redis never holds a call for
+// longer than commandTimeoutMs, and after a command that got no answer the breaker leaves Redis
+// alone for a back-off (one degraded event, one restored event); two breakers on one client share
+// one subscriber connection and shutdown() closes what the breaker opened, not the caller's
+// client; a lazyConnect client works with and without offline queue; a pub/sub message keeps
+// the failure count this worker knows. The stopped Redis is a redis-server of this file's own
+// (testkit), never the shared one. Also run by Stryker for every mutant (test/mutation/all.ts):
+// the own redis-server is started only when one of its tests runs.
+import { type RedisServer, startRedisServer, useRedis, waitFor } from '@resil/testkit';
+import { Redis, type RedisOptions } from 'ioredis';
+import { CircuitOpenError, circuitBreaker } from '../../src';
+
+const r = useRedis('breaker-link');
+let seq = 0;
+const name = () => `link.${process.pid}.${++seq}`;
+const fail = () => Object.assign(new Error('HTTP 503'), { status: 503 });
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+function own<T extends { breaker: { shutdown(): void } }>(f: T): T {
+  cleanup.push(() => f.breaker.shutdown());
+  return f;
+}
+function client(url: string, options: RedisOptions = {}): Redis {
+  const c = new Redis(url, { maxRetriesPerRequest: 1, ...options });
+  c.on('error', () => {});
+  cleanup.push(() => c.disconnect());
+  return c;
+}
+
+describe('breaker on a redis-server of its own: a stopped Redis, connections', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+  /** Connections to the server other than `admin`'s, or only those with this client name. */
+  const connections = async (clientName?: string) => {
+    const list = (await admin.client('LIST')) as string;
+    const lines = list.split('\n').filter((l) => l.startsWith('id='));
+    return clientName === undefined
+      ? lines.length - 1
+      : lines.filter((l) => l.includes(` name=${clientName} `)).length;
+  };
+
+  it('a stopped Redis holds a call no longer than commandTimeoutMs; after that the breaker leaves Redis alone for a back-off (one degraded event, counting in memory), then reads it again (one restored event)', async () => {
+    const n = name();
+    const events: string[] = [];
+    const f = own(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 10,
+        resetTimeoutMs: 60_000,
+        commandTimeoutMs: 300,
+        redis: client(server.url),
+        logger: false,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    f.breaker.on('degraded', () => events.push('degraded'));
+    f.breaker.on('restored', () => events.push('restored'));
+    await f.breaker.ready();
+    server.child.kill('SIGSTOP');
+    try {
+      // The failure is sent to Redis, which cannot answer: the call ends anyway.
+      await expect(f()).rejects.toMatchObject({ status: 503 });
+      expect(f.breaker.degraded).toBe(true);
+      expect(f.breaker.failures).toBe(1);
+      // Inside the back-off: not sent to Redis at all, counted in memory, no second event.
+      await expect(f()).rejects.toMatchObject({ status: 503 });
+      await f.breaker.refresh();
+      expect(f.breaker.failures).toBe(2);
+      expect(events).toEqual(['degraded']);
+    } finally {
+      server.child.kill('SIGCONT');
+    }
+    // After the back-off, the next command that needs Redis is sent: restored, state read again.
+    await waitFor(
+      async () => {
+        await f.breaker.refresh();
+        return !f.breaker.degraded;
+      },
+      { timeoutMs: 10_000, what: 'the breaker to ask Redis again after the back-off' },
+    );
+    expect(events).toEqual(['degraded', 'restored']);
+    // Only the first failure (sent before the back-off) ever reached Redis.
+    const key = `resil:{breaker:${n}}`;
+    await waitFor(async () => (await admin.hget(key, 'failures')) !== null, {
+      what: 'the first failure to reach Redis',
+    });
+    expect(await admin.hget(key, 'failures')).toBe('1');
+    await waitFor(() => f.breaker.failures === 1, { what: 'the shared count to be read' });
+  });
+
+  it('two breakers on one client share one subscriber connection; shutting one down keeps the other listening; shutting the last one closes the subscriber, not the caller’s client', async () => {
+    const label = `brk-${process.pid}-${++seq}`;
+    const c = client(server.url, { connectionName: label });
+    const settings = { resetTimeoutMs: 60_000, logger: false as const };
+    const a = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'a'));
+    const b = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'b'));
+    await a.breaker.ready();
+    await b.breaker.ready();
+    expect(await connections(label)).toBe(2); // the client and one subscriber
+    a.breaker.shutdown();
+    const operator = own(
+      circuitBreaker({ ...settings, name: b.breaker.name, redis: client(server.url) })(
+        async () => 'operator',
+      ),
+    );
+    await operator.breaker.ready();
+    await operator.breaker.open();
+    await waitFor(() => b.breaker.state === 'open', {
+      what: 'the remaining breaker to hear the open state',
+    });
+    expect(await connections(label)).toBe(2);
+    b.breaker.shutdown();
+    await waitFor(async () => (await connections(label)) === 1, {
+      what: 'the subscriber connection to close',
+    });
+    expect(c.status).toBe('ready');
+    expect(await c.ping()).toBe('PONG');
+  });
+
+  it('a breaker given a URL opens its own two connections and shutdown() closes both', async () => {
+    await waitFor(async () => (await connections()) === 0, {
+      what: 'the earlier tests’ connections to close',
+    });
+    const f = circuitBreaker({ name: name(), redis: server.url, logger: false })(async () => 'f');
+    try {
+      await f.breaker.ready();
+      expect(await connections()).toBe(2);
+      await expect(f()).resolves.toBe('f');
+    } finally {
+      f.breaker.shutdown();
+    }
+    await waitFor(async () => (await connections()) === 0, {
+      what: 'the connections the breaker opened to close',
+    });
+  });
+});
+
+describe('breaker on the shared Redis: client options and pub/sub', () => {
+  const hash = (key: string) => r.redis.hgetall(key);
+  const redisMs = async () => {
+    const [s, us] = await r.redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  };
+
+  it('a lazyConnect client (offline queue on) connects for the first read: a breaker created while the circuit is open rejects its first call, not degraded', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    await r.redis.hset(
+      key,
+      'state',
+      'open',
+      'failures',
+      '3',
+      'openUntil',
+      String((await redisMs()) + 60_000),
+      'probeUntil',
+      '0',
+      'epoch',
+      '1',
+    );
+    const c = client(r.url, { lazyConnect: true });
+    expect(c.status).toBe('wait');
+    let calls = 0;
+    const degraded: unknown[] = [];
+    const f = own(
+      circuitBreaker({ name: n, redis: c, keyPrefix: r.prefix, logger: false })(async () => {
+        calls++;
+        return 'f';
+      }),
+    );
+    f.breaker.on('degraded', (e) => degraded.push(e));
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(calls).toBe(0);
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(3);
+    expect(f.breaker.degraded).toBe(false);
+    expect(degraded).toEqual([]);
+  });
+
+  it('a lazyConnect client without offline queue is connected for the change channel: the breaker hears another client open and close the circuit', async () => {
+    const n = name();
+    const settings = {
+      name: n,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      logger: false as const,
+    };
+    const c = client(r.url, { lazyConnect: true, enableOfflineQueue: false });
+    const f = own(circuitBreaker({ ...settings, redis: c })(async () => 'f'));
+    await f.breaker.ready();
+    await waitFor(() => !f.breaker.degraded, { what: 'the lazy client to connect' });
+    const operator = own(circuitBreaker({ ...settings, redis: r.redis })(async () => 'op'));
+    await operator.breaker.ready();
+    await operator.breaker.open();
+    await waitFor(() => f.breaker.state === 'open', { what: 'the open state by pub/sub' });
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+    await operator.breaker.close();
+    await waitFor(() => f.breaker.state === 'closed', { what: 'the close by pub/sub' });
+    await expect(f()).resolves.toBe('f');
+  });
+
+  it('an open state heard by pub/sub keeps the failure count this worker knows; a close heard by pub/sub sets it to 0; no degraded or restored event without an outage', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const settings = {
+      name: n,
+      failureThreshold: 5,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      logger: false as const,
+    };
+    const f = own(
+      circuitBreaker({ ...settings, redis: client(r.url) })(async () => {
+        throw fail();
+      }),
+    );
+    const events: string[] = [];
+    f.breaker.on('degraded', () => events.push('degraded'));
+    f.breaker.on('restored', () => events.push('restored'));
+    const operator = own(circuitBreaker({ ...settings, redis: r.redis })(async () => 'op'));
+    await f.breaker.ready();
+    await operator.breaker.ready();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.failures).toBe(2);
+    expect((await hash(key)).failures).toBe('2');
+    await operator.breaker.open();
+    await waitFor(() => f.breaker.state === 'open', { what: 'the open state by pub/sub' });
+    expect(f.breaker.failures).toBe(2);
+    await operator.breaker.close();
+    await waitFor(() => f.breaker.state === 'closed', { what: 'the close by pub/sub' });
+    expect(f.breaker.failures).toBe(0);
+    expect(events).toEqual([]);
+  });
+});
