@@ -1,1 +1,66 @@
-export {};
+export { Deadlines } from './deadlines';
+export type { CoreErrorCode, RedisUnavailableReason, ResilErrorOptions } from './errors';
+export {
+  CORE_ERROR_CODES,
+  errorCode,
+  hasErrorCode,
+  isErrorCode,
+  isRedisUnavailableError,
+  isResilError,
+  RedisUnavailableError,
+  ResilError,
+} from './errors';
+export type { Disposable, Event, EventEmitterOptions } from './events';
+export { EventEmitter, noopDisposable, once, toDisposable } from './events';
+export type { KeyBuilder } from './keys';
+export { hashKeyPart, hashTagOf, keyBuilder } from './keys';
+export type { Closeable } from './lifecycle';
+export { closeAll, makeCloseable, Resource } from './lifecycle';
+export type { CodeLoggerOptions, Logger, LogLevel } from './logger';
+export { codeLogger, isLogger, noopLogger, resolveLogger } from './logger';
+export type { IntegerRule, StringRule } from './options';
+export {
+  booleanOption,
+  checkOptions,
+  enumOption,
+  freezeOptions,
+  functionOption,
+  integerOption,
+  numberOption,
+  OptionRangeError,
+  OptionTypeError,
+  stringOption,
+} from './options';
+export type { ProblemDetails, ProblemInit, ProblemResponse } from './problem';
+export {
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  problem,
+  problemType,
+  sendProblem,
+} from './problem';
+export type {
+  BoundedClient,
+  BoundedRedisOptions,
+  DegradedEvent,
+  RestoredEvent,
+  RunOptions,
+} from './redis/bounded';
+export { BoundedRedis, isRedisOutage } from './redis/bounded';
+export type { ClientLease, ClientPoolOptions } from './redis/clients';
+export { ClientPool, leaseClient, quitClient, sharedClients } from './redis/clients';
+export type { Script, ScriptArg, ScriptClient } from './redis/script';
+export { defineScript } from './redis/script';
+export type { RedisLike } from './redis/types';
+export { isRedisLike } from './redis/types';
+export { statusOf } from './status';
+export type {
+  Attributes,
+  EventInit,
+  OpenTelemetryApiLike,
+  Severity,
+  SpanLike,
+  Telemetry,
+  TelemetryOptions,
+} from './telemetry';
+export { createTelemetry, isTelemetryAvailable, TELEMETRY_NAMES } from './telemetry';
