@@ -22,7 +22,7 @@ export default {
   // real infinite loops are stopped early by Stryker's hit limit.
   timeoutMS: 30_000,
   incremental: true,
-  incrementalFile: 'packages/sanitize/reports/stryker-incremental.json',
+  incrementalFile: 'packages/sanitize/stryker-incremental.json',
   tempDirName: 'packages/sanitize/.stryker-tmp',
   ignorePatterns: [
     '/*',
@@ -34,6 +34,7 @@ export default {
     '!/packages/sanitize',
     '/packages/sanitize/dist',
     '/packages/sanitize/reports',
+    '/packages/sanitize/stryker-incremental.json',
     '/packages/sanitize/.turbo',
   ],
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -164,3 +164,44 @@ describe('isInvisible', () => {
     expect(isInvisible(cp)).toBe(true);
   });
 });
+
+describe('scan, surrogates after "<"', () => {
+  it('combines only a high surrogate followed by a low one into a code point', () => {
+    // a letter, or a low surrogate, before a low surrogate is not the start of a pair
+    expect(scan('<é\udc00')).toBe('é\udc00');
+    expect(scan('<\uf900\udc00>')).toBe('\uf900\udc00>'); // U+F900, a CJK compatibility ideograph
+    expect(scan('<\udc00\udc00')).toBe('<\udc00\udc00');
+    expect(scan('<\udbff\udfff')).toBe('<\udbff\udfff'); // U+10FFFF, a noncharacter
+  });
+});
+
+describe('scan, memory of the pending "<" stack', () => {
+  /** The sizes of the Int32Array stacks one scan allocates. */
+  function stackSizes(s: string): number[] {
+    const sizes: number[] = [];
+    const Real = globalThis.Int32Array;
+    class Counting extends Real {
+      constructor(size: number) {
+        super(size);
+        sizes.push(size);
+      }
+    }
+    globalThis.Int32Array = Counting as Int32ArrayConstructor;
+    try {
+      scan(s);
+    } finally {
+      globalThis.Int32Array = Real;
+    }
+    return sizes;
+  }
+
+  it('starts with at most 1024 slots, whatever the length of the text', () => {
+    expect(stackSizes('x'.repeat(100_000))).toEqual([1024]);
+    expect(stackSizes('<a<')).toEqual([3]);
+  });
+
+  it('doubles when full, capped at the length of the text (linear total work)', () => {
+    expect(stackSizes('<'.repeat(5000))).toEqual([1024, 2048, 4096, 5000]);
+    expect(stackSizes(`${'<'.repeat(2049)}a>`)).toEqual([1024, 2048, 2051]);
+  });
+});
