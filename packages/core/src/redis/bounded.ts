@@ -150,6 +150,8 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
       const reply = await new Promise<T>((resolve, reject) => {
         timer = setTimeout(() => {
           outcome = 'timeout';
+          // bookkeeping now, not in a later microtask: the back-off starts at the time-out
+          this.#fail('timeout');
           reject(new RedisUnavailableError('timeout', { timeoutMs }));
         }, timeoutMs);
         timer.unref?.();
@@ -169,11 +171,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
       this.#succeed();
       return reply;
     } catch (err) {
-      if (outcome === 'timeout') {
-        this.#fail('timeout');
-        throw err;
-      }
-      if (outcome === 'abort') throw err;
+      if (outcome === 'timeout' || outcome === 'abort') throw err;
       if (this.#isOutage(err)) {
         this.#fail('failed');
         throw new RedisUnavailableError('failed', { cause: err });
