@@ -79,9 +79,11 @@ function startsTag(u1: number, u2: number): boolean {
   return isTagStart(u1) || (u1 === SLASH && isTagStart(u2));
 }
 
-/** The content after a `<` (its first two code units) makes it a markup opener. */
+/**
+ * The content after a `<` (its first two code units) makes it a markup opener. `NONE` (nothing
+ * follows) is below every range.
+ */
 function opensMarkup(u1: number, u2: number): boolean {
-  if (u1 === NONE) return false;
   if (u1 < 0x80)
     return (
       (u1 >= 0x61 && u1 <= 0x7a) ||
@@ -192,7 +194,8 @@ export function scan(s: string): string {
       }
       if (cut) continue;
       // The innermost live pending `<` (if any) stays: the ones below it are followed by a `<`.
-      if (top > 0 && settle(out, pending, top - 1, pending[top - 1] ?? 0, LT, NONE)) changed = true;
+      // With none pending, `settle` has nothing to decide (`below` is -1).
+      if (settle(out, pending, top - 1, pending[top - 1] ?? 0, LT, NONE)) changed = true;
       top = 0;
       out[len++] = GT;
     } else if (u === 0x22) {
