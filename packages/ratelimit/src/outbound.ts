@@ -139,7 +139,9 @@ export class MemoryWindow {
       const e = this.#firstAtLeast(need);
       if (e && e.c - e.cost < need) at = Math.max(at, e.at + this.windowMs);
     }
-    const waitMs = at - now;
+    // a wait under a microsecond is the rounding of the spacing sums (3 × (1000 / 3) ≠ 1000): the
+    // burst's last unit is free now, not refused to tryAcquire
+    const waitMs = at - now < 1e-6 ? 0 : at - now;
     if (waitMs > maxWait) return { waitMs, granted: false };
     this.#tat = Math.max(tat, at) + cost * this.interval;
     this.#last = at;
