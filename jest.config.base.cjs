@@ -6,6 +6,11 @@ const path = require('node:path');
 
 const testkitJest = path.join(__dirname, 'packages', 'testkit', 'jest');
 
+// RESIL_EXPRESS=4 runs a suite on Express 4 (the `express4` npm alias in the root devDependencies):
+// every `require('express')` inside Jest resolves to it. Worker processes a test starts are not
+// under Jest and keep Express 5.
+const expressMapper = process.env.RESIL_EXPRESS === '4' ? { '^express$': 'express4' } : {};
+
 /** @param {string} dir the workspace folder */
 module.exports = (dir, overrides = {}) => ({
   rootDir: dir,
@@ -32,4 +37,5 @@ module.exports = (dir, overrides = {}) => ({
   reporters: ['default', path.join(testkitJest, 'summary-reporter.cjs')],
   testTimeout: 30_000,
   ...overrides,
+  moduleNameMapper: { ...expressMapper, ...(overrides.moduleNameMapper ?? {}) },
 });
