@@ -13,7 +13,9 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const repo = path.resolve(__dirname, '..', '..', '..');
     const pkg = require(path.join(this.rootDir, 'package.json')).name;
-    const name = this.label ? `${pkg} (${this.label})` : pkg;
+    // RESIL_TEST_LABEL (e.g. "node 24", "express 4") keeps a CI matrix row apart from the default run.
+    const labels = [this.label, process.env.RESIL_TEST_LABEL].filter(Boolean).join(', ');
+    const name = labels ? `${pkg} (${labels})` : pkg;
     const dir = path.join(repo, '.test-results');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name.replace(/[^a-z0-9.-]+/gi, '_')}.json`);
