@@ -450,3 +450,16 @@ describe('isDangerousKey', () => {
     expect(isDangerousKey(key)).toBe(dangerous);
   });
 });
+
+describe('sanitizeRequest query parameters without arrayParams', () => {
+  // Appended at the end (not next to the other query tests) so that the lines of the tests
+  // above, which key Stryker's incremental results, do not move.
+  it.each([['a'], ['ids'], ['Stryker was here'], ['']])(
+    'no parameter keeps its array by default, whatever its name: %j',
+    (name) => {
+      const req: Record<PropertyKey, unknown> = { query: { [name]: ['1', '2'] } };
+      expect(run({ parts: ['query'] }, req).next).toEqual([undefined]);
+      expect(req.query).toEqual({ [name]: '2' });
+    },
+  );
+});
