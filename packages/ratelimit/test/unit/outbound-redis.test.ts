@@ -5,6 +5,7 @@
 // errors, the degraded mode (quarantine of two windows, then a per-process share), the fence sent
 // to Redis when it is back, and a missing state treated as lost after a lost connection.
 import { EventEmitter, getEventListeners } from 'node:events';
+import { SafeLogger } from '@resil/safe-log';
 import {
   createRateLimiter,
   ERROR_CODES,
@@ -312,6 +313,53 @@ describe('createRateLimiter with a Redis client', () => {
         expect(done.done).toBe(true);
       }
       expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    });
+  });
+
+  describe('createRateLimiter with Redis: default logger', () => {
+    it('without a logger option, the outage and the return are logged once each through SafeLogger "resil.ratelimit"', async () => {
+      const warn = jest.spyOn(SafeLogger.prototype, 'warn').mockImplementation(() => {});
+      const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => {});
+      try {
+        const fake = new FakeRedis();
+        fake.answers.push(new Error('down'));
+        const l = createRateLimiter({
+          name: 'quiet',
+          points: 1,
+          durationMs: 1000,
+          redis: fake as never,
+        });
+        expect(await l.tryAcquire()).toBe(false);
+        await jest.advanceTimersByTimeAsync(5000);
+        expect(await l.tryAcquire()).toBe(true);
+        expect(warn.mock.calls).toEqual([
+          [
+            'rate limiter: Redis unavailable, limiting in this process',
+            { limiter: 'quiet', fallbackPoints: 1, durationMs: 1000 },
+          ],
+        ]);
+        expect(info.mock.calls).toEqual([
+          ['rate limiter: Redis available again, limit shared again', { limiter: 'quiet' }],
+        ]);
+        expect(warn.mock.contexts[0]).toBeInstanceOf(SafeLogger);
+        expect((warn.mock.contexts[0] as SafeLogger).name).toBe('resil.ratelimit');
+        expect(info.mock.contexts[0]).toBe(warn.mock.contexts[0]); // one logger for the package
+      } finally {
+        warn.mockRestore();
+        info.mockRestore();
+      }
+    });
+
+    it('logger: false logs nothing', async () => {
+      const warn = jest.spyOn(SafeLogger.prototype, 'warn').mockImplementation(() => {});
+      try {
+        const fake = new FakeRedis();
+        fake.otherwise = () => new Error('down');
+        expect(await limiterOn(fake, { logger: false }).tryAcquire()).toBe(false);
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 
