@@ -245,3 +245,125 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', () => {
+  const hash = (key: string) => r.redis.hgetall(key);
+  const redisMs = async () => {
+    const [s, us] = await r.redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  };
+  const channel = `${r.prefix}breaker:changes`;
+
+  it('a pub/sub message older than the state the breaker knows (a smaller epoch) is ignored; a newer one is applied', async () => {
+    const c = client(r.url);
+    const settings = { resetTimeoutMs: 60_000, keyPrefix: r.prefix, logger: false as const };
+    const f = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'f'));
+    // a second circuit on the same subscriber: its messages arrive in order with f's
+    const g = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'g'));
+    await f.breaker.ready();
+    await g.breaker.ready();
+    const until = (await redisMs()) + 60_000;
+    const now = await redisMs();
+    const epoch = (await redisMs()) * 1000 + 10_000_000; // newer than anything Redis wrote
+    await r.redis.publish(channel, `${f.breaker.name}|open|${until}|${now}|${epoch}`);
+    await waitFor(() => f.breaker.state === 'open', { what: 'the newer message to apply' });
+    expect(f.breaker.nextProbeInMs).toBeGreaterThan(50_000);
+    // an older close (crossed on the way), then a marker for g that shows it was delivered
+    await r.redis.publish(channel, `${f.breaker.name}|closed|0|${now}|${epoch - 1}`);
+    await r.redis.publish(channel, `${g.breaker.name}|open|${until}|${now}|${epoch}`);
+    await waitFor(() => g.breaker.state === 'open', { what: 'the marker message' });
+    expect(f.breaker.state).toBe('open');
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('after the reset timeout, a circuit closed in Redis meanwhile (no message heard) lets the call through as a plain call, not a probe', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    let calls = 0;
+    let ok = false;
+    const f = own(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 1,
+        resetTimeoutMs: 200,
+        redis: client(r.url),
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => {
+        calls++;
+        if (!ok) throw fail();
+        return 'f';
+      }),
+    );
+    const seen: string[] = [];
+    f.breaker.onStateChange((e) => seen.push(`${e.from}->${e.to}`));
+    await f.breaker.ready();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { what: 'the reset timeout' });
+    // closed elsewhere, without a message on the channel
+    await r.redis.hset(
+      key,
+      'state',
+      'closed',
+      'failures',
+      '0',
+      'openUntil',
+      '0',
+      'epoch',
+      String(Number((await hash(key)).epoch) + 1),
+    );
+    ok = true;
+    await expect(f()).resolves.toBe('f');
+    expect(calls).toBe(2);
+    expect(f.breaker.state).toBe('closed');
+    expect(seen).toEqual(['closed->open', 'open->closed']);
+    expect((await hash(key)).state).toBe('closed');
+  });
+
+  it('a call made while this process is asking Redis for the probe is rejected at once (retry now), and only the probe calls the function', async () => {
+    let calls = 0;
+    let ok = false;
+    const f = own(
+      circuitBreaker({
+        name: name(),
+        failureThreshold: 1,
+        resetTimeoutMs: 200,
+        probeLeaseMs: 10_000,
+        redis: client(r.url),
+        keyPrefix: r.prefix,
+        logger: false,
+      })(async () => {
+        calls++;
+        if (!ok) throw fail();
+        return 'f';
+      }),
+    );
+    await f.breaker.ready();
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { what: 'the reset timeout' });
+    ok = true;
+    const probe = f();
+    const second = await f().catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(CircuitOpenError);
+    expect((second as CircuitOpenError).retryAfterMs).toBe(0);
+    await expect(probe).resolves.toBe('f');
+    expect(calls).toBe(2);
+    expect(f.breaker.state).toBe('closed');
+  });
+
+  it('ready() resolves once the breaker listens on the change channel', async () => {
+    const prefix = `${r.prefix}ready${++seq}:`;
+    const f = own(
+      circuitBreaker({ name: name(), redis: r.redis, keyPrefix: prefix, logger: false })(
+        async () => 'f',
+      ),
+    );
+    await f.breaker.ready();
+    const [, subscribers] = (await r.redis.pubsub('NUMSUB', `${prefix}breaker:changes`)) as [
+      string,
+      number,
+    ];
+    expect(Number(subscribers)).toBe(1);
+  });
+});
