@@ -4,6 +4,11 @@
 //            clock, RedisStore on the shared test Redis under its own prefix, errors)
 //   parsing  the request parsers in src/middleware.ts (target, parseIdempotencyKey,
 //            canonicalJson), with the tests that call them directly
+//   flow     the rest of src/middleware.ts (options, the request flow) and src/scripts.ts, with
+//            the tests that send requests through the middleware (memory store, stub stores, and
+//            the shared test Redis under unique prefixes for the Redis-only options); not the
+//            fuzzers nor the deep-body tests (they pin hostile input, the parsing part's ground,
+//            and would double the time of every mutant of the flow)
 //   (unset)  the whole package with every test below (over an hour on a shared 2-core machine)
 // Never run: the tests that start worker processes or their own redis-server (shared, outage,
 // replicas), issue16.redis.test.ts (its #16.1 holds leases for 3 s per mutant), fuzz.redis
@@ -18,6 +23,12 @@ const PARTS = {
     '<rootDir>/test/integration/store.redis.test.ts',
   ],
   parsing: ['<rootDir>/test/unit/issue23.test.ts', '<rootDir>/test/unit/parse.test.ts'],
+  flow: [
+    '<rootDir>/test/unit/middleware.test.ts',
+    '<rootDir>/test/unit/contract.test.ts',
+    '<rootDir>/test/unit/flow.test.ts',
+    '<rootDir>/test/integration/flow.redis.test.ts',
+  ],
 };
 const part = process.env.RESIL_MUTATION_PART;
 module.exports = require('../../jest.config.base.cjs')(__dirname, {
@@ -30,5 +41,6 @@ module.exports = require('../../jest.config.base.cjs')(__dirname, {
   globalSetup: undefined,
   globalTeardown: undefined,
   reporters: ['default'],
+  testSequencer: '<rootDir>/test/stubs/mutation-sequencer.cjs',
   moduleNameMapper: { '^@resil/safe-log$': '<rootDir>/test/stubs/safe-log.ts' },
 });

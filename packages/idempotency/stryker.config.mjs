@@ -6,16 +6,26 @@
 // node_modules is symlinked.
 // Property tests (fast-check, the fuzzers) run at most this many cases per property per mutant.
 process.env.RESIL_FC_MAX_RUNS ??= '10';
-// One part at a time (see jest.mutation.config.cjs): RESIL_MUTATION_PART=store or parsing.
+// One part at a time (see jest.mutation.config.cjs): RESIL_MUTATION_PART=store, parsing or flow.
+// The three parts together mutate every file of src except index.ts (it only re-exports), and
+// every line of middleware.ts: parsing takes the parsers' lines, flow all the others.
 const part = process.env.RESIL_MUTATION_PART;
 const src = 'packages/idempotency/src';
 const MUTATE = {
   store: [`${src}/store.ts`, `${src}/errors.ts`],
   // target, then parseIdempotencyKey and canonicalJson
   parsing: [`${src}/middleware.ts:127-136`, `${src}/middleware.ts:161-233`],
+  // the request flow: options, claim, replay, 409/422/415/503, response capture, renewal, close;
+  // and the Lua scripts (module-level strings only: static mutants, see ignoreStatic)
+  flow: [
+    `${src}/middleware.ts:1-126`,
+    `${src}/middleware.ts:137-160`,
+    `${src}/middleware.ts:234-608`,
+    `${src}/scripts.ts`,
+  ],
 };
 if (part !== undefined && !(part in MUTATE))
-  throw new RangeError('RESIL_MUTATION_PART must be store, parsing or unset');
+  throw new RangeError('RESIL_MUTATION_PART must be store, parsing, flow or unset');
 const suffix = part ? `-${part}` : '';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
