@@ -18,8 +18,11 @@ import {
   type PatternRule,
   PERSON_NAME_KEYS,
   PERSON_PARENTS,
+  RULE_GATES,
   SENSITIVE_KEYS,
   SENSITIVE_SUFFIXES,
+  type TextStats,
+  textStats,
 } from './rules';
 
 /** Extra rules on top of the defaults (they can only add redaction, never remove a default). */
@@ -212,6 +215,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // strings that hold one of the needed characters; groups run in the order of their first rule.
   const families: Array<{
     needs: RegExp | undefined;
+    /** Built-in families only: false when no rule of the family can match (rules.ts RULE_GATES). */
+    gate: ((text: string, s: TextStats) => boolean) | undefined;
     regexp: RegExp;
     rules: PatternRule[];
     groupOf: number[];
@@ -233,8 +238,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       groupOf.push(groups);
       groups += 1 + groupCount(r.source);
     }
+    const gates = list.map((r) => RULE_GATES.get(r));
+    const gate = gates.every((g) => g !== undefined)
+      ? (text: string, st: TextStats) => gates.some((g) => g?.(text, st))
+      : undefined;
     families.push({
       needs: needs ? new RegExp(`[${needs.replace(/[\\\]^-]/g, '\\$&')}]`) : undefined,
+      gate,
       regexp: new RegExp(list.map((r) => `(${r.source})`).join('|'), 'gi'),
       rules: list,
       groupOf,
@@ -324,8 +334,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   function patterns(text: string, mark: Mark): string {
     let out = text;
+    // Counted again only after a family has marked something (marks only remove characters).
+    const stats: TextStats = { digits: 0, colons: 0, dashes: 0, longestAlnum: 0 };
+    let counted: string | undefined;
     for (const f of families) {
       if (f.needs && !f.needs.test(out)) continue;
+      if (f.gate) {
+        if (counted !== out) {
+          textStats(out, stats);
+          counted = out;
+        }
+        if (!f.gate(out, stats)) continue;
+      }
       out = out.replace(f.regexp, (match: string, ...args: unknown[]) => {
         for (let i = 0; i < f.rules.length; i++) {
           if (args[f.groupOf[i] as number] !== undefined) {
@@ -429,6 +449,31 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return k;
   }
 
+  /**
+   * What the walk needs to know about one key name, looked up once per key (most records repeat
+   * their keys): sensitive, names a person, normalised form, and the key as written when it
+   * needs no scan (`undefined`: scan it every time, it may hold a value).
+   */
+  interface KeyInfo {
+    sensitive: boolean;
+    person: boolean;
+    normal: string;
+    plain: string | undefined;
+  }
+  const keyInfos = new Map<string, KeyInfo>();
+  function keyInfo(k: string): KeyInfo {
+    let info = keyInfos.get(k);
+    if (info !== undefined) return info;
+    const plain = MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? undefined : k;
+    info = { sensitive: sensitiveKey(k), person: personKey(k), normal: normaliseKey(k), plain };
+    // Keys that need a scan may hold a value: only their verdicts are cached, never kept here.
+    if (plain !== undefined && k.length <= CLEAN_MAX_LENGTH) {
+      if (keyInfos.size >= CLEAN_MAX_ENTRIES) keyInfos.clear();
+      keyInfos.set(k, info);
+    }
+    return info;
+  }
+
   /** `person`: the value sits under a key that names a person (`patient`, `contact`, …). */
   function walk(
     value: unknown,
@@ -439,6 +484,50 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
       return value === undefined || value === null ? value : byKey(value);
+    return walkValue(value, depth, seen, person);
+  }
+
+  /** A plain object's own enumerable fields, each redacted by its key and value. */
+  function walkObject(obj: object, depth: number, seen: object[], person: boolean): unknown {
+    const out: Record<string, unknown> = {};
+    const type = (obj as { resourceType?: unknown }).resourceType;
+    const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
+    for (const k of Object.keys(obj)) {
+      let v: unknown;
+      try {
+        v = (obj as Record<string, unknown>)[k];
+      } catch {
+        v = '[Unreadable]';
+      }
+      const info = keyInfo(k);
+      let written: unknown;
+      if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
+      else if (
+        v !== undefined &&
+        v !== null &&
+        ((fhirPerson && FHIR_PERSON_ELEMENTS.has(info.normal)) ||
+          (person && PERSON_NAME_KEYS.has(info.normal)))
+      )
+        written = byKey(v);
+      else if (typeof v === 'string') written = string(v);
+      else if (typeof v === 'number' || typeof v === 'boolean') written = v;
+      else written = walkValue(v, depth + 1, seen, info.person);
+      const name = info.plain ?? safeKey(k);
+      if (name === '__proto__') {
+        Object.defineProperty(out, name, {
+          value: written,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        out[name] = written;
+      }
+    }
+    return out;
+  }
+
+  function walkValue(value: unknown, depth: number, seen: object[], person: boolean): unknown {
     switch (typeof value) {
       case 'string':
         return string(value);
@@ -458,6 +547,31 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // `seen` holds the objects on the path from the root (at most maxDepth): a cycle is one of them.
     if (seen.includes(obj)) return '[Circular]';
     if (depth >= maxDepth) return '[Truncated]';
+    const proto = Object.getPrototypeOf(obj);
+    // Plain objects and arrays (nearly everything logged) skip the other kinds' checks.
+    if (proto === Object.prototype || proto === null) {
+      if (typeof (obj as { toJSON?: unknown }).toJSON !== 'function') {
+        seen.push(obj);
+        try {
+          return walkObject(obj, depth, seen, person);
+        } finally {
+          seen.pop();
+        }
+      }
+    } else if (proto === Array.prototype && Array.isArray(obj)) {
+      seen.push(obj);
+      try {
+        const list = obj as unknown[];
+        const out = new Array<unknown>(list.length);
+        for (let i = 0; i < list.length; i++) {
+          const v = list[i];
+          out[i] = typeof v === 'string' ? string(v) : walkValue(v, depth + 1, seen, person);
+        }
+        return out;
+      } finally {
+        seen.pop();
+      }
+    }
     if (obj instanceof Date)
       return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
     if (Buffer.isBuffer(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
@@ -467,7 +581,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     seen.push(obj);
     try {
       if (obj instanceof Error) return error(obj, depth, seen);
-      if (Array.isArray(obj)) return obj.map((v) => walk(v, undefined, depth + 1, seen, person));
+      if (Array.isArray(obj)) return obj.map((v) => walkValue(v, depth + 1, seen, person));
       if (obj instanceof Map) {
         const out: Record<string, unknown> = {};
         for (const [k, v] of obj) {
@@ -476,8 +590,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         }
         return out;
       }
-      if (obj instanceof Set)
-        return [...obj].map((v) => walk(v, undefined, depth + 1, seen, person));
+      if (obj instanceof Set) return [...obj].map((v) => walkValue(v, depth + 1, seen, person));
       if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
         let json: unknown;
         try {
@@ -485,38 +598,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         } catch {
           return '[Unreadable]';
         }
-        if (json !== obj) return walk(json, undefined, depth, seen, person);
+        if (json !== obj) return walkValue(json, depth, seen, person);
       }
-      const out: Record<string, unknown> = {};
-      const type = (obj as { resourceType?: unknown }).resourceType;
-      const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
-      for (const k of Object.keys(obj)) {
-        let v: unknown;
-        try {
-          v = (obj as Record<string, unknown>)[k];
-        } catch {
-          v = '[Unreadable]';
-        }
-        const nk = fhirPerson || person ? normaliseKey(k) : '';
-        const written =
-          v !== undefined &&
-          v !== null &&
-          ((fhirPerson && FHIR_PERSON_ELEMENTS.has(nk)) || (person && PERSON_NAME_KEYS.has(nk)))
-            ? byKey(v)
-            : walk(v, k, depth + 1, seen, personKey(k));
-        const name = safeKey(k);
-        if (name === '__proto__') {
-          Object.defineProperty(out, name, {
-            value: written,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        } else {
-          out[name] = written;
-        }
-      }
-      return out;
+      return walkObject(obj, depth, seen, person);
     } finally {
       seen.pop();
     }

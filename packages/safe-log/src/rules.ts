@@ -460,3 +460,105 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     check: stateInCapitals,
   },
 ]);
+
+/** What one pass over a string counts, for the gates below (see `textStats`). */
+export interface TextStats {
+  /** ASCII digits. */
+  digits: number;
+  colons: number;
+  dashes: number;
+  /** The longest run of ASCII letters and digits. */
+  longestAlnum: number;
+}
+
+/** Counts in one pass what the gates of the default rules look at. */
+export function textStats(text: string, into: TextStats): TextStats {
+  let digits = 0;
+  let colons = 0;
+  let dashes = 0;
+  let run = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      run++;
+    } else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) run++;
+    else {
+      if (run > longest) longest = run;
+      run = 0;
+      if (c === 58) colons++;
+      else if (c === 45) dashes++;
+    }
+  }
+  into.digits = digits;
+  into.colons = colons;
+  into.dashes = dashes;
+  into.longestAlnum = Math.max(run, longest);
+  return into;
+}
+
+const IMAGE_EXTENSIONS = new Set([
+  'jpg',
+  'jpeg',
+  'png',
+  'gif',
+  'bmp',
+  'tif',
+  'tiff',
+  'heic',
+  'heif',
+  'webp',
+  'dcm',
+]);
+function wordChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 // _
+  );
+}
+/** True when `.jpg`, `.png`… (any case) ends a word somewhere in `text` (what the photo rule needs). */
+export function hasImageExtension(text: string): boolean {
+  for (let dot = text.indexOf('.'); dot >= 0; dot = text.indexOf('.', dot + 1)) {
+    let end = dot + 1;
+    while (end < text.length && end - dot <= 5 && wordChar(text.charCodeAt(end))) end++;
+    if (end - dot < 4 || (end < text.length && wordChar(text.charCodeAt(end)))) continue;
+    if (IMAGE_EXTENSIONS.has(text.slice(dot + 1, end).toLowerCase())) return true;
+  }
+  return false;
+}
+
+/**
+ * Necessary conditions of the default value patterns, checked before a family's regular
+ * expression runs: each returns false only when the rule cannot match the string (fewer digits
+ * than its shortest match holds, no image extension, too few colons…). Marks made by earlier
+ * families only remove characters, so counts taken before the patterns stay upper bounds.
+ * A family whose rules all have a gate is skipped when no gate passes.
+ */
+export const RULE_GATES: WeakMap<PatternRule, (text: string, s: TextStats) => boolean> =
+  new WeakMap();
+{
+  const minDigits: Record<string, number> = {
+    ssn: 9,
+    mrn: 4,
+    card: 13,
+    date: 3,
+    age: 2,
+    phone: 4,
+    ip: 4,
+    zip: 5,
+  };
+  for (const rule of DEFAULT_PATTERNS) {
+    const min = minDigits[rule.name];
+    if (rule.name === 'query') RULE_GATES.set(rule, (t) => t.includes('='));
+    else if (rule.name === 'photo') RULE_GATES.set(rule, hasImageExtension);
+    else if (rule.name === 'vin')
+      RULE_GATES.set(rule, (_t, s) => s.digits >= 1 && s.longestAlnum >= 17);
+    else if (rule.name === 'device' && rule.needs === ':-')
+      RULE_GATES.set(rule, (_t, s) => s.colons >= 5 || s.dashes >= 5);
+    else if (rule.name === 'device') RULE_GATES.set(rule, (_t, s) => s.digits >= 14);
+    else if (rule.name === 'ip' && rule.needs === ':')
+      RULE_GATES.set(rule, (t, s) => s.colons >= 7 || (s.colons >= 2 && t.includes('::')));
+    else if (min !== undefined && rule.needs === DIGITS)
+      RULE_GATES.set(rule, (_t, s) => s.digits >= min);
+  }
+}

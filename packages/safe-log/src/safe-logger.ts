@@ -37,6 +37,7 @@ const LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'si
 const OPTION_NAMES = new Set(['level', 'transports', 'defaultMeta', 'rules', 'traceIds']);
 /** Fields of every record that are the logger's own: a caller's field of that name is renamed `meta.<name>`. */
 const OWN = ['level', 'message', 'timestamp', 'logger'] as const;
+const OWN_SET: ReadonlySet<string> = new Set(OWN);
 
 /**
  * A winston logger that cannot write PHI/PII: every record goes through the redaction before any
@@ -141,18 +142,21 @@ export class SafeLogger {
     // Only plain data reaches winston: an Error becomes { message, error }, so winston's own
     // error handling (which copies message and stack verbatim) never runs.
     let text: unknown;
-    let fields: LogMeta;
+    let first: object | undefined; // fields in the order written: `first`, then `meta`
+    let error: Error | undefined;
     if (message instanceof Error) {
       text = message.message;
-      fields = { ...(meta ?? {}), error: message };
+      error = message;
     } else if (typeof message === 'string') {
       text = message;
-      fields = meta && typeof meta === 'object' ? { ...meta } : {};
     } else {
       text = '';
-      fields = { ...(message ?? {}), ...(meta ?? {}) };
+      first = message ?? undefined;
     }
-    // Request context (withLogContext), trace ids and bound fields; the call's own fields win.
+    const second = meta && typeof meta === 'object' ? meta : undefined;
+    // One record object, built once: request context (withLogContext), trace ids and bound
+    // fields, then the call's own fields (which win); fields named like ours are kept apart.
+    const info: Record<string, unknown> = { level, message: text };
     const context = getLogContext();
     let trace: TraceIds | undefined;
     try {
@@ -160,17 +164,39 @@ export class SafeLogger {
     } catch {
       // A failing tracer never stops a log line.
     }
-    if (context || trace || this.#bound !== EMPTY)
-      fields = { ...(context ?? {}), ...(trace ?? {}), ...this.#bound, ...fields };
-    // Fields named like ours would overwrite them: keep them apart.
-    for (const own of OWN) {
-      if (own in fields) {
-        fields[`meta.${own}`] = fields[own];
-        delete fields[own];
+    let renamed: Record<string, unknown> | undefined;
+    const add = (fields: object | undefined) => {
+      if (!fields) return;
+      for (const key of Object.keys(fields)) {
+        let v: unknown;
+        try {
+          v = (fields as Record<string, unknown>)[key];
+        } catch {
+          v = '[Unreadable]';
+        }
+        // Like object spread: a later source's value wins, in the place of the first.
+        if (OWN_SET.has(key)) {
+          renamed ??= {};
+          renamed[key] = v;
+        } else if (key === '__proto__')
+          Object.defineProperty(info, key, {
+            value: v,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        else info[key] = v;
       }
-    }
+    };
+    add(context);
+    add(trace);
+    if (this.#bound !== EMPTY) add(this.#bound);
+    add(first);
+    add(second);
+    if (error) add({ error });
+    if (renamed) for (const own of OWN) if (own in renamed) info[`meta.${own}`] = renamed[own];
     try {
-      this.#logger.log({ level, message: text as string, ...fields });
+      this.#logger.log(info as winston.LogEntry);
     } catch {
       // A log call never throws into the caller.
     }

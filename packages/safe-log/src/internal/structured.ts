@@ -88,6 +88,17 @@ const SQL_HINT = re(
 );
 const SQL_LITERAL = re("'(?:[^'\\n]|''){0,500}'", 'g');
 
+/** What SQL_HINT needs (one of its words, any case): a cheap look before the regular expression. */
+function sqlWords(text: string): boolean {
+  const lower = text.toLowerCase();
+  return (
+    lower.includes('insert') ||
+    lower.includes('delete') ||
+    lower.includes('values') ||
+    lower.includes('where')
+  );
+}
+
 export function redactDrivers(text: string, mark: Mark): string {
   let out = text;
   const key = (v: string) => mark('key', v);
@@ -95,7 +106,7 @@ export function redactDrivers(text: string, mark: Mark): string {
   if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, key);
   if (out.includes('dup key'))
     out = out.replace(MONGO_DUP, (v: string) => ` ${mark('key', v.trim())} `);
-  if (SQL_HINT.test(out))
+  if (sqlWords(out) && SQL_HINT.test(out))
     out = out.replace(SQL_LITERAL, (v: string) => `'${mark('sql', v.slice(1, -1))}'`);
   return out;
 }
@@ -108,12 +119,47 @@ const KEY_VALUE = re(
   'g',
 );
 
+function keyChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 95 ||
+    c === 46 ||
+    c === 45 // _ . -
+  );
+}
+
+/**
+ * True when some `:` or `=` in `text` follows a token that is a sensitive key and is not followed
+ * by a mark: a superset of the places KEY_VALUE can redact (its key is the whole token before the
+ * separator, a quote and two spaces or tabs between; a value that holds a mark is left alone), so
+ * when this is false the regular expression would change nothing and is not run.
+ */
+function sensitiveKeyBefore(text: string, sensitiveKey: (key: string) => boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 58 && c !== 61) continue; // : =
+    let after = i + 1;
+    while (after < i + 3 && (text[after] === ' ' || text[after] === '\t')) after++;
+    if (text[after] === PLACEHOLDER) continue;
+    let end = i;
+    while (end > i - 2 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+    if (text[end - 1] === '"' || text[end - 1] === "'") end--;
+    let start = end;
+    while (start > 0 && keyChar(text.charCodeAt(start - 1))) start--;
+    if (start < end && sensitiveKey(text.slice(start, end))) return true;
+  }
+  return false;
+}
+
 /** Values written after a sensitive key name inside text. */
 export function redactKeyValues(
   text: string,
   sensitiveKey: (key: string) => boolean,
   mark: Mark,
 ): string {
+  if (!sensitiveKeyBefore(text, sensitiveKey)) return text;
   return text.replace(
     KEY_VALUE,
     (match: string, key: string, dq?: string, sq?: string, bare?: string) => {
