@@ -35,13 +35,22 @@ function createIoredis(url: string): RedisLike {
   return client;
 }
 
-/** Quits a client, bounded: QUIT when connected (at most `timeoutMs`), then disconnect. */
+/**
+ * Quits a client, bounded: QUIT when connected (at most `timeoutMs`), then disconnect, and waits
+ * (at most `timeoutMs` again) until the client reports `end`.
+ */
 export async function quitClient(client: RedisLike, timeoutMs = 1000): Promise<void> {
-  if (client.status === 'ready') {
+  if (client.status === 'end') return;
+  let onEnd: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    onEnd = resolve;
+  });
+  client.on('end', onEnd);
+  const bounded = async (p: Promise<unknown>) => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        client.quit(),
+        p,
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
           timer.unref?.();
@@ -52,8 +61,16 @@ export async function quitClient(client: RedisLike, timeoutMs = 1000): Promise<v
     } finally {
       clearTimeout(timer);
     }
+  };
+  try {
+    if (client.status === 'ready') await bounded(client.quit());
+    if (client.status !== 'end') {
+      client.disconnect();
+      if (client.status !== 'end') await bounded(ended);
+    }
+  } finally {
+    client.off('end', onEnd);
   }
-  if (client.status !== 'end') client.disconnect();
 }
 
 /**
