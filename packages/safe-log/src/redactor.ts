@@ -70,7 +70,6 @@ const PH_OPEN = '\ue000';
 const PH_CLOSE = '\ue001';
 const PH_BASE = 0xe100;
 const PH_MAX = 0xf8ff - PH_BASE;
-const PLACEHOLDERS = re('\\ue000([\\ue100-\\uf8ff])\\ue001', 'g');
 const PRIVATE_MARKS = re('[\\ue000\\ue001]', 'g');
 const ALNUM = re('[^\\p{L}\\p{N}]', 'gu');
 
@@ -319,17 +318,27 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let out: string;
     try {
       out = scan(text, mark);
-      if (tokens.length > base)
-        out = out.replace(
-          PLACEHOLDERS,
-          (_m: string, c: string) => tokens[base + c.charCodeAt(0) - PH_BASE] as string,
-        );
+      if (tokens.length > base) out = unmark(out);
     } finally {
       tokens.length = base;
       base = saved;
     }
     if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
+  }
+
+  /** Each placeholder `\ue000<index>\ue001` of this call's marks becomes its censored text. */
+  function unmark(text: string): string {
+    let out = '';
+    let last = 0;
+    for (let at = text.indexOf(PH_OPEN); at >= 0; at = text.indexOf(PH_OPEN, at + 1)) {
+      const code = text.charCodeAt(at + 1);
+      if (code < PH_BASE || code > 0xf8ff || text[at + 2] !== PH_CLOSE) continue;
+      out += text.slice(last, at) + tokens[base + code - PH_BASE];
+      last = at + 3;
+      at += 2;
+    }
+    return out + text.slice(last);
   }
 
   function patterns(text: string, mark: Mark): string {
@@ -346,15 +355,30 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         }
         if (!f.gate(out, stats)) continue;
       }
-      out = out.replace(f.regexp, (match: string, ...args: unknown[]) => {
+      // What `out.replace(f.regexp, fn)` does, without building an arguments array per match.
+      const re = f.regexp;
+      re.lastIndex = 0;
+      let m = re.exec(out);
+      if (m === null) continue;
+      let done = '';
+      let last = 0;
+      while (m !== null) {
+        const match = m[0];
+        const next = re.lastIndex; // a user's check or censor may use this redactor again
+        let written = match;
         for (let i = 0; i < f.rules.length; i++) {
-          if (args[f.groupOf[i] as number] !== undefined) {
+          if (m[(f.groupOf[i] as number) + 1] !== undefined) {
             const rule = f.rules[i] as PatternRule;
-            return rule.check && !rule.check(match) ? match : mark(rule.name, match);
+            if (!rule.check || rule.check(match)) written = mark(rule.name, match);
+            break;
           }
         }
-        return match;
-      });
+        done += out.slice(last, m.index) + written;
+        last = m.index + match.length;
+        re.lastIndex = match.length === 0 ? next + 1 : next;
+        m = re.exec(out);
+      }
+      out = done + out.slice(last);
     }
     return out;
   }

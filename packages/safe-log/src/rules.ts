@@ -406,6 +406,11 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     source:
       '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
   },
+  // VINs need a digit too, but are a family of their own (same characters, another key): an
+  // alternative of 17 letters or digits would be tried at every letter of every string with a
+  // digit; alone, its gate (a run of 17 letters and digits) skips it on nearly every string. No
+  // other digit rule can match where a VIN starts or inside one, so the order is unchanged.
+  { name: 'vin', source: '\\b[a-hj-npr-z0-9]{17}\\b', check: vin, needs: '9876543210' },
   // Identifiers in URL paths: `/patients/12345`, `Patient/881` (FHIR references).
   {
     name: 'url',
@@ -420,7 +425,6 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     needs: '.',
     source: '(?<![\\w.-])[\\w.-]{1,80}\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b',
   },
-  { name: 'vin', source: '\\b[a-hj-npr-z0-9]{17}\\b', check: vin, needs: DIGITS },
   {
     name: 'device',
     source: '\\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\\b|\\b[0-9a-f]{2}(?:-[0-9a-f]{2}){5}\\b',
@@ -527,6 +531,24 @@ export function hasImageExtension(text: string): boolean {
   return false;
 }
 
+/** The path segments after which the url rule looks (its look-behind, as whole words). */
+const PERSON_PATHS = new Set(
+  (
+    'patient patients member members person persons people subscriber subscribers beneficiary ' +
+    'beneficiaries guarantor guarantors chart charts mrn mrns relatedperson practitioner practitioners'
+  ).split(' '),
+);
+/** True when some `/` follows one of those words (any case) standing alone: what the url rule needs. */
+export function hasPersonPath(text: string): boolean {
+  for (let slash = text.indexOf('/'); slash >= 0; slash = text.indexOf('/', slash + 1)) {
+    let start = slash;
+    while (start > 0 && slash - start <= 14 && wordChar(text.charCodeAt(start - 1))) start--;
+    if (slash - start < 3 || (start > 0 && wordChar(text.charCodeAt(start - 1)))) continue;
+    if (PERSON_PATHS.has(text.slice(start, slash).toLowerCase())) return true;
+  }
+  return false;
+}
+
 /**
  * Necessary conditions of the default value patterns, checked before a family's regular
  * expression runs: each returns false only when the rule cannot match the string (fewer digits
@@ -551,6 +573,7 @@ export const RULE_GATES: WeakMap<PatternRule, (text: string, s: TextStats) => bo
     const min = minDigits[rule.name];
     if (rule.name === 'query') RULE_GATES.set(rule, (t) => t.includes('='));
     else if (rule.name === 'photo') RULE_GATES.set(rule, hasImageExtension);
+    else if (rule.name === 'url') RULE_GATES.set(rule, hasPersonPath);
     else if (rule.name === 'vin')
       RULE_GATES.set(rule, (_t, s) => s.digits >= 1 && s.longestAlnum >= 17);
     else if (rule.name === 'device' && rule.needs === ':-')
