@@ -2,7 +2,7 @@
 // the Redis paths that the per-mutant Stryker run can afford (no Cluster, no worker processes,
 // no redis-server of its own). A Redis that is not there is a client to a free port with nothing
 // listening (no server is stopped).
-import { freePort, useRedis } from '@resil/testkit';
+import { freePort, useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -149,8 +149,17 @@ describe('createRateLimiter on the shared Redis (in process)', () => {
     expect(await fromUrl.tryAcquire()).toBe(true);
     expect(await mine.tryAcquire()).toBe(false);
     await fromUrl.close();
+    // its client ended: Redis is no longer usable to it (it falls back, degraded)
+    await waitFor(
+      async () => {
+        await fromUrl.tryAcquire();
+        return fromUrl.degraded;
+      },
+      { timeoutMs: 3_000, what: 'the client made from the URL ended' },
+    );
     await mine.close(); // a client passed in stays the caller's
     expect(r.redis.status).toBe('ready');
+    expect(mine.degraded).toBe(false);
   });
 });
 

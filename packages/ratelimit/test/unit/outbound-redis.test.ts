@@ -419,6 +419,35 @@ describe('createRateLimiter with a Redis client', () => {
       expect(fake.calls.at(-1)).toMatchObject({ fenceMs: 500, fenceIfMissingMs: 2000 });
     });
 
+    it('the share from memory is spaced evenly over the window (margin included), one at a time by default', async () => {
+      const fake = new FakeRedis();
+      fake.otherwise = () => new Error('down');
+      // 10 points over 2 workers: 5 a window of 1000 ms × 1.25, one every 250 ms; quarantine 2500 ms
+      const l = limiterOn(fake, { points: 10, expectedWorkers: 2, margin: 0.25 });
+      expect(await l.tryAcquire()).toBe(false);
+      await jest.advanceTimersByTimeAsync(2499);
+      expect(await l.tryAcquire()).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await l.tryAcquire()).toBe(true);
+      expect(await l.tryAcquire()).toBe(false);
+      await jest.advanceTimersByTimeAsync(249);
+      expect(await l.tryAcquire()).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await l.tryAcquire()).toBe(true);
+    });
+
+    it('more workers than points: each process still gets one unit a window', async () => {
+      const fake = new FakeRedis();
+      fake.otherwise = () => new Error('down');
+      const l = limiterOn(fake, { points: 2, expectedWorkers: 5 });
+      await l.tryAcquire();
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(await l.tryAcquire()).toBe(true);
+      expect(await l.tryAcquire()).toBe(false);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(await l.tryAcquire()).toBe(true);
+    });
+
     it('acquire while Redis is away waits for memory grants only, asking again at least every 250 ms', async () => {
       const fake = new FakeRedis();
       fake.otherwise = () => new Error('down');
