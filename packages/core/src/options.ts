@@ -117,38 +117,31 @@ function bounds(min: number | undefined, max: number | undefined): string {
   return '';
 }
 
-/** A whole number within `[min, max]`: TypeError for a non-number, RangeError otherwise. */
-export function integerOption(
+function numeric(
   owner: string,
   name: string,
   value: unknown,
-  rule: IntegerRule = {},
+  rule: IntegerRule,
+  integer: boolean,
 ): number {
   const v = value === undefined ? rule.default : value;
-  const want = `${owner}: ${name} must be an integer${bounds(rule.min, rule.max)}`;
+  const what = integer ? 'an integer' : 'a finite number';
+  const want = `${owner}: ${name} must be ${what}${bounds(rule.min, rule.max)}`;
   if (typeof v !== 'number') throw new OptionTypeError(CORE_ERROR_CODES.OPTION_TYPE, name, want);
-  if (
-    !Number.isSafeInteger(v) ||
-    v < (rule.min ?? Number.MIN_SAFE_INTEGER) ||
-    v > (rule.max ?? Number.MAX_SAFE_INTEGER)
-  )
+  const ok = integer ? Number.isSafeInteger(v) : Number.isFinite(v);
+  if (!ok || v < (rule.min ?? -Infinity) || v > (rule.max ?? Infinity))
     throw new OptionRangeError(name, want);
   return v;
 }
 
+/** A whole number within `[min, max]`: TypeError for a non-number, RangeError otherwise. */
+export function integerOption(owner: string, name: string, value: unknown, rule: IntegerRule = {}) {
+  return numeric(owner, name, value, rule, true);
+}
+
 /** A finite number within `[min, max]`: TypeError for a non-number, RangeError otherwise. */
-export function numberOption(
-  owner: string,
-  name: string,
-  value: unknown,
-  rule: IntegerRule = {},
-): number {
-  const v = value === undefined ? rule.default : value;
-  const want = `${owner}: ${name} must be a finite number${bounds(rule.min, rule.max)}`;
-  if (typeof v !== 'number') throw new OptionTypeError(CORE_ERROR_CODES.OPTION_TYPE, name, want);
-  if (!Number.isFinite(v) || v < (rule.min ?? -Infinity) || v > (rule.max ?? Infinity))
-    throw new OptionRangeError(name, want);
-  return v;
+export function numberOption(owner: string, name: string, value: unknown, rule: IntegerRule = {}) {
+  return numeric(owner, name, value, rule, false);
 }
 
 /** One of `allowed`: TypeError for a non-string, RangeError for a string outside the set. */
