@@ -239,7 +239,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
     const gates = list.map((r) => RULE_GATES.get(r));
     const gate = gates.every((g) => g !== undefined)
-      ? (text: string, st: TextStats) => gates.some((g) => g?.(text, st))
+      ? (text: string, st: TextStats) => {
+          for (const g of gates) if (g?.(text, st)) return true;
+          return false;
+        }
       : undefined;
     families.push({
       needs: needs ? new RegExp(`[${needs.replace(/[\\\]^-]/g, '\\$&')}]`) : undefined,
