@@ -31,9 +31,10 @@ export class RetryBudget {
     if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 10))
       throw new RangeError('RetryBudget: ratio must be a number between 0 and 10');
     // Infinity would let every retry through (and turn the token count into NaN): refused.
-    if (typeof floor !== 'number' || !(floor >= 0 && Number.isFinite(floor)))
+    // Number.isFinite is false for anything but a number: no typeof check needed.
+    if (!(floor >= 0 && Number.isFinite(floor)))
       throw new RangeError('RetryBudget: minRetriesPerSecond must be a finite number >= 0');
-    if (typeof max !== 'number' || !(max >= 1 && Number.isFinite(max)))
+    if (!(max >= 1 && Number.isFinite(max)))
       throw new RangeError('RetryBudget: maxTokens must be a finite number >= 1');
     if (options.clock !== undefined && typeof options.clock !== 'function')
       throw new TypeError('RetryBudget: clock must be a function');
@@ -69,11 +70,9 @@ export class RetryBudget {
     const now = this.#clock();
     const elapsed = Math.max(0, now - this.#last);
     this.#last = now;
-    if (this.minRetriesPerSecond > 0) {
-      this.#tokens = Math.min(
-        this.maxTokens,
-        this.#tokens + (elapsed / 1000) * this.minRetriesPerSecond,
-      );
-    }
+    this.#tokens = Math.min(
+      this.maxTokens,
+      this.#tokens + (elapsed / 1000) * this.minRetriesPerSecond,
+    );
   }
 }

@@ -41,7 +41,7 @@ export function statusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as Loose;
   for (const s of [e.status, e.statusCode, e.response?.status]) {
-    if (typeof s === 'number' && Number.isInteger(s)) return s;
+    if (Number.isInteger(s)) return s as number; // false for anything but a number
   }
   return undefined;
 }
@@ -50,9 +50,8 @@ export function statusOf(err: unknown): number | undefined {
 export function isCircuitOpen(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as Loose;
-  return (
-    e.name === 'CircuitOpenError' || (typeof e.code === 'string' && CIRCUIT_OPEN_CODES.has(e.code))
-  );
+  // Set.has is false for anything but one of its strings: no typeof check needed.
+  return e.name === 'CircuitOpenError' || CIRCUIT_OPEN_CODES.has(e.code as string);
 }
 
 /** True for a caller's abort (AbortError). A timeout (TimeoutError) is not an abort. */
@@ -63,7 +62,7 @@ export function isAbort(err: unknown): boolean {
 function networkCode(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 3) return false;
   const e = err as Loose;
-  if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return true;
+  if (RETRYABLE_CODES.has(e.code as string)) return true;
   if (e.message === 'socket hang up') return true;
   return networkCode(e.cause, depth + 1);
 }

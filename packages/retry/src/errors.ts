@@ -3,21 +3,20 @@ export const ATTEMPTS: unique symbol = Symbol.for('@resil/retry.attempts') as ne
 
 /** How many attempts were made before `err` was rethrown (undefined if it never went through retryable). */
 export function attemptsOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const n = (err as Record<symbol, unknown>)[ATTEMPTS];
+  // Object() boxes a primitive (which carries no mark) and makes null or undefined an empty object.
+  const n = (Object(err) as Record<symbol, unknown>)[ATTEMPTS];
   return typeof n === 'number' ? n : undefined;
 }
 
+/** Marks `err` (an object or a function) with the attempt count; a primitive cannot carry it. */
 export function markAttempts(err: unknown, attempts: number): void {
-  if ((typeof err !== 'object' && typeof err !== 'function') || err === null) return;
-  try {
-    Object.defineProperty(err, ATTEMPTS, {
-      value: attempts,
-      enumerable: false,
-      configurable: true,
-      writable: true,
-    });
-  } catch {
-    // a frozen error keeps its shape: the count is then only in onGiveUp
-  }
+  if (Object(err) !== err) return;
+  // Reflect.defineProperty answers false instead of throwing on a frozen error: it keeps its
+  // shape, and the count is then only in onGiveUp.
+  Reflect.defineProperty(err as object, ATTEMPTS, {
+    value: attempts,
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
 }

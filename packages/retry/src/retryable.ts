@@ -121,10 +121,9 @@ function resolve(options: RetryOptions): RetryPolicy {
   const p = { ...DEFAULTS, ...defined } as RetryPolicy & RetryOptions;
   const int = (name: keyof RetryPolicy, min: number, max: number, infinite: boolean) => {
     const v = p[name] as number;
+    // Number.isInteger is false for anything but a number: no typeof check needed.
     const ok =
-      typeof v === 'number' &&
-      ((Number.isInteger(v) && v >= min && v <= max) ||
-        (infinite && v === Number.POSITIVE_INFINITY));
+      (Number.isInteger(v) && v >= min && v <= max) || (infinite && v === Number.POSITIVE_INFINITY);
     if (!ok) {
       const range = infinite ? `an integer >= ${min} or Infinity` : `an integer ${min}..${max}`;
       throw new RangeError(`retryable: ${name} must be ${range}`);
@@ -184,17 +183,18 @@ export function backoffMs(
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
   return new Promise((resolvePromise, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(signal.reason);
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       resolvePromise();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -203,13 +203,16 @@ function sharedLogger(): SafeLogger {
   defaultLogger ??= new SafeLogger('resil.retry');
   return defaultLogger;
 }
-const safe = (fn: (() => void) | undefined) => {
+/** Calls `listener` with `event`, if there is one; a throwing listener never changes the outcome of the call. */
+function emit<E>(listener: ((event: E) => void) | undefined, event: E): void {
+  // Stryker disable next-line ConditionalExpression: equivalent: without this check, calling undefined throws a TypeError that the catch below swallows; the check only saves that throw
+  if (listener === undefined) return;
   try {
-    fn?.();
+    listener(event);
   } catch {
     // a throwing listener never changes the outcome of the call
   }
-};
+}
 
 /**
  * Retry with exponential backoff and jitter, as a wrapper or a method decorator:
@@ -227,12 +230,19 @@ export function retryable(options: RetryOptions = {}): Retryable {
   const retryOn = options.retryOn ?? isRetryable;
   const random = options.random ?? Math.random;
   const clock = options.clock ?? Date.now;
-  const { signal, budget } = options;
-  const logger = options.logger === false ? undefined : (options.logger ?? sharedLogger());
+  const { signal, budget, onRetry, onGiveUp, onSuccess } = options;
+  const logger = options.logger === false ? undefined : options.logger || sharedLogger();
 
   return (<F extends AnyAsyncFn>(fn: F, context?: ClassMethodDecoratorContext) => {
     if (typeof fn !== 'function') throw new TypeError('retryable: expected a function to wrap');
     const name = options.name ?? (context ? String(context.name) : fn.name || 'call');
+    const log =
+      logger &&
+      (({ attempt, delayMs, error }: RetryEvent) =>
+        logger.info(
+          `retrying ${name} in ${(delayMs / 1000).toFixed(1)} s after ${describe(error)} (attempt ${attempt} of ${policy.maxAttempts})`,
+          { retry: name, attempt, maxAttempts: policy.maxAttempts, delayMs },
+        ));
     const wrapped = function (this: unknown, ...args: unknown[]) {
       const started = clock();
       let previousMs = policy.minDelayMs;
@@ -245,13 +255,12 @@ export function retryable(options: RetryOptions = {}): Retryable {
           }
           try {
             const value = await fn.apply(this, args);
-            if (options.onSuccess) safe(() => options.onSuccess?.({ attempts: attempt }));
+            emit(onSuccess, { attempts: attempt });
             return value;
           } catch (error) {
             const giveUp = (reason: GiveUpReason) => {
               markAttempts(error, attempt);
-              if (options.onGiveUp)
-                safe(() => options.onGiveUp?.({ attempts: attempt, error, reason }));
+              emit(onGiveUp, { attempts: attempt, error, reason });
               bail(error as Error);
               return undefined;
             };
@@ -265,31 +274,21 @@ export function retryable(options: RetryOptions = {}): Retryable {
               return giveUp(attempt >= policy.maxAttempts ? 'exhausted' : 'not-retryable');
             const now = clock();
             const asked = retryAfterMsOf(error, now);
-            if (asked !== undefined && asked > policy.maxRetryAfterMs)
-              return giveUp('retry-after-too-long');
+            if ((asked ?? 0) > policy.maxRetryAfterMs) return giveUp('retry-after-too-long');
             // A Retry-After can lengthen the wait, never shorten it below the computed backoff.
-            const backoff = backoffMs(policy, attempt, previousMs, random);
-            const delayMs = asked === undefined ? backoff : Math.max(backoff, asked);
+            const delayMs = Math.max(backoffMs(policy, attempt, previousMs, random), asked ?? 0);
             previousMs = Math.max(delayMs, 1);
             if (now + delayMs - started > policy.maxElapsedMs) return giveUp('elapsed');
             if (budget && !budget.tryWithdraw()) return giveUp('budget');
             const wait = sleep(delayMs, signal);
             // Emitted after the timer is scheduled, so a test can advance fake time from the hook.
-            if (options.onRetry) safe(() => options.onRetry?.({ attempt, delayMs, error }));
-            if (logger) {
-              safe(() =>
-                logger.info(
-                  `retrying ${name} in ${(delayMs / 1000).toFixed(1)} s after ${describe(error)} (attempt ${attempt} of ${policy.maxAttempts})`,
-                  { retry: name, attempt, maxAttempts: policy.maxAttempts, delayMs },
-                ),
-              );
-            }
+            emit(onRetry, { attempt, delayMs, error });
+            emit(log, { attempt, delayMs, error });
             try {
               await wait;
             } catch (reason) {
               markAttempts(error, attempt);
-              if (options.onGiveUp)
-                safe(() => options.onGiveUp?.({ attempts: attempt, error, reason: 'aborted' }));
+              emit(onGiveUp, { attempts: attempt, error, reason: 'aborted' });
               bail(reason as Error);
               return undefined;
             }

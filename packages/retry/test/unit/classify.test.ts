@@ -288,3 +288,28 @@ describe('parseRetryAfter', () => {
     expect(at(':1')).toBeUndefined();
   });
 });
+
+describe('classification reads objects only', () => {
+  it('a thrown function carrying error-like properties is not an error', () => {
+    const fn = (props: Record<string, unknown>) =>
+      Object.assign(() => undefined, props) as unknown as Error;
+    const named = (name: string) => {
+      const f = () => undefined;
+      Object.defineProperty(f, 'name', { value: name });
+      return f;
+    };
+    expect(statusOf(fn({ status: 503 }))).toBeUndefined();
+    expect(isRetryable(fn({ status: 503 }))).toBe(false);
+    expect(isRetryable(fn({ code: 'ECONNRESET' }))).toBe(false);
+    expect(isRetryable(fn({ message: 'socket hang up' }))).toBe(false);
+    expect(isRetryable(named('TimeoutError'))).toBe(false);
+    expect(isRetryable({ cause: fn({ code: 'ECONNRESET' }) })).toBe(false);
+    expect(isCircuitOpen(named('CircuitOpenError'))).toBe(false);
+    expect(isCircuitOpen(fn({ code: 'EOPENBREAKER' }))).toBe(false);
+    expect(isAbort(named('AbortError'))).toBe(false);
+    expect(retryAfterMsOf(fn({ headers: { 'retry-after': '5' } }), NOW)).toBeUndefined();
+    expect(retryAfterMsOf({ headers: fn({ 'retry-after': '5' }) }, NOW)).toBeUndefined();
+    expect(describeError(named('TypeError'))).toBe('an error');
+    expect(describeError(fn({ code: 'ECONNRESET' }))).toBe('an error');
+  });
+});

@@ -17,8 +17,11 @@ describe('attemptsOf / markAttempts', () => {
     const fn = Object.assign(() => undefined, {});
     markAttempts(fn, 1);
     expect((fn as unknown as Record<symbol, unknown>)[ATTEMPTS]).toBe(1);
-    expect(() => markAttempts('x', 1)).not.toThrow();
-    expect(() => markAttempts(null, 1)).not.toThrow();
+    expect(attemptsOf(fn)).toBe(1); // a thrown function is read back like an error
+    for (const primitive of ['x', 1, true, null, undefined, Symbol('s'), 1n]) {
+      expect(() => markAttempts(primitive, 1)).not.toThrow();
+      expect(attemptsOf(primitive)).toBeUndefined();
+    }
     const frozen = Object.freeze(new Error('f'));
     expect(() => markAttempts(frozen, 1)).not.toThrow();
     expect(attemptsOf(frozen)).toBeUndefined();
@@ -27,6 +30,7 @@ describe('attemptsOf / markAttempts', () => {
   it('reads undefined from anything unmarked, primitives or a non-number mark', () => {
     expect(attemptsOf(new Error('x'))).toBeUndefined();
     expect(attemptsOf(null)).toBeUndefined();
+    expect(attemptsOf(undefined)).toBeUndefined();
     expect(attemptsOf(3)).toBeUndefined();
     expect(attemptsOf({ [ATTEMPTS]: '3' })).toBeUndefined();
     expect(attemptsOf({ [ATTEMPTS]: 0 })).toBe(0);

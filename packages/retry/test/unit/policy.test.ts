@@ -58,6 +58,7 @@ describe('retryable options', () => {
     [{ minDelayMs: -1 }, 'retryable: minDelayMs must be an integer 0..2147483647'],
     [{ minDelayMs: 0.5 }, 'retryable: minDelayMs must be an integer 0..2147483647'],
     [{ maxDelayMs: 2 ** 31 }, 'retryable: maxDelayMs must be an integer 0..2147483647'],
+    [{ maxDelayMs: Infinity }, 'retryable: maxDelayMs must be an integer 0..2147483647'],
     [{ maxRetryAfterMs: -1 }, 'retryable: maxRetryAfterMs must be an integer 0..2147483647'],
     [{ maxElapsedMs: -1 }, 'retryable: maxElapsedMs must be an integer >= 0 or Infinity'],
     [{ maxElapsedMs: 1.5 }, 'retryable: maxElapsedMs must be an integer >= 0 or Infinity'],
@@ -83,7 +84,11 @@ describe('retryable options', () => {
     expect(() => retryable(null as never)).toThrow(
       new TypeError('retryable: options must be an object'),
     );
-    expect(() => retryable('x' as never)).toThrow(TypeError);
+    for (const bad of ['x', 5, true]) {
+      expect(() => retryable(bad as never)).toThrow(
+        new TypeError('retryable: options must be an object'),
+      );
+    }
     expect(() => retryable({ retries: 3 } as never)).toThrow(
       new TypeError('retryable: unknown option "retries"'),
     );
@@ -237,6 +242,32 @@ describe('retryable behaviour', () => {
         { retry: 'activate', attempt: 1, maxAttempts: 2, delayMs: 1500 },
       ],
     ]);
+  });
+
+  it('under stacked decorators, names the method, not the wrapper it receives', async () => {
+    const lines: string[] = [];
+    // another decorator below retryable hands it a wrapper function named "traced"
+    const traced = <F extends (...args: never[]) => Promise<unknown>>(fn: F) =>
+      async function traced(this: unknown, ...args: never[]) {
+        return fn.apply(this, args);
+      } as unknown as F;
+    class Api {
+      @retryable({
+        maxAttempts: 2,
+        minDelayMs: 1000,
+        maxDelayMs: 1000,
+        jitter: 'none',
+        logger: { info: (m) => lines.push(m) },
+      })
+      @traced
+      async admit(): Promise<void> {
+        throw httpError(503);
+      }
+    }
+    const api = new Api();
+    await run(api.admit());
+    expect(lines).toEqual(['retrying admit in 1.0 s after HTTP 503 (attempt 1 of 2)']);
+    expect(api.admit.name).toBe('admit');
   });
 
   it('a throwing logger or onGiveUp never changes the outcome', async () => {
