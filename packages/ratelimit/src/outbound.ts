@@ -134,6 +134,7 @@ export class MemoryWindow {
     const tat = Math.max(this.#tat, now);
     let at = Math.max(now, tat - (this.burst - 1) * this.interval, this.#last);
     const need = this.#units + cost - this.points;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: with need <= 0 no grant has fewer than need units before it (c - cost >= 0), so the check below never moves `at`
     if (need > 0) {
       // the grant that holds unit number `need`; none left: it was pruned, a window old
       const e = this.#firstAtLeast(need);
@@ -257,6 +258,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let lastGrant = Number.NEGATIVE_INFINITY;
   const bounded = client
     ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
+        // Stryker disable next-line ConditionalExpression: equivalent: a fence set on the return is always superseded, as memory is used only after a new failure, which fences later
         if (degraded) memory.fence(performance.now() + quarantineMs);
         if (degraded)
           logger?.warn('rate limiter: Redis unavailable, limiting in this process', {
@@ -366,6 +368,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return (await take(0, cost)).granted;
     },
     async close() {
+      // Stryker disable next-line OptionalChaining: equivalent: owned means the limiter made the client from the URL
       if (owned) client?.disconnect();
     },
   };
@@ -376,6 +379,7 @@ function sleep(ms: number, signal: AbortSignal | undefined, name: string): Promi
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
+      // Stryker disable next-line OptionalChaining: equivalent: onAbort runs only as the signal's listener
       reject(new RateLimitAbortError(name, signal?.reason));
     };
     const timer = setTimeout(() => {

@@ -214,6 +214,9 @@ describe('createRateLimiter with a Redis client', () => {
         await a.tryAcquire();
         await b.tryAcquire();
         expect(fake.calls.map((c) => c.fenceIfMissingMs)).toEqual([0, 0, 0, 2000, 2000, 0, 2000]);
+        // a limiter made after the loss never saw the state it could have lost
+        await limiterOn(fake, { name: 'late' }).tryAcquire();
+        expect(fake.calls.at(-1)?.fenceIfMissingMs).toBe(0);
       },
     );
   });
@@ -250,6 +253,26 @@ describe('createRateLimiter with a Redis client', () => {
       expect(done.done).toBe(true);
       expect(done.error).toBeUndefined();
       expect(fake.calls.map((c) => c.maxWait)).toEqual([500, 499]);
+    });
+
+    it('a refusal whose slot is exactly at the deadline is within the patience: asked again', async () => {
+      const fake = new FakeRedis();
+      const l = limiterOn(fake);
+      fake.answers.push(['500', 0], ['0', 1]);
+      const done = settled(l.acquire({ timeoutMs: 500 }));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(done).toEqual({ done: true, value: undefined });
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it('timeoutMs must be a number', async () => {
+      const l = limiterOn(new FakeRedis());
+      await expect(l.acquire({ timeoutMs: '5' as never })).rejects.toThrow(
+        new RangeError('acquire: timeoutMs must be a number >= 0'),
+      );
+      expect(() => createRateLimiter('x' as never)).toThrow(
+        new TypeError('createRateLimiter: options must be an object'),
+      );
     });
 
     it('a slot further than timeoutMs rejects at once with the wait, asking once', async () => {
@@ -298,6 +321,7 @@ describe('createRateLimiter with a Redis client', () => {
       expect(done.error).toBeInstanceOf(RateLimitAbortError);
       expect((done.error as Error).cause).toEqual(new Error('caller gone'));
       expect(jest.getTimerCount()).toBe(0);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
     });
 
     it('one signal across many waits keeps no listener once each wait is over', async () => {
@@ -318,12 +342,20 @@ describe('createRateLimiter with a Redis client', () => {
 
   describe('createRateLimiter with Redis: default logger', () => {
     it('without a logger option, the outage and the return are logged once each through SafeLogger "resil.ratelimit"', async () => {
-      const warn = jest.spyOn(SafeLogger.prototype, 'warn').mockImplementation(() => {});
-      const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => {});
+      // a fresh copy of the package: the default logger is made on first use, once per package
+      let fresh!: { create: typeof createRateLimiter; Logger: typeof SafeLogger };
+      jest.isolateModules(() => {
+        fresh = {
+          create: require('../../src').createRateLimiter,
+          Logger: require('@resil/safe-log').SafeLogger,
+        };
+      });
+      const warn = jest.spyOn(fresh.Logger.prototype, 'warn').mockImplementation(() => {});
+      const info = jest.spyOn(fresh.Logger.prototype, 'info').mockImplementation(() => {});
       try {
         const fake = new FakeRedis();
         fake.answers.push(new Error('down'));
-        const l = createRateLimiter({
+        const l = fresh.create({
           name: 'quiet',
           points: 1,
           durationMs: 1000,
@@ -341,7 +373,7 @@ describe('createRateLimiter with a Redis client', () => {
         expect(info.mock.calls).toEqual([
           ['rate limiter: Redis available again, limit shared again', { limiter: 'quiet' }],
         ]);
-        expect(warn.mock.contexts[0]).toBeInstanceOf(SafeLogger);
+        expect(warn.mock.contexts[0]).toBeInstanceOf(fresh.Logger);
         expect((warn.mock.contexts[0] as SafeLogger).name).toBe('resil.ratelimit');
         expect(info.mock.contexts[0]).toBe(warn.mock.contexts[0]); // one logger for the package
       } finally {
