@@ -1,0 +1,99 @@
+import type { AddressInfo } from 'node:net';
+import { idempotency } from '@resil/idempotency';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import { batchOf, compareNs, record, type Settings } from '../harness';
+import { commandsByName } from '../redis';
+
+const CASE_IDEM = '7. idempotency on Redis';
+
+async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export async function idempotencyCost(
+  settings: Settings,
+  redis: Redis,
+  prefix: string,
+): Promise<void> {
+  const BATCH = 10;
+  let seq = 0;
+  const a = express();
+  a.use(express.json());
+  a.post('/plain', (_req, res) => {
+    res.status(201).json({ ok: true });
+  });
+  a.post(
+    '/idem',
+    idempotency({ redis, keyPrefix: `${prefix}idemcost:`, ttlMs: 600_000, logger: false }),
+    (_req, res) => {
+      res.status(201).json({ ok: true });
+    },
+  );
+  const s = await serve(a);
+  const post = (path: string, key?: string) =>
+    fetch(`${s.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      body: '{"name":"St. Mary"}',
+    }).then((r) => r.arrayBuffer());
+  await post('/idem', 'replayed');
+  try {
+    await compareNs(
+      CASE_IDEM,
+      {
+        'POST without idempotency': batchOf(BATCH, () => post('/plain')),
+        'POST, first request (fresh key)': batchOf(BATCH, () => post('/idem', `fresh-${++seq}`)),
+        'POST, replay (same key)': batchOf(BATCH, () => post('/idem', 'replayed')),
+      },
+      settings,
+      {
+        batch: BATCH,
+        metric: 'time per request (HTTP on loopback)',
+        versus: 'POST without idempotency',
+      },
+    );
+    // Round trips: the scripts called (commands run inside a script are not round trips).
+    const trips = (by: Record<string, number>) =>
+      (by.evalsha ?? 0) + (by.eval ?? 0) + (by.script ?? 0);
+    const firsts = await commandsByName(redis, async () => {
+      for (let i = 0; i < 100; i++) await post('/idem', `count-${i}`);
+    });
+    const replays = await commandsByName(redis, async () => {
+      for (let i = 0; i < 100; i++) await post('/idem', 'replayed');
+    });
+    for (const [subject, by] of [
+      ['POST, first request (fresh key)', firsts],
+      ['POST, replay (same key)', replays],
+    ] as const) {
+      record({
+        case: CASE_IDEM,
+        subject,
+        metric: 'Redis round trips (scripts) per request',
+        unit: 'round trips',
+        better: 'lower',
+        values: [trips(by) / 100],
+      });
+      record({
+        case: CASE_IDEM,
+        subject,
+        metric: 'Redis commands per request, those inside scripts included',
+        unit: 'commands',
+        better: 'lower',
+        values: [Object.values(by).reduce((a, b) => a + b, 0) / 100],
+      });
+    }
+  } finally {
+    await s.close();
+  }
+}
