@@ -205,3 +205,35 @@ describe('scan, memory of the pending "<" stack', () => {
     expect(stackSizes(`${'<'.repeat(2049)}a>`)).toEqual([1024, 2048, 2051]);
   });
 });
+
+describe('scan, what a decided "<" passes to the one before it', () => {
+  it('a "<" kept as text is what follows the "<" before it, not what followed a removed one', () => {
+    // "<a" goes (an opener), "<1" stays, so the first "<" is followed by a "<" and stays
+    expect(scan('<<1<a')).toBe('<<1a');
+    expect(scan('<<1<a>')).toBe('<<1');
+  });
+
+  it('a ">" reads what follows a removed opener as the next unit after the "<" before it', () => {
+    // "</" then a removed "<é": "/" is followed by "é", not by the "a" after it
+    expect(scan('</<éa>')).toBe('/éa>');
+    // "<" then a removed "<" + a letter outside the BMP: the pair is read whole
+    expect(scan('<<\ud835\udc00>')).toBe('\ud835\udc00>');
+  });
+
+  it('a ">" ends every pending "<": the stack does not grow across tags', () => {
+    const sizes: number[] = [];
+    const Real = globalThis.Int32Array;
+    globalThis.Int32Array = class extends Real {
+      constructor(size: number) {
+        super(size);
+        sizes.push(size);
+      }
+    } as Int32ArrayConstructor;
+    try {
+      expect(scan('<1>'.repeat(2000))).toBe('<1>'.repeat(2000));
+    } finally {
+      globalThis.Int32Array = Real;
+    }
+    expect(sizes).toEqual([1024]);
+  });
+});
