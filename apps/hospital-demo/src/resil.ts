@@ -11,10 +11,18 @@ export {
   isCircuitOpenError,
 } from '@resil/breaker';
 export { idempotency, idempotencyKeyFor } from '@resil/idempotency';
-export { createRateLimiter, type RateLimiter, rateLimit } from '@resil/ratelimit';
+export {
+  createRateLimiter,
+  ERROR_CODES as RATELIMIT_ERROR_CODES,
+  isRateLimitError,
+  type RateLimiter,
+  rateLimit,
+} from '@resil/ratelimit';
 export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
 export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
+  bodyErrors,
+  hasVisibleText,
   isDangerousKey,
   sanitizeInput,
   sanitizeRequest,

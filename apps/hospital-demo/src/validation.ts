@@ -1,17 +1,17 @@
 import { body, type ValidationChain } from 'express-validator';
-import { sanitizeInput } from './resil';
+import { hasVisibleText, sanitizeInput } from './resil';
+
+/** Lone surrogates (Unicode category Cs): halves of a character, nothing a person can see. */
+const LONE_SURROGATES = /\p{Cs}/gu;
 
 /**
- * A character a person can see: anything but controls (Cc), format characters (Cf: zero-width
- * space, bidi overrides, soft hyphen...), lone surrogates (Cs), separators (Z*), combining marks
- * on their own (M), default-ignorable code points (Hangul fillers, variation selectors, tags) and
- * the blank Braille pattern. One character class, no quantifier: linear, no backtracking.
+ * True when `value` holds a character a person can see: @resil/sanitize's `hasVisibleText`
+ * (something other than white space, controls, format characters, marks alone, default-ignorable
+ * code points and the blank Braille pattern), where a lone surrogate, which that check counts as
+ * visible, does not count either.
  */
-const VISIBLE = /[^\p{Cc}\p{Cf}\p{Cs}\p{Z}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
-
-/** True when `value` holds at least one visible character (see VISIBLE). */
-export function hasVisibleText(value: string): boolean {
-  return VISIBLE.test(value);
+export function isVisibleText(value: string): boolean {
+  return hasVisibleText(value.replace(LONE_SURROGATES, ''));
 }
 
 /**
@@ -30,7 +30,7 @@ export function requiredText(field: string, max: number): ValidationChain {
     .withMessage(`must be at most ${max} characters`)
     .bail()
     .customSanitizer((value: string) => sanitizeInput(value).trim())
-    .custom((value: string) => hasVisibleText(value))
+    .custom((value: string) => isVisibleText(value))
     .withMessage('must contain visible characters')
     .bail()
     .isLength({ max })

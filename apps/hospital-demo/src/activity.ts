@@ -1,0 +1,69 @@
+import type { Endpoint } from './hospital-api-client';
+import type { Metrics } from './metrics';
+import type { OutcomeListener } from './observe';
+
+/** A retry, as the status page lists it. */
+export interface RecentRetry {
+  at: number;
+  endpoint: Endpoint;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** What this process saw the layers do: counted for the status page and the metrics. */
+export interface Activity extends OutcomeListener {
+  retried(endpoint: Endpoint, attempt: number, delayMs: number, reason: string): void;
+  /** Outbound tokens granted in the last `windowMs`. */
+  outboundUsed(windowMs: number): number;
+  readonly outboundRefusals: number;
+  readonly inboundRejections: number;
+  readonly retries: { total: number; recent: readonly RecentRetry[] };
+}
+
+const KEPT_GRANTS = 10_000;
+const KEPT_RETRIES = 20;
+
+export function createActivity(metrics: Metrics, now: () => number): Activity {
+  const acquiredAt: number[] = [];
+  const recent: RecentRetry[] = [];
+  let retriesTotal = 0;
+  let outboundRefused = 0;
+  let inboundRejected = 0;
+  return {
+    outboundGranted() {
+      acquiredAt.push(now());
+      if (acquiredAt.length > KEPT_GRANTS) acquiredAt.splice(0, acquiredAt.length - KEPT_GRANTS);
+    },
+    outboundRefused() {
+      outboundRefused++;
+      metrics.rateLimitRejections.inc({ direction: 'outbound' });
+    },
+    inboundLimited() {
+      inboundRejected++;
+      metrics.rateLimitRejections.inc({ direction: 'inbound' });
+    },
+    idempotency(outcome) {
+      metrics.idempotency.inc({ outcome });
+    },
+    retried(endpoint, attempt, delayMs, reason) {
+      retriesTotal++;
+      metrics.retries.inc({ endpoint, reason });
+      recent.unshift({ at: now(), endpoint, attempt, delayMs: Math.round(delayMs), reason });
+      recent.length = Math.min(recent.length, KEPT_RETRIES);
+    },
+    outboundUsed(windowMs) {
+      const t = now();
+      return acquiredAt.filter((at) => t - at < windowMs).length;
+    },
+    get outboundRefusals() {
+      return outboundRefused;
+    },
+    get inboundRejections() {
+      return inboundRejected;
+    },
+    get retries() {
+      return { total: retriesTotal, recent };
+    },
+  };
+}
