@@ -131,8 +131,8 @@ function digits(text: string, from: number, to: number): number {
 
 /** Milliseconds since the epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), or undefined. */
 function imfFixdate(text: string): number | undefined {
-  // day-name "," SP day SP month SP year SP hour ":" minute ":" second SP "GMT": 29 characters.
-  if (text.length !== 29) return undefined;
+  // day-name "," SP day SP month SP year SP hour ":" minute ":" second SP "GMT": 29 characters
+  // (the " GMT" read from index 25 to the end makes the length exactly 29).
   if (!DAY_NAMES.has(text.slice(0, 3)) || text.slice(3, 5) !== ', ') return undefined;
   if (text[7] !== ' ' || text[11] !== ' ' || text[16] !== ' ') return undefined;
   if (text[19] !== ':' || text[22] !== ':' || text.slice(25) !== ' GMT') return undefined;
@@ -142,13 +142,14 @@ function imfFixdate(text: string): number | undefined {
   const hour = digits(text, 17, 19);
   const minute = digits(text, 20, 22);
   const second = digits(text, 23, 25);
-  if (month < 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
+  // An unknown month (-1) or day 00 is refused below: either shows as another month.
+  if (year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
   if (second < 0 || second > 60) return undefined; // 60: a leap second
   // setUTCFullYear (unlike Date.UTC) takes years below 100 as written; it rolls 31 Feb over to
   // 3 Mar, so a day that does not exist in its month shows as another month and is refused.
   const at = new Date(0);
   at.setUTCFullYear(year, month, day);
-  if (day < 1 || at.getUTCMonth() !== month) return undefined;
+  if (at.getUTCMonth() !== month) return undefined;
   return at.setUTCHours(hour, minute, second, 0);
 }
 
@@ -162,7 +163,7 @@ function imfFixdate(text: string): number | undefined {
 export function parseRetryAfter(value: string, now: number): number | undefined {
   let start = 0;
   let end = value.length;
-  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (value[start] === ' ' || value[start] === '\t') start++; // stops at the end (undefined)
   while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
   if (start === end) return undefined;
   const text = value.slice(start, end);

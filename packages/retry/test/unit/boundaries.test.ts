@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { SafeLogger } from '@resil/safe-log';
+import type { SafeLogger } from '@resil/safe-log';
 import { retryable } from '../../src';
 
 const httpError = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status });
@@ -40,8 +40,14 @@ describe('retryable boundaries', () => {
   });
 
   it('the default logger is named resil.retry', async () => {
-    const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => undefined);
-    const p = retryable({ minDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 })(async () => {
+    // Fresh modules, so this test creates the shared default logger itself (another test may
+    // have created it already in this module registry).
+    let fresh!: { SafeLogger: typeof SafeLogger; retryable: typeof retryable };
+    jest.isolateModules(() => {
+      fresh = { ...require('@resil/safe-log'), ...require('../../src/retryable') };
+    });
+    const info = jest.spyOn(fresh.SafeLogger.prototype, 'info').mockImplementation(() => undefined);
+    const p = fresh.retryable({ minDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 })(async () => {
       throw httpError(503);
     })();
     p.catch(() => undefined);

@@ -249,6 +249,10 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBe(ms);
   });
 
+  it('reads year 0000 (a valid IMF-fixdate, long past) as 0', () => {
+    expect(at('Sat, 01 Jan 0000 00:00:00 GMT')).toBe(0);
+  });
+
   it('takes a year below 100 as written, not as 19xx', () => {
     const year50 = new Date(0).setUTCFullYear(50, 0, 1);
     expect(parseRetryAfter('Sat, 01 Jan 0050 00:00:10 GMT', year50)).toBe(10_000);

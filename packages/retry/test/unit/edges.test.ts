@@ -43,6 +43,10 @@ describe('describe (the log cause): the code and name shapes', () => {
     [{ name: 'N'.repeat(40) }, 'N'.repeat(40)],
     [{ name: 5 }, 'an error'],
     [{ code: 5, name: 'TypeError' }, 'TypeError'],
+    [{ code: 503 }, 'an error'], // a number that would match once made a string
+    [{ code: ['EPIPE'] }, 'an error'],
+    [{ cause: { code: 503 } }, 'an error'],
+    [{ cause: { code: ['EPIPE'] } }, 'an error'],
   ])('%j -> %j', (err, expected) => {
     expect(describeError(err)).toBe(expected);
   });
