@@ -51,6 +51,26 @@ describe('SafeLogger construction (mutation tests)', () => {
     ).not.toThrow();
   });
 
+  it('writes to the console by default', async () => {
+    const writes: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      writes.push(a.map(String).join(' '));
+    });
+    try {
+      const logger = new SafeLogger('console-default', { traceIds: false });
+      logger.info('to the console');
+      await logger.close();
+    } finally {
+      out.mockRestore();
+      log.mockRestore();
+    }
+    expect(writes.join('\n')).toContain('"message":"to the console"');
+  });
+
   it('takes its level from LOG_LEVEL, else info', () => {
     const saved = process.env.LOG_LEVEL;
     try {
@@ -177,6 +197,12 @@ describe('SafeLogger records (mutation tests)', () => {
     log.info('m', null as never);
     expect(fields(infos[0])).toEqual({ level: 'info', message: '', logger: 't' });
     expect(fields(infos[1])).toEqual({ level: 'info', message: 'm', logger: 't' });
+    // no error field, no meta.<name> of an own field that was not given
+    log.info('n', { timestamp: 'x' });
+    for (const info of infos) expect('error' in info).toBe(false);
+    expect(Object.keys(infos[2] ?? {}).filter((k) => k.startsWith('meta.'))).toEqual([
+      'meta.timestamp',
+    ]);
   });
 
   it('a __proto__ field is written as a field; a throwing getter as [Unreadable]', () => {

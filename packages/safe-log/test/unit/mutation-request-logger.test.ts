@@ -143,11 +143,12 @@ describe('requestLogger with stand-in req/res (mutation tests)', () => {
     for (const id of [...ok, ...bad])
       serve({ logger }, fakeReq({ headers: { 'x-request-id': id } }), fakeRes());
     serve({ logger }, fakeReq({ headers: { 'x-request-id': ['a', 'b'] } }), fakeRes());
+    serve({ logger }, fakeReq({ headers: { 'x-request-id': ['abc'] } }), fakeRes());
     const ids = calls.map((c) => c.fields.requestId);
     expect(ids.slice(0, ok.length)).toEqual(ok);
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     for (const id of ids.slice(ok.length)) expect(id).toMatch(uuid);
-    expect(new Set(ids.slice(ok.length)).size).toBe(bad.length + 1);
+    expect(new Set(ids.slice(ok.length)).size).toBe(bad.length + 2);
   });
 
   it('runs the rest of the request inside withLogContext({ requestId })', () => {
