@@ -170,6 +170,23 @@ describe('createRedactor options (mutation tests)', () => {
     ).not.toThrow();
   });
 
+  it("a rule of the user's that shares the digits family's needs is tried whatever the built-in gates say", () => {
+    const r = createRedactor({ patterns: [{ name: 'z', source: 'zz\\d', needs: '0123456789' }] });
+    expect(r.string('zz1')).toBe('[REDACTED:z]');
+  });
+
+  it('JSON inside text is walked from depth 1: its twelfth level is [Truncated]', () => {
+    const nest = (n: number, leaf: unknown) => {
+      let v = leaf;
+      for (let i = 0; i < n; i++) v = { d: v };
+      return v;
+    };
+    expect(redact(`x ${JSON.stringify(nest(11, 'v'))}`)).toBe(`x ${JSON.stringify(nest(11, 'v'))}`);
+    expect(redact(`x ${JSON.stringify(nest(12, 'v'))}`)).toBe(
+      `x ${JSON.stringify(nest(11, '[Truncated]'))}`,
+    );
+  });
+
   it('stacks: false drops Error stacks; by default they are kept, redacted, on one line', () => {
     const e = new Error('x');
     e.stack = 'Error: x\n    at ssn 123-45-6789';
@@ -413,6 +430,31 @@ describe('the walk over values (mutation tests)', () => {
       message: 'x',
       code: true,
       response: null,
+      stack: 'S',
+    });
+  });
+
+  it('Errors: own fields that are Maps, Sets, Errors, arrays and objects without a prototype are written', () => {
+    const inner = new Error('y');
+    inner.stack = 'S2';
+    const e = Object.assign(new Error('x'), {
+      m: new Map([['a', 1]]),
+      s: new Set([1]),
+      inner,
+      np: Object.assign(Object.create(null), { a: 1 }),
+      arr: [1],
+      o: { ssn: 1 },
+    });
+    e.stack = 'S';
+    expect(redact(e)).toEqual({
+      name: 'Error',
+      message: 'x',
+      m: { a: 1 },
+      s: [1],
+      inner: { name: 'Error', message: 'y', stack: 'S2' },
+      np: { a: 1 },
+      arr: [1],
+      o: { ssn: REDACTED },
       stack: 'S',
     });
   });
