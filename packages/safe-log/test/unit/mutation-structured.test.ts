@@ -48,6 +48,10 @@ describe('database drivers and SQL (mutation tests)', () => {
     ["the values 'x'", "the values 'x'"],
     ["where 'x'", "where 'x'"],
     ['Key (a)=(b) and no more', 'Key (a)=(<key:b>) and no more'],
+    ["insert into t ('a')", "insert into t ('<sql:a>')"],
+    ["DELETE FROM t ('x')", "DELETE FROM t ('<sql:x>')"],
+    ["Insert  Into t ('a')", "Insert  Into t ('<sql:a>')"],
+    ["where `t`.c = 'a'", "where `t`.c = '<sql:a>'"],
   ])('%s', (text, out) => {
     expect(redactDrivers(text, mark)).toBe(out);
   });
@@ -92,6 +96,11 @@ describe('labelled identifiers and phones (mutation tests)', () => {
     ['xmrn 1234', 'xmrn 1234'],
     ['mrn1234', 'mrn1234'],
     ['plate (7ABC123)', 'plate <vehicle:(7ABC123)>'],
+    ['MRN abc-/1', 'MRN abc-/1'],
+    ['MRN (12-34)', 'MRN <mrn:(12-34)>'],
+    ['member id: ab', 'member id: ab'],
+    ['Medicare MBI 1EG4-TE5-MK73', 'Medicare MBI <health-plan:1EG4-TE5-MK73>'],
+    ['IBAN DE89370400440532013000', 'IBAN <account:DE89370400440532013000>'],
   ])('%s', (text, out) => {
     expect(redactLabelled(text, mark)).toBe(out);
   });
@@ -181,6 +190,24 @@ describe("people's names (mutation tests)", () => {
     ['Patient ABCDEFGHIJKL', 'Patient <ABCDEFGHIJKL>'],
     ['Dear Patient Emily Stone', 'Dear Patient <Emily Stone>'],
     ['no capitals here', 'no capitals here'],
+    ['Dear Dr. Emily Stone', 'Dear Dr. <Emily Stone>'],
+    ['Patient de la Cruz', 'Patient <de la Cruz>'],
+    ['Patient la', 'Patient la'],
+    ['spoke with Jo, Ann', 'spoke with <Jo, Ann>'],
+    ['Patient Smith, Jo Ann', 'Patient <Smith, Jo Ann>'],
+    ['Patient Ab Cd Ef Gh Ij', 'Patient <Ab Cd Ef Gh> Ij'],
+    ['Olivia Stone Hospital came', 'Olivia Stone Hospital came'],
+    ['St Mary came', 'St Mary came'],
+    ['Saint Olivia came', 'Saint Olivia came'],
+    ['Mount Olivia', 'Mount Olivia'],
+    ['JOHN SMITH JONES', '<JOHN SMITH JONES>'],
+    ['JOHN SMITH JONES BROWN', '<JOHN SMITH JONES> BROWN'],
+    ['Dear Patient', 'Dear Patient'],
+    ['Patient Olivia', 'Patient <Olivia>'],
+    ['Dear Olivia Stone', 'Dear <Olivia Stone>'],
+    ['Patient: Émile Zola', 'Patient: <Émile Zola>'],
+    ['Mr. Smith', 'Mr. <Smith>'],
+    ['signed Smith', 'signed <Smith>'],
   ])('%s', (text, out) => {
     expect(names(text)).toBe(out);
   });
