@@ -4,9 +4,6 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterQueue, RateLimiterRedis } from 'rate-limiter-flexible';
 import { batchOf, collect, compareNs, record, relate, type Settings } from '../harness';
 
-// The HTTP app of case 9 moved to ./http-stack; src/workers/http-server.ts still imports it from here.
-export { makeHttpApp } from './http-stack';
-
 const CASE_SMOOTH = '6. outbound limiter at saturation (limit 20/s, 12 callers)';
 const CASE_COST = '5. rate limit on Redis, per call';
 

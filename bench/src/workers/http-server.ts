@@ -2,7 +2,7 @@
 // loopback port, tells the parent the port, and runs until SIGTERM.
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { makeHttpApp } from '../cases/ratelimit';
+import { makeHttpApp } from '../cases/http-stack';
 
 const subject = process.env.BENCH_SUBJECT === 'stack' ? 'stack' : 'bare';
 const redis = process.env.BENCH_REDIS_URL ? new Redis(process.env.BENCH_REDIS_URL) : undefined;
