@@ -366,6 +366,20 @@ describe('the walk over values (mutation tests)', () => {
     });
   });
 
+  it('a plain array is copied index by index (a hole becomes undefined); other arrays keep their holes', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const plain = redact([, 'a@b.org']) as unknown[];
+    expect(plain).toHaveLength(2);
+    expect(0 in plain).toBe(true);
+    expect(plain[1]).toBe('[REDACTED:email]');
+    class Sub extends Array<unknown> {}
+    const sub = new Sub(2);
+    sub[1] = 'x';
+    const out = redact(sub) as unknown[];
+    expect(out).toHaveLength(2);
+    expect(0 in out).toBe(false);
+  });
+
   it('keys: identifiers and control characters in key names are redacted, __proto__ stays a plain field', () => {
     expect(redact({ 'a\nb': 1, 'mail@x.org': 2, plain: 3 })).toEqual({
       'a\\nb': 1,
