@@ -2,21 +2,21 @@
 // Merges the incremental reports of the parts (RESIL_MUTATION_PART=logger|redactor|rules, each in
 // reports/stryker-incremental-<part>.json) into stryker-incremental.json, the file the whole-package
 // run (CI) reads: the union of the mutated files, and of the tests (ids renumbered, each mutant's
-// coveredBy and killedBy mapped by the test's name and location). Run from the repository root:
+// coveredBy and killedBy mapped by the test's name and location). A part without a report is left
+// out: the next whole-package run tests its mutants and writes the complete file. Run from the
+// repository root:
 //   node packages/safe-log/test/mutation/merge-incremental.mjs
 import fs from 'node:fs';
 import path from 'node:path';
 
 const pkg = path.join(import.meta.dirname, '..', '..');
 const PARTS = ['logger', 'redactor', 'rules'];
-const reports = PARTS.map((p) => path.join(pkg, 'reports', `stryker-incremental-${p}.json`));
-const missing = reports.filter((f) => !fs.existsSync(f));
-if (missing.length > 0) {
-  console.error(
-    `merge-incremental: missing ${missing.map((f) => path.relative(pkg, f)).join(', ')}`,
-  );
-  process.exit(1);
-}
+const all = PARTS.map((p) => path.join(pkg, 'reports', `stryker-incremental-${p}.json`));
+const reports = all.filter((f) => fs.existsSync(f));
+for (const f of all)
+  if (!reports.includes(f))
+    console.warn(`merge-incremental: no ${path.relative(pkg, f)}, left out`);
+if (reports.length === 0) process.exit(1);
 
 const testKey = (file, t) =>
   `${file}@${t.location?.start.line}:${t.location?.start.column}\n${t.name}`;
