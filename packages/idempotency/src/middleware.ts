@@ -134,14 +134,28 @@ export function target(req: Request): string {
   return `${req.baseUrl}${req.path}?${new URLSearchParams(params).toString()}`;
 }
 
+/** The request carries a body (a chunked one, or a Content-Length above 0). */
+function hasBody(req: Request): boolean {
+  const cl = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (cl !== undefined && cl.trim() !== '0' && cl.trim() !== '')
+  );
+}
+
 /** The request has a body that no parser before this middleware has read. */
 function bodyUnread(req: Request): boolean {
-  const cl = req.headers['content-length'];
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined ||
-    (cl !== undefined && cl.trim() !== '0' && cl.trim() !== '');
-  if (!hasBody) return false;
+  if (!hasBody(req)) return false;
   return !req.readableEnded || req.body === undefined;
+}
+
+/**
+ * What the fingerprint reads as the body: `null` when the request has none, whatever a parser left
+ * in `req.body` (Express 4's body-parser sets `{}`, Express 5's leaves `undefined`), so workers on
+ * either version agree during a rolling upgrade.
+ */
+function bodyOf(req: Request): unknown {
+  return hasBody(req) ? (req.body ?? null) : null;
 }
 
 function int(name: string, v: unknown, min: number): number {
@@ -412,7 +426,7 @@ export function idempotency(
       const derived = sha256(`${scope}\n${key}`);
       (req as unknown as Record<symbol, string>)[DERIVED] = derived.slice(0, 32);
       const storageKey = `${keyPrefix}{idem:${derived}}`;
-      const fp = sha256(`${req.method} ${target(req)}\n${canonicalJson(req.body ?? null)}`);
+      const fp = sha256(`${req.method} ${target(req)}\n${canonicalJson(bodyOf(req))}`);
       const owner = randomUUID();
 
       const deadline = Date.now() + waitTimeoutMs;

@@ -342,6 +342,25 @@ describe('replay of a stored record', () => {
     expect(calls.claim[0]?.[2]).toBe(sha('POST /h?a=1&b=2\n{"x":[1,null],"y":1}'));
     expect(calls.claim[1]?.[2]).toBe(sha('PUT /h\nnull'));
   });
+
+  it('a request without a body has one fingerprint whether the parser left undefined (Express 5) or {} (Express 4)', async () => {
+    const { client, calls } = fakeRedis();
+    const a = express();
+    a.use(express.json());
+    // Express 4's body-parser sets req.body = {} on every request it sees, with a body or not.
+    a.use((req, _res, next) => {
+      req.body ??= {};
+      next();
+    });
+    a.use(idempotency({ redis: client as never, logger: false, methods: ['POST'] }));
+    a.post('/h', (_req, res) => {
+      res.status(201).end();
+    });
+    await request(a).post('/h').set('Idempotency-Key', 'a');
+    await request(a).post('/h').set('Idempotency-Key', 'b').send({});
+    expect(calls.claim[0]?.[2]).toBe(sha('POST /h\nnull'));
+    expect(calls.claim[1]?.[2]).toBe(sha('POST /h\n{}'));
+  });
 });
 
 describe('after the handler answers', () => {
