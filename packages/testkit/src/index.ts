@@ -1,5 +1,7 @@
 export type { RedisClusterHandle } from './cluster';
 export { startRedisCluster } from './cluster';
+export type { LinearCost, LinearCostOptions } from './linear-cost';
+export { expectLinearCost, LinearCostError, measureLinearCost } from './linear-cost';
 export type { RedisFixture } from './redis';
 export {
   createRedis,
