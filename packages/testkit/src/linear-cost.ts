@@ -8,7 +8,9 @@ import { appendFileSync } from 'node:fs';
 //   processes does not count, so a long run is not penalised for being descheduled more often.
 // - `reps` calls at size n and `reps` calls at size growth*n, measured alternately (a burst of load
 //   or a GC falls on both sides alike), `reps` raised first until the small measurement costs at
-//   least `minSmallMs` of CPU (below a few milliseconds, timer granularity and one GC dominate).
+//   least `minSmallMs` of CPU (below a few milliseconds, timer granularity and one GC dominate);
+//   if a later JIT tier then makes the small side fall under half of that, reps is raised again
+//   and the rounds start over (twice at most).
 // - ratio = min(large over all rounds) / min(small over all rounds). Rounds are added (at least
 //   `minRounds`, at most `maxRounds`) until the ratio is under `limit`. Noise only ever adds CPU
 //   time, so each minimum only falls with more rounds and converges on the clean cost of its side:
@@ -75,6 +77,8 @@ export class LinearCostError extends Error {
 
 /** Most doublings of `reps` while calibrating (2^24 times the given reps). */
 const MAX_DOUBLINGS = 24;
+/** Most times the rounds start over with more calls when the small side got too fast. */
+const MAX_RESTARTS = 2;
 
 function integerOption(name: string, value: number, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -118,8 +122,10 @@ export async function measureLinearCost<T>(options: LinearCostOptions<T>): Promi
   const small = options.make(n);
   const large = options.make(Math.round(growth * n));
 
-  // Calibrate (this also warms the small path up): the least of two measurements, so that one
-  // burst of load does not stop the doubling early.
+  // Warm both paths up (JIT, first allocations), then calibrate: the least of two measurements,
+  // so that one burst of load does not stop the doubling early.
+  await cpuMs(run, large, 1);
+  await cpuMs(run, small, reps);
   for (let d = 0; ; d++) {
     const cost = Math.min(await cpuMs(run, small, reps), await cpuMs(run, small, reps));
     if (cost >= minSmallMs) break;
@@ -130,17 +136,30 @@ export async function measureLinearCost<T>(options: LinearCostOptions<T>): Promi
     }
     reps *= 2;
   }
-  await cpuMs(run, large, 1); // warm the large path up (JIT, first allocations)
 
   let smallMs = Number.POSITIVE_INFINITY;
   let largeMs = Number.POSITIVE_INFINITY;
   let rounds = 0;
   let ratio = Number.POSITIVE_INFINITY;
+  let restarts = 0;
   while (rounds < maxRounds) {
     smallMs = Math.min(smallMs, await cpuMs(run, small, reps));
     largeMs = Math.min(largeMs, await cpuMs(run, large, reps));
     rounds++;
     ratio = largeMs / smallMs;
+    if (smallMs < minSmallMs / 2 && restarts < MAX_RESTARTS) {
+      // The code got faster after the calibration (a later JIT tier): more calls, and start over
+      // with both minima, so that the small side stays measurable. The same reps on both sides.
+      for (let d = 0, projected = smallMs; projected < minSmallMs && d < MAX_DOUBLINGS; d++) {
+        reps *= 2;
+        projected *= 2;
+      }
+      smallMs = Number.POSITIVE_INFINITY;
+      largeMs = Number.POSITIVE_INFINITY;
+      rounds = 0;
+      restarts++;
+      continue;
+    }
     if (rounds >= minRounds && ratio < limit) break;
   }
   const result = { linear: ratio < limit, ratio, smallMs, largeMs, rounds, reps, n, growth, limit };

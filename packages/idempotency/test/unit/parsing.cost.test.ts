@@ -1,42 +1,22 @@
 // Issue #23, linear cost: everything the middleware parses from an untrusted request (the
 // Idempotency-Key header, the canonical JSON of the body, the sorted query string, and the whole
 // middleware on deep, wide or long bodies, huge keys and many headers) is grown 10x in its worst
-// hostile shapes; the work must grow about 10x. Measured as CPU time (process.cpuUsage), best of
-// several rounds, the two sizes timed alternately (same load for both): 10x the input must cost
-// less than 40x (a quadratic cost grows 100x).
+// hostile shapes; the work must grow about 10x: 10x the input must cost less than 40x the CPU time
+// (a quadratic cost grows 100x). Measured by @resil/testkit's expectLinearCost (CPU time, the two
+// sizes alternately, rounds added until the ratio of the minima is under the limit).
+import { expectLinearCost } from '@resil/testkit';
 import type { Request, Response } from 'express';
 import { canonicalJson, idempotency, parseIdempotencyKey } from '../../src';
 import { target } from '../../src/middleware';
 
-/** CPU microseconds (user + system) of one call. */
-async function cpu(fn: () => unknown): Promise<number> {
-  const start = process.cpuUsage();
-  await fn();
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
-}
-
-/** Best CPU time of each, over `rounds` alternated rounds. */
-async function bestOfEach(rounds: number, a: () => unknown, b: () => unknown) {
-  let bestA = Number.POSITIVE_INFINITY;
-  let bestB = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < rounds; i++) {
-    bestA = Math.min(bestA, await cpu(a));
-    bestB = Math.min(bestB, await cpu(b));
-  }
-  return [bestA, bestB] as const;
-}
-
-/** Runs `fn` on the small input `reps` times and on the 10x input `reps` times. */
-async function expectLinear<T>(make: (n: number) => T, fn: (x: T) => unknown, n: number, reps = 3) {
-  const small = make(n);
-  const large = make(10 * n);
-  const run = (x: T) => async () => {
-    for (let i = 0; i < reps; i++) await fn(x);
-  };
-  await run(large)(); // warm up (JIT, allocations)
-  const [tSmall, tLarge] = await bestOfEach(5, run(small), run(large));
-  expect(tLarge).toBeLessThan(40 * Math.max(tSmall, 1));
+/** 10x the input of `make(n)` must cost less than 40x, `run` called at least `reps` times a side. */
+async function expectLinear<T>(
+  make: (n: number) => T,
+  run: (x: T) => unknown,
+  n: number,
+  reps = 3,
+) {
+  await expectLinearCost({ make, run, n, reps });
 }
 
 const nest = (n: number, open: string, close: string, leaf: string) =>

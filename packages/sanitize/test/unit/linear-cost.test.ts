@@ -1,46 +1,19 @@
+import { expectLinearCost } from '@resil/testkit';
 import type { Request, Response } from 'express';
 import { createSanitizer, sanitizeRequest, sanitizeUrl } from '../../src';
 
 /**
- * Linear cost: each hostile shape grown 10x must cost less than 40x (a quadratic cost gives
- * about 100x). Measured in CPU time of this process (`process.cpuUsage`), not wall-clock: on a
- * loaded machine a long run is preempted more often than a short one, which inflates a
- * wall-clock ratio whatever the algorithm. Best of RUNS, small and large interleaved, sizes
- * chosen so that the small run takes a millisecond or more.
+ * Linear cost: each hostile shape grown 10x must cost less than 40x the CPU time (a quadratic cost
+ * gives about 100x). Measured by @resil/testkit's expectLinearCost: CPU time of this process
+ * (`process.cpuUsage`), not wall-clock (on a loaded machine a long run is preempted more often than
+ * a short one), the two sizes alternately, calls repeated until the small side costs a few ms,
+ * rounds added until the ratio of the minima is under the limit.
  */
-const RUNS = 7;
-const GROWTH = 10;
-const LIMIT = 40;
 const N = 50_000;
 
-function cpuMs(fn: () => unknown): number {
-  const before = process.cpuUsage();
-  fn();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
-
-/** Times size n and 10n; asserts large < 40 x small. The failure message carries both times. */
-function expectLinear(make: (n: number) => () => unknown, n = N): void {
-  const runSmall = make(n);
-  const runLarge = make(n * GROWTH);
-  runSmall(); // warm up (JIT)
-  runLarge();
-  let small = Number.POSITIVE_INFINITY;
-  let large = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < RUNS; i++) {
-    small = Math.min(small, cpuMs(runSmall));
-    large = Math.min(large, cpuMs(runLarge));
-  }
-  // The floor keeps a very short small run (timer granularity) from making the ratio meaningless.
-  const ratio = large / Math.max(small, 0.5);
-  if (process.env.LINEAR_COST_LOG) console.log({ small, large, ratio });
-  expect({ small, large, ratio, linear: ratio < LIMIT }).toEqual({
-    small,
-    large,
-    ratio,
-    linear: true,
-  });
+/** `make(n)` returns one call on the input of size n; 10x the input must cost less than 40x. */
+async function expectLinear(make: (n: number) => () => unknown, n = N): Promise<void> {
+  await expectLinearCost({ make, run: (call) => call(), n });
 }
 
 const sanitize = createSanitizer({ maxLength: Number.POSITIVE_INFINITY });
@@ -63,8 +36,8 @@ const TEXT_SHAPES: Record<string, (n: number) => string> = {
 describe('sanitizeInput (linear cost, issue #23-4)', () => {
   it.each(Object.entries(TEXT_SHAPES))(
     '#23-4: %s grown 10x costs about 10x, not 100x',
-    (_name, shape) => {
-      expectLinear((n) => {
+    async (_name, shape) => {
+      await expectLinear((n) => {
         const s = shape(n);
         return () => sanitize(s);
       });
@@ -80,8 +53,8 @@ describe('sanitizeUrl (linear cost)', () => {
     'raw < and " in the query': (n) => `https://example.org/?${'<"'.repeat(n / 2)}`,
     'leading spaces before javascript:': (n) => `${' '.repeat(n)}javascript:alert(1)`,
   };
-  it.each(Object.entries(URL_SHAPES))('%s grown 10x costs about 10x', (_name, shape) => {
-    expectLinear((n) => {
+  it.each(Object.entries(URL_SHAPES))('%s grown 10x costs about 10x', async (_name, shape) => {
+    await expectLinear((n) => {
       const s = shape(n);
       return () => sanitizeUrl(s);
     }, 10 * N); // the WHATWG parser is fast: a larger size keeps the small run measurable
@@ -123,7 +96,7 @@ describe('sanitizeRequest (linear cost)', () => {
     'wide array of small objects': (n) =>
       Array.from({ length: n / 50 }, (_, i) => ({ [`__<b>proto__${i}`]: { $where: 'x' } })),
   };
-  it.each(Object.entries(BODY_SHAPES))('%s grown 10x costs about 10x', (_name, shape) => {
-    expectLinear((n) => run(open, shape(n)));
+  it.each(Object.entries(BODY_SHAPES))('%s grown 10x costs about 10x', async (_name, shape) => {
+    await expectLinear((n) => run(open, shape(n)));
   });
 });

@@ -60,9 +60,9 @@ describe('expectLinearCost', () => {
   }, 120_000);
 
   // The next two tests inject load into chosen measurements. With `reps` fixed (minSmallMs so low
-  // that the calibration keeps it), the calls come in a known order: two calibration measurements
-  // of the small input, one warm-up call on the large input, then per round `reps` small calls and
-  // `reps` large calls. A burst is burnt in the first call of a measurement.
+  // that the calibration keeps it), the calls come in a known order: one warm-up call on the large
+  // input, `reps` warm-up calls and two calibration measurements on the small one, then per round
+  // `reps` small calls and `reps` large calls. A burst is burnt in the first call of a measurement.
   const REPS = 20;
 
   it('keeps adding rounds through a burst of load until a linear function gets under the limit', async () => {
@@ -98,7 +98,7 @@ describe('expectLinearCost', () => {
       run: (xs: number[]) => {
         if (xs.length === 300) {
           smallCalls++;
-          const inRound = smallCalls - 2 * REPS - 1; // calls before: the two calibration ones
+          const inRound = smallCalls - 3 * REPS - 1; // calls before: warm-up and calibration
           if (inRound >= 0 && inRound % REPS === 0 && inRound < 2 * REPS) burn(10);
         }
         return pairs(xs);
