@@ -12,7 +12,9 @@ import { appendFileSync } from 'node:fs';
 //   if a later JIT tier then makes the small side fall under half of that, reps is raised again
 //   and the rounds start over (twice at most).
 // - ratio = min(large over all rounds) / min(small over all rounds). Rounds are added (at least
-//   `minRounds`, at most `maxRounds`) until the ratio is under `limit`. Noise only ever adds CPU
+//   `minRounds`, at most `maxRounds`) until the ratio is under `limit` and the two least small
+//   measurements agree within 25 % (load on the small side is the one that could let a quadratic
+//   cost through, so its minimum must be confirmed by a second quiet round). Noise only ever adds CPU
 //   time, so each minimum only falls with more rounds and converges on the clean cost of its side:
 //   a linear function under load gets under the limit, while a quadratic one (clean ratio about
 //   growth^2 = 100) stays over a limit of 40 unless the small side were inflated 2.5x in every
@@ -138,12 +140,15 @@ export async function measureLinearCost<T>(options: LinearCostOptions<T>): Promi
   }
 
   let smallMs = Number.POSITIVE_INFINITY;
+  let secondSmallMs = Number.POSITIVE_INFINITY; // the second-least small measurement
   let largeMs = Number.POSITIVE_INFINITY;
   let rounds = 0;
   let ratio = Number.POSITIVE_INFINITY;
   let restarts = 0;
   while (rounds < maxRounds) {
-    smallMs = Math.min(smallMs, await cpuMs(run, small, reps));
+    const smallNow = await cpuMs(run, small, reps);
+    secondSmallMs = Math.min(secondSmallMs, Math.max(smallMs, smallNow));
+    smallMs = Math.min(smallMs, smallNow);
     largeMs = Math.min(largeMs, await cpuMs(run, large, reps));
     rounds++;
     ratio = largeMs / smallMs;
@@ -155,12 +160,15 @@ export async function measureLinearCost<T>(options: LinearCostOptions<T>): Promi
         projected *= 2;
       }
       smallMs = Number.POSITIVE_INFINITY;
+      secondSmallMs = Number.POSITIVE_INFINITY;
       largeMs = Number.POSITIVE_INFINITY;
       rounds = 0;
       restarts++;
       continue;
     }
-    if (rounds >= minRounds && ratio < limit) break;
+    // Load on the small side pulls the ratio down (the unsafe way): pass only once two small
+    // measurements agree within 25 %, so that one quiet round is confirmed by another.
+    if (rounds >= minRounds && ratio < limit && secondSmallMs <= 1.25 * smallMs) break;
   }
   const result = { linear: ratio < limit, ratio, smallMs, largeMs, rounds, reps, n, growth, limit };
   logResult(result);
