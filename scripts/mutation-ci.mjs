@@ -4,13 +4,15 @@
 // mutants whose code or covering tests changed since that file was written, and fails (Stryker's
 // `thresholds.break`, 80) when a package's score drops below 80 %. The Redis-backed packages run
 // their mutation suites by hand (their READMEs give the commands and the scores).
-//   node scripts/mutation-ci.mjs [package ...]      (default: retry sanitize safe-log)
+//   node scripts/mutation-ci.mjs [package ...]      (default: the packages in UNIT_LEVEL)
+// safe-log joins UNIT_LEVEL once its committed incremental file covers every part of the package
+// (today only its logger part has been run: a CI run would mutate the redactor from scratch).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(import.meta.dirname, '..');
-const UNIT_LEVEL = ['retry', 'sanitize', 'safe-log'];
+const UNIT_LEVEL = ['retry', 'sanitize'];
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : UNIT_LEVEL;
 
 let failed = 0;
