@@ -60,6 +60,17 @@ describe('SafeLogger construction (mutation tests)', () => {
     const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
       writes.push(a.map(String).join(' '));
     });
+    // winston's Console transport writes to console._stdout when the console has one: under Jest's
+    // worker processes that is Jest's own stream, not process.stdout (the test passed alone, in
+    // band, and failed in a full parallel run).
+    const stream = (console as unknown as { _stdout?: NodeJS.WritableStream })._stdout;
+    const own =
+      stream && stream !== process.stdout
+        ? jest.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
+            writes.push(String(chunk));
+            return true;
+          })
+        : undefined;
     try {
       const logger = new SafeLogger('console-default', { traceIds: false });
       logger.info('to the console');
@@ -67,6 +78,7 @@ describe('SafeLogger construction (mutation tests)', () => {
     } finally {
       out.mockRestore();
       log.mockRestore();
+      own?.mockRestore();
     }
     expect(writes.join('\n')).toContain('"message":"to the console"');
   });
