@@ -1,12 +1,16 @@
+export type { IdempotencyErrorCode } from './errors';
 export {
   ERROR_CODES,
   IdempotencyStoreError,
   isIdempotencyStoreError,
+  PROBLEM_SLUGS,
   PROBLEM_TYPES,
 } from './errors';
+export type { IdempotencyEvents, OutcomeEvent } from './events';
 export {
   canonicalJson,
   DENIED_HEADERS,
+  type IdempotencyMiddleware,
   type IdempotencyOptions,
   idempotency,
   idempotencyKeyFor,

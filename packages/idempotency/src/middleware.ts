@@ -1,8 +1,27 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { SafeLogger } from '@resil/safe-log';
+import { randomUUID } from 'node:crypto';
+import {
+  booleanOption,
+  type Closeable,
+  checkOptions,
+  createTelemetry,
+  EventEmitter,
+  enumOption,
+  functionOption,
+  hasErrorCode,
+  hashKeyPart,
+  integerOption,
+  isRedisLike,
+  keyBuilder,
+  type Logger,
+  makeCloseable,
+  problem,
+  resolveLogger,
+  sendProblem,
+  stringOption,
+} from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Redis } from 'ioredis';
-import { ERROR_CODES, isIdempotencyStoreError, PROBLEM_TYPES } from './errors';
+import { ERROR_CODES, PROBLEM_SLUGS } from './errors';
+import type { IdempotencyEvents, OutcomeEvent } from './events';
 import {
   type ClaimResult,
   type IdempotencyStore,
@@ -46,6 +65,12 @@ export interface IdempotencyOptions {
   /** Longest wait for a Redis reply. @default 500 */
   commandTimeoutMs?: number;
   /**
+   * After a Redis failure or time-out, how long requests are answered as a store failure
+   * (`onStoreError`) at once, without a command; then one request probes Redis while the others
+   * keep failing fast. A paused Redis so costs one `commandTimeoutMs` wait per period. @default 1000
+   */
+  redisBackoffMs?: number;
+  /**
    * Redis only: after each claim and each completion, `WAIT replicas timeoutMs` on the same
    * connection. A claim fewer replicas acknowledged is released and the request is answered as
    * a store failure (`onStoreError`). @default undefined (no WAIT)
@@ -55,11 +80,20 @@ export interface IdempotencyOptions {
   memoryMaxRecords?: number;
   /** Memory store only: most bytes kept (key, tokens, headers, body). @default 67108864 (64 MiB) */
   memoryMaxBytes?: number;
-  /** Where a lost lease or a store outage is logged, or false. @default a SafeLogger('resil.idempotency') */
-  logger?: { warn(m: string, meta?: Record<string, unknown>): void } | false;
+  /**
+   * Where a lost lease, a store outage, an unparsed body or an unreplicated write is logged, or
+   * false. `@resil/safe-log`'s `SafeLogger` fits. @default core `codeLogger('resil.idempotency')`
+   * (codes and counts on stderr, never a message, key or body)
+   */
+  logger?: Logger | false;
+  /** This middleware's name in telemetry (`pipeline.name`). @default 'idempotency' */
+  name?: string;
 }
 
-const KNOWN = new Set([
+/** The middleware: an Express handler with the outcome events and the one lifecycle. */
+export type IdempotencyMiddleware = RequestHandler & IdempotencyEvents & Closeable;
+
+const KNOWN: ReadonlySet<string> = new Set([
   'methods',
   'required',
   'scope',
@@ -74,10 +108,12 @@ const KNOWN = new Set([
   'excludeHeaders',
   'onStoreError',
   'commandTimeoutMs',
+  'redisBackoffMs',
   'waitForReplicas',
   'memoryMaxRecords',
   'memoryMaxBytes',
   'logger',
+  'name',
 ]);
 
 /** Never stored or replayed: per-connection, per-response or credential headers. */
@@ -158,15 +194,9 @@ function bodyOf(req: Request): unknown {
   return hasBody(req) ? (req.body ?? null) : null;
 }
 
-function int(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new RangeError(`idempotency: ${name} must be an integer >= ${min}`);
-  return v;
-}
-
-function sha256(s: string | Buffer): string {
-  return createHash('sha256').update(s).digest('hex');
-}
+const OWNER = 'idempotency';
+const int = (name: string, v: unknown, dflt: number | undefined, min: number) =>
+  integerOption(OWNER, name, v, { default: dflt, min });
 
 /**
  * The key from the header: the draft's sf-string form ("...", with \" and \\ escapes) or a bare
@@ -267,20 +297,64 @@ export function idempotencyKeyFor(req: Request, scope?: string): string | undefi
   const raw = req.get('Idempotency-Key');
   const key = raw === undefined ? undefined : parseIdempotencyKey(raw);
   if (key === undefined) return undefined;
-  return sha256(`${scope ?? defaultScope(req)}\n${key}`).slice(0, 32);
+  return hashKeyPart(`${scope ?? defaultScope(req)}\n${key}`, 32);
 }
 
-function problem(res: Response, status: number, type: string, title: string, detail: string): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type, title, status, detail }));
-}
+/** The problem+json answers, written once (constant titles and details: never input). */
+const ANSWERS = {
+  MISSING_KEY: { status: 400, title: 'Idempotency-Key required' },
+  INVALID_KEY: {
+    status: 400,
+    title: 'Invalid Idempotency-Key',
+    detail:
+      'The Idempotency-Key must be 1 to 255 printable ASCII characters, bare or as a quoted string.',
+  },
+  BODY_UNPARSED: {
+    status: 415,
+    title: 'Request body not parsed',
+    detail: 'This request body cannot be checked against the Idempotency-Key; nothing was run.',
+  },
+  MISMATCH: {
+    status: 422,
+    title: 'Idempotency-Key reused',
+    detail: 'This Idempotency-Key was used with a different request (method, path or body).',
+  },
+  IN_PROGRESS: {
+    status: 409,
+    title: 'Request in progress',
+    detail:
+      'A request with this Idempotency-Key is still being processed; retry later with the same key.',
+  },
+  NOT_REPLAYABLE: {
+    status: 409,
+    title: 'Response not kept',
+    detail:
+      'The request with this Idempotency-Key was completed, but its response was too large to keep; it was not run again.',
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'Idempotency records are unavailable; retry with the same key shortly.',
+  },
+} as const;
 
-let sharedLogger: SafeLogger | undefined;
-function packageLogger(): SafeLogger {
-  if (!sharedLogger) sharedLogger = new SafeLogger('resil.idempotency');
-  return sharedLogger;
+function answer(
+  res: Response,
+  what: keyof typeof ANSWERS,
+  headers?: Record<string, string>,
+  detail?: string,
+): void {
+  const a: { status: number; title: string; detail?: string } = ANSWERS[what];
+  sendProblem(
+    res,
+    problem({
+      slug: PROBLEM_SLUGS[what],
+      status: a.status,
+      title: a.title,
+      detail: detail ?? a.detail,
+    }),
+    headers,
+  );
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -293,91 +367,106 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Register it after the body parsers (a body none of them read gets 415). Stored: 2xx and 3xx
  * answers, and 4xx ones when the handler called `markExecuted(req)`; see the README's guarantees.
  */
-export function idempotency(
-  options: IdempotencyOptions = {},
-): RequestHandler & { close(): Promise<void> } {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('idempotency: options must be an object');
-  for (const k of Object.keys(options))
-    if (!KNOWN.has(k)) throw new TypeError(`idempotency: unknown option "${k}"`);
-  const methods = new Set(
-    (options.methods ?? ['POST', 'PATCH']).map((m) => String(m).toUpperCase()),
-  );
-  const required = options.required ?? true;
-  const ttlMs = int('ttlMs', options.ttlMs ?? 86_400_000, 1000);
-  const leaseMs = int('leaseMs', options.leaseMs ?? 30_000, 100);
-  const waitTimeoutMs = int('waitTimeoutMs', options.waitTimeoutMs ?? 10_000, 0);
-  const maxBodyBytes = int('maxBodyBytes', options.maxBodyBytes ?? 1024 * 1024, 0);
-  const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 500, 1);
-  const waitForReplicas = options.waitForReplicas;
+export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddleware {
+  const o = checkOptions(OWNER, options, KNOWN);
+  const methods = new Set((o.methods ?? ['POST', 'PATCH']).map((m) => String(m).toUpperCase()));
+  const required = booleanOption(OWNER, 'required', o.required, true);
+  const ttlMs = int('ttlMs', o.ttlMs, 86_400_000, 1000);
+  const leaseMs = int('leaseMs', o.leaseMs, 30_000, 100);
+  const waitTimeoutMs = int('waitTimeoutMs', o.waitTimeoutMs, 10_000, 0);
+  const maxBodyBytes = int('maxBodyBytes', o.maxBodyBytes, 1024 * 1024, 0);
+  const commandTimeoutMs = int('commandTimeoutMs', o.commandTimeoutMs, 500, 1);
+  const redisBackoffMs = int('redisBackoffMs', o.redisBackoffMs, 1000, 0);
+  const waitForReplicas = o.waitForReplicas;
   if (waitForReplicas !== undefined) {
     if (typeof waitForReplicas !== 'object' || waitForReplicas === null)
       throw new TypeError('idempotency: waitForReplicas must be { replicas, timeoutMs }');
-    int('waitForReplicas.replicas', waitForReplicas.replicas, 1);
-    int('waitForReplicas.timeoutMs', waitForReplicas.timeoutMs, 1);
-    if (options.redis === undefined)
-      throw new TypeError('idempotency: waitForReplicas needs redis');
+    int('waitForReplicas.replicas', waitForReplicas.replicas, undefined, 1);
+    int('waitForReplicas.timeoutMs', waitForReplicas.timeoutMs, undefined, 1);
+    if (o.redis === undefined) throw new TypeError('idempotency: waitForReplicas needs redis');
   }
-  const memoryMaxRecords = int('memoryMaxRecords', options.memoryMaxRecords ?? 10_000, 1);
-  const memoryMaxBytes = int('memoryMaxBytes', options.memoryMaxBytes ?? 64 * 1024 * 1024, 1024);
-  if (
-    options.redis !== undefined &&
-    (options.memoryMaxRecords !== undefined || options.memoryMaxBytes !== undefined)
-  )
+  const memoryMaxRecords = int('memoryMaxRecords', o.memoryMaxRecords, 10_000, 1);
+  const memoryMaxBytes = int('memoryMaxBytes', o.memoryMaxBytes, 64 * 1024 * 1024, 1024);
+  if (o.redis !== undefined && (o.memoryMaxRecords !== undefined || o.memoryMaxBytes !== undefined))
     throw new TypeError(
       'idempotency: memoryMaxRecords and memoryMaxBytes apply to the memory store only (no redis)',
     );
-  const onConcurrent = options.onConcurrent ?? 'reject';
-  if (onConcurrent !== 'reject' && onConcurrent !== 'wait')
-    throw new TypeError("idempotency: onConcurrent must be 'reject' or 'wait'");
-  const onStoreError = options.onStoreError ?? 'deny';
-  if (onStoreError !== 'deny' && onStoreError !== 'allow')
-    throw new TypeError("idempotency: onStoreError must be 'deny' or 'allow'");
-  for (const fn of ['scope', 'storeStatus'] as const)
-    if (options[fn] !== undefined && typeof options[fn] !== 'function')
-      throw new TypeError(`idempotency: ${fn} must be a function`);
-  const given = options.redis;
-  if (
-    given !== undefined &&
-    typeof given !== 'string' &&
-    (typeof given !== 'object' ||
-      given === null ||
-      typeof (given as { defineCommand?: unknown }).defineCommand !== 'function')
-  )
+  const onConcurrent = enumOption(
+    OWNER,
+    'onConcurrent',
+    o.onConcurrent,
+    ['reject', 'wait'],
+    'reject',
+  );
+  const onStoreError = enumOption(OWNER, 'onStoreError', o.onStoreError, ['deny', 'allow'], 'deny');
+  const scopeOf = functionOption<(req: Request) => string | undefined>(OWNER, 'scope', o.scope);
+  const storeStatus =
+    functionOption<(status: number) => boolean>(OWNER, 'storeStatus', o.storeStatus) ??
+    ((s: number) => s < 500);
+  const given = o.redis;
+  if (given !== undefined && typeof given !== 'string' && !isRedisLike(given))
     throw new TypeError('idempotency: redis must be an ioredis Redis or Cluster, or a URL');
-  let redis: RedisLike | undefined;
-  if (typeof given === 'string') {
-    redis = new Redis(given, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
-    redis.on('error', () => {}); // reported as a store outage
-  } else redis = given;
-  const keyPrefix = options.keyPrefix ?? 'resil:';
-  if (typeof keyPrefix !== 'string') throw new TypeError('idempotency: keyPrefix must be a string');
+  // The layout is core's keyBuilder: `${keyPrefix}{idem:<sha256 of scope and key>}`.
+  const keys = keyBuilder(
+    stringOption(OWNER, 'keyPrefix', o.keyPrefix, {
+      default: 'resil:',
+      pattern: /^[^{}]*$/,
+      describe: 'a string without { or }',
+    }),
+    'idem',
+  );
+  const name = stringOption(OWNER, 'name', o.name, { default: 'idempotency', minLength: 1 });
+  const logger = resolveLogger(OWNER, 'resil.idempotency', o.logger);
   const denied = new Set([
     ...DENIED_HEADERS,
-    ...(options.excludeHeaders ?? []).map((h) => h.toLowerCase()),
+    ...(o.excludeHeaders ?? []).map((h) => h.toLowerCase()),
   ]);
-  const storeStatus = options.storeStatus ?? ((s: number) => s < 500);
-  const logger = options.logger === false ? undefined : (options.logger ?? packageLogger());
   let storeDown = false; // logged once per outage, not per request
   let unparsedLogged = false;
-  const store: IdempotencyStore = redis
-    ? new RedisStore(redis, commandTimeoutMs, waitForReplicas && { ...waitForReplicas })
-    : new MemoryStore({ maxRecords: memoryMaxRecords, maxBytes: memoryMaxBytes });
+  const store: IdempotencyStore =
+    given !== undefined
+      ? new RedisStore(given, {
+          timeoutMs: commandTimeoutMs,
+          backoffMs: redisBackoffMs,
+          waitForReplicas,
+        })
+      : new MemoryStore({ maxRecords: memoryMaxRecords, maxBytes: memoryMaxBytes });
   const renewals = new Set<NodeJS.Timeout>();
 
+  // Outcome events: listeners (onX) and OpenTelemetry (resilience.strategy.events).
+  const telemetry = createTelemetry({
+    strategy: 'idempotency',
+    pipeline: name,
+    scope: '@resil/idempotency',
+  });
+  const emitters = {
+    executed: new EventEmitter<OutcomeEvent>(),
+    replayed: new EventEmitter<OutcomeEvent>(),
+    conflict: new EventEmitter<OutcomeEvent>(),
+    mismatch: new EventEmitter<OutcomeEvent>(),
+    'store-error': new EventEmitter<OutcomeEvent>(),
+  };
+  const outcome = (event: keyof typeof emitters, payload: OutcomeEvent) => {
+    emitters[event].emit(payload);
+    const attributes: Record<string, string | number> = {};
+    if (payload.status !== undefined) attributes['http.response.status_code'] = payload.status;
+    if (payload.code !== undefined) attributes['error.type'] = payload.code;
+    telemetry.event(event, {
+      severity: event === 'executed' || event === 'replayed' ? 'information' : 'warning',
+      attributes,
+    });
+  };
+
   const replay = (res: Response, stored: StoredResponse) => {
-    if (stored.omitted)
-      return problem(
-        res,
-        409,
-        PROBLEM_TYPES.NOT_REPLAYABLE,
-        'Response not kept',
-        'The request with this Idempotency-Key was completed, but its response was too large to keep; it was not run again.',
-      );
-    res.status(stored.status);
+    if (stored.omitted) {
+      answer(res, 'NOT_REPLAYABLE');
+      return outcome('conflict', { status: 409, code: PROBLEM_SLUGS.NOT_REPLAYABLE });
+    }
+    res.statusCode = stored.status;
     for (const [h, v] of Object.entries(stored.headers)) res.setHeader(h, v);
     res.setHeader('Idempotent-Replayed', 'true');
     res.end(stored.body);
+    outcome('replayed', { status: stored.status });
   };
 
   const middleware = async function resilIdempotency(
@@ -390,43 +479,30 @@ export function idempotency(
       const raw = req.get('Idempotency-Key');
       if (raw === undefined) {
         if (!required) return next();
-        return problem(
+        // the method is one of the configured ones (a token), never other input
+        return answer(
           res,
-          400,
-          PROBLEM_TYPES.MISSING_KEY,
-          'Idempotency-Key required',
+          'MISSING_KEY',
+          {},
           `${req.method} requests need an Idempotency-Key header.`,
         );
       }
       const key = parseIdempotencyKey(raw);
-      if (key === undefined)
-        return problem(
-          res,
-          400,
-          PROBLEM_TYPES.INVALID_KEY,
-          'Invalid Idempotency-Key',
-          'The Idempotency-Key must be 1 to 255 printable ASCII characters, bare or as a quoted string.',
-        );
+      if (key === undefined) return answer(res, 'INVALID_KEY');
       if (bodyUnread(req)) {
         if (!unparsedLogged)
-          logger?.warn(
+          logger.warn(
             'idempotency: a request body was not parsed before the middleware (register the body parser first); answered 415',
-            { method: req.method },
+            { event: 'body-unparsed', method: req.method },
           );
         unparsedLogged = true;
-        return problem(
-          res,
-          415,
-          PROBLEM_TYPES.BODY_UNPARSED,
-          'Request body not parsed',
-          'This request body cannot be checked against the Idempotency-Key; nothing was run.',
-        );
+        return answer(res, 'BODY_UNPARSED');
       }
-      const scope = options.scope?.(req) ?? defaultScope(req);
-      const derived = sha256(`${scope}\n${key}`);
+      const scope = scopeOf?.(req) ?? defaultScope(req);
+      const derived = hashKeyPart(`${scope}\n${key}`, 64);
       (req as unknown as Record<symbol, string>)[DERIVED] = derived.slice(0, 32);
-      const storageKey = `${keyPrefix}{idem:${derived}}`;
-      const fp = sha256(`${req.method} ${target(req)}\n${canonicalJson(bodyOf(req))}`);
+      const storageKey = keys.key(derived);
+      const fp = hashKeyPart(`${req.method} ${target(req)}\n${canonicalJson(bodyOf(req))}`, 64);
       const owner = randomUUID();
 
       const deadline = Date.now() + waitTimeoutMs;
@@ -435,51 +511,42 @@ export function idempotency(
         try {
           result = await store.claim(storageKey, owner, fp, leaseMs);
         } catch (err) {
+          const code = hasErrorCode(err) ? err.code : undefined;
           if (!storeDown)
-            logger?.warn('idempotency: store unavailable', {
+            logger.warn('idempotency: store unavailable', {
+              event: 'store-unavailable',
               onStoreError,
-              ...(isIdempotencyStoreError(err) ? { code: err.code } : {}),
+              ...(code === undefined ? {} : { code }),
             });
           storeDown = true;
-          if (onStoreError === 'allow') return next();
-          res.setHeader('Retry-After', '1');
-          return problem(
-            res,
-            503,
-            PROBLEM_TYPES.STORE_UNAVAILABLE,
-            'Service Unavailable',
-            'Idempotency records are unavailable; retry with the same key shortly.',
+          if (onStoreError === 'allow') {
+            outcome('store-error', code === undefined ? {} : { code });
+            return next();
+          }
+          answer(res, 'STORE_UNAVAILABLE', { 'Retry-After': '1' });
+          return outcome(
+            'store-error',
+            code === undefined ? { status: 503 } : { status: 503, code },
           );
         }
         if (storeDown) {
           storeDown = false;
-          logger?.warn('idempotency: store available again', {});
+          logger.warn('idempotency: store available again', { event: 'store-available' });
         }
         if (result.claimed) break;
-        if (result.fp !== fp)
-          return problem(
-            res,
-            422,
-            PROBLEM_TYPES.MISMATCH,
-            'Idempotency-Key reused',
-            'This Idempotency-Key was used with a different request (method, path or body).',
-          );
+        if (result.fp !== fp) {
+          answer(res, 'MISMATCH');
+          return outcome('mismatch', { status: 422 });
+        }
         if (result.state === 'done') return replay(res, result.response);
         if (onConcurrent === 'wait' && Date.now() < deadline) {
           await pause(Math.min(50, Math.max(1, deadline - Date.now())));
           continue;
         }
-        res.setHeader(
-          'Retry-After',
-          String(Math.max(1, Math.min(Math.ceil(result.leaseLeftMs / 1000), 5))),
-        );
-        return problem(
-          res,
-          409,
-          PROBLEM_TYPES.IN_PROGRESS,
-          'Request in progress',
-          'A request with this Idempotency-Key is still being processed; retry later with the same key.',
-        );
+        answer(res, 'IN_PROGRESS', {
+          'Retry-After': String(Math.max(1, Math.min(Math.ceil(result.leaseLeftMs / 1000), 5))),
+        });
+        return outcome('conflict', { status: 409, code: PROBLEM_SLUGS.IN_PROGRESS });
       }
 
       // Claimed: run the handler; the lease is renewed for as long as the handler has not
@@ -552,6 +619,7 @@ export function idempotency(
         stopRenewal();
         collect(a[0], a[1]);
         const status = res.statusCode;
+        outcome('executed', { status });
         let keepIt = false;
         try {
           keepIt =
@@ -577,20 +645,30 @@ export function idempotency(
         settle.then(
           (ok) => {
             if (!ok && keepIt)
-              logger?.warn(
+              logger.warn(
                 'idempotency: the lease was lost before the response was stored (the store lost the claim)',
-                { status },
+                { event: 'lease-lost', status },
               );
           },
-          (err: unknown) =>
-            logger?.warn(
-              isIdempotencyStoreError(err) && err.code === ERROR_CODES.NOT_REPLICATED
-                ? 'idempotency: the response was stored but not acknowledged by enough replicas'
+          (err: unknown) => {
+            const code = hasErrorCode(err) ? err.code : undefined;
+            const [event, message] =
+              code === ERROR_CODES.NOT_REPLICATED
+                ? [
+                    'not-replicated',
+                    'idempotency: the response was stored but not acknowledged by enough replicas',
+                  ]
                 : keepIt
-                  ? 'idempotency: could not store the response; a retry after the lease may run again'
-                  : 'idempotency: could not release the key; a retry gets 409 until the lease ends',
-              { status },
-            ),
+                  ? [
+                      'store-failed',
+                      'idempotency: could not store the response; a retry after the lease may run again',
+                    ]
+                  : [
+                      'release-failed',
+                      'idempotency: could not release the key; a retry gets 409 until the lease ends',
+                    ];
+            logger.warn(message, code === undefined ? { event, status } : { event, status, code });
+          },
         );
         return out;
       }) as typeof res.end;
@@ -599,16 +677,21 @@ export function idempotency(
       next(err);
     }
   };
-  return Object.assign(middleware, {
-    /**
-     * Stops every lease renewal (claims of handlers still running then expire after leaseMs) and
-     * closes the Redis client the middleware made from a URL (a client you passed stays yours).
-     */
-    close: async (): Promise<void> => {
-      for (const t of renewals) clearInterval(t);
-      renewals.clear();
-      if (typeof given === 'string') redis?.disconnect();
-    },
+  const events: IdempotencyEvents = {
+    onExecuted: emitters.executed.event,
+    onReplayed: emitters.replayed.event,
+    onConflict: emitters.conflict.event,
+    onMismatch: emitters.mismatch.event,
+    onStoreError: emitters['store-error'].event,
+  };
+  // close(): stops every lease renewal (claims of handlers still running then expire after
+  // leaseMs), drops the listeners and closes the store (a client made from a URL is released;
+  // one you passed stays yours). Idempotent; also `await using`.
+  return makeCloseable(Object.assign(middleware as RequestHandler, events), async () => {
+    for (const t of renewals) clearInterval(t);
+    renewals.clear();
+    for (const e of Object.values(emitters)) e.clear();
+    await store.close();
   });
 }
 

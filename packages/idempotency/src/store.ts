@@ -1,7 +1,17 @@
+import {
+  BoundedRedis,
+  type ClientLease,
+  type RedisLike as CoreRedisLike,
+  leaseClient,
+  Resource,
+  type Script,
+  type ScriptArg,
+} from '@resil/core';
 import type { Cluster, Redis } from 'ioredis';
 import { ERROR_CODES, IdempotencyStoreError } from './errors';
 import { CLAIM, COMPLETE, RELEASE, RENEW } from './scripts';
 
+/** The clients the `redis` option takes: an ioredis `Redis` or `Cluster`. */
 export type RedisLike = Redis | Cluster;
 
 /** A stored response. */
@@ -25,6 +35,9 @@ export interface IdempotencyStore {
   complete(key: string, owner: string, response: StoredResponse, ttlMs: number): Promise<boolean>;
   renew(key: string, owner: string, leaseMs: number): Promise<boolean>;
   release(key: string, owner: string): Promise<boolean>;
+  /** Releases what the store holds (a client lease); idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface MemoryRecord {
@@ -58,7 +71,7 @@ function responseBytes(r: StoredResponse): number {
  * claim that would need to drop one is refused (`RESIL_IDEMPOTENCY_STORE_FULL`); a completed
  * response that does not fit even then is kept without its body (`omitted`).
  */
-export class MemoryStore implements IdempotencyStore {
+export class MemoryStore extends Resource implements IdempotencyStore {
   readonly kind = 'memory' as const;
   /** In order of the last state change: completed records sit in order of completion. */
   readonly #records = new Map<string, MemoryRecord>();
@@ -68,6 +81,7 @@ export class MemoryStore implements IdempotencyStore {
   #evicted = 0;
 
   constructor(limits: MemoryStoreLimits = { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 }) {
+    super();
     this.#limits = limits;
   }
 
@@ -167,23 +181,9 @@ export class MemoryStore implements IdempotencyStore {
     this.#delete(key, r);
     return true;
   }
+  /** The memory store holds no connection or timer: nothing to release (its records stay usable). */
+  protected onClose(): void {}
 }
-
-type Scripts = {
-  resilIdemClaim(key: string, owner: string, fp: string, leaseMs: number): Promise<string[]>;
-  resilIdemComplete(
-    key: string,
-    owner: string,
-    status: number,
-    headers: string,
-    body: string,
-    omitted: string,
-    ttlMs: number,
-  ): Promise<number>;
-  resilIdemRenew(key: string, owner: string, leaseMs: number): Promise<number>;
-  resilIdemRelease(key: string, owner: string): Promise<number>;
-};
-const defined = new WeakSet<object>();
 
 /** `WAIT numreplicas timeout` after each claim and completion. */
 export interface WaitForReplicas {
@@ -193,65 +193,90 @@ export interface WaitForReplicas {
   timeoutMs: number;
 }
 
+export interface RedisStoreOptions {
+  /** Longest wait for one command, in ms (core `BoundedRedis`). @default 500 */
+  timeoutMs?: number;
+  /** After a failure or time-out, how long calls fail fast without a command, in ms. @default 1000 */
+  backoffMs?: number;
+  /** `WAIT` after each claim and each completion. @default undefined (no WAIT) */
+  waitForReplicas?: WaitForReplicas | undefined;
+}
+
+/** What the store needs of a client: core's `RedisLike` and a pipeline (for `WAIT`). */
+type StoreClient = CoreRedisLike & { pipeline(): Pipeline };
+interface Pipeline {
+  evalsha(...args: unknown[]): unknown;
+  eval(...args: unknown[]): unknown;
+  wait(replicas: number, timeoutMs: number): unknown;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+function isNoScript(err: unknown): boolean {
+  const m = (err as { message?: unknown } | null)?.message;
+  return typeof m === 'string' && m.startsWith('NOSCRIPT');
+}
+
 /**
- * Records in Redis: claim, completion, renewal and release are each one Lua script, so two
- * workers can never both claim a key, and only the claim's owner can complete or release it.
- * Every call is bounded by `timeoutMs` and never queued while the client is disconnected.
- * With `waitForReplicas`, the claim and the completion are each followed by `WAIT` on the same
- * connection (one pipeline): a claim fewer replicas acknowledged is released and refused.
+ * Records in Redis: claim, completion, renewal and release are each one Lua script (core
+ * `defineScript`), so two workers can never both claim a key, and only the claim's owner can
+ * complete or release it. Every call goes through core `BoundedRedis`: bounded by `timeoutMs`,
+ * never queued while the client is disconnected, and after a failure or a time-out calls fail
+ * fast (`RESIL_CORE_REDIS_UNAVAILABLE`) for `backoffMs` until one call probes Redis again, so a
+ * paused Redis costs one bounded wait per back-off period. With `waitForReplicas`, the claim and
+ * the completion are each followed by `WAIT` on the same connection (one pipeline): a claim fewer
+ * replicas acknowledged is released and refused. A URL is leased from core `sharedClients`;
+ * `close()` releases the lease (a client you passed stays yours).
  */
-export class RedisStore implements IdempotencyStore {
+export class RedisStore extends Resource implements IdempotencyStore {
   readonly kind = 'redis' as const;
-  readonly #client: RedisLike;
-  readonly #timeoutMs: number;
+  readonly #lease: ClientLease<StoreClient>;
+  readonly #redis: BoundedRedis<StoreClient>;
   readonly #wait: WaitForReplicas | undefined;
 
-  constructor(client: RedisLike, timeoutMs: number, waitForReplicas?: WaitForReplicas) {
-    this.#client = client;
-    this.#timeoutMs = timeoutMs;
-    this.#wait = waitForReplicas;
-    if (!defined.has(client)) {
-      for (const [name, lua] of [
-        ['resilIdemClaim', CLAIM],
-        ['resilIdemComplete', COMPLETE],
-        ['resilIdemRenew', RENEW],
-        ['resilIdemRelease', RELEASE],
-      ] as const)
-        client.defineCommand(name, { numberOfKeys: 1, lua });
-      defined.add(client);
-    }
+  constructor(redis: RedisLike | string, options: RedisStoreOptions = {}) {
+    super();
+    this.#lease = leaseClient(redis as unknown as StoreClient | string);
+    this.#redis = new BoundedRedis(this.#lease.client, {
+      timeoutMs: options.timeoutMs ?? 500,
+      backoffMs: options.backoffMs ?? 1000,
+    });
+    this.#wait = options.waitForReplicas && { ...options.waitForReplicas };
   }
 
-  async #run<T>(call: (c: Scripts) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
-    const s = this.#client.status;
-    if (s !== 'ready' && s !== 'wait' && s !== 'connecting' && s !== 'connect')
-      throw new Error('redis not ready');
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        call(this.#client as unknown as Scripts),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis timeout')), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The bounded caller (its `onDegraded`/`onRestored` events, `degraded`). */
+  get bounded(): BoundedRedis<StoreClient> {
+    return this.#redis;
+  }
+
+  #script(script: Script, key: string, args: ScriptArg[]): Promise<unknown> {
+    return this.#redis.run((c) => script.run(c, [key], args));
   }
 
   /** Runs one script and then `WAIT` in one pipeline (the same connection, so `WAIT` covers it). */
   async #withWait<T>(
     wait: WaitForReplicas,
-    script: (p: Scripts) => unknown,
+    script: Script,
+    key: string,
+    args: ScriptArg[],
   ): Promise<{ result: T; acks: number }> {
-    const out = await this.#run(async () => {
-      const p = this.#client.pipeline();
-      script(p as unknown as Scripts);
+    const send = (c: StoreClient, first: boolean) => {
+      const p = c.pipeline();
+      if (first) p.evalsha(script.sha, 1, key, ...args);
+      else p.eval(script.lua, 1, key, ...args);
       p.wait(wait.replicas, wait.timeoutMs);
-      return (await p.exec()) ?? [];
-    }, this.#timeoutMs + wait.timeoutMs);
-    const [first, second] = out;
-    if (!first) throw new Error('redis pipeline returned nothing');
+      return p.exec();
+    };
+    const timeoutMs = this.#redis.timeoutMs + wait.timeoutMs;
+    let out = await this.#redis.run((c) => send(c, true), { timeoutMs });
+    // NOSCRIPT: the script did not run (a restarted or flushed Redis); send it whole, with WAIT.
+    if (out?.[0]?.[0] && isNoScript(out[0][0]))
+      out = await this.#redis.run((c) => send(c, false), { timeoutMs });
+    const [first, second] = out ?? [];
+    if (!first)
+      throw new IdempotencyStoreError(
+        ERROR_CODES.NO_REPLY,
+        'idempotency: the Redis pipeline answered nothing',
+      );
     if (first[0]) throw first[0];
     const acks = second && !second[0] ? Number(second[1]) : -1;
     return { result: first[1] as T, acks };
@@ -260,10 +285,9 @@ export class RedisStore implements IdempotencyStore {
   async claim(key: string, owner: string, fp: string, leaseMs: number): Promise<ClaimResult> {
     let r: string[];
     const wait = this.#wait;
+    const args = [owner, fp, leaseMs];
     if (wait) {
-      const { result, acks } = await this.#withWait<string[]>(wait, (c) =>
-        c.resilIdemClaim(key, owner, fp, leaseMs),
-      );
+      const { result, acks } = await this.#withWait<string[]>(wait, CLAIM, key, args);
       r = result;
       if (r[0] === 'claimed' && acks < wait.replicas) {
         await this.release(key, owner).catch(() => false);
@@ -272,7 +296,7 @@ export class RedisStore implements IdempotencyStore {
           'idempotency: fewer replicas than waitForReplicas.replicas acknowledged the claim',
         );
       }
-    } else r = await this.#run((c) => c.resilIdemClaim(key, owner, fp, leaseMs));
+    } else r = (await this.#script(CLAIM, key, args)) as string[];
     if (r[0] === 'claimed') return { claimed: true };
     const [state, storedFp = '', status, headers, body, omitted, pttl] = r;
     if (state === 'done')
@@ -295,19 +319,17 @@ export class RedisStore implements IdempotencyStore {
     };
   }
   async complete(key: string, owner: string, response: StoredResponse, ttlMs: number) {
-    const script = (c: Scripts) =>
-      c.resilIdemComplete(
-        key,
-        owner,
-        response.status,
-        JSON.stringify(response.headers),
-        response.body.toString('base64'),
-        response.omitted ? '1' : '0',
-        ttlMs,
-      );
+    const args = [
+      owner,
+      response.status,
+      JSON.stringify(response.headers),
+      response.body.toString('base64'),
+      response.omitted ? '1' : '0',
+      ttlMs,
+    ];
     const wait = this.#wait;
-    if (!wait) return Number(await this.#run(script)) === 1;
-    const { result, acks } = await this.#withWait<number>(wait, script);
+    if (!wait) return Number(await this.#script(COMPLETE, key, args)) === 1;
+    const { result, acks } = await this.#withWait<number>(wait, COMPLETE, key, args);
     const stored = Number(result) === 1;
     if (stored && acks < wait.replicas)
       throw new IdempotencyStoreError(
@@ -317,9 +339,15 @@ export class RedisStore implements IdempotencyStore {
     return stored;
   }
   async renew(key: string, owner: string, leaseMs: number) {
-    return Number(await this.#run((c) => c.resilIdemRenew(key, owner, leaseMs))) === 1;
+    return Number(await this.#script(RENEW, key, [owner, leaseMs])) === 1;
   }
   async release(key: string, owner: string) {
-    return Number(await this.#run((c) => c.resilIdemRelease(key, owner))) === 1;
+    return Number(await this.#script(RELEASE, key, [owner])) === 1;
+  }
+
+  /** Later calls reject `RESIL_CORE_CLOSED`; a client made from a URL is released (the last release quits it). */
+  protected async onClose(): Promise<void> {
+    await this.#redis.close();
+    await this.#lease.release();
   }
 }
