@@ -47,8 +47,26 @@ export type {
   RunOptions,
 } from './redis/bounded';
 export { BoundedRedis, isRedisOutage } from './redis/bounded';
-export type { ClientLease, ClientPoolOptions } from './redis/clients';
-export { ClientPool, leaseClient, quitClient, sharedClients } from './redis/clients';
+export type { ClientLease, ClientPoolOptions, NodeRedisClientsOptions } from './redis/clients';
+export {
+  ClientPool,
+  leaseClient,
+  nodeRedisClients,
+  quitClient,
+  sharedClients,
+} from './redis/clients';
+export type { NodeRedisAdapter, NodeRedisLike, RedisClient } from './redis/node-redis';
+export {
+  clientStatus,
+  fromNodeRedis,
+  isNodeRedisClient,
+  isNodeRedisCluster,
+  isNodeRedisErrorReply,
+  isRedisClient,
+  onClientReady,
+  redisCommand,
+  toRedisLike,
+} from './redis/node-redis';
 export type { Script, ScriptArg, ScriptClient } from './redis/script';
 export { defineScript } from './redis/script';
 export type { RedisLike } from './redis/types';

@@ -2,9 +2,21 @@ import { CORE_ERROR_CODES, RedisUnavailableError } from '../errors';
 import { type Event, EventEmitter } from '../events';
 import { Resource } from '../lifecycle';
 import { checkOptions, functionOption, integerOption } from '../options';
+import {
+  clientStatus,
+  isNodeRedisErrorReply,
+  type NodeRedisLike,
+  onClientReady,
+  type RedisClient,
+} from './node-redis';
 import { CONNECTING_STATUSES } from './types';
 
-/** What the bounded caller needs of a client: its status and its `ready` event. */
+/**
+ * What the bounded caller needs of an ioredis-shaped client: its status and its `ready` event.
+ * A node-redis client or cluster (`NodeRedisLike`) is accepted too: its state is read from
+ * `isOpen`/`isReady` (see `clientStatus`), its ready events are `ready` (a cluster: `connect`,
+ * `node-ready`).
+ */
 export interface BoundedClient {
   readonly status: string;
   // biome-ignore lint/suspicious/noExplicitAny: event listeners of any shape
@@ -47,11 +59,16 @@ export interface RunOptions {
 
 const OUTAGE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
 
-/** The default `isOutage`: anything but an error reply of a Redis that works. */
+/**
+ * The default `isOutage`: anything but an error reply of a Redis that works. An error reply is
+ * ioredis's `ReplyError` or node-redis's `ErrorReply` (`SimpleError`, `BlobError`); everything
+ * else (node-redis `ClientClosedError`, `SocketClosedUnexpectedlyError`, `ConnectionTimeoutError`,
+ * a socket error, ioredis's "Connection is closed") means Redis was not usable.
+ */
 export function isRedisOutage(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return true;
   const e = error as { name?: unknown; message?: unknown };
-  if (e.name !== 'ReplyError') return true;
+  if (e.name !== 'ReplyError' && !isNodeRedisErrorReply(error)) return true;
   return typeof e.message === 'string' && OUTAGE_REPLIES.test(e.message);
 }
 
@@ -67,7 +84,9 @@ const KNOWN = ['timeoutMs', 'backoffMs', 'isOutage'];
  * Degraded and restored are events (`onDegraded`, `onRestored`), each emitted once per change.
  * `close()` releases the listener on the client (the client itself belongs to its owner).
  */
-export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resource {
+export class BoundedRedis<
+  C extends BoundedClient | NodeRedisLike = BoundedClient,
+> extends Resource {
   readonly client: C;
   readonly timeoutMs: number;
   readonly backoffMs: number;
@@ -82,6 +101,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
   #degradedAt = 0;
   #retryAt = 0;
   #probing = false;
+  readonly #offReady: () => void;
   readonly #onReady = () => {
     // The connection is back: let the next call probe at once rather than wait out the back-off.
     if (this.#degraded) this.#retryAt = 0;
@@ -102,7 +122,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
     this.#isOutage = functionOption('BoundedRedis', 'isOutage', o.isOutage, isRedisOutage) as (
       error: unknown,
     ) => boolean;
-    client.on('ready', this.#onReady);
+    this.#offReady = onClientReady(client as RedisClient, this.#onReady);
   }
 
   /** True from a failure until a command succeeds again. */
@@ -113,7 +133,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
   /** True when a call made now would be sent to Redis (not closed, connected, no back-off running). */
   usable(): boolean {
     if (this.closed) return false;
-    const status = this.client.status;
+    const status = clientStatus(this.client as RedisClient);
     if (status === 'ready')
       return !this.#degraded || (!this.#probing && Date.now() >= this.#retryAt);
     return !this.#degraded && CONNECTING_STATUSES.has(status);
@@ -127,7 +147,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
   async run<T>(call: (client: C) => Promise<T>, options: RunOptions = {}): Promise<T> {
     if (this.closed) throw new RedisUnavailableError('closed');
     options.signal?.throwIfAborted();
-    const status = this.client.status;
+    const status = clientStatus(this.client as RedisClient);
     let probe = false;
     if (status === 'ready') {
       if (this.#degraded) {
@@ -220,7 +240,7 @@ export class BoundedRedis<C extends BoundedClient = BoundedClient> extends Resou
   }
 
   protected onClose(): void {
-    this.client.off('ready', this.#onReady);
+    this.#offReady();
     this.#degradedEvents.clear();
     this.#restoredEvents.clear();
   }

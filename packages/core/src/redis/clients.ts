@@ -1,9 +1,15 @@
 import { optionalRequire } from '../internal/optional';
 import type { Closeable } from '../lifecycle';
+import {
+  isNodeRedisClient,
+  type NodeRedisLike,
+  quitNodeRedis,
+  type RedisClient,
+} from './node-redis';
 import type { RedisLike } from './types';
 
 /** A hold on a client: `release()` (or `close()`, `await using`) gives it back once. */
-export interface ClientLease<C extends RedisLike = RedisLike> extends Closeable {
+export interface ClientLease<C extends RedisClient = RedisLike> extends Closeable {
   readonly client: C;
   /** True when the lease shares a client made from a URL (false: the caller's own client). */
   readonly owned: boolean;
@@ -11,9 +17,9 @@ export interface ClientLease<C extends RedisLike = RedisLike> extends Closeable 
   release(): Promise<void>;
 }
 
-export interface ClientPoolOptions<C extends RedisLike> {
+export interface ClientPoolOptions<C extends RedisClient> {
   /**
-   * Makes the client for a URL.
+   * Makes the client for a URL: an ioredis client, or a node-redis one (see `nodeRedisClients()`).
    * @default ioredis `new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true })` with an
    * `error` listener (errors reach callers through BoundedRedis, never an unhandled 'error')
    */
@@ -37,9 +43,11 @@ function createIoredis(url: string): RedisLike {
 
 /**
  * Quits a client, bounded: QUIT when connected (at most `timeoutMs`), then disconnect, and waits
- * (at most `timeoutMs` again) until the client reports `end`.
+ * (at most `timeoutMs` again) until the client reports `end`. A node-redis client or cluster:
+ * `close()` when ready (v4: `quit()`), then `destroy()` (v4: `disconnect()`) if still open.
  */
-export async function quitClient(client: RedisLike, timeoutMs = 1000): Promise<void> {
+export async function quitClient(client: RedisClient, timeoutMs = 1000): Promise<void> {
+  if (isNodeRedisClient(client)) return quitNodeRedis(client, timeoutMs);
   if (client.status === 'end') return;
   let onEnd: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
@@ -78,7 +86,7 @@ export async function quitClient(client: RedisLike, timeoutMs = 1000): Promise<v
  * lease shares it, and the last `release()` quits it. The URL (it may hold a password) is never
  * logged or put in an error.
  */
-export class ClientPool<C extends RedisLike = RedisLike> {
+export class ClientPool<C extends RedisClient = RedisLike> {
   readonly #entries = new Map<string, { client: C; refs: number }>();
   readonly #create: (url: string) => C;
   readonly #quitTimeoutMs: number;
@@ -136,14 +144,47 @@ export const sharedClients: ClientPool = new ClientPool();
 
 /**
  * The client for a package's `redis` option: a URL is leased from `sharedClients` (one client per
- * URL, quit by the last release); a client the caller passed is used as it is, and releasing
- * its lease does nothing (it belongs to the caller).
+ * URL, quit by the last release); a client the caller passed (ioredis or node-redis) is used as
+ * it is, and releasing its lease does nothing (it belongs to the caller).
  */
-export function leaseClient<C extends RedisLike>(
+export function leaseClient<C extends RedisClient>(
   redis: C | string,
-  pool: ClientPool = sharedClients,
+  // biome-ignore lint/suspicious/noExplicitAny: a pool of any client kind
+  pool: ClientPool<any> = sharedClients,
 ): ClientLease<C> {
   if (typeof redis === 'string') return pool.acquire(redis) as unknown as ClientLease<C>;
   const done = () => Promise.resolve();
   return { client: redis, owned: false, release: done, close: done, [Symbol.asyncDispose]: done };
+}
+
+/** Options of `nodeRedisClients`: passed to node-redis `createClient` with the URL. */
+export interface NodeRedisClientsOptions {
+  /** Extra `createClient` options (`RESP`, `socket`, …), merged under `url`. @default {} */
+  clientOptions?: Record<string, unknown>;
+}
+
+/**
+ * A `ClientPool` `create` that makes node-redis clients: `createClient({ url, ...clientOptions })`
+ * from the application's own `redis` package (loaded when called; core does not depend on it),
+ * with an `error` listener (node-redis throws an unhandled `error` otherwise; errors reach callers
+ * through BoundedRedis) and `connect()` started (node-redis does not connect by itself; until it
+ * is ready the client reports `connecting`).
+ *
+ *   const pool = new ClientPool({ create: nodeRedisClients() });
+ */
+export function nodeRedisClients(
+  options: NodeRedisClientsOptions = {},
+): (url: string) => NodeRedisLike {
+  const extra = options.clientOptions ?? {};
+  return (url: string) => {
+    const mod = optionalRequire<{ createClient: (o: object) => NodeRedisLike }>('redis');
+    if (!mod)
+      throw new TypeError(
+        'nodeRedisClients: the redis package is not installed (npm install redis), or pass a client',
+      );
+    const client = mod.createClient({ ...extra, url });
+    client.on('error', () => {});
+    (client as unknown as { connect(): Promise<unknown> }).connect().catch(() => {});
+    return client;
+  };
 }

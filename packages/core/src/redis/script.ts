@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CORE_ERROR_CODES, ResilError } from '../errors';
 import { hashTagOf } from '../keys';
+import { isNodeRedisClient, type NodeRedisLike, sendNodeRedis } from './node-redis';
 
 /** What a script needs of a client: ioredis `Redis` and `Cluster` fit (a pipeline does too). */
 export interface ScriptClient {
@@ -14,8 +15,10 @@ export type ScriptArg = string | number | Buffer;
 
 /**
  * A Lua script run by `EVALSHA`, falling back to `EVAL` (which also caches it) when Redis answers
- * `NOSCRIPT` (first use, a restarted or flushed Redis, another Cluster node). On a Cluster,
- * ioredis sends it to the node of the first key; all keys must share a hash tag.
+ * `NOSCRIPT` (first use, a restarted or flushed Redis, another Cluster node). On a Cluster, it
+ * goes to the node of the first key (ioredis routes it; for node-redis the first key is passed to
+ * `sendCommand`); all keys must share a hash tag. `run` takes an ioredis client, Cluster or
+ * pipeline, or a node-redis client or cluster (`sendCommand`; numbers are sent as text).
  */
 export interface Script {
   readonly lua: string;
@@ -24,7 +27,11 @@ export interface Script {
   /** Keys the script takes (checked on each run), or undefined for any number. */
   readonly numberOfKeys: number | undefined;
   /** Runs the script on `client` with `keys` and `args`. */
-  run(client: ScriptClient, keys: readonly string[], args?: readonly ScriptArg[]): Promise<unknown>;
+  run(
+    client: ScriptClient | NodeRedisLike,
+    keys: readonly string[],
+    args?: readonly ScriptArg[],
+  ): Promise<unknown>;
 }
 
 function isNoScript(err: unknown): boolean {
@@ -44,7 +51,11 @@ export function defineScript(lua: string, options: { numberOfKeys?: number } = {
     lua,
     sha,
     numberOfKeys,
-    async run(client: ScriptClient, keys: readonly string[], args: readonly ScriptArg[] = []) {
+    async run(
+      client: ScriptClient | NodeRedisLike,
+      keys: readonly string[],
+      args: readonly ScriptArg[] = [],
+    ) {
       if (numberOfKeys !== undefined && keys.length !== numberOfKeys)
         throw new RangeError(`script: expected ${numberOfKeys} key(s), got ${keys.length}`);
       if (keys.length > 1) {
@@ -56,11 +67,26 @@ export function defineScript(lua: string, options: { numberOfKeys?: number } = {
               'script: all keys of one script must share a hash tag (one Redis Cluster slot)',
             );
       }
+      if (typeof (client as ScriptClient).evalsha !== 'function' && isNodeRedisClient(client)) {
+        // node-redis: EVALSHA/EVAL by sendCommand; on a cluster the first key picks the node
+        const firstKey = keys[0];
+        try {
+          return await sendNodeRedis(
+            client,
+            ['EVALSHA', sha, keys.length, ...keys, ...args],
+            firstKey,
+          );
+        } catch (err) {
+          if (!isNoScript(err)) throw err;
+          return sendNodeRedis(client, ['EVAL', lua, keys.length, ...keys, ...args], firstKey);
+        }
+      }
+      const c = client as ScriptClient;
       try {
-        return await client.evalsha(sha, keys.length, ...keys, ...args);
+        return await c.evalsha(sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!isNoScript(err)) throw err;
-        return client.eval(lua, keys.length, ...keys, ...args);
+        return c.eval(lua, keys.length, ...keys, ...args);
       }
     },
   });
