@@ -1,3 +1,5 @@
+import { checkOptions, functionOption, numberOption } from '@resil/core';
+
 export interface RetryBudgetOptions {
   /** Tokens deposited by each call (first attempt): the share of calls that may be retried. @default 0.2 */
   ratio?: number;
@@ -8,6 +10,8 @@ export interface RetryBudgetOptions {
   /** Clock in ms. @default Date.now */
   clock?: () => number;
 }
+
+const KNOWN = ['ratio', 'minRetriesPerSecond', 'maxTokens', 'clock'];
 
 /**
  * A retry budget (gRPC retry throttling, Finagle/Envoy retry budgets): each call deposits `ratio`
@@ -23,25 +27,26 @@ export class RetryBudget {
   #tokens: number;
   #last: number;
   readonly #clock: () => number;
+  #refused = false;
 
   constructor(options: RetryBudgetOptions = {}) {
-    const ratio = options.ratio ?? 0.2;
-    const floor = options.minRetriesPerSecond ?? 1;
-    const max = options.maxTokens ?? 20;
-    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 10))
-      throw new RangeError('RetryBudget: ratio must be a number between 0 and 10');
-    // Infinity would let every retry through (and turn the token count into NaN): refused.
-    // Number.isFinite is false for anything but a number: no typeof check needed.
-    if (!(floor >= 0 && Number.isFinite(floor)))
-      throw new RangeError('RetryBudget: minRetriesPerSecond must be a finite number >= 0');
-    if (!(max >= 1 && Number.isFinite(max)))
-      throw new RangeError('RetryBudget: maxTokens must be a finite number >= 1');
-    if (options.clock !== undefined && typeof options.clock !== 'function')
-      throw new TypeError('RetryBudget: clock must be a function');
+    const o = checkOptions('RetryBudget', options, KNOWN);
+    const ratio = numberOption('RetryBudget', 'ratio', o.ratio, { default: 0.2, min: 0, max: 10 });
+    // Infinity would let every retry through (and turn the token count into NaN): refused (finite).
+    const floor = numberOption('RetryBudget', 'minRetriesPerSecond', o.minRetriesPerSecond, {
+      default: 1,
+      min: 0,
+    });
+    const max = numberOption('RetryBudget', 'maxTokens', o.maxTokens, { default: 20, min: 1 });
     this.ratio = ratio;
     this.minRetriesPerSecond = floor;
     this.maxTokens = max;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = functionOption<() => number>(
+      'RetryBudget',
+      'clock',
+      o.clock,
+      Date.now,
+    ) as () => number;
     this.#tokens = Math.min(max, floor);
     this.#last = this.#clock();
   }
@@ -58,10 +63,16 @@ export class RetryBudget {
     this.#tokens = Math.min(this.maxTokens, this.#tokens + this.ratio);
   }
 
+  /** True after a refused withdrawal, until the next one succeeds: the budget is spent. */
+  get exhausted(): boolean {
+    return this.#refused;
+  }
+
   /** Takes one token for a retry; false when the budget is spent. */
   tryWithdraw(): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
+    this.#refused = this.#tokens < 1;
+    if (this.#refused) return false;
     this.#tokens -= 1;
     return true;
   }

@@ -1,3 +1,5 @@
+import { hasErrorCode, statusOf } from '@resil/core';
+
 /** HTTP statuses worth another attempt: timeouts, too early, too many requests, transient 5xx. */
 export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
@@ -23,31 +25,25 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-const CIRCUIT_OPEN_CODES = new Set(['ECIRCUITOPEN', 'EOPENBREAKER', 'RESIL_BREAKER_OPEN']);
+/** Codes of a circuit-open rejection besides @resil/breaker's `RESIL_BREAKER_OPEN`: its old code and opossum's. */
+const CIRCUIT_OPEN_CODES = new Set(['ECIRCUITOPEN', 'EOPENBREAKER']);
 
 type Loose = {
   name?: unknown;
   code?: unknown;
   message?: unknown;
-  status?: unknown;
-  statusCode?: unknown;
-  response?: { status?: unknown; headers?: unknown } | null;
+  response?: { headers?: unknown } | null;
   headers?: unknown;
   cause?: unknown;
 };
 
-/** The HTTP status of an error in the fetch, axios, got and undici shapes, if any. */
-export function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as Loose;
-  for (const s of [e.status, e.statusCode, e.response?.status]) {
-    if (Number.isInteger(s)) return s as number; // false for anything but a number
-  }
-  return undefined;
-}
-
-/** True for a circuit-open rejection of @resil/breaker (or opossum's EOPENBREAKER). */
+/**
+ * True for a circuit-open rejection of @resil/breaker (code `RESIL_BREAKER_OPEN`, read with core's
+ * `hasErrorCode`, so any object carrying it counts), its old code `ECIRCUITOPEN`, opossum's
+ * `EOPENBREAKER`, or an error named `CircuitOpenError`.
+ */
 export function isCircuitOpen(err: unknown): boolean {
+  if (hasErrorCode(err, 'RESIL_BREAKER_OPEN')) return true;
   if (typeof err !== 'object' || err === null) return false;
   const e = err as Loose;
   // Set.has is false for anything but one of its strings: no typeof check needed.
@@ -186,10 +182,14 @@ export function retryAfterMsOf(err: unknown, now: number): number | undefined {
   return raw === undefined ? undefined : parseRetryAfter(raw, now);
 }
 
-/** A short, payload-free description of an error for logs: "HTTP 503", "ECONNRESET", "TypeError". */
-export function describe(err: unknown): string {
+/**
+ * A payload-free type of an error, for events and telemetry (`code`, `error.type`): its HTTP status
+ * (`"503"`), else its code (`ECONNRESET`), else its cause's code, else its class name
+ * (`TypeError`); undefined when it has none of them in a safe form.
+ */
+export function errorTypeOf(err: unknown): string | undefined {
   const status = statusOf(err);
-  if (status !== undefined) return `HTTP ${status}`;
+  if (status !== undefined) return String(status);
   if (typeof err === 'object' && err !== null) {
     const e = err as Loose;
     if (typeof e.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(e.code)) return e.code;
@@ -197,5 +197,12 @@ export function describe(err: unknown): string {
     if (typeof causeCode === 'string' && /^[A-Z0-9_]{2,40}$/.test(causeCode)) return causeCode;
     if (typeof e.name === 'string' && /^[A-Za-z]{1,40}$/.test(e.name)) return e.name;
   }
-  return 'an error';
+  return undefined;
+}
+
+/** A short, payload-free description of an error for logs: "HTTP 503", "ECONNRESET", "TypeError". */
+export function describe(err: unknown): string {
+  const status = statusOf(err);
+  if (status !== undefined) return `HTTP ${status}`;
+  return errorTypeOf(err) ?? 'an error';
 }

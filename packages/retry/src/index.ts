@@ -1,6 +1,8 @@
+export { statusOf } from '@resil/core';
 export type { RetryBudgetOptions } from './budget';
 export { RetryBudget } from './budget';
 export {
+  errorTypeOf,
   isAbort,
   isCircuitOpen,
   isRetryable,
@@ -9,16 +11,20 @@ export {
   RETRYABLE_CODES,
   RETRYABLE_STATUS,
   retryAfterMsOf,
-  statusOf,
 } from './classify';
 export { ATTEMPTS, attemptsOf } from './errors';
 export type {
+  BudgetExhaustedNotice,
   GiveUpEvent,
+  GiveUpNotice,
   GiveUpReason,
   Jitter,
+  Retried,
   Retryable,
   RetryEvent,
+  RetryEvents,
   RetryLogger,
+  RetryNotice,
   RetryOptions,
   RetryPolicy,
 } from './retryable';

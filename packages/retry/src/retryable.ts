@@ -1,11 +1,25 @@
-import { SafeLogger } from '@resil/safe-log';
+import {
+  checkOptions,
+  createTelemetry,
+  type Event,
+  EventEmitter,
+  enumOption,
+  functionOption,
+  integerOption,
+  type Logger,
+  numberOption,
+  resolveLogger,
+  TELEMETRY_NAMES,
+} from '@resil/core';
 import asyncRetry from 'async-retry';
 import type { RetryBudget } from './budget';
-import { describe, isRetryable, MAX_TIMER_MS, retryAfterMsOf } from './classify';
+import { describe, errorTypeOf, isRetryable, MAX_TIMER_MS, retryAfterMsOf } from './classify';
 import { markAttempts } from './errors';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+const JITTERS = ['full', 'equal', 'decorrelated', 'none'] as const;
 
+/** What the `onRetry` option receives (a hook of your own: it gets the error itself). */
 export interface RetryEvent {
   /** The attempt that failed (1 = the first call). */
   attempt: number;
@@ -22,15 +36,52 @@ export type GiveUpReason =
   | 'budget'
   | 'aborted';
 
+/** What the `onGiveUp` option receives. */
 export interface GiveUpEvent {
   attempts: number;
   error: unknown;
   reason: GiveUpReason;
 }
 
-export interface RetryLogger {
-  info(message: string, meta?: Record<string, unknown>): void;
+/** Payload of `onRetry(listener)`: names, counts and a code only, never the error. */
+export interface RetryNotice {
+  /** The wrapped function's name (the `name` option, the method's or the function's). */
+  name: string;
+  /** The attempt that failed (1 = the first call). */
+  attempt: number;
+  /** The wait before the next attempt. */
+  delayMs: number;
+  /** The failure's type: HTTP status (`"503"`), error code (`ECONNRESET`) or class name. */
+  code?: string;
 }
+
+/** Payload of `onGiveUp(listener)`. */
+export interface GiveUpNotice {
+  name: string;
+  /** Attempts made. */
+  attempts: number;
+  reason: GiveUpReason;
+  /** The last failure's type (as in RetryNotice). */
+  code?: string;
+}
+
+/** Payload of `onBudgetExhausted(listener)`: a retry was refused by an empty `RetryBudget`. */
+export interface BudgetExhaustedNotice {
+  name: string;
+}
+
+/** The events of a `retryable()` policy, shared by every function it wraps. */
+export interface RetryEvents {
+  /** A retry was scheduled (after its timer started). Telemetry event `retry`. */
+  readonly onRetry: Event<RetryNotice>;
+  /** A call ended with its last error (any reason but success). Telemetry event `give-up`. */
+  readonly onGiveUp: Event<GiveUpNotice>;
+  /** A retry was refused because the budget is spent. Telemetry event `budget-exhausted`. */
+  readonly onBudgetExhausted: Event<BudgetExhaustedNotice>;
+}
+
+/** @deprecated the logger option takes a core `Logger` (debug, info, warn, error). */
+export type RetryLogger = Logger;
 
 export interface RetryOptions {
   /** Attempts in all, the first call included. @default 3 */
@@ -55,8 +106,11 @@ export interface RetryOptions {
   budget?: RetryBudget;
   /** Name in log lines. @default the function's (or method's) name */
   name?: string;
-  /** Where retries are logged (info), or false for no log. @default a SafeLogger('resil.retry') */
-  logger?: RetryLogger | false;
+  /**
+   * Where retries (info) and the first refusal of a spent budget (warn) are logged, or false for
+   * none. `SafeLogger` of @resil/safe-log fits. @default core's codeLogger('resil.retry') (warn and up)
+   */
+  logger?: Logger | false;
   /** Before each wait (the seed's before_sleep); called after the wait is scheduled. */
   onRetry?: (event: RetryEvent) => void;
   onGiveUp?: (event: GiveUpEvent) => void;
@@ -88,7 +142,7 @@ const DEFAULTS: RetryPolicy = Object.freeze({
   maxElapsedMs: Number.POSITIVE_INFINITY,
 });
 
-const KNOWN = new Set([
+const KNOWN: ReadonlySet<string> = new Set([
   ...Object.keys(DEFAULTS),
   'retryOn',
   'signal',
@@ -105,55 +159,49 @@ const KNOWN = new Set([
 // biome-ignore lint/suspicious/noExplicitAny: a wrapper accepts any async function
 type AnyAsyncFn = (this: any, ...args: any[]) => Promise<any>;
 
-/** What `retryable()` returns: a wrapper for a function, and a TC39 method decorator. */
-export type Retryable = <F extends AnyAsyncFn>(
+/** A wrapped function: the function, its resolved policy as `.retry`, and the policy's events. */
+export type Retried<F> = F & RetryEvents & { readonly retry: RetryPolicy };
+
+/** What `retryable()` returns: a wrapper for a function, a TC39 method decorator, and the events. */
+export type Retryable = (<F extends AnyAsyncFn>(
   fn: F,
   context?: ClassMethodDecoratorContext,
-) => F & { readonly retry: RetryPolicy };
+) => Retried<F>) &
+  RetryEvents;
 
-function resolve(options: RetryOptions): RetryPolicy {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('retryable: options must be an object');
-  for (const k of Object.keys(options)) {
-    if (!KNOWN.has(k)) throw new TypeError(`retryable: unknown option "${k}"`);
-  }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const p = { ...DEFAULTS, ...defined } as RetryPolicy & RetryOptions;
-  const int = (name: keyof RetryPolicy, min: number, max: number, infinite: boolean) => {
-    const v = p[name] as number;
-    // Number.isInteger is false for anything but a number: no typeof check needed.
-    const ok =
-      (Number.isInteger(v) && v >= min && v <= max) || (infinite && v === Number.POSITIVE_INFINITY);
-    if (!ok) {
-      const range = infinite ? `an integer >= ${min} or Infinity` : `an integer ${min}..${max}`;
-      throw new RangeError(`retryable: ${name} must be ${range}`);
-    }
-  };
-  int('maxAttempts', 1, Number.MAX_SAFE_INTEGER, true);
+const OWNER = 'retryable';
+
+/** `Infinity`, or an integer from `min` (an option that may be unbounded). */
+function integerOrInfinity(name: 'maxAttempts' | 'maxElapsedMs', value: unknown, min: number) {
+  const v = value === undefined ? DEFAULTS[name] : value;
+  return v === Number.POSITIVE_INFINITY ? v : integerOption(OWNER, name, v, { min });
+}
+
+function resolve(o: Partial<RetryOptions>): RetryPolicy {
+  const maxAttempts = integerOrInfinity('maxAttempts', o.maxAttempts, 1);
   // Waits must fit a timer: a longer setTimeout fires after 1 ms, which would remove the backoff.
-  int('minDelayMs', 0, MAX_TIMER_MS, false);
-  int('maxDelayMs', 0, MAX_TIMER_MS, false);
-  int('maxRetryAfterMs', 0, MAX_TIMER_MS, false);
-  int('maxElapsedMs', 0, Number.MAX_SAFE_INTEGER, true);
-  if (p.maxDelayMs < p.minDelayMs)
-    throw new RangeError('retryable: maxDelayMs must be >= minDelayMs');
-  if (typeof p.factor !== 'number' || !(p.factor >= 1))
-    throw new RangeError('retryable: factor must be a number >= 1');
-  if (!['full', 'equal', 'decorrelated', 'none'].includes(p.jitter)) {
-    throw new RangeError("retryable: jitter must be 'full', 'equal', 'decorrelated' or 'none'");
-  }
-  for (const fn of ['retryOn', 'onRetry', 'onGiveUp', 'onSuccess', 'random', 'clock'] as const) {
-    if (options[fn] !== undefined && typeof options[fn] !== 'function')
-      throw new TypeError(`retryable: ${fn} must be a function`);
-  }
+  const timer = (name: keyof RetryPolicy, min = 0) =>
+    integerOption(OWNER, name, o[name], {
+      default: DEFAULTS[name] as number,
+      min,
+      max: MAX_TIMER_MS,
+    });
+  const minDelayMs = timer('minDelayMs');
+  const maxDelayMs = timer('maxDelayMs', minDelayMs);
+  const maxRetryAfterMs = timer('maxRetryAfterMs');
+  const maxElapsedMs = integerOrInfinity('maxElapsedMs', o.maxElapsedMs, 0);
+  const factor = numberOption(OWNER, 'factor', o.factor, { default: DEFAULTS.factor, min: 1 });
+  const jitter = enumOption(OWNER, 'jitter', o.jitter, JITTERS, DEFAULTS.jitter);
+  for (const fn of ['retryOn', 'onRetry', 'onGiveUp', 'onSuccess', 'random', 'clock'] as const)
+    functionOption(OWNER, fn, o[fn]);
   return Object.freeze({
-    maxAttempts: p.maxAttempts,
-    minDelayMs: p.minDelayMs,
-    maxDelayMs: p.maxDelayMs,
-    factor: p.factor,
-    jitter: p.jitter,
-    maxRetryAfterMs: p.maxRetryAfterMs,
-    maxElapsedMs: p.maxElapsedMs,
+    maxAttempts,
+    minDelayMs,
+    maxDelayMs,
+    factor,
+    jitter,
+    maxRetryAfterMs,
+    maxElapsedMs,
   });
 }
 
@@ -198,11 +246,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-let defaultLogger: SafeLogger | undefined;
-function sharedLogger(): SafeLogger {
-  defaultLogger ??= new SafeLogger('resil.retry');
-  return defaultLogger;
-}
 /** Calls `listener` with `event`, if there is one; a throwing listener never changes the outcome of the call. */
 function emit<E>(listener: ((event: E) => void) | undefined, event: E): void {
   // Stryker disable next-line ConditionalExpression: equivalent: without this check, calling undefined throws a TypeError that the catch below swallows; the check only saves that throw
@@ -224,71 +267,114 @@ function emit<E>(listener: ((event: E) => void) | undefined, event: E): void {
  * (jitter, Retry-After, budget, deadline) and waits in an abortable timer of its own, because
  * async-retry can neither honour Retry-After nor cancel a pending wait. The original error is
  * rethrown after the last attempt, with the attempt count under `attemptsOf(err)`.
+ *
+ * The returned policy and every function it wraps carry `onRetry`, `onGiveUp` and
+ * `onBudgetExhausted` (core events, shared by the functions of one policy); each is also counted
+ * by OpenTelemetry (`resilience.strategy.events`, strategy `retry`, pipeline = the name), with
+ * attempt and execution durations and `http.request.resend_count` on the active span of a retry.
  */
 export function retryable(options: RetryOptions = {}): Retryable {
-  const policy = resolve(options);
-  const retryOn = options.retryOn ?? isRetryable;
-  const random = options.random ?? Math.random;
-  const clock = options.clock ?? Date.now;
-  const { signal, budget, onRetry, onGiveUp, onSuccess } = options;
-  const logger = options.logger === false ? undefined : options.logger || sharedLogger();
+  const o = checkOptions(OWNER, options, KNOWN);
+  const policy = resolve(o);
+  const retryOn = o.retryOn ?? isRetryable;
+  const random = o.random ?? Math.random;
+  const clock = o.clock ?? Date.now;
+  const { signal, budget, onRetry, onGiveUp, onSuccess } = o;
+  const logger = resolveLogger(OWNER, 'resil.retry', o.logger);
+  const retried = new EventEmitter<RetryNotice>();
+  const gaveUp = new EventEmitter<GiveUpNotice>();
+  const exhausted = new EventEmitter<BudgetExhaustedNotice>();
+  const events: RetryEvents = {
+    onRetry: retried.event,
+    onGiveUp: gaveUp.event,
+    onBudgetExhausted: exhausted.event,
+  };
 
-  return (<F extends AnyAsyncFn>(fn: F, context?: ClassMethodDecoratorContext) => {
+  const wrap = (<F extends AnyAsyncFn>(fn: F, context?: ClassMethodDecoratorContext) => {
     if (typeof fn !== 'function') throw new TypeError('retryable: expected a function to wrap');
-    const name = options.name ?? (context ? String(context.name) : fn.name || 'call');
-    const log =
-      logger &&
-      (({ attempt, delayMs, error }: RetryEvent) =>
-        logger.info(
-          `retrying ${name} in ${(delayMs / 1000).toFixed(1)} s after ${describe(error)} (attempt ${attempt} of ${policy.maxAttempts})`,
-          { retry: name, attempt, maxAttempts: policy.maxAttempts, delayMs },
-        ));
+    const name = o.name ?? (context ? String(context.name) : fn.name || 'call');
+    const telemetry = createTelemetry({ strategy: 'retry', pipeline: name, scope: '@resil/retry' });
+    const log = ({ attempt, delayMs, error }: RetryEvent) =>
+      logger.info(
+        `retrying ${name} in ${(delayMs / 1000).toFixed(1)} s after ${describe(error)} (attempt ${attempt} of ${policy.maxAttempts})`,
+        { name, attempt, maxAttempts: policy.maxAttempts, delayMs },
+      );
+    const warnSpent = () =>
+      logger.warn(`retry budget spent: ${name} not retried`, { name, event: 'budget-exhausted' });
     const wrapped = function (this: unknown, ...args: unknown[]) {
       const started = clock();
       let previousMs = policy.minDelayMs;
       budget?.deposit();
+      /** The call ends with `error` (after `attempts` attempts): events, telemetry, the mark. */
+      const giveUp = (error: unknown, attempts: number, reason: GiveUpReason) => {
+        markAttempts(error, attempts);
+        emit(onGiveUp, { attempts, error, reason });
+        const code = errorTypeOf(error);
+        gaveUp.emit({ name, attempts, reason, code });
+        telemetry.event('give-up', { severity: 'warning', attributes: { reason } });
+        telemetry.execution(clock() - started, { errorType: code });
+      };
       return asyncRetry(
         async (bail: (e: Error) => void, attempt: number) => {
           if (signal?.aborted) {
             bail(signal.reason);
             return undefined;
           }
+          // The resend count of a retried (outbound) call, on the caller's active span.
+          telemetry.setResendCount(attempt - 1);
+          const attemptStarted = clock();
           try {
             const value = await fn.apply(this, args);
+            telemetry.attempt(clock() - attemptStarted, { attempt, handled: false });
+            telemetry.execution(clock() - started);
             emit(onSuccess, { attempts: attempt });
             return value;
           } catch (error) {
-            const giveUp = (reason: GiveUpReason) => {
-              markAttempts(error, attempt);
-              emit(onGiveUp, { attempts: attempt, error, reason });
+            let handled = false;
+            try {
+              handled = (await retryOn(error)) === true;
+            } catch {
+              handled = false; // a throwing classifier means "do not retry"
+            }
+            const code = errorTypeOf(error);
+            telemetry.attempt(clock() - attemptStarted, { attempt, handled, errorType: code });
+            const stop = (reason: GiveUpReason) => {
+              giveUp(error, attempt, reason);
               bail(error as Error);
               return undefined;
             };
-            let retry = false;
-            try {
-              retry = attempt < policy.maxAttempts && (await retryOn(error)) === true;
-            } catch {
-              retry = false; // a throwing classifier means "do not retry"
-            }
-            if (!retry)
-              return giveUp(attempt >= policy.maxAttempts ? 'exhausted' : 'not-retryable');
+            if (attempt >= policy.maxAttempts) return stop('exhausted');
+            if (!handled) return stop('not-retryable');
             const now = clock();
             const asked = retryAfterMsOf(error, now);
-            if ((asked ?? 0) > policy.maxRetryAfterMs) return giveUp('retry-after-too-long');
+            if ((asked ?? 0) > policy.maxRetryAfterMs) return stop('retry-after-too-long');
             // A Retry-After can lengthen the wait, never shorten it below the computed backoff.
             const delayMs = Math.max(backoffMs(policy, attempt, previousMs, random), asked ?? 0);
             previousMs = Math.max(delayMs, 1);
-            if (now + delayMs - started > policy.maxElapsedMs) return giveUp('elapsed');
-            if (budget && !budget.tryWithdraw()) return giveUp('budget');
+            if (now + delayMs - started > policy.maxElapsedMs) return stop('elapsed');
+            if (budget) {
+              const wasSpent = budget.exhausted;
+              if (!budget.tryWithdraw()) {
+                // Logged once per spell of an empty budget; counted every time.
+                if (!wasSpent) emit(warnSpent, name);
+                exhausted.emit({ name });
+                telemetry.event('budget-exhausted', { severity: 'warning' });
+                return stop('budget');
+              }
+            }
             const wait = sleep(delayMs, signal);
             // Emitted after the timer is scheduled, so a test can advance fake time from the hook.
             emit(onRetry, { attempt, delayMs, error });
+            retried.emit({ name, attempt, delayMs, code });
+            telemetry.event('retry', {
+              severity: 'warning',
+              attributes: { [TELEMETRY_NAMES.ATTEMPT_NUMBER]: attempt },
+            });
             emit(log, { attempt, delayMs, error });
             try {
               await wait;
             } catch (reason) {
-              markAttempts(error, attempt);
-              emit(onGiveUp, { attempts: attempt, error, reason: 'aborted' });
+              giveUp(error, attempt, 'aborted');
               bail(reason as Error);
               return undefined;
             }
@@ -307,6 +393,7 @@ export function retryable(options: RetryOptions = {}): Retryable {
     };
     Object.defineProperty(wrapped, 'name', { value: name, configurable: true });
     Object.defineProperty(wrapped, 'retry', { value: policy, enumerable: true });
-    return wrapped as unknown as F & { readonly retry: RetryPolicy };
+    return Object.assign(wrapped, events) as unknown as Retried<F>;
   }) as Retryable;
+  return Object.assign(wrap, events);
 }

@@ -1,6 +1,5 @@
 import { getEventListeners } from 'node:events';
-import type { SafeLogger } from '@resil/safe-log';
-import { retryable } from '../../src';
+import { RetryBudget, retryable } from '../../src';
 
 const httpError = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status });
 
@@ -39,20 +38,33 @@ describe('retryable boundaries', () => {
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
-  it('the default logger is named resil.retry', async () => {
-    // Fresh modules, so this test creates the shared default logger itself (another test may
-    // have created it already in this module registry).
-    let fresh!: { SafeLogger: typeof SafeLogger; retryable: typeof retryable };
-    jest.isolateModules(() => {
-      fresh = { ...require('@resil/safe-log'), ...require('../../src/retryable') };
+  it('the default logger is core codeLogger resil.retry: only a spent budget is written, as codes', async () => {
+    const lines: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
     });
-    const info = jest.spyOn(fresh.SafeLogger.prototype, 'info').mockImplementation(() => undefined);
-    const p = fresh.retryable({ minDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 })(async () => {
-      throw httpError(503);
-    })();
+    const budget = new RetryBudget({ ratio: 0, minRetriesPerSecond: 0, maxTokens: 1 }); // empty
+    const f = retryable({ minDelayMs: 10, maxDelayMs: 10, maxAttempts: 2, budget })(
+      async function load() {
+        throw Object.assign(httpError(503), { message: 'patient 123-45-6789' });
+      },
+    );
+    const p = f();
     p.catch(() => undefined);
     await jest.advanceTimersByTimeAsync(1000);
-    await expect(p).rejects.toThrow('HTTP 503');
-    expect((info.mock.contexts[0] as SafeLogger).name).toBe('resil.retry');
+    await expect(p).rejects.toThrow('patient');
+    // a retry is logged at info, which the default (warn and up) does not write
+    const g = retryable({ minDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 })(async () => {
+      throw httpError(503);
+    });
+    const q = g();
+    q.catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(1000);
+    await expect(q).rejects.toThrow('HTTP 503');
+    jest.restoreAllMocks();
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { level: 'warn', logger: 'resil.retry', name: 'load', event: 'budget-exhausted' },
+    ]);
   });
 });

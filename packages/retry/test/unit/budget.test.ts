@@ -42,6 +42,22 @@ describe('RetryBudget', () => {
     expect(b.tokens).toBe(7);
   });
 
+  it('is exhausted from a refused withdrawal until the next one succeeds', () => {
+    let now = 0;
+    const b = new RetryBudget({ ratio: 0, minRetriesPerSecond: 1, maxTokens: 1, clock: () => now });
+    expect(b.exhausted).toBe(false);
+    expect(b.tryWithdraw()).toBe(true);
+    expect(b.exhausted).toBe(false);
+    expect(b.tryWithdraw()).toBe(false);
+    expect(b.exhausted).toBe(true);
+    b.deposit(); // a deposit alone does not change it
+    expect(b.exhausted).toBe(true);
+    now += 1000;
+    expect(b.exhausted).toBe(true);
+    expect(b.tryWithdraw()).toBe(true);
+    expect(b.exhausted).toBe(false);
+  });
+
   it('accepts the bounds of each setting', () => {
     expect(new RetryBudget({ ratio: 0 }).ratio).toBe(0);
     expect(new RetryBudget({ ratio: 10 }).ratio).toBe(10);
@@ -49,22 +65,47 @@ describe('RetryBudget', () => {
     expect(new RetryBudget({ maxTokens: 1 }).maxTokens).toBe(1);
   });
 
+  const R = RangeError;
+  const T = TypeError;
   it.each([
-    [{ ratio: -0.01 }, 'RetryBudget: ratio must be a number between 0 and 10'],
-    [{ ratio: 10.01 }, 'RetryBudget: ratio must be a number between 0 and 10'],
-    [{ ratio: Number.NaN }, 'RetryBudget: ratio must be a number between 0 and 10'],
-    [{ ratio: '0.2' }, 'RetryBudget: ratio must be a number between 0 and 10'],
-    [{ minRetriesPerSecond: -1 }, 'RetryBudget: minRetriesPerSecond must be a finite number >= 0'],
+    [{ ratio: -0.01 }, R, 'RetryBudget: ratio must be a finite number from 0 to 10'],
+    [{ ratio: 10.01 }, R, 'RetryBudget: ratio must be a finite number from 0 to 10'],
+    [{ ratio: Number.NaN }, R, 'RetryBudget: ratio must be a finite number from 0 to 10'],
+    [{ ratio: '0.2' }, T, 'RetryBudget: ratio must be a finite number from 0 to 10'],
     [
-      { minRetriesPerSecond: Number.NaN },
+      { minRetriesPerSecond: -1 },
+      R,
       'RetryBudget: minRetriesPerSecond must be a finite number >= 0',
     ],
-    [{ minRetriesPerSecond: '1' }, 'RetryBudget: minRetriesPerSecond must be a finite number >= 0'],
-    [{ maxTokens: 0.99 }, 'RetryBudget: maxTokens must be a finite number >= 1'],
-    [{ maxTokens: Number.NaN }, 'RetryBudget: maxTokens must be a finite number >= 1'],
-    [{ maxTokens: '20' }, 'RetryBudget: maxTokens must be a finite number >= 1'],
-  ])('refuses %j with a RangeError naming the option', (options, message) => {
-    expect(() => new RetryBudget(options as never)).toThrow(new RangeError(message));
+    [
+      { minRetriesPerSecond: Number.NaN },
+      R,
+      'RetryBudget: minRetriesPerSecond must be a finite number >= 0',
+    ],
+    [
+      { minRetriesPerSecond: '1' },
+      T,
+      'RetryBudget: minRetriesPerSecond must be a finite number >= 0',
+    ],
+    [{ maxTokens: 0.99 }, R, 'RetryBudget: maxTokens must be a finite number >= 1'],
+    [{ maxTokens: Number.NaN }, R, 'RetryBudget: maxTokens must be a finite number >= 1'],
+    [{ maxTokens: '20' }, T, 'RetryBudget: maxTokens must be a finite number >= 1'],
+  ])('refuses %j with a %p naming the option (core option check)', (options, type, message) => {
+    let error: unknown;
+    try {
+      new RetryBudget(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ message, option: Object.keys(options)[0] });
+    expect((error as { code: string }).code).toMatch(/^RESIL_CORE_OPTION_(RANGE|TYPE)$/);
+  });
+
+  it('refuses an unknown option, naming it', () => {
+    expect(() => new RetryBudget({ ration: 0.1 } as never)).toThrow(
+      new TypeError('RetryBudget: unknown option "ration" (did you mean "ratio"?)'),
+    );
   });
 
   it('refuses a clock that is not a function with a TypeError', () => {

@@ -1,5 +1,5 @@
-import { SafeLogger } from '@resil/safe-log';
-import { attemptsOf, parseRetryAfter, type RetryEvent, retryable } from '../../src';
+import { noopLogger } from '@resil/core';
+import { attemptsOf, parseRetryAfter, RetryBudget, type RetryEvent, retryable } from '../../src';
 import { describe as describeError } from '../../src/classify';
 
 const httpError = (status: number, headers?: Record<string, string>) =>
@@ -110,32 +110,83 @@ describe('retryable edges', () => {
     expect(gaveUp).toEqual(['aborted:1']);
   });
 
-  it('logs through a SafeLogger named resil.retry by default, shared by every wrapper', async () => {
-    const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => undefined);
+  it('logs a spent budget once per spell (warn), retries at info, through the given logger', async () => {
+    const lines: Array<[string, string, unknown]> = [];
+    const logger = {
+      debug: (m: string, meta?: unknown) => lines.push(['debug', m, meta]),
+      info: (m: string, meta?: unknown) => lines.push(['info', m, meta]),
+      warn: (m: string, meta?: unknown) => lines.push(['warn', m, meta]),
+      error: (m: string, meta?: unknown) => lines.push(['error', m, meta]),
+    };
+    let now = 0;
+    const budget = new RetryBudget({
+      ratio: 0,
+      minRetriesPerSecond: 1,
+      maxTokens: 1,
+      clock: () => now,
+    });
     const make = () =>
-      retryable({ minDelayMs: 1000, maxDelayMs: 1000, jitter: 'none', maxAttempts: 2 })(
-        async function load() {
-          throw httpError(503);
-        },
-      );
-    await settle(make()());
-    await settle(make()());
-    expect(info.mock.calls.map((c) => c[0])).toEqual([
-      'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
-      'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
+      retryable({
+        minDelayMs: 1000,
+        maxDelayMs: 1000,
+        jitter: 'none',
+        maxAttempts: 2,
+        budget,
+        logger,
+      })(async function load() {
+        throw httpError(503);
+      });
+    await settle(make()()); // the one token: a retry
+    await settle(make()()); // spent: logged
+    await settle(make()()); // still spent: not logged again
+    now += 1000; // one token back
+    await settle(make()()); // a retry
+    await settle(make()()); // spent again: logged again
+    expect(lines).toEqual([
+      [
+        'info',
+        'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
+        { name: 'load', attempt: 1, maxAttempts: 2, delayMs: 1000 },
+      ],
+      ['warn', 'retry budget spent: load not retried', { name: 'load', event: 'budget-exhausted' }],
+      [
+        'info',
+        'retrying load in 1.0 s after HTTP 503 (attempt 1 of 2)',
+        { name: 'load', attempt: 1, maxAttempts: 2, delayMs: 1000 },
+      ],
+      ['warn', 'retry budget spent: load not retried', { name: 'load', event: 'budget-exhausted' }],
     ]);
-    const loggers = new Set(info.mock.contexts);
-    expect(loggers.size).toBe(1);
   });
 
-  it('logs nothing with logger: false', async () => {
-    const info = jest.spyOn(SafeLogger.prototype, 'info').mockImplementation(() => undefined);
-    await settle(
-      retryable({ logger: false, minDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 })(async () => {
-        throw httpError(503);
+  it('logs nothing with logger: false, and a throwing warn never changes the outcome', async () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const empty = () => new RetryBudget({ ratio: 0, minRetriesPerSecond: 0, maxTokens: 1 });
+    const err = httpError(503);
+    const out = await settle(
+      retryable({ logger: false, minDelayMs: 1, maxDelayMs: 1, maxAttempts: 2, budget: empty() })(
+        async () => {
+          throw err;
+        },
+      )(),
+    );
+    expect(out.error).toBe(err);
+    expect(write).not.toHaveBeenCalled();
+    const warn = jest.fn(() => {
+      throw new Error('log');
+    });
+    const again = await settle(
+      retryable({ logger: { ...noopLogger, warn }, maxAttempts: 2, budget: empty() })(async () => {
+        throw err;
       })(),
     );
-    expect(info).not.toHaveBeenCalled();
+    expect(again.error).toBe(err);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a logger without the four methods, naming the option', () => {
+    expect(() => retryable({ logger: { info() {} } as never })).toThrow(
+      new TypeError('retryable: logger must have debug, info, warn and error methods, or be false'),
+    );
   });
 
   it('the wrapper name can be redefined (configurable), the policy cannot be replaced', () => {

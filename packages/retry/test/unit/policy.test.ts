@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { noopLogger } from '@resil/core';
 import { backoffMs, type GiveUpEvent, RetryBudget, type RetryEvent, retryable } from '../../src';
 
 const httpError = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status });
@@ -50,25 +51,43 @@ describe('retryable options', () => {
     expect([g.retry.maxAttempts, g.retry.maxElapsedMs]).toEqual([Infinity, Infinity]);
   });
 
+  const R = RangeError;
+  const T = TypeError;
+  const MAX = 'from 0 to 2147483647';
   it.each([
-    [{ maxAttempts: 0 }, 'retryable: maxAttempts must be an integer >= 1 or Infinity'],
-    [{ maxAttempts: 1.5 }, 'retryable: maxAttempts must be an integer >= 1 or Infinity'],
-    [{ maxAttempts: Number.NaN }, 'retryable: maxAttempts must be an integer >= 1 or Infinity'],
-    [{ maxAttempts: '3' }, 'retryable: maxAttempts must be an integer >= 1 or Infinity'],
-    [{ minDelayMs: -1 }, 'retryable: minDelayMs must be an integer 0..2147483647'],
-    [{ minDelayMs: 0.5 }, 'retryable: minDelayMs must be an integer 0..2147483647'],
-    [{ maxDelayMs: 2 ** 31 }, 'retryable: maxDelayMs must be an integer 0..2147483647'],
-    [{ maxDelayMs: Infinity }, 'retryable: maxDelayMs must be an integer 0..2147483647'],
-    [{ maxRetryAfterMs: -1 }, 'retryable: maxRetryAfterMs must be an integer 0..2147483647'],
-    [{ maxElapsedMs: -1 }, 'retryable: maxElapsedMs must be an integer >= 0 or Infinity'],
-    [{ maxElapsedMs: 1.5 }, 'retryable: maxElapsedMs must be an integer >= 0 or Infinity'],
-    [{ minDelayMs: 10, maxDelayMs: 9 }, 'retryable: maxDelayMs must be >= minDelayMs'],
-    [{ factor: 0.99 }, 'retryable: factor must be a number >= 1'],
-    [{ factor: Number.NaN }, 'retryable: factor must be a number >= 1'],
-    [{ factor: '2' }, 'retryable: factor must be a number >= 1'],
-    [{ jitter: 'some' }, "retryable: jitter must be 'full', 'equal', 'decorrelated' or 'none'"],
-  ])('refuses %j with a RangeError naming the option', (options, message) => {
-    expect(() => retryable(options as never)).toThrow(new RangeError(message));
+    [{ maxAttempts: 0 }, R, 'retryable: maxAttempts must be an integer >= 1'],
+    [{ maxAttempts: 1.5 }, R, 'retryable: maxAttempts must be an integer >= 1'],
+    [{ maxAttempts: Number.NaN }, R, 'retryable: maxAttempts must be an integer >= 1'],
+    [{ maxAttempts: '3' }, T, 'retryable: maxAttempts must be an integer >= 1'],
+    [{ minDelayMs: -1 }, R, `retryable: minDelayMs must be an integer ${MAX}`],
+    [{ minDelayMs: 0.5 }, R, `retryable: minDelayMs must be an integer ${MAX}`],
+    [{ minDelayMs: 0, maxDelayMs: 2 ** 31 }, R, `retryable: maxDelayMs must be an integer ${MAX}`],
+    [{ minDelayMs: 0, maxDelayMs: Infinity }, R, `retryable: maxDelayMs must be an integer ${MAX}`],
+    [{ maxRetryAfterMs: -1 }, R, `retryable: maxRetryAfterMs must be an integer ${MAX}`],
+    [{ maxElapsedMs: -1 }, R, 'retryable: maxElapsedMs must be an integer >= 0'],
+    [{ maxElapsedMs: 1.5 }, R, 'retryable: maxElapsedMs must be an integer >= 0'],
+    [
+      { minDelayMs: 10, maxDelayMs: 9 },
+      R,
+      'retryable: maxDelayMs must be an integer from 10 to 2147483647',
+    ],
+    [{ factor: 0.99 }, R, 'retryable: factor must be a finite number >= 1'],
+    [{ factor: Number.NaN }, R, 'retryable: factor must be a finite number >= 1'],
+    [{ factor: '2' }, T, 'retryable: factor must be a finite number >= 1'],
+    [
+      { jitter: 'some' },
+      R,
+      "retryable: jitter must be one of 'full', 'equal', 'decorrelated', 'none'",
+    ],
+  ])('refuses %j with a %p naming the option (core option check)', (options, type, message) => {
+    let error: unknown;
+    try {
+      retryable(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ message, option: Object.keys(options).at(-1) });
   });
 
   it.each(['retryOn', 'onRetry', 'onGiveUp', 'onSuccess', 'random', 'clock'])(
@@ -91,6 +110,9 @@ describe('retryable options', () => {
     }
     expect(() => retryable({ retries: 3 } as never)).toThrow(
       new TypeError('retryable: unknown option "retries"'),
+    );
+    expect(() => retryable([] as never)).toThrow(
+      new TypeError('retryable: options must be an object'),
     );
     expect(() => retryable()(5 as never)).toThrow(
       new TypeError('retryable: expected a function to wrap'),
@@ -229,7 +251,7 @@ describe('retryable behaviour', () => {
         minDelayMs: 1500,
         maxDelayMs: 1500,
         jitter: 'none',
-        logger: { info: (m, meta) => lines.push([m, meta]) },
+        logger: { ...noopLogger, info: (m, meta) => lines.push([m, meta]) },
       })
       async activate(): Promise<void> {
         throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
@@ -239,7 +261,7 @@ describe('retryable behaviour', () => {
     expect(lines).toEqual([
       [
         'retrying activate in 1.5 s after ECONNRESET (attempt 1 of 2)',
-        { retry: 'activate', attempt: 1, maxAttempts: 2, delayMs: 1500 },
+        { name: 'activate', attempt: 1, maxAttempts: 2, delayMs: 1500 },
       ],
     ]);
   });
@@ -257,7 +279,7 @@ describe('retryable behaviour', () => {
         minDelayMs: 1000,
         maxDelayMs: 1000,
         jitter: 'none',
-        logger: { info: (m) => lines.push(m) },
+        logger: { ...noopLogger, info: (m) => lines.push(m) },
       })
       @traced
       async admit(): Promise<void> {
@@ -277,6 +299,7 @@ describe('retryable behaviour', () => {
         minDelayMs: 0,
         maxDelayMs: 0,
         logger: {
+          ...noopLogger,
           info: () => {
             throw new Error('log');
           },

@@ -1,3 +1,4 @@
+import { noopLogger } from '@resil/core';
 import {
   attemptsOf,
   backoffMs,
@@ -298,7 +299,7 @@ describe('retryable', () => {
       minDelayMs: 2000,
       maxDelayMs: 2000,
       jitter: 'none',
-      logger: { info: (m, meta) => lines.push([m, meta]) },
+      logger: { ...noopLogger, info: (m, meta) => lines.push([m, meta]) },
     })(async () => {
       throw Object.assign(httpError(503), { message: 'patient 123-45-6789 rejected' });
     });
