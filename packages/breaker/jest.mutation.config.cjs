@@ -11,5 +11,4 @@ module.exports = require('../../jest.config.base.cjs')(__dirname, {
   globalSetup: undefined,
   globalTeardown: undefined,
   reporters: ['default'],
-  moduleNameMapper: { '^@resil/safe-log$': '<rootDir>/test/stubs/safe-log.ts' },
 });

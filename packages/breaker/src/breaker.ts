@@ -1,11 +1,34 @@
-import { SafeLogger } from '@resil/safe-log';
-import { Redis } from 'ioredis';
 import {
-  type BreakerEvents,
+  type Closeable,
+  checkOptions,
+  type Disposable,
+  type Event,
+  functionOption,
+  integerOption,
+  isRedisLike,
+  type Logger,
+  makeCloseable,
+  noopDisposable,
+  noopLogger,
+  OptionRangeError,
+  OptionTypeError,
+  Resource,
+  resolveLogger,
+  statusOf,
+  stringOption,
+} from '@resil/core';
+import {
+  type BreakerDegradedEvent,
+  type BreakerRestoredEvent,
   type BreakerState,
   type BreakerStats,
+  type CallFailedEvent,
+  type CallRejectedEvent,
+  type CallSucceededEvent,
+  type CallTimedOutEvent,
   Circuit,
   isFailureSafe,
+  type StateChangeEvent,
 } from './circuit';
 import { BreakerConflictError, isCircuitOpenError } from './errors';
 import { type RedisLike, RedisLink } from './stores/redis-link';
@@ -23,23 +46,25 @@ export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unkn
   isFailure?: (error: unknown) => boolean;
   /** Called instead of failing: on a rejection while open, and on a failure. @default none */
   fallback?: (error: unknown, ...args: A) => R | Promise<R>;
-  /** Shares the circuit through Redis: an ioredis `Redis`, `Cluster`, or a URL. @default memory only */
+  /**
+   * Shares the circuit through Redis: an ioredis `Redis`, `Cluster`, or a URL (leased from
+   * @resil/core's `sharedClients`: one client per URL in the process). @default memory only
+   */
   redis?: RedisLike | string;
-  /** Prefix of every Redis key and of the change channel. @default 'resil:' */
+  /** Prefix of every Redis key and of the change channel (no `{` or `}`). @default 'resil:' */
   keyPrefix?: string;
   /** Longest wait for Redis on a failure, probe or state change; then memory. @default 300 */
   commandTimeoutMs?: number;
   /** A probe's lease: if its worker dies, another may probe after this. @default timeoutMs ?? 30000 */
   probeLeaseMs?: number;
-  /** Where state changes and Redis outages are logged, or false. @default a SafeLogger('resil.breaker') */
-  logger?:
-    | {
-        warn(m: string, meta?: Record<string, unknown>): void;
-        info(m: string, meta?: Record<string, unknown>): void;
-      }
-    | false;
+  /**
+   * Where state changes and Redis outages are logged (`SafeLogger` of @resil/safe-log fits), or
+   * false. @default @resil/core's `codeLogger('resil.breaker')` (codes and names only, warn and up)
+   */
+  logger?: Logger | false;
 }
 
+const OWNER = 'circuitBreaker';
 const KNOWN = new Set([
   'name',
   'failureThreshold',
@@ -53,17 +78,6 @@ const KNOWN = new Set([
   'probeLeaseMs',
   'logger',
 ]);
-
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as {
-    status?: unknown;
-    statusCode?: unknown;
-    response?: { status?: unknown } | null;
-  };
-  for (const s of [e.status, e.statusCode, e.response?.status]) if (typeof s === 'number') return s;
-  return undefined;
-}
 
 /**
  * The default `isFailure`: HTTP 4xx other than 408 and 429 are the caller's fault, not the
@@ -80,12 +94,6 @@ export function defaultIsFailure(err: unknown): boolean {
 const memoryCircuits = new Map<string, Circuit>();
 const links = new Map<object | string, Map<string, RedisLink>>();
 const linkCircuits = new WeakMap<RedisLink, Map<string, Circuit>>();
-let defaultLogger: SafeLogger | undefined;
-
-function sharedLogger(): SafeLogger {
-  defaultLogger ??= new SafeLogger('resil.breaker');
-  return defaultLogger;
-}
 
 function linkFor(redis: RedisLike | string, keyPrefix: string): RedisLink {
   let byPrefix = links.get(redis);
@@ -102,14 +110,27 @@ function linkFor(redis: RedisLike | string, keyPrefix: string): RedisLink {
   return link;
 }
 
-/** The handle exposed as `.breaker` on a wrapped function. */
-export class Breaker {
+function dropLink(redis: RedisLike | string, keyPrefix: string, link: RedisLink): void {
+  const byPrefix = links.get(redis);
+  if (byPrefix?.get(keyPrefix) !== link) return;
+  byPrefix.delete(keyPrefix);
+  if (byPrefix.size === 0) links.delete(redis);
+}
+
+/**
+ * The handle exposed as `.breaker` on a wrapped function. `close()` (or `await using`) releases
+ * what it holds: its listeners, its share of the circuit and, with the last breaker on a Redis
+ * client, the subscriber connection and the client's lease. Forcing the circuit closed is a
+ * state change, `forceClose()`.
+ */
+export class Breaker extends Resource {
   readonly #circuit: Circuit;
-  readonly #release: () => void;
-  #closed = false;
+  readonly #release: () => Promise<void>;
+  readonly #subscriptions = new Set<Disposable>();
 
   /** @internal */
-  constructor(circuit: Circuit, release: () => void) {
+  constructor(circuit: Circuit, release: () => Promise<void>) {
+    super();
     this.#circuit = circuit;
     this.#release = release;
   }
@@ -147,29 +168,47 @@ export class Breaker {
     return { ...this.#circuit.stats };
   }
 
-  on<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this {
-    this.#circuit.on(event, listener as never);
-    return this;
-  }
-  off<K extends keyof BreakerEvents>(
-    event: K,
-    listener: (...args: BreakerEvents[K]) => void,
-  ): this {
-    this.#circuit.off(event, listener as never);
-    return this;
-  }
-  /** Subscribes to state changes; returns a function that unsubscribes. */
-  onStateChange(listener: (...args: BreakerEvents['stateChange']) => void): () => void {
-    this.on('stateChange', listener);
-    return () => this.off('stateChange', listener);
+  /** Any state change, whoever made it (this worker, another one, an operator). */
+  readonly onStateChange: Event<StateChangeEvent> = (l) =>
+    this.#track(this.#circuit.onStateChange, l);
+  /** A call succeeded. */
+  readonly onSuccess: Event<CallSucceededEvent> = (l) => this.#track(this.#circuit.onSuccess, l);
+  /** A call failed and the failure counted. */
+  readonly onFailure: Event<CallFailedEvent> = (l) => this.#track(this.#circuit.onFailure, l);
+  /** A call was rejected without calling the function. */
+  readonly onRejected: Event<CallRejectedEvent> = (l) => this.#track(this.#circuit.onRejected, l);
+  /** A call exceeded `timeoutMs`. */
+  readonly onTimeout: Event<CallTimedOutEvent> = (l) => this.#track(this.#circuit.onTimeout, l);
+  /** Redis stopped answering: the circuit carries on in this process's memory. */
+  readonly onDegraded: Event<BreakerDegradedEvent> = (l) =>
+    this.#track(this.#circuit.onDegraded, l);
+  /** Redis answers again: the circuit is shared again (an open state kept in memory is pushed). */
+  readonly onRestored: Event<BreakerRestoredEvent> = (l) =>
+    this.#track(this.#circuit.onRestored, l);
+
+  /** Subscribes through this handle, so that its `close()` unsubscribes. */
+  #track<T>(event: Event<T>, listener: (value: T) => void): Disposable {
+    if (typeof listener !== 'function') throw new TypeError('breaker: listener must be a function');
+    if (this.closed) return noopDisposable;
+    const inner = event(listener);
+    let done = false;
+    const dispose = () => {
+      if (done) return;
+      done = true;
+      this.#subscriptions.delete(sub);
+      inner.dispose();
+    };
+    const sub: Disposable = { dispose, [Symbol.dispose]: dispose };
+    this.#subscriptions.add(sub);
+    return sub;
   }
 
   /** Opens the circuit for every worker (an operator's switch). */
   open(): Promise<void> {
     return this.#circuit.force('open');
   }
-  /** Closes the circuit for every worker. */
-  close(): Promise<void> {
+  /** Closes the circuit for every worker (an operator's switch; a state change, not a release). */
+  forceClose(): Promise<void> {
     return this.#circuit.force('closed');
   }
   /**
@@ -183,28 +222,32 @@ export class Breaker {
   refresh(): Promise<void> {
     return this.#circuit.refresh();
   }
-  /** Leaves the circuit; the last breaker of a circuit releases its timers and Redis subscription. */
-  shutdown(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#release();
+
+  /**
+   * Leaves the circuit (async, idempotent): drops the listeners subscribed through this handle;
+   * the last breaker of a circuit releases it, and the last one on a Redis client closes the
+   * subscriber connection and gives the client back (a client made from a URL is quit by its last
+   * user; a caller's client is never quit). Calls made afterwards run on this process's memory.
+   */
+  protected async onClose(): Promise<void> {
+    for (const sub of [...this.#subscriptions]) sub.dispose();
+    await this.#release();
   }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a wrapper accepts any async function
 type AnyAsyncFn = (this: any, ...args: any[]) => Promise<any>;
 
-/** What `circuitBreaker()` returns: a wrapper for a function, and a TC39 method decorator. */
+/**
+ * What `circuitBreaker()` returns: a wrapper for a function, and a TC39 method decorator. The
+ * wrapped function carries `.breaker` and, like it, `close()` and `Symbol.asyncDispose`.
+ */
 export type CircuitBreakerWrapper = <F extends AnyAsyncFn>(
   fn: F,
   context?: ClassMethodDecoratorContext,
-) => F & { readonly breaker: Breaker };
+) => F & { readonly breaker: Breaker } & Closeable;
 
-function positiveInt(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-    throw new RangeError(`circuitBreaker: ${name} must be an integer >= ${min}`);
-  return v;
-}
+const NO_BRACES = /^[^{}]*$/;
 
 /**
  * A circuit breaker, as a wrapper or a method decorator:
@@ -220,47 +263,57 @@ function positiveInt(name: string, v: unknown, min: number): number {
 export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   options: CircuitBreakerOptions<A, R>,
 ): CircuitBreakerWrapper {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('circuitBreaker: options must be an object');
-  for (const k of Object.keys(options))
-    if (!KNOWN.has(k)) throw new TypeError(`circuitBreaker: unknown option "${k}"`);
-  const { name } = options;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200)
-    throw new TypeError('circuitBreaker: name must be a non-empty string (at most 200 characters)');
-  const failureThreshold = positiveInt('failureThreshold', options.failureThreshold ?? 5, 1);
-  const resetTimeoutMs = positiveInt('resetTimeoutMs', options.resetTimeoutMs ?? 60_000, 1);
-  const timeoutMs =
-    options.timeoutMs === undefined ? undefined : positiveInt('timeoutMs', options.timeoutMs, 1);
-  const commandTimeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs ?? 300, 1);
-  const probeLeaseMs = positiveInt('probeLeaseMs', options.probeLeaseMs ?? timeoutMs ?? 30_000, 1);
-  const keyPrefix = options.keyPrefix ?? 'resil:';
-  if (typeof keyPrefix !== 'string')
-    throw new TypeError('circuitBreaker: keyPrefix must be a string');
-  for (const fn of ['isFailure', 'fallback'] as const) {
-    if (options[fn] !== undefined && typeof options[fn] !== 'function')
-      throw new TypeError(`circuitBreaker: ${fn} must be a function`);
-  }
-  const redis = options.redis;
+  // undefined is refused too: `name` is required
+  const o = checkOptions(OWNER, options ?? (null as never), KNOWN);
+  const name = stringOption(OWNER, 'name', o.name, { minLength: 1, maxLength: 200 });
+  const int = (option: string, value: unknown, fallback?: number) =>
+    integerOption(OWNER, option, value, {
+      min: 1,
+      ...(fallback === undefined ? {} : { default: fallback }),
+    });
+  const failureThreshold = int('failureThreshold', o.failureThreshold, 5);
+  const resetTimeoutMs = int('resetTimeoutMs', o.resetTimeoutMs, 60_000);
+  const timeoutMs = o.timeoutMs === undefined ? undefined : int('timeoutMs', o.timeoutMs);
+  const commandTimeoutMs = int('commandTimeoutMs', o.commandTimeoutMs, 300);
+  const probeLeaseMs = int('probeLeaseMs', o.probeLeaseMs, timeoutMs ?? 30_000);
+  const keyPrefix = stringOption(OWNER, 'keyPrefix', o.keyPrefix, {
+    default: 'resil:',
+    pattern: NO_BRACES,
+    describe: 'a string without { or } (they would move the hash tag of the keys)',
+  });
+  const isFailure =
+    functionOption<(error: unknown) => boolean>(OWNER, 'isFailure', o.isFailure) ??
+    defaultIsFailure;
+  const fallback = functionOption<(error: unknown, ...args: A) => R | Promise<R>>(
+    OWNER,
+    'fallback',
+    o.fallback,
+  );
+  // `in`, not `o.redis`: checkOptions drops undefined values, and null must be refused.
+  const redis = 'redis' in (options as object) ? options.redis : undefined;
   if (
     redis !== undefined &&
-    typeof redis !== 'string' &&
-    !(redis instanceof Redis) &&
-    typeof (redis as { defineCommand?: unknown } | null)?.defineCommand !== 'function'
-  ) {
-    throw new TypeError('circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL');
-  }
-  const isFailure = options.isFailure ?? defaultIsFailure;
-  const fallback = options.fallback;
-  const logger = options.logger === false ? undefined : (options.logger ?? sharedLogger());
+    !(typeof redis === 'string' && redis.length > 0) &&
+    !(isRedisLike(redis) && typeof (redis as { duplicate?: unknown }).duplicate === 'function')
+  )
+    throw new OptionTypeError(
+      'RESIL_CORE_OPTION_TYPE',
+      'redis',
+      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
+    );
+  if (redis !== undefined && name.includes('}'))
+    throw new OptionRangeError(
+      'name',
+      `${OWNER}: name must not contain } with redis (it would end the hash tag of its key)`,
+    );
+  const logger = resolveLogger(OWNER, 'resil.breaker', o.logger);
 
   // One circuit per name (and link) in this process. Breakers of one name share it, so they
   // must agree on its settings (issue #16, finding 11: a second one used to get the first one's
   // thresholds silently); per-call options (timeoutMs, isFailure, fallback, logger) may differ.
   let circuit: Circuit;
-  let pool: Map<string, Circuit>;
   const link = redis === undefined ? undefined : linkFor(redis, keyPrefix);
-  if (link) pool = linkCircuits.get(link) as Map<string, Circuit>;
-  else pool = memoryCircuits;
+  const pool = link ? (linkCircuits.get(link) as Map<string, Circuit>) : memoryCircuits;
   const settings = { failureThreshold, resetTimeoutMs, probeLeaseMs, commandTimeoutMs };
   const existing = pool.get(name);
   if (existing) {
@@ -274,14 +327,18 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
     pool.set(name, circuit);
   }
   circuit.refs++;
-  if (logger) circuit.addLogger(logger);
-  const release = () => {
-    if (logger) circuit.removeLogger(logger);
+  const logs = logger !== noopLogger;
+  if (logs) circuit.addLogger(logger);
+  const release = async () => {
+    if (logs) circuit.removeLogger(logger);
     circuit.refs--;
     if (circuit.refs > 0) return;
-    circuit.removeAllListeners();
-    pool.delete(name);
-    if (link?.leave(circuit) && redis !== undefined) links.get(redis)?.delete(keyPrefix);
+    circuit.clear();
+    if (pool.get(name) === circuit) pool.delete(name);
+    if (link && redis !== undefined && link.leave(circuit)) {
+      dropLink(redis, keyPrefix, link);
+      await link.close();
+    }
   };
   const breaker = new Breaker(circuit, release);
 
@@ -308,6 +365,8 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
       configurable: true,
     });
     Object.defineProperty(wrapped, 'breaker', { value: breaker, enumerable: true });
-    return wrapped as unknown as F & { readonly breaker: Breaker };
+    return makeCloseable(wrapped, () => breaker.close()) as unknown as F & {
+      readonly breaker: Breaker;
+    } & Closeable;
   }) as CircuitBreakerWrapper;
 }

@@ -1,5 +1,13 @@
-import { EventEmitter } from 'node:events';
-import { BreakerTimeoutError, CircuitOpenError } from './errors';
+import {
+  createTelemetry,
+  type Event,
+  EventEmitter,
+  type Logger,
+  type Severity,
+  statusOf,
+  type Telemetry,
+} from '@resil/core';
+import { BreakerTimeoutError, CircuitOpenError, ERROR_CODES } from './errors';
 import type { LinkMember, RedisLink, SharedState } from './stores/redis-link';
 
 /** A probe's ticket: its id in this process, and the epoch of its Redis grant (fencing token). */
@@ -29,16 +37,49 @@ export interface StateChangeEvent {
   to: BreakerState;
 }
 
-export interface BreakerEvents {
-  stateChange: [StateChangeEvent];
-  success: [{ name: string; durationMs: number }];
-  failure: [{ name: string; durationMs: number; error: unknown }];
-  reject: [{ name: string; retryAfterMs: number }];
-  timeout: [{ name: string; timeoutMs: number }];
-  /** Redis stopped answering: the circuit carries on in this process's memory. */
-  degraded: [{ name: string }];
-  /** Redis answers again: the circuit is shared again (an open state kept in memory is pushed). */
-  restored: [{ name: string }];
+/** `onSuccess`: a call succeeded. */
+export interface CallSucceededEvent {
+  readonly name: string;
+  /** How long the function took, in ms. */
+  readonly durationMs: number;
+}
+
+/** `onFailure`: a call failed and the failure counted (never the error itself: it may hold data). */
+export interface CallFailedEvent {
+  readonly name: string;
+  readonly durationMs: number;
+  /** The error's `code` (e.g. `ECONNRESET`, `RESIL_BREAKER_TIMEOUT`) when it has a short one. */
+  readonly code?: string;
+  /** The error's HTTP status (`status`, `statusCode` or `response.status`) when it has one. */
+  readonly status?: number;
+}
+
+/** `onRejected`: a call was rejected without calling the function. */
+export interface CallRejectedEvent {
+  readonly name: string;
+  readonly code: typeof ERROR_CODES.OPEN;
+  /** When a probe may be let through, in ms (0: retry now, another call is asking for it). */
+  readonly retryAfterMs: number;
+}
+
+/** `onTimeout`: a call exceeded `timeoutMs`. */
+export interface CallTimedOutEvent {
+  readonly name: string;
+  readonly timeoutMs: number;
+}
+
+/** `onDegraded`: Redis stopped answering; the circuit carries on in this process's memory. */
+export interface BreakerDegradedEvent {
+  readonly name: string;
+  /** `timeout`: no answer in time; `failed`: a command failed; `unavailable`: not connected. */
+  readonly reason: 'timeout' | 'failed' | 'unavailable';
+}
+
+/** `onRestored`: Redis answers again; the circuit is shared again. */
+export interface BreakerRestoredEvent {
+  readonly name: string;
+  /** How long Redis was away, in ms. */
+  readonly downMs: number;
 }
 
 export interface CircuitSettings {
@@ -49,18 +90,54 @@ export interface CircuitSettings {
   commandTimeoutMs: number;
 }
 
-/** Where a breaker logs state changes and Redis outages. */
-export interface BreakerLogger {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
+/**
+ * The `event.name` of each event in `resilience.strategy.events` (OpenTelemetry), with its
+ * `event.severity`.
+ */
+export const TELEMETRY_EVENTS = Object.freeze({
+  'circuit-opened': 'error',
+  'circuit-half-opened': 'warning',
+  'circuit-closed': 'information',
+  'call-succeeded': 'information',
+  'call-failed': 'warning',
+  'call-rejected': 'warning',
+  'call-timed-out': 'warning',
+  'store-degraded': 'warning',
+  'store-restored': 'information',
+} as const satisfies Record<string, Severity>);
+type TelemetryEvent = keyof typeof TELEMETRY_EVENTS;
+
+const STATE_EVENTS: Record<BreakerState, TelemetryEvent> = {
+  open: 'circuit-opened',
+  halfOpen: 'circuit-half-opened',
+  closed: 'circuit-closed',
+};
+
+const TOKEN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** An error's `code` when it is a short token (never free text that could carry data). */
+export function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && TOKEN.test(code) ? code : undefined;
+}
+
+/** `error.type` for telemetry: the code, else the HTTP status, else the error's class name. */
+function errorTypeOf(error: unknown): string {
+  const code = codeOf(error);
+  if (code !== undefined) return code;
+  const status = statusOf(error);
+  if (status !== undefined) return String(status);
+  const name = error instanceof Error ? error.name : undefined;
+  return name !== undefined && TOKEN.test(name) ? name : '_OTHER';
 }
 
 /**
  * One circuit: every breaker with the same name (and Redis link) in this process shares it. In
- * the closed state a success touches nothing but this object; failures, probes and forced changes
- * go through the link's Lua scripts, and changes made by other workers arrive by pub/sub.
+ * the closed state a success touches nothing but this object (and its telemetry); failures, probes
+ * and forced changes go through the link's Lua scripts, and changes made by other workers arrive
+ * by pub/sub.
  */
-export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
+export class Circuit implements LinkMember {
   readonly name: string;
   readonly settings: CircuitSettings;
   readonly link: RedisLink | undefined;
@@ -79,6 +156,21 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     fallbacks: 0,
   };
   refs = 0;
+  readonly #stateChanges = new EventEmitter<StateChangeEvent>();
+  readonly #successes = new EventEmitter<CallSucceededEvent>();
+  readonly #failures = new EventEmitter<CallFailedEvent>();
+  readonly #rejections = new EventEmitter<CallRejectedEvent>();
+  readonly #timeouts = new EventEmitter<CallTimedOutEvent>();
+  readonly #degradations = new EventEmitter<BreakerDegradedEvent>();
+  readonly #restorations = new EventEmitter<BreakerRestoredEvent>();
+  readonly onStateChange: Event<StateChangeEvent> = this.#stateChanges.event;
+  readonly onSuccess: Event<CallSucceededEvent> = this.#successes.event;
+  readonly onFailure: Event<CallFailedEvent> = this.#failures.event;
+  readonly onRejected: Event<CallRejectedEvent> = this.#rejections.event;
+  readonly onTimeout: Event<CallTimedOutEvent> = this.#timeouts.event;
+  readonly onDegraded: Event<BreakerDegradedEvent> = this.#degradations.event;
+  readonly onRestored: Event<BreakerRestoredEvent> = this.#restorations.event;
+  readonly #telemetry: Telemetry;
   /** The probe this process runs now (its id; 0: none). A probe whose lease ran out is replaced. */
   #probe = 0;
   #probeSeq = 0;
@@ -91,23 +183,17 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
   #openedHere = false;
   #initial: Promise<void> | undefined;
   /** The loggers of the breakers on this circuit (each distinct one logs each line once). */
-  readonly #loggers = new Map<BreakerLogger, number>();
-  /** Listeners of success/failure: only then is a call timed. */
-  #timed = 0;
+  readonly #loggers = new Map<Logger, number>();
 
   constructor(settings: CircuitSettings, link: RedisLink | undefined) {
-    super();
-    const timedEvent = (e: string | symbol) => e === 'success' || e === 'failure';
-    const self = this as EventEmitter;
-    self.on('newListener', (e: string | symbol) => {
-      if (timedEvent(e)) this.#timed++;
-    });
-    self.on('removeListener', (e: string | symbol) => {
-      if (timedEvent(e)) this.#timed--;
-    });
     this.name = settings.name;
     this.settings = settings;
     this.link = link;
+    this.#telemetry = createTelemetry({
+      strategy: 'breaker',
+      pipeline: settings.name,
+      scope: '@resil/breaker',
+    });
     if (link) {
       link.join(this);
       // A worker started while the circuit is open fails fast on its first call: the first call
@@ -124,15 +210,41 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     return this.state === 'closed' ? 0 : Math.max(0, Math.round(this.until - Date.now()));
   }
 
+  /** Drops every listener (the last breaker of the circuit left). */
+  clear(): void {
+    for (const e of [
+      this.#stateChanges,
+      this.#successes,
+      this.#failures,
+      this.#rejections,
+      this.#timeouts,
+      this.#degradations,
+      this.#restorations,
+    ])
+      e.clear();
+  }
+
   async run<T>(
     fn: () => Promise<T>,
     isFailure: (e: unknown) => boolean,
     timeoutMs: number | undefined,
   ): Promise<T> {
     this.stats.calls++;
+    // Timed only when someone listens or telemetry is at hand.
+    const timed = this.#telemetry.enabled || this.#successes.size > 0 || this.#failures.size > 0;
+    const entered = timed ? performance.now() : 0;
     if (this.#initial) await this.#initial;
-    const probe = this.state === 'closed' ? undefined : await this.#admit();
-    const started = this.#timed > 0 ? performance.now() : 0;
+    let probe: Probe | undefined;
+    if (this.state !== 'closed') {
+      try {
+        probe = await this.#admit();
+      } catch (error) {
+        if (timed)
+          this.#telemetry.execution(performance.now() - entered, { errorType: ERROR_CODES.OPEN });
+        throw error;
+      }
+    }
+    const started = timed ? performance.now() : 0;
     let value: T;
     try {
       value = timeoutMs === undefined ? await fn() : await this.#withTimeout(fn, timeoutMs);
@@ -140,16 +252,38 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
       const counted = isFailureSafe(isFailure, error);
       if (counted) {
         this.stats.failures++;
-        this.#emit('failure', { name: this.name, durationMs: performance.now() - started, error });
+        const code = codeOf(error);
+        const status = statusOf(error);
+        const durationMs = timed ? performance.now() - started : 0;
+        this.#event('call-failed');
+        if (this.#failures.size > 0)
+          this.#failures.emit({
+            name: this.name,
+            durationMs,
+            ...(code === undefined ? {} : { code }),
+            ...(status === undefined ? {} : { status }),
+          });
       } else this.stats.ignored++;
+      if (timed) {
+        const ended = performance.now();
+        const errorType = errorTypeOf(error);
+        this.#telemetry.attempt(ended - started, { attempt: 1, handled: counted, errorType });
+        this.#telemetry.execution(ended - entered, { errorType });
+      }
       // Recorded before the caller sees the error, so this worker knows of an open circuit
       // before its next call.
       await this.#record(counted ? 'failure' : 'success', probe);
       throw error;
     }
     this.stats.successes++;
-    if (this.#timed > 0)
-      this.#emit('success', { name: this.name, durationMs: performance.now() - started });
+    if (timed) {
+      const ended = performance.now();
+      this.#event('call-succeeded');
+      if (this.#successes.size > 0)
+        this.#successes.emit({ name: this.name, durationMs: ended - started });
+      this.#telemetry.attempt(ended - started, { attempt: 1, handled: false });
+      this.#telemetry.execution(ended - entered);
+    }
     // The healthy path (closed, no failures counted) records nothing and sends nothing.
     if (probe !== undefined || this.failures !== 0) await this.#record('success', probe);
     return value;
@@ -163,7 +297,8 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             this.stats.timeouts++;
-            this.#emit('timeout', { name: this.name, timeoutMs });
+            this.#event('call-timed-out');
+            this.#timeouts.emit({ name: this.name, timeoutMs });
             reject(new BreakerTimeoutError(this.name, timeoutMs));
           }, timeoutMs);
         }),
@@ -175,8 +310,14 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
 
   #reject(retryAfterMs: number): never {
     this.stats.rejects++;
-    this.#emit('reject', { name: this.name, retryAfterMs });
-    throw new CircuitOpenError(this.name, retryAfterMs);
+    const error = new CircuitOpenError(this.name, retryAfterMs);
+    this.#event('call-rejected');
+    this.#rejections.emit({
+      name: this.name,
+      code: ERROR_CODES.OPEN,
+      retryAfterMs: error.retryAfterMs,
+    });
+    throw error;
   }
 
   /** Decides whether this call may go; the probe's ticket when it is the probe. */
@@ -189,7 +330,9 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (now < this.until) this.#reject(this.until - now);
     if (this.#acquiring) this.#reject(0);
     const { link } = this;
-    if (link?.usable()) {
+    // Asked of Redis unless it is known to be away (then not even a promise job is spent on it);
+    // a Redis found away now is reported degraded by the attempt.
+    if (link && (link.usable() || !link.degraded)) {
       this.#acquiring = true;
       const seen = this.#applied;
       let r: SharedState | undefined;
@@ -282,10 +425,10 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     if (r) this.#apply(r, seen);
   }
 
-  addLogger(logger: BreakerLogger): void {
+  addLogger(logger: Logger): void {
     this.#loggers.set(logger, (this.#loggers.get(logger) ?? 0) + 1);
   }
-  removeLogger(logger: BreakerLogger): void {
+  removeLogger(logger: Logger): void {
     const n = (this.#loggers.get(logger) ?? 0) - 1;
     if (n > 0) this.#loggers.set(logger, n);
     else this.#loggers.delete(logger);
@@ -300,23 +443,33 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     }
   }
 
+  /** Counts the event in `resilience.strategy.events` and adds it to the active span. */
+  #event(name: TelemetryEvent): void {
+    if (this.#telemetry.enabled) this.#telemetry.event(name, { severity: TELEMETRY_EVENTS[name] });
+  }
+
   // LinkMember
   onShared(s: SharedState): void {
     this.#apply(s);
   }
-  onDegraded(): void {
+  linkDegraded(reason: BreakerDegradedEvent['reason']): void {
     this.#log(
       'warn',
       'circuit breaker: Redis unavailable, circuit state kept in this process until it returns',
-      { breaker: this.name },
+      { event: 'store-degraded', name: this.name, breaker: this.name, reason },
     );
-    this.#emit('degraded', { name: this.name });
+    this.#event('store-degraded');
+    this.#degradations.emit({ name: this.name, reason });
   }
-  onRestored(): void {
+  linkRestored(downMs: number): void {
     this.#log('info', 'circuit breaker: Redis available again, circuit state shared again', {
+      event: 'store-restored',
+      name: this.name,
       breaker: this.name,
+      downMs,
     });
-    this.#emit('restored', { name: this.name });
+    this.#event('store-restored');
+    this.#restorations.emit({ name: this.name, downMs });
     this.#epoch = 0;
     void this.resync();
   }
@@ -377,24 +530,14 @@ export class Circuit extends EventEmitter<BreakerEvents> implements LinkMember {
     this.state = state;
     if (state !== 'halfOpen') this.#probe = 0; // a running probe no longer decides
     if (state !== 'open') this.#openedHere = false;
+    const event = STATE_EVENTS[state];
     this.#log(
       state === 'open' ? 'warn' : 'info',
       `circuit breaker ${this.name} state changed to ${state}`,
-      { breaker: this.name, from, to: state },
+      { event, name: this.name, breaker: this.name, from, to: state },
     );
-    this.#emit('stateChange', { name: this.name, from, to: state });
-  }
-
-  #emit<K extends keyof BreakerEvents>(event: K, ...args: BreakerEvents[K]): void {
-    const listeners = this.listeners(event);
-    if (listeners.length === 0) return;
-    for (const listener of listeners) {
-      try {
-        (listener as (...a: BreakerEvents[K]) => void)(...args);
-      } catch {
-        // a throwing listener never changes the outcome of the call
-      }
-    }
+    this.#event(event);
+    this.#stateChanges.emit({ name: this.name, from, to: state });
   }
 }
 

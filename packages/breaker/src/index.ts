@@ -1,6 +1,17 @@
 export type { CircuitBreakerOptions, CircuitBreakerWrapper } from './breaker';
 export { Breaker, circuitBreaker, defaultIsFailure } from './breaker';
-export type { BreakerEvents, BreakerState, BreakerStats, StateChangeEvent } from './circuit';
+export type {
+  BreakerDegradedEvent,
+  BreakerRestoredEvent,
+  BreakerState,
+  BreakerStats,
+  CallFailedEvent,
+  CallRejectedEvent,
+  CallSucceededEvent,
+  CallTimedOutEvent,
+  StateChangeEvent,
+} from './circuit';
+export { TELEMETRY_EVENTS } from './circuit';
 export {
   BreakerConflictError,
   BreakerTimeoutError,
@@ -8,5 +19,6 @@ export {
   ERROR_CODES,
   isBreakerTimeoutError,
   isCircuitOpenError,
+  LEGACY_OPEN_CODE,
 } from './errors';
 export type { RedisLike } from './stores/redis-link';

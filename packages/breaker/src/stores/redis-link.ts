@@ -1,6 +1,16 @@
-import type { Cluster } from 'ioredis';
-import { Redis } from 'ioredis';
-import { ACQUIRE_PROBE, FAILURE, FORCE, PROBE_RESULT, READ, SUCCESS } from './scripts';
+import {
+  BoundedRedis,
+  type ClientLease,
+  type KeyBuilder,
+  keyBuilder,
+  leaseClient,
+  quitClient,
+  Resource,
+  type Script,
+  type ScriptArg,
+} from '@resil/core';
+import type { Cluster, Redis } from 'ioredis';
+import { SCRIPTS } from './scripts';
 
 /** What the breaker needs of an ioredis client: `Redis` and `Cluster` both fit. */
 export type RedisLike = Redis | Cluster;
@@ -17,55 +27,15 @@ export interface SharedState {
   epoch: number;
 }
 
-type Commands = {
-  resilBreakerRead(key: string, channel: string, name: string): Promise<unknown>;
-  resilBreakerFailure(
-    key: string,
-    channel: string,
-    name: string,
-    threshold: number,
-    resetMs: number,
-  ): Promise<unknown>;
-  resilBreakerSuccess(key: string, channel: string, name: string): Promise<unknown>;
-  resilBreakerProbe(key: string, channel: string, name: string, leaseMs: number): Promise<unknown>;
-  resilBreakerProbeResult(
-    key: string,
-    channel: string,
-    name: string,
-    outcome: string,
-    resetMs: number,
-    token: string,
-  ): Promise<unknown>;
-  resilBreakerForce(
-    key: string,
-    channel: string,
-    name: string,
-    target: string,
-    resetMs: number,
-    remainingMs: number,
-  ): Promise<unknown>;
-};
-
-const defined = new WeakSet<object>();
-
-function define(client: RedisLike): void {
-  if (defined.has(client)) return;
-  const def = (name: string, lua: string) => client.defineCommand(name, { numberOfKeys: 1, lua });
-  def('resilBreakerRead', READ);
-  def('resilBreakerFailure', FAILURE);
-  def('resilBreakerSuccess', SUCCESS);
-  def('resilBreakerProbe', ACQUIRE_PROBE);
-  def('resilBreakerProbeResult', PROBE_RESULT);
-  def('resilBreakerForce', FORCE);
-  defined.add(client);
-}
+/** After a failed or timed-out command, how long the breakers leave Redis alone (ms). */
+export const BACKOFF_MS = 1000;
 
 /** Listener of one circuit on a link: state pushed by pub/sub, and the link's health. */
 export interface LinkMember {
   readonly name: string;
   onShared(state: SharedState): void;
-  onDegraded(): void;
-  onRestored(): void;
+  linkDegraded(reason: 'timeout' | 'failed' | 'unavailable'): void;
+  linkRestored(downMs: number): void;
   /** The subscriber reconnected (Redis may have restarted and lost its data): resynchronise. */
   onReconnected(): Promise<void>;
   /** Read the shared state again (changes published while nobody listened were missed). */
@@ -73,16 +43,18 @@ export interface LinkMember {
 }
 
 /**
- * One Redis client as used by every breaker on it: scripts with a bounded wait, one subscriber
- * connection for the change channel, and the degraded/restored bookkeeping. A down Redis never
- * holds a call: while the client is not ready, or for `retryMs` after a failed command, the
- * breakers do not ask it at all.
+ * One Redis client as used by every breaker on it (for one key prefix): the scripts through
+ * @resil/core's `BoundedRedis` (a time limit per command; after a failure, a back-off of
+ * `BACKOFF_MS` without commands, then one probe), one subscriber connection for the change
+ * channel, and the circuits on it. A client made from a URL is leased from core's
+ * `sharedClients` and released by `close()`; a caller's client is never quit.
  */
-export class RedisLink {
+export class RedisLink extends Resource {
   readonly client: RedisLike;
   readonly channel: string;
-  readonly keyPrefix: string;
-  readonly #owned: boolean;
+  readonly keys: KeyBuilder;
+  readonly #lease: ClientLease<RedisLike>;
+  readonly #bounded: BoundedRedis<RedisLike>;
   readonly #members = new Map<string, Set<LinkMember>>();
   #subscriber: RedisLike | undefined;
   /**
@@ -93,48 +65,43 @@ export class RedisLink {
   /** True while Redis confirms the subscription (ioredis renews it after a reconnect). */
   #listening = false;
   readonly #onClientReady = () => {
-    // The command connection is back after an outage: resynchronise at once rather than wait
-    // for the next call that needs Redis (a closed circuit sends nothing).
-    if (!this.#degraded) return;
-    this.#retryAt = 0;
-    void this.#resyncAll();
+    // The command connection is back after an outage (BoundedRedis has ended its back-off):
+    // resynchronise at once rather than wait for the next call that needs Redis (a closed
+    // circuit sends nothing).
+    if (this.#bounded.degraded) void this.#resyncAll();
   };
-  #degraded = false;
-  #retryAt = 0;
-  #retryMs = 1000;
 
+  /** `keyPrefix` must not contain braces (checked by the caller). */
   constructor(redis: RedisLike | string, keyPrefix: string) {
-    if (typeof redis === 'string') {
-      this.client = new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
-      this.client.on('error', () => {}); // reported through the breakers' degraded event
-      this.#owned = true;
-    } else {
-      this.client = redis;
-      this.#owned = false;
-    }
-    this.keyPrefix = keyPrefix;
+    super();
+    this.keys = keyBuilder(keyPrefix, 'breaker');
     this.channel = `${keyPrefix}breaker:changes`;
-    define(this.client);
+    this.#lease = leaseClient(redis as RedisLike);
+    this.client = this.#lease.client;
+    // Every failure of a breaker's script sends the circuit to memory (a breaker never fails a
+    // call for its store's sake), so every error counts as an outage.
+    this.#bounded = new BoundedRedis(this.client, { backoffMs: BACKOFF_MS, isOutage: () => true });
+    this.#bounded.onDegraded(({ reason }) => {
+      for (const m of this.#all()) m.linkDegraded(reason);
+    });
+    this.#bounded.onRestored(({ downMs }) => {
+      for (const m of this.#all()) m.linkRestored(downMs);
+    });
+    // After BoundedRedis's own 'ready' listener, which ends its back-off.
     this.client.on('ready', this.#onClientReady);
   }
 
   key(name: string): string {
-    return `${this.keyPrefix}{breaker:${name}}`;
+    return this.keys.key(name);
   }
 
   get degraded(): boolean {
-    return this.#degraded;
+    return this.#bounded.degraded;
   }
 
-  /** True when a command may be sent now (ready client, not inside a back-off after a failure). */
+  /** True when a command would be sent now (ready client, no back-off after a failure). */
   usable(): boolean {
-    const status = this.client.status;
-    if (status === 'ready') return !this.#degraded || Date.now() >= this.#retryAt;
-    // Still making its first connection: a command may wait for it (bounded by commandTimeoutMs).
-    if ((status === 'wait' || status === 'connecting' || status === 'connect') && !this.#degraded)
-      return true;
-    if (!this.#degraded) this.#markDegraded();
-    return false;
+    return this.#bounded.usable();
   }
 
   join(member: LinkMember): void {
@@ -147,36 +114,35 @@ export class RedisLink {
     this.#subscribe();
   }
 
-  /** Returns true when nobody is left on the link (the caller may then close it). */
+  /** Returns true when nobody is left on the link (the caller then closes it). */
   leave(member: LinkMember): boolean {
     const set = this.#members.get(member.name);
     set?.delete(member);
     if (set && set.size === 0) this.#members.delete(member.name);
-    if (this.#members.size > 0) return false;
+    return this.#members.size === 0;
+  }
+
+  /** Closes the subscriber connection and the bounded caller, and gives the client back. */
+  protected async onClose(): Promise<void> {
     const sub = this.#subscriber;
     this.#subscriber = undefined;
     this.#listening = false;
-    sub?.disconnect();
     this.client.off('ready', this.#onClientReady);
-    if (this.#owned) this.client.disconnect();
-    return true;
+    await this.#bounded.close();
+    await Promise.all([sub ? quitClient(sub) : undefined, this.#lease.release()]);
   }
 
   read(name: string, timeoutMs: number) {
-    return this.#run(name, timeoutMs, (c, k) => c.resilBreakerRead(k, this.channel, name));
+    return this.#run(name, timeoutMs, SCRIPTS.read, []);
   }
   failure(name: string, threshold: number, resetMs: number, timeoutMs: number) {
-    return this.#run(name, timeoutMs, (c, k) =>
-      c.resilBreakerFailure(k, this.channel, name, threshold, resetMs),
-    );
+    return this.#run(name, timeoutMs, SCRIPTS.failure, [threshold, resetMs]);
   }
   success(name: string, timeoutMs: number) {
-    return this.#run(name, timeoutMs, (c, k) => c.resilBreakerSuccess(k, this.channel, name));
+    return this.#run(name, timeoutMs, SCRIPTS.success, []);
   }
   acquireProbe(name: string, leaseMs: number, timeoutMs: number) {
-    return this.#run(name, timeoutMs, (c, k) =>
-      c.resilBreakerProbe(k, this.channel, name, leaseMs),
-    );
+    return this.#run(name, timeoutMs, SCRIPTS.acquireProbe, [leaseMs]);
   }
   /** `token`: the epoch of the probe's grant (fencing); undefined for a probe granted in memory. */
   probeResult(
@@ -186,16 +152,11 @@ export class RedisLink {
     token: number | undefined,
     timeoutMs: number,
   ) {
-    return this.#run(name, timeoutMs, (c, k) =>
-      c.resilBreakerProbeResult(
-        k,
-        this.channel,
-        name,
-        outcome,
-        resetMs,
-        token === undefined ? '' : String(token),
-      ),
-    );
+    return this.#run(name, timeoutMs, SCRIPTS.probeResult, [
+      outcome,
+      resetMs,
+      token === undefined ? '' : String(token),
+    ]);
   }
   force(
     name: string,
@@ -204,72 +165,45 @@ export class RedisLink {
     remainingMs: number,
     timeoutMs: number,
   ) {
-    return this.#run(name, timeoutMs, (c, k) =>
-      c.resilBreakerForce(
-        k,
-        this.channel,
-        name,
-        target,
-        resetMs,
-        Math.max(0, Math.round(remainingMs)),
-      ),
-    );
+    return this.#run(name, timeoutMs, SCRIPTS.force, [
+      target,
+      resetMs,
+      Math.max(0, Math.round(remainingMs)),
+    ]);
   }
 
-  /** Runs a script with a bounded wait; undefined when Redis is unusable, failed or too slow. */
+  /**
+   * Runs a script (ARGV: channel, name, ...args) with a bounded wait; undefined when Redis is
+   * unusable, failed or too slow.
+   */
   async #run(
     name: string,
     timeoutMs: number,
-    call: (c: Commands, key: string) => Promise<unknown>,
+    script: Script,
+    args: ScriptArg[],
   ): Promise<SharedState | undefined> {
-    if (!this.usable()) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const reply = await Promise.race([
-        call(this.client as unknown as Commands, this.key(name)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-        }),
-      ]);
-      const [state, failures, until, now, epoch] = reply as [
-        string,
-        number,
-        number,
-        number,
-        number,
-      ];
-      if (this.#degraded) this.#markRestored();
-      return {
-        state: state as SharedState['state'],
-        failures: Number(failures),
-        until: Number(until),
-        now: Number(now),
-        epoch: Number(epoch),
-      };
-    } catch {
-      this.#markDegraded();
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    const reply = await this.#bounded.tryRun(
+      (c) => script.run(c, [this.keys.key(name)], [this.channel, name, ...args]),
+      { timeoutMs },
+    );
+    if (reply === undefined) return undefined;
+    const [state, failures, until, now, epoch] = reply as [string, number, number, number, number];
+    return {
+      state: state as SharedState['state'],
+      failures: Number(failures),
+      until: Number(until),
+      now: Number(now),
+      epoch: Number(epoch),
+    };
   }
 
-  #markDegraded(): void {
-    this.#retryAt = Date.now() + this.#retryMs;
-    if (this.#degraded) return;
-    this.#degraded = true;
-    for (const set of this.#members.values()) for (const m of set) m.onDegraded();
-  }
-
-  #markRestored(): void {
-    this.#degraded = false;
-    for (const set of this.#members.values()) for (const m of set) m.onRestored();
+  #all(): LinkMember[] {
+    return [...this.#members.values()].flatMap((set) => [...set]);
   }
 
   /** Every member reads the shared state again (and pushes an open state kept in memory). */
   async #resyncAll(reconnected = false): Promise<void> {
-    const all = [...this.#members.values()].flatMap((set) => [...set]);
-    await Promise.all(all.map((m) => (reconnected ? m.onReconnected() : m.resync())));
+    await Promise.all(this.#all().map((m) => (reconnected ? m.onReconnected() : m.resync())));
   }
 
   #subscribe(): void {
@@ -302,7 +236,6 @@ export class RedisLink {
           if (this.#subscriber !== sub) return settle();
           this.#listening = true;
           // Changes published before the subscription was active were missed: read them now.
-          this.#retryAt = 0;
           await this.#resyncAll();
           settle();
         },
@@ -319,10 +252,7 @@ export class RedisLink {
       if (!this.#listening) return ask();
       // A reconnect: ioredis subscribes again; resynchronise what was missed meanwhile (Redis
       // may have restarted empty: members forget the epoch they knew).
-      if (reconnect) {
-        this.#retryAt = 0;
-        void this.#resyncAll(true);
-      }
+      if (reconnect) void this.#resyncAll(true);
     });
     // Ask now when the command can be sent or queued; otherwise on 'ready'.
     const queues = (sub as { options?: { enableOfflineQueue?: boolean } }).options

@@ -1,3 +1,5 @@
+import { defineScript } from '@resil/core';
+
 /**
  * The Lua scripts of the shared circuit. One hash per circuit, `KEYS[1]`:
  *   state       'closed' | 'open' | 'halfOpen'
@@ -127,3 +129,13 @@ openUntil = now + tonumber(ARGV[4])
 save('open', failures, openUntil, 0)
 publish('open', openUntil)
 return {'open', failures, openUntil, now, epoch}`;
+
+/** The scripts, defined once: `EVALSHA`, and `EVAL` when Redis answers `NOSCRIPT`. */
+export const SCRIPTS = Object.freeze({
+  read: defineScript(READ, { numberOfKeys: 1 }),
+  failure: defineScript(FAILURE, { numberOfKeys: 1 }),
+  success: defineScript(SUCCESS, { numberOfKeys: 1 }),
+  acquireProbe: defineScript(ACQUIRE_PROBE, { numberOfKeys: 1 }),
+  probeResult: defineScript(PROBE_RESULT, { numberOfKeys: 1 }),
+  force: defineScript(FORCE, { numberOfKeys: 1 }),
+});

@@ -11,20 +11,21 @@ import {
   isCircuitOpenError,
   type StateChangeEvent,
 } from '../../src';
+import { circuitReader } from '../helpers/redis';
 
 const r = useRedis('breaker-inproc');
 let seq = 0;
 const name = () => `inproc.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
 
-const made: { breaker: { shutdown(): void } }[] = [];
-function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+const made: { breaker: { close(): Promise<void> } }[] = [];
+function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
   made.push(f);
   return f;
 }
 const clients: Redis[] = [];
 afterEach(async () => {
-  for (const f of made.splice(0)) f.breaker.shutdown();
+  for (const f of made.splice(0)) await f.breaker.close();
   for (const c of clients.splice(0)) c.disconnect();
 });
 
@@ -50,11 +51,7 @@ function make(extra: Record<string, unknown> = {}, redis: Redis = r.redis) {
   return { f, mode, key };
 }
 
-const hash = (key: string) => r.redis.hgetall(key);
-const redisMs = async () => {
-  const [s, us] = await r.redis.time();
-  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-};
+const { hash, redisMs } = circuitReader(r);
 
 describe('breaker on the shared Redis, in process', () => {
   // Each test awaits ready() first: the read made once the subscription is confirmed could
@@ -180,7 +177,7 @@ describe('breaker on the shared Redis, in process', () => {
     expect(b.breaker.nextProbeInMs).toBeGreaterThan(20_000);
     expect(b.breaker.nextProbeInMs).toBeLessThanOrEqual(30_000);
     await expect(b()).rejects.toBeInstanceOf(CircuitOpenError);
-    await f.breaker.close();
+    await f.breaker.forceClose();
     const closed = await hash(key);
     expect(closed).toMatchObject({
       state: 'closed',
@@ -362,7 +359,7 @@ describe('breaker on the shared Redis, in process', () => {
     });
     dead.on('error', () => {});
     clients.push(dead);
-    const logger = { warn: jest.fn(), info: jest.fn() };
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const n = name();
     const degraded: unknown[] = [];
     const f = track(
@@ -378,7 +375,7 @@ describe('breaker on the shared Redis, in process', () => {
         throw fail();
       }),
     );
-    f.breaker.on('degraded', (e) => degraded.push(e));
+    f.breaker.onDegraded((e) => degraded.push(e));
     await expect(f()).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.degraded).toBe(true);
     expect(f.breaker.failures).toBe(1);
@@ -386,12 +383,14 @@ describe('breaker on the shared Redis, in process', () => {
     await expect(f()).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.state).toBe('open');
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
-    expect(degraded).toEqual([{ name: n }]);
+    expect(degraded).toEqual([{ name: n, reason: 'failed' }]);
     expect(logger.warn).toHaveBeenCalledWith(
       'circuit breaker: Redis unavailable, circuit state kept in this process until it returns',
-      { breaker: n },
+      { event: 'store-degraded', name: n, breaker: n, reason: 'failed' },
     );
     expect(logger.warn).toHaveBeenCalledWith(`circuit breaker ${n} state changed to open`, {
+      event: 'circuit-opened',
+      name: n,
       breaker: n,
       from: 'closed',
       to: 'open',
@@ -402,7 +401,7 @@ describe('breaker on the shared Redis, in process', () => {
 describe('breaker on the shared Redis, in process: outages and reconnects of its own clients', () => {
   it('a circuit opened in memory while its client is down is pushed to Redis when the client is back: restored event, info log, hash open for what was left', async () => {
     const c = createClient();
-    const logger = { warn: jest.fn(), info: jest.fn() };
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
     const f = track(
@@ -418,8 +417,8 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
       }),
     );
     const events: unknown[] = [];
-    f.breaker.on('degraded', (e) => events.push(['degraded', e]));
-    f.breaker.on('restored', (e) => events.push(['restored', e]));
+    f.breaker.onDegraded((e) => events.push(['degraded', e]));
+    f.breaker.onRestored((e) => events.push(['restored', e]));
     await f.breaker.ready();
     c.disconnect();
     await expect(f()).rejects.toMatchObject({ status: 503 });
@@ -429,13 +428,13 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     await c.connect();
     await waitFor(() => events.length === 2, { timeoutMs: 5_000, what: 'the restored event' });
     expect(events).toEqual([
-      ['degraded', { name: n }],
-      ['restored', { name: n }],
+      ['degraded', { name: n, reason: expect.stringMatching(/^(failed|unavailable)$/) }],
+      ['restored', { name: n, downMs: expect.any(Number) }],
     ]);
     expect(f.breaker.degraded).toBe(false);
     expect(logger.info).toHaveBeenCalledWith(
       'circuit breaker: Redis available again, circuit state shared again',
-      { breaker: n },
+      { event: 'store-restored', name: n, breaker: n, downMs: expect.any(Number) },
     );
     await waitFor(async () => (await hash(key)).state === 'open', {
       timeoutMs: 5_000,
@@ -460,7 +459,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     const a = track(circuitBreaker({ ...settings, redis: r.redis })(async () => 'a'));
     const b = track(circuitBreaker({ ...settings, redis: c })(async () => 'b'));
     const restored: unknown[] = [];
-    b.breaker.on('restored', (e) => restored.push(e));
+    b.breaker.onRestored((e) => restored.push(e));
     await b.breaker.ready();
     await a.breaker.open();
     await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
@@ -557,7 +556,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
   });
 
-  it('a breaker given a URL uses its own client: failures reach the hash; after shutdown() a new breaker on the URL may choose other settings and shares the count', async () => {
+  it('a breaker given a URL uses its own client: failures reach the hash; after close() a new breaker on the URL may choose other settings and shares the count', async () => {
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -574,7 +573,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     expect(f.breaker.storage).toBe('redis');
     await expect(f()).rejects.toThrow();
     expect((await hash(key)).failures).toBe('1');
-    f.breaker.shutdown();
+    await f.breaker.close();
     // a new breaker on the same URL and name may choose other settings and shares the count
     const g = track(
       circuitBreaker({

@@ -80,7 +80,7 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
       await expect(operator()).resolves.toBe('ok'); // the probe
       expect(operator.breaker.state).toBe('closed');
     } finally {
-      operator.breaker.shutdown();
+      await operator.breaker.close();
     }
     const states = (e: Event[]) => e.flatMap((x) => (x.t === 'state' ? [x.to] : []));
     await all('every worker to see the cycle end closed', (e) => {
@@ -102,7 +102,7 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
       try {
         await again.breaker.open();
       } finally {
-        again.breaker.shutdown();
+        await again.breaker.close();
       }
       await all("every worker to hear the operator's open", (e) => states(e).at(-1) === 'open');
       return;
@@ -163,7 +163,7 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
       await f.breaker.ready();
       await f.breaker.open();
       await target.redis.del(key);
-      await expect(f()).rejects.toMatchObject({ code: 'ECIRCUITOPEN' });
+      await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
       expect(reached).toBe(0);
       await waitFor(() => f.breaker.nextProbeInMs === 0, {
         timeoutMs: 5_000,
@@ -173,7 +173,7 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
       expect(f.breaker.state).toBe('closed');
       expect(reached).toBe(1);
     } finally {
-      f.breaker.shutdown();
+      await f.breaker.close();
     }
   });
 

@@ -1,7 +1,7 @@
 // A breaker's Redis connections as a user sees them: a stopped Redis never holds a call for
 // longer than commandTimeoutMs, and after a command that got no answer the breaker leaves Redis
 // alone for a back-off (one degraded event, one restored event); two breakers on one client share
-// one subscriber connection and shutdown() closes what the breaker opened, not the caller's
+// one subscriber connection and close() releases what the breaker opened, not the caller's
 // client; a lazyConnect client works with and without offline queue; a pub/sub message keeps
 // the failure count this worker knows. The stopped Redis is a redis-server of this file's own
 // (testkit), never the shared one. Also run by Stryker for every mutant (test/mutation/all.ts):
@@ -9,6 +9,7 @@
 import { type RedisServer, startRedisServer, useRedis, waitFor } from '@resil/testkit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { CircuitOpenError, circuitBreaker } from '../../src';
+import { circuitReader } from '../helpers/redis';
 
 const r = useRedis('breaker-link');
 let seq = 0;
@@ -19,10 +20,11 @@ const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-function own<T extends { breaker: { shutdown(): void } }>(f: T): T {
-  cleanup.push(() => f.breaker.shutdown());
+function own<T extends { breaker: { close(): Promise<void> } }>(f: T): T {
+  cleanup.push(() => f.breaker.close());
   return f;
 }
+const { hash, redisMs } = circuitReader(r);
 function client(url: string, options: RedisOptions = {}): Redis {
   const c = new Redis(url, { maxRetriesPerRequest: 1, ...options });
   c.on('error', () => {});
@@ -65,8 +67,8 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
         throw fail();
       }),
     );
-    f.breaker.on('degraded', () => events.push('degraded'));
-    f.breaker.on('restored', () => events.push('restored'));
+    f.breaker.onDegraded(() => events.push('degraded'));
+    f.breaker.onRestored(() => events.push('restored'));
     await f.breaker.ready();
     server.child.kill('SIGSTOP');
     try {
@@ -100,7 +102,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     await waitFor(() => f.breaker.failures === 1, { what: 'the shared count to be read' });
   });
 
-  it('two breakers on one client share one subscriber connection; shutting one down keeps the other listening; shutting the last one closes the subscriber, not the caller’s client', async () => {
+  it('two breakers on one client share one subscriber connection; closing one keeps the other listening; closing the last one closes the subscriber, not the caller’s client', async () => {
     const label = `brk-${process.pid}-${++seq}`;
     const c = client(server.url, { connectionName: label });
     const settings = { resetTimeoutMs: 60_000, logger: false as const };
@@ -109,7 +111,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     await a.breaker.ready();
     await b.breaker.ready();
     expect(await connections(label)).toBe(2); // the client and one subscriber
-    a.breaker.shutdown();
+    await a.breaker.close();
     const operator = own(
       circuitBreaker({ ...settings, name: b.breaker.name, redis: client(server.url) })(
         async () => 'operator',
@@ -121,7 +123,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
       what: 'the remaining breaker to hear the open state',
     });
     expect(await connections(label)).toBe(2);
-    b.breaker.shutdown();
+    await b.breaker.close();
     await waitFor(async () => (await connections(label)) === 1, {
       what: 'the subscriber connection to close',
     });
@@ -129,7 +131,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     expect(await c.ping()).toBe('PONG');
   });
 
-  it('a breaker given a URL opens its own two connections and shutdown() closes both', async () => {
+  it('a breaker given a URL opens its own two connections and close() closes both', async () => {
     await waitFor(async () => (await connections()) === 0, {
       what: 'the earlier tests’ connections to close',
     });
@@ -139,7 +141,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
       expect(await connections()).toBe(2);
       await expect(f()).resolves.toBe('f');
     } finally {
-      f.breaker.shutdown();
+      await f.breaker.close();
     }
     await waitFor(async () => (await connections()) === 0, {
       what: 'the connections the breaker opened to close',
@@ -148,12 +150,6 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
 });
 
 describe('breaker on the shared Redis: client options and pub/sub', () => {
-  const hash = (key: string) => r.redis.hgetall(key);
-  const redisMs = async () => {
-    const [s, us] = await r.redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-  };
-
   it('a lazyConnect client (offline queue on) connects for the first read: a breaker created while the circuit is open rejects its first call, not degraded', async () => {
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
@@ -180,7 +176,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
         return 'f';
       }),
     );
-    f.breaker.on('degraded', (e) => degraded.push(e));
+    f.breaker.onDegraded((e) => degraded.push(e));
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(calls).toBe(0);
     expect(f.breaker.state).toBe('open');
@@ -206,7 +202,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
     await operator.breaker.open();
     await waitFor(() => f.breaker.state === 'open', { what: 'the open state by pub/sub' });
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
-    await operator.breaker.close();
+    await operator.breaker.forceClose();
     await waitFor(() => f.breaker.state === 'closed', { what: 'the close by pub/sub' });
     await expect(f()).resolves.toBe('f');
   });
@@ -227,8 +223,8 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
       }),
     );
     const events: string[] = [];
-    f.breaker.on('degraded', () => events.push('degraded'));
-    f.breaker.on('restored', () => events.push('restored'));
+    f.breaker.onDegraded(() => events.push('degraded'));
+    f.breaker.onRestored(() => events.push('restored'));
     const operator = own(circuitBreaker({ ...settings, redis: r.redis })(async () => 'op'));
     await f.breaker.ready();
     await operator.breaker.ready();
@@ -239,7 +235,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
     await operator.breaker.open();
     await waitFor(() => f.breaker.state === 'open', { what: 'the open state by pub/sub' });
     expect(f.breaker.failures).toBe(2);
-    await operator.breaker.close();
+    await operator.breaker.forceClose();
     await waitFor(() => f.breaker.state === 'closed', { what: 'the close by pub/sub' });
     expect(f.breaker.failures).toBe(0);
     expect(events).toEqual([]);
@@ -247,11 +243,6 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
 });
 
 describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', () => {
-  const hash = (key: string) => r.redis.hgetall(key);
-  const redisMs = async () => {
-    const [s, us] = await r.redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-  };
   const channel = `${r.prefix}breaker:changes`;
 
   it('a pub/sub message older than the state the breaker knows (a smaller epoch) is ignored; a newer one is applied', async () => {

@@ -29,7 +29,7 @@ describe('breaker on a private redis-server', () => {
       const after = await commands(admin);
       expect(after - before).toBe(0);
     } finally {
-      f.breaker.shutdown();
+      await f.breaker.close();
       client.disconnect();
       admin.disconnect();
       await server.stop();
@@ -53,8 +53,8 @@ describe('breaker on a private redis-server', () => {
       if (!healthy) throw Object.assign(new Error('down'), { status: 503 });
       return 'ok';
     });
-    f.breaker.on('degraded', () => events.push('degraded'));
-    f.breaker.on('restored', () => events.push('restored'));
+    f.breaker.onDegraded(() => events.push('degraded'));
+    f.breaker.onRestored(() => events.push('restored'));
     await expect(f()).resolves.toBe('ok');
     await server.stop();
     await waitFor(() => client.status !== 'ready', {
@@ -82,7 +82,7 @@ describe('breaker on a private redis-server', () => {
       expect(events).toContain('restored');
       admin.disconnect();
     } finally {
-      f.breaker.shutdown();
+      await f.breaker.close();
       client.disconnect();
       await again.stop();
     }
@@ -155,7 +155,7 @@ describe('breaker on a private redis-server', () => {
         });
         await expect(f()).resolves.toBe('ok');
       } finally {
-        f.breaker.shutdown();
+        await f.breaker.close();
         client?.disconnect();
         admin?.disconnect();
         await server?.stop();
@@ -186,7 +186,7 @@ describe('breaker on a private redis-server', () => {
       await waitFor(() => fb.breaker.state === 'open', { what: 'b to hear the open' });
       await admin.client('KILL', 'TYPE', 'pubsub'); // both subscribers drop; a's returns at once
       await waitFor(async () => (await subscribers()) <= 1, { what: "b's subscriber to drop" });
-      await fa.breaker.close(); // b does not hear it
+      await fa.breaker.forceClose(); // b does not hear it
       expect(fb.breaker.state).toBe('open');
       await waitFor(async () => (await subscribers()) === 2, {
         timeoutMs: 10_000,
@@ -199,8 +199,8 @@ describe('breaker on a private redis-server', () => {
       expect(await admin.hget('resil:{breaker:missed-close}', 'state')).toBe('closed');
       expect(fa.breaker.state).toBe('closed');
     } finally {
-      fa.breaker.shutdown();
-      fb.breaker.shutdown();
+      await fa.breaker.close();
+      await fb.breaker.close();
       for (const c of [a, b, admin]) c.disconnect();
       await server.stop();
     }
@@ -221,8 +221,8 @@ describe('breaker on a private redis-server', () => {
       if (!ok) throw Object.assign(new Error('down'), { status: 503 });
       return 'ok';
     });
-    f.breaker.on('degraded', () => events.push('degraded'));
-    f.breaker.on('restored', () => events.push('restored'));
+    f.breaker.onDegraded(() => events.push('degraded'));
+    f.breaker.onRestored(() => events.push('restored'));
     try {
       await f.breaker.ready();
       const id = await client.client('ID');
@@ -237,7 +237,7 @@ describe('breaker on a private redis-server', () => {
       expect(events).toEqual(['degraded', 'restored']);
       await expect(f(true)).resolves.toBe('ok');
     } finally {
-      f.breaker.shutdown();
+      await f.breaker.close();
       client.disconnect();
       admin.disconnect();
       await server.stop();

@@ -7,13 +7,13 @@ let seq = 0;
 
 // Every breaker a test makes is shut down after it, also when the test fails (an open
 // subscriber connection would keep Jest from exiting).
-const made: { breaker: { shutdown(): void } }[] = [];
-function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+const made: { breaker: { close(): Promise<void> } }[] = [];
+function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
   made.push(f);
   return f;
 }
-afterEach(() => {
-  for (const f of made.splice(0)) f.breaker.shutdown();
+afterEach(async () => {
+  for (const f of made.splice(0)) await f.breaker.close();
 });
 
 describeEachRedis('shared circuit breaker', (target) => {
@@ -156,7 +156,7 @@ describeEachRedis('shared circuit breaker', (target) => {
       );
     });
     await expect(b()).rejects.toBeInstanceOf(CircuitOpenError);
-    await a.breaker.close();
+    await a.breaker.forceClose();
     await waitFor(() => b.breaker.state === 'closed', {
       timeoutMs: 5_000,
       what: 'the close to reach the other client',

@@ -44,7 +44,7 @@ describe('circuitBreaker (memory)', () => {
     expect(err).toBeInstanceOf(CircuitOpenError);
     expect(err).toMatchObject({
       name: 'CircuitOpenError',
-      code: 'ECIRCUITOPEN',
+      code: 'RESIL_BREAKER_OPEN',
       breakerName: f.breaker.name,
       retryAfterMs: 1000,
     });
@@ -103,7 +103,7 @@ describe('circuitBreaker (memory)', () => {
     release();
     await expect(probe).resolves.toBe('probe');
     expect(f.breaker.state).toBe('closed');
-    slow.breaker.shutdown();
+    await slow.breaker.close();
     set('fail');
     for (let i = 0; i < 3; i++) await expect(f()).rejects.toThrow(); // opens again
     jest.advanceTimersByTime(1000);
@@ -176,21 +176,21 @@ describe('circuitBreaker (memory)', () => {
     await expect(c.call(false)).rejects.toThrow();
     await expect(c.call(false)).rejects.toThrow();
     await expect(other()).rejects.toBeInstanceOf(CircuitOpenError);
-    other.breaker.shutdown();
+    await other.breaker.close();
   });
 
   it('emits state changes; a throwing listener changes nothing', async () => {
     const { f, set } = make();
     const seen: StateChangeEvent[] = [];
-    f.breaker.on('stateChange', () => {
+    f.breaker.onStateChange(() => {
       throw new Error('listener');
     });
-    const off = f.breaker.onStateChange((e) => seen.push(e));
+    const sub = f.breaker.onStateChange((e) => seen.push(e));
     for (let i = 0; i < 3; i++) await expect(f()).rejects.toMatchObject({ status: 503 });
     jest.advanceTimersByTime(1000);
     set('ok');
     await f();
-    off();
+    sub.dispose();
     expect(seen.map((e) => `${e.from}->${e.to}`)).toEqual([
       'closed->open',
       'open->halfOpen',
@@ -206,7 +206,7 @@ describe('circuitBreaker (memory)', () => {
     jest.advanceTimersByTime(400);
     expect(f.breaker.nextProbeInMs).toBe(600);
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
-    await f.breaker.close();
+    await f.breaker.forceClose();
     expect(f.breaker.state).toBe('closed');
     await expect(f()).rejects.toMatchObject({ status: 503 });
     expect(calls.n).toBe(1);
@@ -266,7 +266,7 @@ describe('circuitBreaker (memory)', () => {
     await expect(hung).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.state).toBe('closed');
     void finishHung;
-    f.breaker.shutdown();
+    await f.breaker.close();
   });
 
   it('a late probe result is fenced also when the new probe is still running', async () => {
@@ -301,14 +301,14 @@ describe('circuitBreaker (memory)', () => {
     pending[1]?.ko(); // the current probe fails: open again
     await expect(second).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.state).toBe('open');
-    f.breaker.shutdown();
+    await f.breaker.close();
   });
 });
 
 // Issue #16, finding 11: a second circuitBreaker({ name }) in one process silently reused the
 // first one's thresholds.
 describe('circuitBreaker registry (one circuit per name in a process)', () => {
-  it('refuses a second breaker of the same name with different circuit settings, naming the option', () => {
+  it('refuses a second breaker of the same name with different circuit settings, naming the option', async () => {
     const name = uniqueName();
     const first = circuitBreaker({ name, failureThreshold: 3, logger: false })(async () => 1);
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -332,7 +332,7 @@ describe('circuitBreaker registry (one circuit per name in a process)', () => {
       expect(err).toMatchObject({ code: 'RESIL_BREAKER_CONFLICT', breakerName: name, option });
       expect((err as Error).message).toContain(option);
     }
-    first.breaker.shutdown();
+    await first.breaker.close();
   });
 
   it('shares the circuit when the settings agree; per-call options may differ; a new breaker may choose again once all are shut down', async () => {
@@ -357,12 +357,12 @@ describe('circuitBreaker registry (one circuit per name in a process)', () => {
       await expect(a()).rejects.toThrow();
       expect(b.breaker.state).toBe('open'); // one circuit
       await expect(b()).resolves.toBe('fallback'); // b's own fallback
-      a.breaker.shutdown();
-      b.breaker.shutdown();
+      await a.breaker.close();
+      await b.breaker.close();
       const c = circuitBreaker({ name, failureThreshold: 7, logger: false })(async () => 'c');
       expect(c.breaker.state).toBe('closed');
       expect(c.breaker.failureThreshold).toBe(7);
-      c.breaker.shutdown();
+      await c.breaker.close();
     } finally {
       jest.useRealTimers();
     }
@@ -372,8 +372,8 @@ describe('circuitBreaker registry (one circuit per name in a process)', () => {
     const name = uniqueName();
     const lines = (l: { warn: jest.Mock; info: jest.Mock }) =>
       [...l.warn.mock.calls, ...l.info.mock.calls].map((c) => c[0] as string);
-    const one = { warn: jest.fn(), info: jest.fn() };
-    const two = { warn: jest.fn(), info: jest.fn() };
+    const one = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const two = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const a = circuitBreaker({ name, failureThreshold: 1, logger: one })(async () => {
       throw fail();
     });
@@ -383,11 +383,17 @@ describe('circuitBreaker registry (one circuit per name in a process)', () => {
     await expect(a()).rejects.toThrow();
     expect(lines(one)).toEqual([`circuit breaker ${name} state changed to open`]);
     expect(lines(two)).toEqual([`circuit breaker ${name} state changed to open`]);
-    expect(one.warn.mock.calls[0]?.[1]).toEqual({ breaker: name, from: 'closed', to: 'open' });
-    c.breaker.shutdown(); // its logger leaves with it
-    await a.breaker.close();
+    expect(one.warn.mock.calls[0]?.[1]).toEqual({
+      event: 'circuit-opened',
+      name,
+      breaker: name,
+      from: 'closed',
+      to: 'open',
+    });
+    await c.breaker.close(); // its logger leaves with it
+    await a.breaker.forceClose();
     expect(lines(one)).toHaveLength(2);
     expect(lines(two)).toHaveLength(1);
-    for (const x of [a, b, d]) x.breaker.shutdown();
+    for (const x of [a, b, d]) await x.breaker.close();
   });
 });

@@ -2,6 +2,7 @@
 // defaults, defaultIsFailure on each status form, error fields and messages, events and their
 // payloads, stats, the wrapper's name and this, shutdown. (Issue #23: these pin what the mutation
 // run found only executed.)
+import { isResilError, ResilError } from '@resil/core';
 import {
   BreakerConflictError,
   BreakerTimeoutError,
@@ -11,18 +12,19 @@ import {
   ERROR_CODES,
   isBreakerTimeoutError,
   isCircuitOpenError,
+  LEGACY_OPEN_CODE,
 } from '../../src';
 
 let seq = 0;
 const uniqueName = () => `contract.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
-const made: { breaker: { shutdown(): void } }[] = [];
-function track<F extends { breaker: { shutdown(): void } }>(f: F): F {
+const made: { breaker: { close(): Promise<void> } }[] = [];
+function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
   made.push(f);
   return f;
 }
-afterEach(() => {
-  for (const f of made.splice(0)) f.breaker.shutdown();
+afterEach(async () => {
+  for (const f of made.splice(0)) await f.breaker.close();
   jest.useRealTimers();
 });
 
@@ -69,12 +71,19 @@ describe('options', () => {
     expect(f.breaker.resetTimeoutMs).toBe(1);
   });
 
-  it('name: a string of 1 to 200 characters', () => {
-    for (const bad of ['', 'x'.repeat(201), 5, undefined]) {
+  it('name: a string of 1 to 200 characters (TypeError for a non-string, RangeError for a length outside)', () => {
+    for (const bad of [5, undefined]) {
       const e = thrown(() => circuitBreaker({ name: bad as never }));
       expect(e).toBeInstanceOf(TypeError);
+      expect(e).toMatchObject({ code: 'RESIL_CORE_OPTION_TYPE', option: 'name' });
+      expect((e as Error).message).toBe('circuitBreaker: name must be a string');
+    }
+    for (const bad of ['', 'x'.repeat(201)]) {
+      const e = thrown(() => circuitBreaker({ name: bad }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e).toMatchObject({ code: 'RESIL_CORE_OPTION_RANGE', option: 'name' });
       expect((e as Error).message).toBe(
-        'circuitBreaker: name must be a non-empty string (at most 200 characters)',
+        'circuitBreaker: name must be a string of 1 to 200 characters',
       );
     }
     const f = track(circuitBreaker({ name: 'n'.repeat(200), logger: false })(async () => 1));
@@ -91,10 +100,11 @@ describe('options', () => {
     ['timeoutMs', 1],
     ['commandTimeoutMs', 1],
     ['probeLeaseMs', 1],
-  ])('%s: an integer >= %d (RangeError naming it)', (option, min) => {
+  ])('%s: an integer >= %d (RangeError naming it; TypeError for a non-number)', (option, min) => {
     for (const bad of [min - 1, 1.5, Number.NaN, '5', Number.POSITIVE_INFINITY]) {
       const e = thrown(() => circuitBreaker({ name: uniqueName(), [option]: bad }));
-      expect(e).toBeInstanceOf(RangeError);
+      expect(e).toBeInstanceOf(typeof bad === 'number' ? RangeError : TypeError);
+      expect(e).toMatchObject({ option });
       expect((e as Error).message).toBe(`circuitBreaker: ${option} must be an integer >= ${min}`);
     }
     const f = track(
@@ -186,7 +196,7 @@ describe('defaultIsFailure', () => {
     for (const e of [new Error('x'), null, undefined, 'boom', 42, {}])
       expect(defaultIsFailure(e)).toBe(true);
     expect(defaultIsFailure(new CircuitOpenError('x', 1))).toBe(false);
-    expect(defaultIsFailure({ code: 'ECIRCUITOPEN' })).toBe(false);
+    expect(defaultIsFailure({ code: 'RESIL_BREAKER_OPEN' })).toBe(false);
     expect(defaultIsFailure(new BreakerTimeoutError('x', 1))).toBe(true);
   });
 });
@@ -194,11 +204,24 @@ describe('defaultIsFailure', () => {
 describe('errors', () => {
   it('codes are stable', () => {
     expect(ERROR_CODES).toEqual({
-      OPEN: 'ECIRCUITOPEN',
+      OPEN: 'RESIL_BREAKER_OPEN',
       TIMEOUT: 'RESIL_BREAKER_TIMEOUT',
       CONFLICT: 'RESIL_BREAKER_CONFLICT',
     });
     expect(Object.isFrozen(ERROR_CODES)).toBe(true);
+  });
+
+  it('CircuitOpenError and BreakerTimeoutError are core ResilErrors; the conflict error is a TypeError with a RESIL code; 0.1.0’s open code is still recognised', () => {
+    for (const e of [new CircuitOpenError('svc', 1), new BreakerTimeoutError('svc', 1)]) {
+      expect(e).toBeInstanceOf(ResilError);
+      expect(isResilError(e)).toBe(true);
+    }
+    const conflict = new BreakerConflictError('svc', 'failureThreshold', 3, 5);
+    expect(conflict).toBeInstanceOf(TypeError);
+    expect(isResilError(conflict)).toBe(true);
+    expect(LEGACY_OPEN_CODE).toBe('ECIRCUITOPEN');
+    expect(isCircuitOpenError({ code: 'ECIRCUITOPEN' })).toBe(true);
+    expect(defaultIsFailure({ code: 'ECIRCUITOPEN' })).toBe(false);
   });
 
   it('CircuitOpenError: name, code, fields, message; retryAfterMs rounded and never negative', () => {
@@ -206,7 +229,7 @@ describe('errors', () => {
     expect(e).toBeInstanceOf(Error);
     expect(e).toMatchObject({
       name: 'CircuitOpenError',
-      code: 'ECIRCUITOPEN',
+      code: 'RESIL_BREAKER_OPEN',
       breakerName: 'svc',
       retryAfterMs: 1235,
     });
@@ -242,49 +265,61 @@ describe('errors', () => {
   });
 
   it('isCircuitOpenError and isBreakerTimeoutError test the code only', () => {
-    expect(isCircuitOpenError({ code: 'ECIRCUITOPEN' })).toBe(true);
+    expect(isCircuitOpenError({ code: 'RESIL_BREAKER_OPEN' })).toBe(true);
     expect(isBreakerTimeoutError({ code: 'RESIL_BREAKER_TIMEOUT' })).toBe(true);
-    for (const x of [null, undefined, 'ECIRCUITOPEN', {}, { code: 'OTHER' }]) {
+    for (const x of [null, undefined, 'RESIL_BREAKER_OPEN', {}, { code: 'OTHER' }]) {
       expect(isCircuitOpenError(x)).toBe(false);
       expect(isBreakerTimeoutError(x)).toBe(false);
     }
     expect(isCircuitOpenError({ code: 'RESIL_BREAKER_TIMEOUT' })).toBe(false);
-    expect(isBreakerTimeoutError({ code: 'ECIRCUITOPEN' })).toBe(false);
+    expect(isBreakerTimeoutError({ code: 'RESIL_BREAKER_OPEN' })).toBe(false);
   });
 });
 
 describe('calls, events and stats', () => {
-  it('success and failure events carry name and a duration; failure carries the error; only counted failures', async () => {
+  it('success and failure events carry name and a duration; failure carries the error’s code and status, never the error; only counted failures', async () => {
     const n = uniqueName();
     const f = track(
-      circuitBreaker({ name: n, failureThreshold: 10, logger: false })(async (s?: number) => {
-        if (s) throw fail(s);
-        return 'ok';
-      }),
+      circuitBreaker({ name: n, failureThreshold: 10, logger: false })(
+        async (s?: number, code?: string) => {
+          if (code) throw Object.assign(new Error('socket'), { code });
+          if (s) throw fail(s);
+          return 'ok';
+        },
+      ),
     );
     const events: Array<[string, Record<string, unknown>]> = [];
-    const onSuccess = (e: Record<string, unknown>) => events.push(['success', e]);
-    f.breaker.on('success', onSuccess);
-    f.breaker.on('failure', (e) => events.push(['failure', e]));
+    const onSuccess = f.breaker.onSuccess((e) => events.push(['success', { ...e }]));
+    f.breaker.onFailure((e) => events.push(['failure', { ...e }]));
     await f();
-    const err = await f(503).catch((e: unknown) => e);
+    await f(503).catch(() => {});
     await f(404).catch(() => {});
     expect(events.map(([k]) => k)).toEqual(['success', 'failure']);
     expect(events[0]?.[1]).toEqual({ name: n, durationMs: expect.any(Number) });
-    expect(events[1]?.[1]).toEqual({ name: n, durationMs: expect.any(Number), error: err });
+    expect(events[1]?.[1]).toEqual({ name: n, durationMs: expect.any(Number), status: 503 });
     expect(events[0]?.[1].durationMs).toBeGreaterThanOrEqual(0);
-    f.breaker.off('success', onSuccess);
+    await f(undefined, 'ECONNRESET').catch(() => {});
+    // a code that is free text (it could carry data) is left out
+    await f(undefined, 'patient 123-45-6789 not found').catch(() => {});
+    expect(events.slice(2)).toEqual([
+      ['failure', { name: n, durationMs: expect.any(Number), code: 'ECONNRESET' }],
+      ['failure', { name: n, durationMs: expect.any(Number) }],
+    ]);
+    onSuccess.dispose();
     await f();
-    expect(events).toHaveLength(2);
+    expect(events).toHaveLength(4);
     expect(f.breaker.stats).toEqual({
-      calls: 4,
+      calls: 6,
       successes: 2,
-      failures: 1,
+      failures: 3,
       rejects: 0,
       timeouts: 0,
       ignored: 1,
       fallbacks: 0,
     });
+    expect(f.breaker.failures).toBe(0); // a success ends the run of consecutive failures
+    await f(503).catch(() => {});
+    await f(404).catch(() => {});
     expect(f.breaker.failures).toBe(0); // an ignored error (404) ends the run of consecutive failures, as a success does
   });
 
@@ -301,8 +336,8 @@ describe('calls, events and stats', () => {
       })(() => new Promise(() => {})),
     );
     const seen: unknown[] = [];
-    f.breaker.on('timeout', (e) => seen.push(['timeout', e]));
-    f.breaker.on('reject', (e) => seen.push(['reject', e]));
+    f.breaker.onTimeout((e) => seen.push(['timeout', e]));
+    f.breaker.onRejected((e) => seen.push(['reject', e]));
     const p = f().catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(50);
     expect(await p).toMatchObject({ code: 'RESIL_BREAKER_TIMEOUT', timeoutMs: 50, breakerName: n });
@@ -310,7 +345,7 @@ describe('calls, events and stats', () => {
     await expect(f()).rejects.toMatchObject({ retryAfterMs: 4000 });
     expect(seen).toEqual([
       ['timeout', { name: n, timeoutMs: 50 }],
-      ['reject', { name: n, retryAfterMs: 4000 }],
+      ['reject', { name: n, code: 'RESIL_BREAKER_OPEN', retryAfterMs: 4000 }],
     ]);
     const s = f.breaker.stats;
     s.calls = 99;
@@ -435,13 +470,13 @@ describe('calls, events and stats', () => {
 
   it('shutdown() twice releases the circuit once; a logger leaves with its breaker', async () => {
     const n = uniqueName();
-    const logger = { warn: jest.fn(), info: jest.fn() };
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const a = circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => {
       throw fail();
     });
     const b = track(circuitBreaker({ name: n, failureThreshold: 1, logger: false })(async () => 1));
-    a.breaker.shutdown();
-    a.breaker.shutdown(); // a second shutdown must not release b's reference
+    await a.breaker.close();
+    await a.breaker.close(); // a second shutdown must not release b's reference
     // b still holds the circuit: a breaker with other settings is refused
     expect(() => circuitBreaker({ name: n, failureThreshold: 2 })).toThrow(BreakerConflictError);
     await b.breaker.open();
@@ -450,19 +485,23 @@ describe('calls, events and stats', () => {
 
   it('a logger shared by two breakers logs each line once and stays until both are shut down', async () => {
     const n = uniqueName();
-    const logger = { warn: jest.fn(), info: jest.fn() };
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const a = circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => 1);
     const b = track(circuitBreaker({ name: n, failureThreshold: 1, logger })(async () => 1));
     await a.breaker.open();
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.warn).toHaveBeenCalledWith(`circuit breaker ${n} state changed to open`, {
+      event: 'circuit-opened',
+      name: n,
       breaker: n,
       from: 'closed',
       to: 'open',
     });
-    a.breaker.shutdown();
-    await b.breaker.close();
+    await a.breaker.close();
+    await b.breaker.forceClose();
     expect(logger.info).toHaveBeenCalledWith(`circuit breaker ${n} state changed to closed`, {
+      event: 'circuit-closed',
+      name: n,
       breaker: n,
       from: 'open',
       to: 'closed',
@@ -472,10 +511,16 @@ describe('calls, events and stats', () => {
 
   it('a throwing logger never changes the outcome', async () => {
     const logger = {
+      debug: () => {
+        throw new Error('log');
+      },
       warn: () => {
         throw new Error('log');
       },
       info: () => {
+        throw new Error('log');
+      },
+      error: () => {
         throw new Error('log');
       },
     };

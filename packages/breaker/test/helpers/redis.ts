@@ -1,0 +1,17 @@
+// What the breaker's Redis tests read of the shared test Redis besides the breaker itself.
+import type { Redis } from 'ioredis';
+
+/**
+ * Reads a circuit's hash and Redis's own clock (the clock the scripts use) through `r.redis`,
+ * looked up at each call (testkit's `useRedis` fixture has its client only inside tests).
+ */
+export function circuitReader(r: { readonly redis: Redis }) {
+  return {
+    hash: (key: string) => r.redis.hgetall(key),
+    /** Redis time in ms (`TIME`). */
+    redisMs: async () => {
+      const [s, us] = await r.redis.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// OpenTelemetry through @resil/core's createTelemetry (issue #18): every outcome and state change
+// is counted in resilience.strategy.events with its event.name, and each call's attempt and
+// execution durations are recorded. The package has no OpenTelemetry SDK, so this registers a
+// minimal MeterProvider written against @opentelemetry/api's own interfaces (a no-op meter whose
+// counter and histogram record what they get) as the global provider, after the breaker exists,
+// as an application would.
+import {
+  type Attributes,
+  type Counter,
+  createNoopMeter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+} from '@opentelemetry/api';
+import { circuitBreaker, TELEMETRY_EVENTS } from '../../src';
+
+interface Recorded {
+  scope: string;
+  instrument: string;
+  value: number;
+  attributes: Attributes;
+}
+
+class RecordingMeterProvider implements MeterProvider {
+  readonly recorded: Recorded[] = [];
+  getMeter(scope: string): Meter {
+    const record =
+      (instrument: string) =>
+      (value: number, attributes: Attributes = {}) =>
+        this.recorded.push({ scope, instrument, value, attributes });
+    // A meter of its own on top of the API's no-op one (createNoopMeter() is a shared singleton).
+    const meter: Meter = Object.create(createNoopMeter());
+    meter.createCounter = (name: string) => ({ add: record(name) }) as Counter;
+    meter.createHistogram = (name: string) => ({ record: record(name) }) as Histogram;
+    return meter;
+  }
+  of(instrument: string): Recorded[] {
+    return this.recorded.filter((r) => r.instrument === instrument);
+  }
+}
+
+let seq = 0;
+const uniqueName = () => `telemetry.${process.pid}.${++seq}`;
+const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
+
+describe('breaker telemetry', () => {
+  afterEach(() => metrics.disable());
+
+  it('counts each outcome and state change in resilience.strategy.events (meter @resil/breaker), with strategy and pipeline names and a severity', async () => {
+    const name = uniqueName();
+    let mode: 'ok' | 'fail' | 'hang' = 'ok';
+    const f = circuitBreaker({
+      name,
+      failureThreshold: 2,
+      resetTimeoutMs: 60_000,
+      timeoutMs: 50,
+      logger: false,
+    })(async () => {
+      if (mode === 'fail') throw fail();
+      if (mode === 'hang') return new Promise<string>(() => {});
+      return 'ok';
+    });
+    const provider = new RecordingMeterProvider();
+    metrics.setGlobalMeterProvider(provider);
+    await f();
+    mode = 'fail';
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    mode = 'hang';
+    await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_TIMEOUT' });
+    await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
+    await f.breaker.forceClose();
+    const events = provider.of('resilience.strategy.events');
+    expect(events.map((e) => e.attributes['event.name'])).toEqual([
+      'call-succeeded',
+      'call-failed',
+      'call-timed-out',
+      'call-failed',
+      'circuit-opened',
+      'call-rejected',
+      'circuit-closed',
+    ]);
+    for (const e of events) {
+      expect(e.scope).toBe('@resil/breaker');
+      expect(e.value).toBe(1);
+      expect(e.attributes).toMatchObject({ 'strategy.name': 'breaker', 'pipeline.name': name });
+      const event = e.attributes['event.name'] as keyof typeof TELEMETRY_EVENTS;
+      expect(e.attributes['event.severity']).toBe(TELEMETRY_EVENTS[event]);
+    }
+    expect(TELEMETRY_EVENTS['circuit-opened']).toBe('error');
+    await f.close();
+  });
+
+  it('records the attempt (handled = counted as a failure) and execution durations, with error.type from the code or the HTTP status', async () => {
+    const name = uniqueName();
+    const f = circuitBreaker({ name, failureThreshold: 2, resetTimeoutMs: 60_000, logger: false })(
+      async (status?: number) => {
+        if (status) throw fail(status);
+        return 'ok';
+      },
+    );
+    const provider = new RecordingMeterProvider();
+    metrics.setGlobalMeterProvider(provider);
+    await f();
+    await expect(f(404)).rejects.toMatchObject({ status: 404 }); // not counted
+    await expect(f(503)).rejects.toMatchObject({ status: 503 });
+    await expect(f(502)).rejects.toMatchObject({ status: 502 }); // opens
+    await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
+    const base = { 'strategy.name': 'breaker', 'pipeline.name': name };
+    const attempts = provider.of('resilience.strategy.attempt.duration');
+    expect(attempts.map((a) => a.attributes)).toEqual([
+      { ...base, 'attempt.number': 1, 'attempt.handled': false },
+      { ...base, 'attempt.number': 1, 'attempt.handled': false, 'error.type': '404' },
+      { ...base, 'attempt.number': 1, 'attempt.handled': true, 'error.type': '503' },
+      { ...base, 'attempt.number': 1, 'attempt.handled': true, 'error.type': '502' },
+    ]);
+    const executions = provider.of('resilience.pipeline.duration');
+    expect(executions.map((a) => a.attributes)).toEqual([
+      base,
+      { ...base, 'error.type': '404' },
+      { ...base, 'error.type': '503' },
+      { ...base, 'error.type': '502' },
+      { ...base, 'error.type': 'RESIL_BREAKER_OPEN' },
+    ]);
+    for (const r of [...attempts, ...executions]) {
+      expect(r.scope).toBe('@resil/breaker');
+      expect(r.value).toBeGreaterThanOrEqual(0);
+    }
+    await f.close();
+  });
+
+  it('follows the global MeterProvider: once it is unregistered nothing more is recorded, and calls work', async () => {
+    const provider = new RecordingMeterProvider();
+    metrics.setGlobalMeterProvider(provider);
+    const f = circuitBreaker({ name: uniqueName(), failureThreshold: 1, logger: false })(
+      async () => {
+        throw fail();
+      },
+    );
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    const recorded = provider.recorded.length;
+    expect(recorded).toBeGreaterThan(0);
+    metrics.disable();
+    await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
+    expect(provider.recorded).toHaveLength(recorded);
+    await f.close();
+  });
+});
