@@ -147,6 +147,36 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
       what: 'the connections the breaker opened to close',
     });
   });
+
+  // Issue #18: a URL is leased from @resil/core's sharedClients (one command client per URL in the
+  // process, quit by its last user); before, every (URL, keyPrefix) opened a client of its own.
+  it('breakers given one URL share one command client, also across key prefixes; each prefix has its subscriber; the last close() quits the client', async () => {
+    await waitFor(async () => (await connections()) === 0, {
+      what: 'the earlier tests’ connections to close',
+    });
+    const settings = { redis: server.url, logger: false as const };
+    const a = circuitBreaker({ ...settings, name: name(), keyPrefix: 'one:' })(async () => 'a');
+    const b = circuitBreaker({ ...settings, name: name(), keyPrefix: 'two:' })(async () => 'b');
+    try {
+      await a.breaker.ready();
+      await b.breaker.ready();
+      await expect(a()).resolves.toBe('a');
+      expect(await connections()).toBe(3); // one client, two subscribers
+      await a.close();
+      await waitFor(async () => (await connections()) === 2, {
+        what: 'the first breaker’s subscriber to close',
+      });
+      await expect(b()).resolves.toBe('b');
+      await b.breaker.open();
+      expect(await admin.hget(`two:{breaker:${b.breaker.name}}`, 'state')).toBe('open');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    await waitFor(async () => (await connections()) === 0, {
+      what: 'the shared client and the subscribers to close',
+    });
+  });
 });
 
 describe('breaker on the shared Redis: client options and pub/sub', () => {

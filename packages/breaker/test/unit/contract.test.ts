@@ -128,6 +128,22 @@ describe('options', () => {
     }
   });
 
+  // Issue #18: keys come from @resil/core's keyBuilder, `${keyPrefix}{breaker:${name}}`; a brace
+  // would move the hash tag, so it is refused where it would (RangeError naming the option).
+  it('keyPrefix must not contain { or }; with redis, name must not contain } (the hash tag)', () => {
+    for (const [extra, option] of [
+      [{ keyPrefix: 'app{1}:' }, 'keyPrefix'],
+      [{ name: 'a}b', redis: 'redis://127.0.0.1:1' }, 'name'],
+    ] as const) {
+      const e = thrown(() => circuitBreaker({ name: uniqueName(), ...extra }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e).toMatchObject({ option });
+    }
+    // without redis the name has no key: a } is fine
+    const f = track(circuitBreaker({ name: `${uniqueName()}}`, logger: false })(async () => 1));
+    expect(f.breaker.storage).toBe('memory');
+  });
+
   it('defaults: failureThreshold 5, resetTimeoutMs 60000, probeLeaseMs = timeoutMs, else 30000', async () => {
     jest.useFakeTimers();
     const n = uniqueName();
@@ -159,14 +175,38 @@ describe('options', () => {
     expect(e).toMatchObject({ option: 'probeLeaseMs' });
   });
 
-  it('the default logger is used when logger is not given (no throw on a state change)', async () => {
+  it('the default logger (logger not given) is core’s codeLogger: one JSON line on stderr at warn, with the event and the name only', async () => {
+    const n = uniqueName();
     const f = track(
-      circuitBreaker({ name: uniqueName(), failureThreshold: 1 })(async () => {
+      circuitBreaker({ name: n, failureThreshold: 1 })(async () => {
         throw fail();
       }),
     );
-    await expect(f()).rejects.toMatchObject({ status: 503 });
-    expect(f.breaker.state).toBe('open');
+    const lines: string[] = [];
+    const write = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    try {
+      await expect(f()).rejects.toMatchObject({ status: 503 });
+      await f.breaker.forceClose(); // info: below the default level, not written
+    } finally {
+      write.mockRestore();
+    }
+    expect(f.breaker.state).toBe('closed');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { level: 'warn', logger: 'resil.breaker', event: 'circuit-opened', name: n },
+    ]);
+  });
+
+  it('logger: a Logger (debug, info, warn, error) or false; anything else is a TypeError naming it', () => {
+    for (const bad of [{ warn() {}, info() {} }, 'console', true, null]) {
+      const e = thrown(() => circuitBreaker({ name: uniqueName(), logger: bad as never }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e).toMatchObject({ option: 'logger' });
+    }
   });
 });
 
