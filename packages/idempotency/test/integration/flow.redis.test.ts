@@ -60,14 +60,19 @@ describe('a Redis URL', () => {
 });
 
 describe('a client passed in', () => {
-  it('stays open after close(): it is the caller’s', async () => {
+  it('stays open after close(): it is the caller’s (a closed middleware answers 503; a new one on the client works)', async () => {
     const client = createRedis();
     try {
       const { app: a, mw } = appWith({ redis: client });
       expect((await post(a, 'p1')).status).toBe(201);
       await mw.close();
+      await mw.close(); // idempotent
       expect(client.status).toBe('ready');
-      expect((await post(a, 'p2')).status).toBe(201);
+      expect(await client.ping()).toBe('PONG');
+      expect((await post(a, 'p2')).status).toBe(503);
+      const again = appWith({ redis: client });
+      expect((await post(again.app, 'p2')).status).toBe(201);
+      await again.mw.close();
     } finally {
       await client.quit();
     }

@@ -5,6 +5,7 @@ import { useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
 import { type IdempotencyOptions, idempotency, markExecuted, PROBLEM_TYPES } from '../../src';
+import { warnLogger } from '../helpers';
 
 const r = useRedis('idempotency-issue16');
 let seq = 0;
@@ -272,7 +273,7 @@ describe('idempotency: issue #16 regressions', () => {
       const warnings: string[] = [];
       const app = express();
       // only a route-level parser: the middleware cannot see the body
-      app.use(middleware(keyPrefix, { logger: { warn: (m) => warnings.push(m) } }));
+      app.use(middleware(keyPrefix, { logger: warnLogger((m) => warnings.push(m)) }));
       app.post('/notes', express.text(), (req, res) => {
         seen.push(req.body);
         res.status(201).json({ ok: true });

@@ -3,6 +3,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { idempotency, PROBLEM_TYPES } from '../../src';
+import { warnLogger } from '../helpers';
 
 describe('idempotency with Redis stopped', () => {
   it('deny (default): 503 problem+json with Retry-After, at once; allow: the handler runs unprotected', async () => {
@@ -12,7 +13,7 @@ describe('idempotency with Redis stopped', () => {
     try {
       let runs = 0;
       const warnings: string[] = [];
-      const logger = { warn: (m: string) => warnings.push(m) };
+      const logger = warnLogger((m) => warnings.push(m));
       const make = (onStoreError: 'deny' | 'allow') => {
         const app = express();
         app.use(express.json());
@@ -66,7 +67,7 @@ describe('idempotency with Redis stopped', () => {
       const app = express();
       app.use(express.json());
       app.use(
-        idempotency({ redis: client, leaseMs: 300, logger: { warn: (m) => warnings.push(m) } }),
+        idempotency({ redis: client, leaseMs: 300, logger: warnLogger((m) => warnings.push(m)) }),
       );
       app.post('/h', async (_req, res) => {
         entered();

@@ -59,7 +59,8 @@ describe('idempotency with Redis paused', () => {
       res.status(201).json({ ok: true });
     });
     let seq = 0;
-    const post = (key = `k${seq++}`) => request(app).post('/h').set('Idempotency-Key', key).send({});
+    const post = (key = `k${seq++}`) =>
+      request(app).post('/h').set('Idempotency-Key', key).send({});
     try {
       expect((await post('first')).status).toBe(201);
       // the completion is written after the answer: a replay says it is done

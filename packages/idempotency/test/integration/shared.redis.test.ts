@@ -4,6 +4,7 @@ import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/tes
 import express from 'express';
 import request from 'supertest';
 import { idempotency } from '../../src';
+import { warnLogger } from '../helpers';
 
 const script = path.join(__dirname, '../fixtures/idem-worker.ts');
 
@@ -234,7 +235,7 @@ describeEachRedis('idempotency across processes', (target) => {
         redis: target.redis,
         keyPrefix: prefix,
         waitForReplicas: { replicas: most + 1, timeoutMs: 50 },
-        logger: { warn: (_m, meta) => warnings.push(meta) },
+        logger: warnLogger((_m, meta) => warnings.push(meta)),
       }),
     );
     app.post('/x', (_req, res) => {
@@ -244,7 +245,13 @@ describeEachRedis('idempotency across processes', (target) => {
     const r = await request(app).post('/x').set('Idempotency-Key', 'k').send({});
     expect(r.status).toBe(503);
     expect(runs).toBe(0);
-    expect(warnings).toEqual([{ onStoreError: 'deny', code: 'RESIL_IDEMPOTENCY_NOT_REPLICATED' }]);
+    expect(warnings).toEqual([
+      {
+        event: 'store-unavailable',
+        onStoreError: 'deny',
+        code: 'RESIL_IDEMPOTENCY_NOT_REPLICATED',
+      },
+    ]);
     const keys: string[] = [];
     for (const node of nodes) keys.push(...(await node.keys(`${prefix}*`)));
     expect(keys).toEqual([]); // released

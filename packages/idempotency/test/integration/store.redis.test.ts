@@ -1,10 +1,12 @@
 // The Redis store's contract, script by script, on the shared test Redis (this file's own prefix):
 // what claim, complete, renew and release return and leave in Redis, owner checks, expiry, and
 // the refusals (client not ready, command timeout, too few replicas).
+import { CORE_ERROR_CODES } from '@resil/core';
 import { useRedis } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { ERROR_CODES, isIdempotencyStoreError } from '../../src';
 import { RedisStore, type StoredResponse } from '../../src/store';
+import { fakeRedis, replyError } from '../helpers';
 
 const r = useRedis('idempotency-store');
 let seq = 0;
@@ -20,7 +22,7 @@ const response = (over: Partial<StoredResponse> = {}): StoredResponse => ({
 
 describe('RedisStore', () => {
   it('claim: the first caller claims (a running hash with its lease as TTL); the next sees running, its fp and the lease left', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     expect(store.kind).toBe('redis');
     const k = key();
     expect(await store.claim(k, 'o1', 'fp1', 5_000)).toEqual({ claimed: true });
@@ -37,7 +39,7 @@ describe('RedisStore', () => {
   });
 
   it('complete: only the owner stores; the record is done with ttlMs and is replayed exactly (status, headers, binary body)', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 5_000);
     expect(await store.complete(k, 'other', response(), 60_000)).toBe(false);
@@ -55,7 +57,7 @@ describe('RedisStore', () => {
   });
 
   it('complete: an omitted body and no headers are kept as such', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 5_000);
     const omitted = response({ headers: {}, body: Buffer.alloc(0), omitted: true, status: 200 });
@@ -69,7 +71,7 @@ describe('RedisStore', () => {
   });
 
   it('renew: only the owner of a running claim extends its lease', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 1_000);
     expect(await store.renew(k, 'other', 60_000)).toBe(false);
@@ -80,7 +82,7 @@ describe('RedisStore', () => {
   });
 
   it('release: only the owner of a running claim deletes it; then the key can be claimed again', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 5_000);
     expect(await store.release(k, 'other')).toBe(false);
@@ -92,7 +94,7 @@ describe('RedisStore', () => {
   });
 
   it('an expired claim is free again (Redis TTL is the truth)', async () => {
-    const store = new RedisStore(r.redis, 2_000);
+    const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 100);
     await r.redis.pexpire(k, 1); // expire it now rather than waiting for the lease
@@ -105,37 +107,50 @@ describe('RedisStore', () => {
   it('refuses at once when the client is not connected (never queued)', async () => {
     const closed = new Redis(r.url, { lazyConnect: true, enableOfflineQueue: true });
     closed.disconnect();
-    const store = new RedisStore(closed, 2_000);
-    await expect(store.claim(key(), 'o', 'fp', 1_000)).rejects.toThrow('redis not ready');
+    const store = new RedisStore(closed, { timeoutMs: 2_000 });
+    await expect(store.claim(key(), 'o', 'fp', 1_000)).rejects.toMatchObject({
+      code: CORE_ERROR_CODES.REDIS_UNAVAILABLE,
+    });
   });
 
   it('a command slower than the timeout rejects with a timeout (never hangs)', async () => {
-    const slow = {
-      status: 'ready',
-      defineCommand() {},
-      resilIdemClaim: () => new Promise(() => {}),
-    } as unknown as Redis;
-    const store = new RedisStore(slow, 20);
-    await expect(store.claim('k', 'o', 'fp', 1_000)).rejects.toThrow('redis timeout');
+    const slow = fakeRedis({ claim: () => new Promise(() => {}) }).client as unknown as Redis;
+    const store = new RedisStore(slow, { timeoutMs: 20 });
+    await expect(store.claim('k', 'o', 'fp', 1_000)).rejects.toMatchObject({
+      code: CORE_ERROR_CODES.REDIS_TIMEOUT,
+    });
+    // then the back-off: the next call fails at once, without a command
+    const fake = fakeRedis({ claim: () => new Promise(() => {}) });
+    const backingOff = new RedisStore(fake.client as never, { timeoutMs: 20, backoffMs: 60_000 });
+    await expect(backingOff.claim('k', 'o', 'fp', 1_000)).rejects.toMatchObject({
+      code: CORE_ERROR_CODES.REDIS_TIMEOUT,
+    });
+    await expect(backingOff.claim('k', 'o', 'fp', 1_000)).rejects.toMatchObject({
+      code: CORE_ERROR_CODES.REDIS_UNAVAILABLE,
+    });
+    expect(fake.calls.claim).toHaveLength(1);
   });
 
-  it('a second store on the same client reuses the defined scripts', async () => {
-    const a = new RedisStore(r.redis, 2_000);
-    const b = new RedisStore(r.redis, 2_000);
+  it('a second store on the same client shares the scripts (cached by Redis under their SHA)', async () => {
+    const a = new RedisStore(r.redis, { timeoutMs: 2_000 });
+    const b = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     expect(await a.claim(k, 'o1', 'fp', 5_000)).toEqual({ claimed: true });
     expect(await b.claim(k, 'o2', 'fp', 5_000)).toMatchObject({ claimed: false });
   });
 
   it('waitForReplicas on a Redis without replicas: the claim is released and refused (NOT_REPLICATED); a completion stored but not acknowledged throws it too', async () => {
-    const store = new RedisStore(r.redis, 2_000, { replicas: 1, timeoutMs: 20 });
+    const store = new RedisStore(r.redis, {
+      timeoutMs: 2_000,
+      waitForReplicas: { replicas: 1, timeoutMs: 20 },
+    });
     const k = key();
     const err = await store.claim(k, 'o1', 'fp', 5_000).catch((e: unknown) => e);
     expect(isIdempotencyStoreError(err)).toBe(true);
     expect(err).toMatchObject({ code: ERROR_CODES.NOT_REPLICATED, name: 'IdempotencyStoreError' });
     expect(await r.redis.exists(k)).toBe(0); // released
     // a record already claimed elsewhere is answered as usual (no refusal needed)
-    const plain = new RedisStore(r.redis, 2_000);
+    const plain = new RedisStore(r.redis, { timeoutMs: 2_000 });
     await plain.claim(k, 'o1', 'fp', 5_000);
     expect(await store.claim(k, 'o2', 'fp', 5_000)).toMatchObject({ claimed: false, fp: 'fp' });
     await expect(store.complete(k, 'o1', response(), 60_000)).rejects.toMatchObject({
@@ -147,7 +162,10 @@ describe('RedisStore', () => {
   });
 
   it('waitForReplicas with 0 acknowledgements needed passes (WAIT answers 0 >= 0)', async () => {
-    const store = new RedisStore(r.redis, 2_000, { replicas: 0, timeoutMs: 20 });
+    const store = new RedisStore(r.redis, {
+      timeoutMs: 2_000,
+      waitForReplicas: { replicas: 0, timeoutMs: 20 },
+    });
     const k = key();
     expect(await store.claim(k, 'o1', 'fp', 5_000)).toEqual({ claimed: true });
     expect(await store.complete(k, 'o1', response(), 60_000)).toBe(true);
@@ -158,14 +176,9 @@ describe('RedisStore refusals (stub clients)', () => {
   /** A client whose scripts answer at once, in a given connection state. */
   const stub = (status: string, pipelineOut?: unknown) =>
     ({
-      status,
-      defineCommand() {},
-      resilIdemRenew: async () => 1,
-      resilIdemRelease: async () => 1,
-      resilIdemClaim: async () => ['claimed'],
+      ...fakeRedis({ status }).client,
       pipeline: () => ({
-        resilIdemClaim() {},
-        resilIdemComplete() {},
+        evalsha() {},
         wait() {},
         exec: async () => pipelineOut,
       }),
@@ -174,27 +187,37 @@ describe('RedisStore refusals (stub clients)', () => {
   it.each(['ready', 'wait', 'connecting', 'connect'])(
     'runs commands while the client is %s',
     async (status) => {
-      expect(await new RedisStore(stub(status), 1_000).renew('k', 'o', 1_000)).toBe(true);
+      expect(await new RedisStore(stub(status), { timeoutMs: 1_000 }).renew('k', 'o', 1_000)).toBe(
+        true,
+      );
     },
   );
 
   it.each(['reconnecting', 'close', 'end'])(
     'refuses at once while the client is %s',
     async (status) => {
-      await expect(new RedisStore(stub(status), 1_000).release('k', 'o')).rejects.toThrow(
-        new Error('redis not ready'),
-      );
+      await expect(
+        new RedisStore(stub(status), { timeoutMs: 1_000 }).release('k', 'o'),
+      ).rejects.toMatchObject({ code: CORE_ERROR_CODES.REDIS_UNAVAILABLE });
     },
   );
 
   it('waitForReplicas: an empty pipeline answer, or a failed script, is a store failure; a failed WAIT counts as no acknowledgement', async () => {
     const wait = { replicas: 1, timeoutMs: 10 };
     await expect(
-      new RedisStore(stub('ready', null), 1_000, wait).claim('k', 'o', 'f', 1),
-    ).rejects.toThrow('redis pipeline returned nothing');
+      new RedisStore(stub('ready', null), { timeoutMs: 1_000, waitForReplicas: wait }).claim(
+        'k',
+        'o',
+        'f',
+        1,
+      ),
+    ).rejects.toMatchObject({ code: ERROR_CODES.NO_REPLY, name: 'IdempotencyStoreError' });
     const boom = new Error('script failed');
     await expect(
-      new RedisStore(stub('ready', [[boom, null]]), 1_000, wait).claim('k', 'o', 'f', 1),
+      new RedisStore(stub('ready', [[boom, null]]), {
+        timeoutMs: 1_000,
+        waitForReplicas: wait,
+      }).claim('k', 'o', 'f', 1),
     ).rejects.toBe(boom);
     await expect(
       new RedisStore(
@@ -202,8 +225,7 @@ describe('RedisStore refusals (stub clients)', () => {
           [null, ['claimed']],
           [new Error('no WAIT'), null],
         ]),
-        1_000,
-        wait,
+        { timeoutMs: 1_000, waitForReplicas: wait },
       ).claim('k', 'o', 'f', 1),
     ).rejects.toMatchObject({ code: ERROR_CODES.NOT_REPLICATED });
     expect(
@@ -212,8 +234,7 @@ describe('RedisStore refusals (stub clients)', () => {
           [null, ['claimed']],
           [null, 1],
         ]),
-        1_000,
-        wait,
+        { timeoutMs: 1_000, waitForReplicas: wait },
       ).claim('k', 'o', 'f', 1),
     ).toEqual({ claimed: true });
     expect(
@@ -222,8 +243,7 @@ describe('RedisStore refusals (stub clients)', () => {
           [null, 1],
           [null, 2],
         ]),
-        1_000,
-        wait,
+        { timeoutMs: 1_000, waitForReplicas: wait },
       ).complete('k', 'o', response(), 1_000),
     ).toBe(true);
   });
@@ -231,29 +251,28 @@ describe('RedisStore refusals (stub clients)', () => {
 
 describe('RedisStore edge cases (stub clients)', () => {
   const wait = { replicas: 1, timeoutMs: 200 };
-  const client = (over: Record<string, unknown>) =>
-    ({ status: 'ready', defineCommand() {}, ...over }) as unknown as Redis;
+  const client = (over: Record<string, unknown>, replies: Parameters<typeof fakeRedis>[0] = {}) =>
+    ({ ...fakeRedis(replies).client, ...over }) as unknown as Redis;
 
   it('waitForReplicas: the refusals carry their documented messages; a failed release does not replace the refusal', async () => {
-    const refused = client({
-      resilIdemRelease: async () => {
-        throw new Error('release failed');
+    const refused = client(
+      {
+        pipeline: () => ({
+          evalsha() {},
+          wait() {},
+          exec: async () => [[null, ['claimed']]], // no WAIT answer at all: no acknowledgement
+        }),
       },
-      pipeline: () => ({
-        resilIdemClaim() {},
-        resilIdemComplete() {},
-        wait() {},
-        exec: async () => [[null, ['claimed']]], // no WAIT answer at all: no acknowledgement
-      }),
-    });
-    const store = new RedisStore(refused, 1_000, wait);
+      { release: replyError('ERR release failed') },
+    );
+    const store = new RedisStore(refused, { timeoutMs: 1_000, waitForReplicas: wait });
     await expect(store.claim('k', 'o', 'f', 1)).rejects.toThrow(
       new Error('idempotency: fewer replicas than waitForReplicas.replicas acknowledged the claim'),
     );
     const completing = new RedisStore(
       client({
         pipeline: () => ({
-          resilIdemComplete() {},
+          evalsha() {},
           wait() {},
           exec: async () => [
             [null, 1],
@@ -261,8 +280,7 @@ describe('RedisStore edge cases (stub clients)', () => {
           ],
         }),
       }),
-      1_000,
-      wait,
+      { timeoutMs: 1_000, waitForReplicas: wait },
     );
     await expect(completing.complete('k', 'o', response(), 1_000)).rejects.toThrow(
       new Error(
@@ -275,7 +293,7 @@ describe('RedisStore edge cases (stub clients)', () => {
     let answer: (v: unknown) => void = () => {};
     const slow = client({
       pipeline: () => ({
-        resilIdemClaim() {},
+        evalsha() {},
         wait() {},
         exec: () =>
           new Promise((resolve) => {
@@ -285,7 +303,7 @@ describe('RedisStore edge cases (stub clients)', () => {
     });
     jest.useFakeTimers();
     try {
-      const store = new RedisStore(slow, 100, wait); // 100 + 200 ms
+      const store = new RedisStore(slow, { timeoutMs: 100, waitForReplicas: wait }); // 100 + 200 ms
       const result = store.claim('k', 'o', 'f', 1);
       await jest.advanceTimersByTimeAsync(250); // past 100 - 200 and past 100, not past 300
       answer([
@@ -294,7 +312,7 @@ describe('RedisStore edge cases (stub clients)', () => {
       ]);
       await expect(result).resolves.toEqual({ claimed: true });
       const late = store.claim('k', 'o', 'f', 1);
-      const settled = expect(late).rejects.toThrow('redis timeout');
+      const settled = expect(late).rejects.toMatchObject({ code: CORE_ERROR_CODES.REDIS_TIMEOUT });
       await jest.advanceTimersByTimeAsync(300);
       await settled;
     } finally {
@@ -303,14 +321,18 @@ describe('RedisStore edge cases (stub clients)', () => {
   });
 
   it('a done record with fields missing reads as empty fingerprint, headers and body', async () => {
-    const store = new RedisStore(client({ resilIdemClaim: async () => ['done'] }), 1_000);
+    const store = new RedisStore(fakeRedis({ claim: ['done'] }).client as never, {
+      timeoutMs: 1_000,
+    });
     expect(await store.claim('k', 'o', 'f', 1)).toEqual({
       claimed: false,
       state: 'done',
       fp: '',
       response: { status: Number.NaN, headers: {}, body: Buffer.alloc(0), omitted: false },
     });
-    const running = new RedisStore(client({ resilIdemClaim: async () => ['running'] }), 1_000);
+    const running = new RedisStore(fakeRedis({ claim: ['running'] }).client as never, {
+      timeoutMs: 1_000,
+    });
     expect(await running.claim('k', 'o', 'f', 1)).toMatchObject({ state: 'running', fp: '' });
   });
 });

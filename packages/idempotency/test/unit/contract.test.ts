@@ -1,6 +1,7 @@
 // The documented contract pinned precisely (issue #23, mutation testing): options and their
 // validation, defaults, problem+json bodies, the header deny-list, scopes, what is collected from
 // res.write/res.end/res.writeHead, store failures and their log lines, lease renewal, close().
+import { CORE_ERROR_CODES } from '@resil/core';
 import express from 'express';
 import request from 'supertest';
 import {
@@ -12,27 +13,7 @@ import {
   markExecuted,
   PROBLEM_TYPES,
 } from '../../src';
-
-function app(options: IdempotencyOptions = {}, handler?: express.RequestHandler) {
-  const runs = { n: 0 };
-  const a = express();
-  a.use(express.json());
-  a.use(idempotency({ logger: false, ...options }));
-  a.all(
-    '/h',
-    handler ??
-      ((req, res) => {
-        runs.n++;
-        res.status(201).json({ run: runs.n, upstream: idempotencyKeyFor(req) ?? null });
-      }),
-  );
-  return { app: a, runs };
-}
-
-const post = (a: express.Express, key?: string, body: object = {}) => {
-  const r = request(a).post('/h');
-  return (key === undefined ? r : r.set('Idempotency-Key', key)).send(body);
-};
+import { appWith as app, callMiddleware, fakeRedis, post, warnLogger } from '../helpers';
 
 describe('options', () => {
   it('accepts every documented option', () => {
@@ -50,9 +31,11 @@ describe('options', () => {
       excludeHeaders: ['x-a'],
       onStoreError: 'allow',
       commandTimeoutMs: 1,
+      redisBackoffMs: 0,
       memoryMaxRecords: 1,
       memoryMaxBytes: 1024,
       logger: false,
+      name: 'n',
     });
     expect(typeof mw).toBe('function');
     expect(typeof mw.close).toBe('function');
@@ -64,17 +47,20 @@ describe('options', () => {
     ['waitTimeoutMs', 0],
     ['maxBodyBytes', 0],
     ['commandTimeoutMs', 1],
+    ['redisBackoffMs', 0],
     ['memoryMaxRecords', 1],
     ['memoryMaxBytes', 1024],
   ] as const)(
-    '%s: accepts its minimum %d, refuses one less and a non-integer with a RangeError naming it',
+    '%s: accepts its minimum %d, refuses one less and a non-integer with a RangeError naming it, a string with a TypeError',
     (name, min) => {
       expect(() => idempotency({ [name]: min })).not.toThrow();
       expect(() => idempotency({ [name]: min - 1 })).toThrow(
         new RangeError(`idempotency: ${name} must be an integer >= ${min}`),
       );
       expect(() => idempotency({ [name]: min + 0.5 })).toThrow(RangeError);
-      expect(() => idempotency({ [name]: String(min) as never })).toThrow(RangeError);
+      expect(() => idempotency({ [name]: String(min) as never })).toThrow(
+        new TypeError(`idempotency: ${name} must be an integer >= ${min}`),
+      );
     },
   );
 
@@ -83,14 +69,20 @@ describe('options', () => {
       [null, 'idempotency: options must be an object'],
       ['x', 'idempotency: options must be an object'],
       [{ tll: 1 }, 'idempotency: unknown option "tll"'],
-      [{ onConcurrent: 'queue' }, "idempotency: onConcurrent must be 'reject' or 'wait'"],
-      [{ onStoreError: 'ignore' }, "idempotency: onStoreError must be 'deny' or 'allow'"],
+      [{ onConcurrent: 5 }, "idempotency: onConcurrent must be one of 'reject', 'wait'"],
+      [{ onStoreError: true }, "idempotency: onStoreError must be one of 'deny', 'allow'"],
+      [{ required: 'yes' }, 'idempotency: required must be a boolean'],
       [{ scope: 'ip' }, 'idempotency: scope must be a function'],
       [{ storeStatus: 200 }, 'idempotency: storeStatus must be a function'],
       [{ redis: {} }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
       [{ redis: null }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
       [{ redis: 5 }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
       [{ keyPrefix: 5 }, 'idempotency: keyPrefix must be a string'],
+      [{ name: 5 }, 'idempotency: name must be a string'],
+      [
+        { logger: { warn() {} } },
+        'idempotency: logger must have debug, info, warn and error methods, or be false',
+      ],
       [
         { waitForReplicas: { replicas: 1, timeoutMs: 10 } },
         'idempotency: waitForReplicas needs redis',
@@ -114,6 +106,14 @@ describe('options', () => {
     ];
     for (const [options, message] of cases)
       expect(() => idempotency(options as IdempotencyOptions)).toThrow(new TypeError(message));
+    // the right type outside the allowed set or form: a RangeError naming the option
+    const ranges: Array<[unknown, string]> = [
+      [{ onConcurrent: 'queue' }, "idempotency: onConcurrent must be one of 'reject', 'wait'"],
+      [{ onStoreError: 'ignore' }, "idempotency: onStoreError must be one of 'deny', 'allow'"],
+      [{ keyPrefix: 'a{b' }, 'idempotency: keyPrefix must be a string without { or }'],
+    ];
+    for (const [options, message] of ranges)
+      expect(() => idempotency(options as IdempotencyOptions)).toThrow(new RangeError(message));
     expect(() =>
       idempotency({
         redis: 'redis://127.0.0.1:1',
@@ -240,6 +240,7 @@ describe('problem+json answers', () => {
     expect(ERROR_CODES).toEqual({
       STORE_FULL: 'RESIL_IDEMPOTENCY_STORE_FULL',
       NOT_REPLICATED: 'RESIL_IDEMPOTENCY_NOT_REPLICATED',
+      NO_REPLY: 'RESIL_IDEMPOTENCY_NO_REPLY',
     });
   });
 });
@@ -491,7 +492,7 @@ describe('store failures', () => {
         idempotency({
           memoryMaxRecords: 1,
           onStoreError,
-          logger: { warn: (m, meta) => warnings.push([m, meta]) },
+          logger: warnLogger((m, meta) => warnings.push([m, meta])),
         }),
       );
       a.post('/h', async (req, res) => {
@@ -524,38 +525,50 @@ describe('store failures', () => {
         expect(runs).toBe(3);
       }
       expect(warnings).toEqual([
-        ['idempotency: store unavailable', { onStoreError, code: ERROR_CODES.STORE_FULL }],
+        [
+          'idempotency: store unavailable',
+          { event: 'store-unavailable', onStoreError, code: ERROR_CODES.STORE_FULL },
+        ],
       ]);
       release();
       await holder;
       expect((await post(a, 'after')).status).toBe(201);
-      expect(warnings[1]).toEqual(['idempotency: store available again', {}]);
+      expect(warnings[1]).toEqual([
+        'idempotency: store available again',
+        { event: 'store-available' },
+      ]);
       expect(warnings).toHaveLength(2);
     }
   });
 
-  it('a store error without a code is logged without one', async () => {
+  it('a store error is logged with its code only (a client that is not connected: RESIL_CORE_REDIS_UNAVAILABLE)', async () => {
     const warnings: Array<Record<string, unknown> | undefined> = [];
-    const notReady = { status: 'end', defineCommand() {} };
+    const notReady = fakeRedis({ status: 'end' }).client;
     const a = express();
     a.use(express.json());
     a.use(
       idempotency({
         redis: notReady as never,
-        logger: { warn: (_m, meta) => warnings.push(meta) },
+        logger: warnLogger((_m, meta) => warnings.push(meta)),
       }),
     );
     a.post('/h', (_req, res) => {
       res.end();
     });
     expect((await post(a, 'x')).status).toBe(503);
-    expect(warnings).toEqual([{ onStoreError: 'deny' }]);
+    expect(warnings).toEqual([
+      {
+        event: 'store-unavailable',
+        onStoreError: 'deny',
+        code: CORE_ERROR_CODES.REDIS_UNAVAILABLE,
+      },
+    ]);
   });
 
   it('a body no parser read is logged once (method only) and answered 415', async () => {
     const warnings: Array<[string, unknown]> = [];
     const a = express();
-    a.use(idempotency({ logger: { warn: (m, meta) => warnings.push([m, meta]) } }));
+    a.use(idempotency({ logger: warnLogger((m, meta) => warnings.push([m, meta])) }));
     a.post('/h', (_req, res) => {
       res.end();
     });
@@ -572,7 +585,7 @@ describe('store failures', () => {
     expect(warnings).toEqual([
       [
         'idempotency: a request body was not parsed before the middleware (register the body parser first); answered 415',
-        { method: 'POST' },
+        { event: 'body-unparsed', method: 'POST' },
       ],
     ]);
     // no body, or Content-Length 0: nothing to parse
@@ -610,51 +623,8 @@ describe('concurrency and leases', () => {
     try {
       const mw = idempotency({ logger: false, leaseMs: 300 });
       const call = (key: string) => {
-        const headers: Record<string, string> = { 'idempotency-key': key };
-        let status = 0;
-        let ended: () => void = () => {};
-        const done = new Promise<void>((r) => {
-          ended = r;
-        });
-        const res = {
-          statusCode: 200,
-          headersSent: false,
-          setHeader() {},
-          getHeaders: () => ({}),
-          status(s: number) {
-            status = s;
-            return res;
-          },
-          type: () => res,
-          send() {
-            ended();
-          },
-          writeHead() {},
-          write: () => true,
-          end() {
-            ended();
-          },
-        };
-        const req = {
-          method: 'POST',
-          headers,
-          get: (n: string) => headers[n.toLowerCase()],
-          readableEnded: true,
-          body: {},
-          ip: '1',
-          originalUrl: '/h',
-          baseUrl: '',
-          path: '/h',
-        };
-        let nextCalled = false;
-        const ran = new Promise<void>((r) => {
-          mw(req as never, res as never, () => {
-            nextCalled = true;
-            r();
-          });
-          void done.then(r);
-        });
-        return { ran, res, status: () => status, next: () => nextCalled };
+        const c = callMiddleware(mw, key);
+        return { ran: c.done, res: c.res, status: () => c.out.status, next: () => c.out.next };
       };
       const first = call('lease');
       await first.ran;

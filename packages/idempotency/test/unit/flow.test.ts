@@ -3,83 +3,18 @@
 // claim in progress with a given lease left, a stored record, a lost lease, a failing store, too
 // few replicas), and a fake clock pins the polling of onConcurrent 'wait' and the lease renewal.
 import { createHash } from 'node:crypto';
+import { CORE_ERROR_CODES } from '@resil/core';
 import express from 'express';
 import request from 'supertest';
 import {
+  ERROR_CODES,
   type IdempotencyOptions,
   idempotency,
   idempotencyKeyFor,
   markExecuted,
   PROBLEM_TYPES,
 } from '../../src';
-
-type Reply = unknown | ((args: unknown[]) => unknown);
-
-/** A stand-in ioredis client: each script answers what `replies` says (a value or a function). */
-function fakeRedis(
-  replies: {
-    claim?: Reply;
-    complete?: Reply;
-    renew?: Reply;
-    release?: Reply;
-    /** replicas acknowledging each pipelined WAIT, in order */
-    acks?: number[];
-  } = {},
-) {
-  const calls = {
-    claim: [] as unknown[][],
-    complete: [] as unknown[][],
-    renew: [] as unknown[][],
-    release: [] as unknown[][],
-    wait: [] as unknown[][],
-    pipelines: 0,
-  };
-  const answer = async (
-    name: keyof typeof replies & keyof typeof calls,
-    dflt: unknown,
-    a: unknown[],
-  ) => {
-    calls[name].push(a);
-    const r = replies[name];
-    const v = typeof r === 'function' ? (r as (x: unknown[]) => unknown)(a) : (r ?? dflt);
-    return v instanceof Error ? Promise.reject(v) : v;
-  };
-  const scripts = {
-    resilIdemClaim: (...a: unknown[]) => answer('claim', ['claimed'], a),
-    resilIdemComplete: (...a: unknown[]) => answer('complete', 1, a),
-    resilIdemRenew: (...a: unknown[]) => answer('renew', 1, a),
-    resilIdemRelease: (...a: unknown[]) => answer('release', 1, a),
-  };
-  const acks = [...(replies.acks ?? [])];
-  const client = {
-    status: 'ready',
-    defineCommand() {},
-    ...scripts,
-    pipeline() {
-      calls.pipelines++;
-      const ops: Array<() => Promise<unknown>> = [];
-      const p: Record<string, unknown> = {};
-      for (const [name, fn] of Object.entries(scripts))
-        p[name] = (...a: unknown[]) => ops.push(() => fn(...a));
-      p.wait = (...a: unknown[]) => {
-        calls.wait.push(a);
-        ops.push(async () => acks.shift() ?? 0);
-      };
-      p.exec = async () => {
-        const out: Array<[Error | null, unknown]> = [];
-        for (const op of ops)
-          try {
-            out.push([null, await op()]);
-          } catch (err) {
-            out.push([err as Error, null]);
-          }
-        return out;
-      };
-      return p;
-    },
-  };
-  return { client, calls };
-}
+import { appWith, callMiddleware as call, fakeRedis, post, recorder, replyError } from '../helpers';
 
 /** The fingerprint argument of a claim, to answer "running" or "done" for the same request. */
 const fpOf = (a: unknown[]) => a[2] as string;
@@ -92,93 +27,6 @@ const running = (pttl: number) => (a: unknown[]) => [
   '',
   String(pttl),
 ];
-
-function appWith(options: IdempotencyOptions, handler?: express.RequestHandler) {
-  const runs = { n: 0 };
-  const a = express();
-  a.use(express.json());
-  a.use(idempotency({ logger: false, ...options }));
-  a.post(
-    '/h',
-    handler ??
-      ((_req, res) => {
-        runs.n++;
-        res.status(201).json({ run: runs.n });
-      }),
-  );
-  return { app: a, runs };
-}
-
-const post = (a: express.Express, key: string, body: object = {}) =>
-  request(a).post('/h').set('Idempotency-Key', key).send(body);
-
-/** A logger whose warn() can be awaited. */
-function recorder() {
-  const lines: Array<[string, unknown]> = [];
-  let notify: () => void = () => {};
-  let next = new Promise<void>((r) => {
-    notify = r;
-  });
-  return {
-    lines,
-    logger: {
-      warn(m: string, meta?: Record<string, unknown>) {
-        lines.push([m, meta]);
-        notify();
-        next = new Promise<void>((r) => {
-          notify = r;
-        });
-      },
-    },
-    next: () => next,
-  };
-}
-
-/** Calls the middleware directly (no HTTP), for the fake clock. */
-function call(
-  mw: ReturnType<typeof idempotency>,
-  key: string,
-  over: { headers?: Record<string, string>; readableEnded?: boolean; body?: unknown } = {},
-) {
-  const headers: Record<string, string> = { 'idempotency-key': key, ...over.headers };
-  const out = { status: 0, next: false, headers: {} as Record<string, unknown>, answered: false };
-  const res = {
-    statusCode: 200,
-    headersSent: false,
-    setHeader(n: string, v: unknown) {
-      out.headers[n.toLowerCase()] = v;
-    },
-    getHeaders: () => ({}),
-    status(s: number) {
-      out.status = s;
-      return res;
-    },
-    type: () => res,
-    send() {
-      out.answered = true;
-    },
-    writeHead() {},
-    write: () => true,
-    end() {
-      out.answered = true;
-    },
-  };
-  const req = {
-    method: 'POST',
-    headers,
-    get: (n: string) => headers[n.toLowerCase()],
-    readableEnded: over.readableEnded ?? true,
-    body: 'body' in over ? over.body : {},
-    ip: '1',
-    originalUrl: '/h',
-    baseUrl: '',
-    path: '/h',
-  };
-  const done = mw(req as never, res as never, () => {
-    out.next = true;
-  }) as unknown as Promise<void>;
-  return { out, res, done };
-}
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -396,36 +244,40 @@ describe('after the handler answers', () => {
     expect(calls.claim[1]?.[1]).not.toBe(owner);
   });
 
-  it('a lost lease, a store failure, a failed release and too few replicas are logged with the status only', async () => {
+  it('a lost lease, a store failure, a failed release and too few replicas are logged with the status, an event and a code only (no key, no body)', async () => {
     const cases: Array<
-      [Parameters<typeof fakeRedis>[0], number, string, Partial<IdempotencyOptions>]
+      [Parameters<typeof fakeRedis>[0], number, string, Partial<IdempotencyOptions>, object]
     > = [
       [
         { complete: 0 },
         201,
         'idempotency: the lease was lost before the response was stored (the store lost the claim)',
         {},
+        { event: 'lease-lost' },
       ],
       [
         { complete: new Error('down') },
         201,
         'idempotency: could not store the response; a retry after the lease may run again',
         {},
+        { event: 'store-failed', code: CORE_ERROR_CODES.REDIS_FAILED },
       ],
       [
         { release: new Error('down') },
         500,
         'idempotency: could not release the key; a retry gets 409 until the lease ends',
         {},
+        { event: 'release-failed', code: CORE_ERROR_CODES.REDIS_FAILED },
       ],
       [
         { acks: [1, 0] },
         201,
         'idempotency: the response was stored but not acknowledged by enough replicas',
         { waitForReplicas: { replicas: 1, timeoutMs: 20 } },
+        { event: 'not-replicated', code: ERROR_CODES.NOT_REPLICATED },
       ],
     ];
-    for (const [replies, status, message, over] of cases) {
+    for (const [replies, status, message, over, meta] of cases) {
       const log = recorder();
       const { client } = fakeRedis(replies);
       const { app: a } = appWith(
@@ -438,7 +290,7 @@ describe('after the handler answers', () => {
       const r = await post(a, 'log', { patient: 'secret' });
       expect(r.status).toBe(status);
       await logged;
-      expect(log.lines).toEqual([[message, { status }]]);
+      expect(log.lines).toEqual([[message, { ...meta, status }]]);
     }
   });
 
@@ -559,7 +411,9 @@ describe('lease renewal (fake clock)', () => {
   it('a failing renewal is ignored: the handler goes on and its answer is stored', async () => {
     jest.useFakeTimers();
     try {
-      const { client, calls } = fakeRedis({ renew: new Error('down') });
+      // an error reply (Redis answered): an outage would start the back-off, and the completion
+      // would then fail fast like every other call (the paused-Redis test covers that)
+      const { client, calls } = fakeRedis({ renew: replyError('ERR down') });
       const mw = idempotency({ redis: client as never, leaseMs: 150, logger: false });
       const c = call(mw, 'renewfail');
       await jest.advanceTimersByTimeAsync(200);
