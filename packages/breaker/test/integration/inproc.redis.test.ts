@@ -12,20 +12,16 @@ import {
   type StateChangeEvent,
 } from '../../src';
 import { circuitReader } from '../helpers/redis';
+import { closeAfterEach } from '../helpers/track';
 
 const r = useRedis('breaker-inproc');
 let seq = 0;
 const name = () => `inproc.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
 
-const made: { breaker: { close(): Promise<void> } }[] = [];
-function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
-  made.push(f);
-  return f;
-}
+const track = closeAfterEach();
 const clients: Redis[] = [];
-afterEach(async () => {
-  for (const f of made.splice(0)) await f.breaker.close();
+afterEach(() => {
   for (const c of clients.splice(0)) c.disconnect();
 });
 

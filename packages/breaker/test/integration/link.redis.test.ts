@@ -273,6 +273,28 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
 });
 
 describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', () => {
+  /**
+   * A breaker on its own client that opens at the first failure and probes after 200 ms; its
+   * function fails until `dep.ok`, and counts its calls in `dep.calls`.
+   */
+  const opensAtOnce = (
+    options: { name: string; probeLeaseMs?: number },
+    dep: { calls: number; ok: boolean },
+  ) =>
+    own(
+      circuitBreaker({
+        failureThreshold: 1,
+        resetTimeoutMs: 200,
+        redis: client(r.url),
+        keyPrefix: r.prefix,
+        logger: false,
+        ...options,
+      })(async () => {
+        dep.calls++;
+        if (!dep.ok) throw fail();
+        return 'f';
+      }),
+    );
   const channel = `${r.prefix}breaker:changes`;
 
   it('a pub/sub message older than the state the breaker knows (a smaller epoch) is ignored; a newer one is applied', async () => {
@@ -300,22 +322,8 @@ describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', 
   it('after the reset timeout, a circuit closed in Redis meanwhile (no message heard) lets the call through as a plain call, not a probe', async () => {
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
-    let calls = 0;
-    let ok = false;
-    const f = own(
-      circuitBreaker({
-        name: n,
-        failureThreshold: 1,
-        resetTimeoutMs: 200,
-        redis: client(r.url),
-        keyPrefix: r.prefix,
-        logger: false,
-      })(async () => {
-        calls++;
-        if (!ok) throw fail();
-        return 'f';
-      }),
-    );
+    const dep = { calls: 0, ok: false };
+    const f = opensAtOnce({ name: n }, dep);
     const seen: string[] = [];
     f.breaker.onStateChange((e) => seen.push(`${e.from}->${e.to}`));
     await f.breaker.ready();
@@ -334,42 +342,27 @@ describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', 
       'epoch',
       String(Number((await hash(key)).epoch) + 1),
     );
-    ok = true;
+    dep.ok = true;
     await expect(f()).resolves.toBe('f');
-    expect(calls).toBe(2);
+    expect(dep.calls).toBe(2);
     expect(f.breaker.state).toBe('closed');
     expect(seen).toEqual(['closed->open', 'open->closed']);
     expect((await hash(key)).state).toBe('closed');
   });
 
   it('a call made while this process is asking Redis for the probe is rejected at once (retry now), and only the probe calls the function', async () => {
-    let calls = 0;
-    let ok = false;
-    const f = own(
-      circuitBreaker({
-        name: name(),
-        failureThreshold: 1,
-        resetTimeoutMs: 200,
-        probeLeaseMs: 10_000,
-        redis: client(r.url),
-        keyPrefix: r.prefix,
-        logger: false,
-      })(async () => {
-        calls++;
-        if (!ok) throw fail();
-        return 'f';
-      }),
-    );
+    const dep = { calls: 0, ok: false };
+    const f = opensAtOnce({ name: name(), probeLeaseMs: 10_000 }, dep);
     await f.breaker.ready();
     await expect(f()).rejects.toMatchObject({ status: 503 });
     await waitFor(() => f.breaker.nextProbeInMs === 0, { what: 'the reset timeout' });
-    ok = true;
+    dep.ok = true;
     const probe = f();
     const second = await f().catch((e: unknown) => e);
     expect(second).toBeInstanceOf(CircuitOpenError);
     expect((second as CircuitOpenError).retryAfterMs).toBe(0);
     await expect(probe).resolves.toBe('f');
-    expect(calls).toBe(2);
+    expect(dep.calls).toBe(2);
     expect(f.breaker.state).toBe('closed');
   });
 

@@ -1,20 +1,13 @@
 import path from 'node:path';
 import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
 import { CircuitOpenError, circuitBreaker, isCircuitOpenError } from '../../src';
+import { closeAfterEach } from '../helpers/track';
 
 const script = path.join(__dirname, '../fixtures/breaker-worker.ts');
 let seq = 0;
 
-// Every breaker a test makes is shut down after it, also when the test fails (an open
-// subscriber connection would keep Jest from exiting).
-const made: { breaker: { close(): Promise<void> } }[] = [];
-function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
-  made.push(f);
-  return f;
-}
-afterEach(async () => {
-  for (const f of made.splice(0)) await f.breaker.close();
-});
+// Every breaker a test makes is closed after it, also when the test fails.
+const track = closeAfterEach();
 
 describeEachRedis('shared circuit breaker', (target) => {
   const name = () => `shared.${process.pid}.${++seq}`;

@@ -14,19 +14,13 @@ import {
   isCircuitOpenError,
   LEGACY_OPEN_CODE,
 } from '../../src';
+import { closeAfterEach } from '../helpers/track';
 
 let seq = 0;
 const uniqueName = () => `contract.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
-const made: { breaker: { close(): Promise<void> } }[] = [];
-function track<F extends { breaker: { close(): Promise<void> } }>(f: F): F {
-  made.push(f);
-  return f;
-}
-afterEach(async () => {
-  for (const f of made.splice(0)) await f.breaker.close();
-  jest.useRealTimers();
-});
+const track = closeAfterEach();
+afterEach(() => jest.useRealTimers());
 
 const thrown = (fn: () => unknown): unknown => {
   try {
