@@ -63,6 +63,7 @@ export {
   isNodeRedisCluster,
   isNodeRedisErrorReply,
   isRedisClient,
+  onClientEnd,
   onClientReady,
   redisCommand,
   toRedisLike,

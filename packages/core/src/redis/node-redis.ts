@@ -104,6 +104,15 @@ export function onClientReady(client: RedisClient, listener: () => void): () => 
   };
 }
 
+/** Subscribes `listener` to the client's closed-for-good event; returns the unsubscribe. */
+export function onClientEnd(client: RedisClient, listener: () => void): () => void {
+  const event = endEventOf(client);
+  client.on(event, listener);
+  return () => {
+    client.off(event, listener);
+  };
+}
+
 function toArg(v: unknown): string | Buffer {
   if (typeof v === 'string' || Buffer.isBuffer(v)) return v;
   return String(v);

@@ -37,7 +37,9 @@ t.event('OnRetry'); t.attempt(1, { attempt: 1, handled: true }); t.execution(1);
 t.setResendCount(1);
 let ioredis = 'none';
 try { new core.ClientPool().acquire('redis://127.0.0.1:1').client.disconnect(); } catch (e) { ioredis = e.constructor.name + ': ' + e.message; }
-console.log(JSON.stringify({ exports: Object.keys(core).length, available: core.isTelemetryAvailable(), enabled: t.enabled, ioredis, recorded: globalThis.recorded ?? null }));
+let nodeRedis = 'none';
+try { const c = core.nodeRedisClients()('redis://127.0.0.1:1'); nodeRedis = core.isNodeRedisClient(c) ? 'client' : 'other'; c.destroy(); } catch (e) { nodeRedis = e.constructor.name + ': ' + e.message; }
+console.log(JSON.stringify({ exports: Object.keys(core).length, available: core.isTelemetryAvailable(), enabled: t.enabled, ioredis, nodeRedis, recorded: globalThis.recorded ?? null }));
 `;
 
 const cjs = (file: string) => `const core = require(${JSON.stringify(file)});`;
@@ -60,7 +62,7 @@ describe('the published builds', () => {
     ['cjs', cjs],
     ['esm', esm],
   ] as const)(
-    '%s: load and run as a no-op without @opentelemetry/api or ioredis installed',
+    '%s: load and run as a no-op without @opentelemetry/api, ioredis or redis installed',
     (kind, load) => {
       const file = path.join(out, kind === 'cjs' ? 'index.js' : 'index.mjs');
       expect(fs.existsSync(path.join(out, 'node_modules'))).toBe(false);
@@ -70,6 +72,9 @@ describe('the published builds', () => {
       expect(r.enabled).toBe(false);
       expect(r.ioredis).toBe(
         'TypeError: redis: a URL needs the ioredis package (npm install ioredis), or pass a client',
+      );
+      expect(r.nodeRedis).toBe(
+        'TypeError: nodeRedisClients: the redis package is not installed (npm install redis), or pass a client',
       );
     },
   );
@@ -100,5 +105,6 @@ api.metrics.setGlobalMeterProvider({ getMeter: () => ({ createCounter: make, cre
       'resilience.pipeline.duration',
     ]);
     expect(r.ioredis).toBe('none');
+    expect(r.nodeRedis).toBe('client'); // node-redis loaded from the application's own install
   });
 });

@@ -22,6 +22,8 @@ import {
   isRedisLike,
   isRedisOutage,
   leaseClient,
+  onClientEnd,
+  onClientReady,
   quitClient,
   redisCommand,
   toRedisLike,
@@ -296,5 +298,28 @@ describe('redisCommand', () => {
     const io = { status: 'ready', call: jest.fn(async () => 'PONG') };
     await expect(redisCommand(io as never, ['PING'])).resolves.toBe('PONG');
     expect(io.call).toHaveBeenCalledWith('PING');
+  });
+});
+
+describe('onClientReady / onClientEnd', () => {
+  it('listen to ready/end on a single client, connect+node-ready/disconnect on a node-redis cluster', () => {
+    const seen: string[] = [];
+    const single = new FakeNodeRedis();
+    const cluster = new FakeNodeCluster();
+    const offs = [single, cluster].flatMap((c) => [
+      onClientReady(c, () => seen.push('ready')),
+      onClientEnd(c, () => seen.push('end')),
+    ]);
+    single.emit('ready');
+    single.emit('end');
+    cluster.emit('connect');
+    cluster.emit('node-ready');
+    cluster.emit('disconnect');
+    cluster.emit('end'); // not a cluster's event
+    expect(seen).toEqual(['ready', 'end', 'ready', 'ready', 'end']);
+    for (const off of offs) off();
+    single.emit('ready');
+    cluster.emit('disconnect');
+    expect(seen).toHaveLength(5);
   });
 });
