@@ -17,6 +17,4 @@ module.exports = require('../../jest.config.base.cjs')(__dirname, {
   globalSetup: undefined,
   globalTeardown: undefined,
   reporters: ['default'],
-  // winston is loaded by every mutant run otherwise (see test/stubs/safe-log.ts)
-  moduleNameMapper: { '^@resil/safe-log$': '<rootDir>/test/stubs/safe-log.ts' },
 });

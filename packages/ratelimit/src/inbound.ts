@@ -1,10 +1,37 @@
 import { createHash } from 'node:crypto';
-import { SafeLogger } from '@resil/safe-log';
+import {
+  type Closeable,
+  CORE_ERROR_CODES,
+  checkOptions,
+  createTelemetry,
+  Deadlines,
+  type Event,
+  EventEmitter,
+  enumOption,
+  functionOption,
+  integerOption,
+  isRedisLike,
+  type Logger,
+  leaseClient,
+  makeCloseable,
+  OptionRangeError,
+  OptionTypeError,
+  problem,
+  type RedisLike,
+  resolveLogger,
+  sendProblem,
+  stringOption,
+} from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipKey } from './ip';
-import { integerOptions } from './options';
-import { clientFor, Deadlines, isRedisLike, packageLogger, type RedisLike } from './redis-call';
+import type {
+  AllowedEvent,
+  LimitedEvent,
+  StoreDegradedEvent,
+  StoreErrorEvent,
+  StoreRestoredEvent,
+} from './types';
 
 export interface RateLimitOptions {
   /** Requests (or cost units) allowed per window. @default 100 */
@@ -38,8 +65,27 @@ export interface RateLimitOptions {
   storeTimeoutMs?: number;
   /** Block a key in this process's memory (no Redis call) once it has consumed this many points in a window. @default off */
   inMemoryBlockOnConsumed?: number;
-  /** Where the proxy warning and store outages are logged, or false. @default a SafeLogger('resil.ratelimit') */
-  logger?: { warn(m: string, meta?: Record<string, unknown>): void } | false;
+  /** Where the proxy warning and store outages are logged, or false. @default core `codeLogger('resil.ratelimit')` */
+  logger?: Logger | false;
+}
+
+/** The middleware `rateLimit()` returns: a request handler with its events and `close()`. */
+export interface RateLimitMiddleware extends RequestHandler, Closeable {
+  /** A request was let through (`remaining`: units left in its window). */
+  readonly onAllowed: Event<AllowedEvent>;
+  /** A request was answered 429. */
+  readonly onLimited: Event<LimitedEvent>;
+  /** The store failed for a request; `insurance`: the in-memory insurance decided it. */
+  readonly onStoreError: Event<StoreErrorEvent>;
+  /** The store became unusable (once per outage). */
+  readonly onDegraded: Event<StoreDegradedEvent>;
+  /** The store answers again after an outage. */
+  readonly onRestored: Event<StoreRestoredEvent>;
+  /**
+   * Releases the Redis client leased from a URL (the last lease quits it); a client you passed
+   * stays yours. Idempotent; also `await using`.
+   */
+  close(): Promise<void>;
 }
 
 const KNOWN = new Set([
@@ -60,13 +106,30 @@ const KNOWN = new Set([
   'logger',
 ]);
 
-const int = integerOptions('rateLimit');
+const OWNER = 'rateLimit';
+const STORE_ERRORS = ['insurance', 'allow', 'deny'] as const;
 
-function problem(res: Response, status: number, title: string, detail: string): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+/**
+ * The insurance limiter, which tells when rate-limiter-flexible hands a request to it (the store
+ * failed or its client is not ready); `decide` is this package's own call after a time-out.
+ */
+class Insurance extends RateLimiterMemory {
+  readonly #onTakeover: () => void;
+  constructor(opts: ConstructorParameters<typeof RateLimiterMemory>[0], onTakeover: () => void) {
+    super(opts);
+    this.#onTakeover = onTakeover;
+  }
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: Record<string, unknown>,
+  ): Promise<RateLimiterRes> {
+    this.#onTakeover();
+    return super.consume(key, points, options);
+  }
+  decide(key: string, points: number): Promise<RateLimiterRes> {
+    return super.consume(key, points);
+  }
 }
 
 /**
@@ -75,56 +138,100 @@ function problem(res: Response, status: number, title: string, detail: string): 
  * insurance limiter while Redis is down or slow. Over the limit: 429 problem+json with
  * Retry-After and the IETF RateLimit / RateLimit-Policy headers.
  */
-export function rateLimit(
-  options: RateLimitOptions = {},
-): RequestHandler & { close(): Promise<void> } {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('rateLimit: options must be an object');
-  for (const k of Object.keys(options))
-    if (!KNOWN.has(k)) throw new TypeError(`rateLimit: unknown option "${k}"`);
-  const points = int('points', options.points ?? 100, 1);
-  const durationMs = int('durationMs', options.durationMs ?? 60_000, 1000);
+export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
+  const o = checkOptions(OWNER, options, KNOWN);
+  const int = (name: string, v: unknown, min: number, fallback?: number, max?: number) =>
+    integerOption(OWNER, name, v, {
+      min,
+      ...(fallback === undefined ? {} : { default: fallback }),
+      ...(max === undefined ? {} : { max }),
+    });
+  const points = int('points', o.points, 1, 100);
+  const durationMs = int('durationMs', o.durationMs, 1000, 60_000);
   if (durationMs % 1000 !== 0)
-    throw new RangeError(
-      'rateLimit: durationMs must be a whole number of seconds (a multiple of 1000)',
+    throw new OptionRangeError(
+      'durationMs',
+      `${OWNER}: durationMs must be a whole number of seconds (a multiple of 1000)`,
     );
-  const ipv6Subnet = int('ipv6Subnet', options.ipv6Subnet ?? 56, 1);
-  if (ipv6Subnet > 128) throw new RangeError('rateLimit: ipv6Subnet must be at most 128');
-  const expectedWorkers = int('expectedWorkers', options.expectedWorkers ?? 1, 1);
-  const storeTimeoutMs = int('storeTimeoutMs', options.storeTimeoutMs ?? 200, 1);
-  const onStoreError = options.onStoreError ?? 'insurance';
-  if (!['insurance', 'allow', 'deny'].includes(onStoreError))
-    throw new TypeError("rateLimit: onStoreError must be 'insurance', 'allow' or 'deny'");
-  for (const fn of ['keyBy', 'cost', 'skip'] as const)
-    if (options[fn] !== undefined && typeof options[fn] !== 'function')
-      throw new TypeError(`rateLimit: ${fn} must be a function`);
-  if (
-    options.redis !== undefined &&
-    typeof options.redis !== 'string' &&
-    !isRedisLike(options.redis)
-  )
-    throw new TypeError('rateLimit: redis must be an ioredis Redis or Cluster, or a URL');
-  const client = clientFor(options.redis);
-  const policy = options.policyName ?? 'default';
-  if (typeof policy !== 'string' || !/^[a-z*][a-z0-9_\-.*]*$/.test(policy))
-    throw new TypeError('rateLimit: policyName must be a lowercase token (a structured-field key)');
-  const sendHeaders = options.headers ?? true;
-  const keyPrefix = options.keyPrefix ?? 'resil:';
-  const logger =
-    options.logger === false
-      ? undefined
-      : (options.logger ?? packageLogger(() => new SafeLogger('resil.ratelimit')));
-  const block =
-    options.inMemoryBlockOnConsumed === undefined
-      ? undefined
-      : int('inMemoryBlockOnConsumed', options.inMemoryBlockOnConsumed, points);
-  const duration = durationMs / 1000;
-
-  const insurance = new RateLimiterMemory({
-    points: Math.max(1, Math.floor(points / expectedWorkers)),
-    duration,
-    keyPrefix: 'insurance',
+  const ipv6Subnet = int('ipv6Subnet', o.ipv6Subnet, 1, 56, 128);
+  const expectedWorkers = int('expectedWorkers', o.expectedWorkers, 1, 1);
+  const storeTimeoutMs = int('storeTimeoutMs', o.storeTimeoutMs, 1, 200);
+  const onStoreError = enumOption(OWNER, 'onStoreError', o.onStoreError, STORE_ERRORS, 'insurance');
+  const keyByOption = functionOption<(req: Request) => string>(OWNER, 'keyBy', o.keyBy);
+  const costOf = functionOption<(req: Request) => number>(OWNER, 'cost', o.cost);
+  const skip = functionOption<(req: Request) => boolean>(OWNER, 'skip', o.skip);
+  if (o.redis !== undefined && typeof o.redis !== 'string' && !isRedisLike(o.redis))
+    throw new OptionTypeError(
+      CORE_ERROR_CODES.OPTION_TYPE,
+      'redis',
+      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
+    );
+  const policy = stringOption(OWNER, 'policyName', o.policyName, {
+    default: 'default',
+    pattern: /^[a-z*][a-z0-9_\-.*]*$/,
+    describe: 'a lowercase token (a structured-field key)',
   });
+  const sendHeaders = o.headers ?? true;
+  const keyPrefix = stringOption(OWNER, 'keyPrefix', o.keyPrefix, { default: 'resil:' });
+  const logger = resolveLogger(OWNER, 'resil.ratelimit', o.logger);
+  const block =
+    o.inMemoryBlockOnConsumed === undefined
+      ? undefined
+      : int('inMemoryBlockOnConsumed', o.inMemoryBlockOnConsumed, points);
+  const duration = durationMs / 1000;
+  const lease = o.redis === undefined ? undefined : leaseClient(o.redis);
+  const client: RedisLike | undefined = lease?.client;
+
+  const telemetry = createTelemetry({
+    strategy: 'ratelimit',
+    pipeline: policy,
+    scope: '@resil/ratelimit',
+  });
+  const allowedEvents = new EventEmitter<AllowedEvent>();
+  const limitedEvents = new EventEmitter<LimitedEvent>();
+  const storeErrorEvents = new EventEmitter<StoreErrorEvent>();
+  const degradedEvents = new EventEmitter<StoreDegradedEvent>();
+  const restoredEvents = new EventEmitter<StoreRestoredEvent>();
+
+  let storeDown = false;
+  let downSince = 0;
+  const markStore = (down: boolean, reason: StoreDegradedEvent['reason'] = 'failed') => {
+    if (down === storeDown) return;
+    storeDown = down;
+    if (down) {
+      downSince = Date.now();
+      logger.warn(
+        `rate limit: store unavailable, ${onStoreError === 'insurance' ? 'limiting in this process' : onStoreError === 'allow' ? 'allowing requests' : 'refusing requests'}`,
+        { event: 'store-degraded', policy, reason },
+      );
+      if (degradedEvents.size > 0) degradedEvents.emit({ name: policy, reason });
+      telemetry.event('store-degraded', { severity: 'warning' });
+    } else {
+      const downMs = Math.max(0, Date.now() - downSince);
+      logger.info('rate limit: store available again', { event: 'store-restored', policy, downMs });
+      if (restoredEvents.size > 0) restoredEvents.emit({ name: policy, downMs });
+      telemetry.event('store-restored');
+    }
+  };
+  /** One request the store failed for (the code says how), decided by the insurance or not. */
+  const storeError = (code: string, insurance: boolean) => {
+    if (storeErrorEvents.size > 0) storeErrorEvents.emit({ policy, code, insurance });
+    telemetry.event('store-error', { severity: 'warning' });
+  };
+  const failureCode = () =>
+    client?.status === 'ready' ? CORE_ERROR_CODES.REDIS_FAILED : CORE_ERROR_CODES.REDIS_UNAVAILABLE;
+
+  // bumped each time rate-limiter-flexible hands a request to the insurance
+  let takeovers = 0;
+  const insurance = new Insurance(
+    { points: Math.max(1, Math.floor(points / expectedWorkers)), duration, keyPrefix: 'insurance' },
+    () => {
+      takeovers++;
+      const code = failureCode();
+      markStore(true, code === CORE_ERROR_CODES.REDIS_FAILED ? 'failed' : 'unavailable');
+      storeError(code, true);
+    },
+  );
   const store = client
     ? new RateLimiterRedis({
         storeClient: client,
@@ -146,10 +253,10 @@ export function rateLimit(
   let warnedProxy = false;
   // Recent clients' hashed keys: a client's key is hashed once, not on every request.
   const hashed = new Map<string, string>();
-  let storeDown = false;
-  const keyBy = options.keyBy ?? ((req: Request) => ipKey(req.ip, ipv6Subnet));
+  const keyBy = keyByOption ?? ((req: Request) => ipKey(req.ip, ipv6Subnet));
 
-  type Outcome = { r: RateLimiterRes; rejected: boolean } | Error;
+  /** Decided (`rejected`: over the limit), or the code of a store failure nobody decided. */
+  type Outcome = { r: RateLimiterRes; rejected: boolean } | string;
   // Until the client's first connection is made, a request waits for it (bounded by
   // storeTimeoutMs) instead of going to the insurance: a worker that just started counts in Redis.
   let firstConnect: Promise<void> | undefined;
@@ -163,9 +270,9 @@ export function rateLimit(
           client.off('end', done);
           resolve();
         };
-        client.once('ready', done);
-        client.once('end', done);
-        if (s === 'wait') client.connect().catch(done);
+        client.on('ready', done);
+        client.on('end', done);
+        if (s === 'wait') (client as { connect?: () => Promise<void> }).connect?.().catch(done);
       });
     }
     return firstConnect;
@@ -173,35 +280,27 @@ export function rateLimit(
 
   const deadlines = new Deadlines(storeTimeoutMs);
   const consume = async (key: string, cost: number): Promise<Outcome> => {
+    const before = takeovers;
     try {
       const first = client ? waitFirstConnect(client) : undefined;
       if (first) await deadlines.race(first, storeTimeoutMs);
-      // rate-limiter-flexible goes to the insurance on its own when the client is not ready.
-      if (client && client.status !== 'ready') markStore(true);
       const r = await deadlines.race(store.consume(key, cost), storeTimeoutMs);
       if (r === 'timeout') {
         // A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error.
-        markStore(true);
-        if (onStoreError !== 'insurance') return new Error('store timeout');
-        return { r: await insurance.consume(key, cost), rejected: false };
+        markStore(true, 'timeout');
+        if (onStoreError !== 'insurance') return CORE_ERROR_CODES.REDIS_TIMEOUT;
+        storeError(CORE_ERROR_CODES.REDIS_TIMEOUT, true);
+        return { r: await insurance.decide(key, cost), rejected: false };
       }
-      if (storeDown && client?.status === 'ready') markStore(false);
+      if (storeDown && takeovers === before && client?.status === 'ready') markStore(false);
       return { r, rejected: false };
     } catch (e) {
       // Over the limit (from Redis, the insurance or the in-memory block): never a store error.
       if (e instanceof RateLimiterRes) return { r: e, rejected: true };
-      markStore(true);
-      return e instanceof Error ? e : new Error('store error');
+      const code = failureCode();
+      markStore(true, code === CORE_ERROR_CODES.REDIS_FAILED ? 'failed' : 'unavailable');
+      return code;
     }
-  };
-  const markStore = (down: boolean) => {
-    if (down === storeDown) return;
-    storeDown = down;
-    if (down)
-      logger?.warn(
-        `rate limit: store unavailable, ${onStoreError === 'insurance' ? 'limiting in this process' : onStoreError === 'allow' ? 'allowing requests' : 'refusing requests'}`,
-        { policy },
-      );
   };
 
   const setHeaders = (res: Response, r: RateLimiterRes) => {
@@ -216,16 +315,16 @@ export function rateLimit(
     next: NextFunction,
   ) {
     try {
-      if (options.skip?.(req)) return next();
+      if (skip?.(req)) return next();
       if (
         !warnedProxy &&
         req.headers['x-forwarded-for'] !== undefined &&
         !req.app?.get?.('trust proxy')
       ) {
         warnedProxy = true;
-        logger?.warn(
+        logger.warn(
           "rate limit: requests carry X-Forwarded-For but Express 'trust proxy' is not set; clients are keyed by the connecting address (set 'trust proxy' to your proxies to key by client)",
-          { policy },
+          { event: 'trust-proxy-unset', policy },
         );
       }
       const raw = keyBy(req);
@@ -237,44 +336,72 @@ export function rateLimit(
         if (hashed.size >= 10_000) hashed.clear();
         hashed.set(raw, key);
       }
-      const cost = options.cost ? options.cost(req) : 1;
+      const cost = costOf ? costOf(req) : 1;
       if (!Number.isInteger(cost) || cost < 0)
         throw new RangeError('rateLimit: cost must return an integer >= 0');
       if (cost === 0) return next();
       const outcome = await consume(key, cost);
-      if (outcome instanceof Error) {
+      if (typeof outcome === 'string') {
+        storeError(outcome, false);
         if (onStoreError === 'deny') {
-          res.setHeader('Retry-After', '1');
-          return problem(
+          sendProblem(
             res,
-            503,
-            'Service Unavailable',
-            'The rate limit could not be checked; retry shortly.',
+            problem({
+              slug: 'rate-limit-unavailable',
+              status: 503,
+              title: 'Service Unavailable',
+              detail: 'The rate limit could not be checked; retry shortly.',
+            }),
+            { 'Retry-After': '1' },
           );
+          return;
         }
         return next(); // 'allow' (or an insurance failure: never reject on our own fault)
       }
       const { r, rejected } = outcome;
       if (rejected) {
         setHeaders(res, r);
-        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(r.msBeforeNext / 1000))));
-        return problem(
+        const retryS = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
+        if (limitedEvents.size > 0)
+          limitedEvents.emit({ policy, retryAfterMs: Math.max(0, Math.ceil(r.msBeforeNext)) });
+        telemetry.event('limited');
+        sendProblem(
           res,
-          429,
-          'Too Many Requests',
-          `Rate limit exceeded; retry after ${Math.max(1, Math.ceil(r.msBeforeNext / 1000))} s.`,
+          problem({
+            slug: 'rate-limited',
+            status: 429,
+            title: 'Too Many Requests',
+            detail: `Rate limit exceeded; retry after ${retryS} s.`,
+          }),
+          { 'Retry-After': String(retryS) },
         );
+        return;
       }
       if (sendHeaders) setHeaders(res, r);
+      if (allowedEvents.size > 0)
+        allowedEvents.emit({ policy, remaining: Math.max(0, r.remainingPoints) });
+      telemetry.event('allowed');
       next();
     } catch (err) {
       next(err);
     }
   };
-  return Object.assign(middleware, {
-    /** Closes the Redis client the middleware made from a URL (a client you passed stays yours). */
-    close: async (): Promise<void> => {
-      if (typeof options.redis === 'string') client?.disconnect();
-    },
+  const withEvents = Object.assign(middleware, {
+    onAllowed: allowedEvents.event,
+    onLimited: limitedEvents.event,
+    onStoreError: storeErrorEvents.event,
+    onDegraded: degradedEvents.event,
+    onRestored: restoredEvents.event,
   });
+  return makeCloseable(withEvents, async () => {
+    for (const e of [
+      allowedEvents,
+      limitedEvents,
+      storeErrorEvents,
+      degradedEvents,
+      restoredEvents,
+    ])
+      e.clear();
+    await lease?.release();
+  }) as RateLimitMiddleware;
 }

@@ -1,11 +1,13 @@
+export type { RedisLike } from '@resil/core';
 export {
   ERROR_CODES,
   isRateLimitError,
   RateLimitAbortError,
+  type RateLimitErrorCode,
   RateLimitQueueFullError,
   RateLimitTimeoutError,
 } from './errors';
-export { type RateLimitOptions, rateLimit } from './inbound';
+export { type RateLimitMiddleware, type RateLimitOptions, rateLimit } from './inbound';
 export { ipKey } from './ip';
 export {
   type AcquireOptions,
@@ -13,4 +15,12 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from './outbound';
-export type { RedisLike } from './redis-call';
+export type {
+  AllowedEvent,
+  GrantedEvent,
+  LimitedEvent,
+  RefusedEvent,
+  StoreDegradedEvent,
+  StoreErrorEvent,
+  StoreRestoredEvent,
+} from './types';

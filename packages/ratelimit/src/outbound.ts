@@ -1,18 +1,37 @@
-import { SafeLogger } from '@resil/safe-log';
-import { RateLimitAbortError, RateLimitQueueFullError, RateLimitTimeoutError } from './errors';
-import { integerOptions } from './options';
 import {
   BoundedRedis,
-  clientFor,
-  connectionLosses,
+  type Closeable,
+  CORE_ERROR_CODES,
+  checkOptions,
+  createTelemetry,
+  defineScript,
+  type Event,
+  EventEmitter,
+  integerOption,
   isRedisLike,
-  packageLogger,
+  keyBuilder,
+  type Logger,
+  leaseClient,
+  makeCloseable,
+  OptionRangeError,
+  OptionTypeError,
   type RedisLike,
-} from './redis-call';
+  resolveLogger,
+  stringOption,
+} from '@resil/core';
+import { connectionLosses } from './connection-losses';
+import {
+  ERROR_CODES,
+  isRateLimitError,
+  RateLimitAbortError,
+  RateLimitQueueFullError,
+  RateLimitTimeoutError,
+} from './errors';
 import { GCRA } from './scripts';
+import type { GrantedEvent, RefusedEvent, StoreDegradedEvent, StoreRestoredEvent } from './types';
 
 export interface RateLimiterOptions {
-  /** Limiters with one name (and Redis) are one limit across every process. */
+  /** Limiters with one name (and Redis) are one limit across every process. Without `}`. */
   name: string;
   /** Calls allowed per `durationMs`. */
   points: number;
@@ -25,7 +44,7 @@ export interface RateLimiterOptions {
   burst?: number;
   /** Shares the limit through Redis: an ioredis `Redis`, `Cluster`, or a URL. @default memory */
   redis?: RedisLike | string;
-  /** @default 'resil:' */
+  /** Prefix of the Redis keys (without `{` or `}`). @default 'resil:' */
   keyPrefix?: string;
   /** Widens the spacing and the window against caller-side timer and network jitter. @default 0.05 (5 %) */
   margin?: number;
@@ -38,13 +57,8 @@ export interface RateLimiterOptions {
   expectedWorkers?: number;
   /** Longest wait for a Redis reply before using the in-memory fallback. @default 300 */
   commandTimeoutMs?: number;
-  /** Where a Redis outage is logged (once), or false. @default a SafeLogger('resil.ratelimit') */
-  logger?:
-    | {
-        warn(m: string, meta?: Record<string, unknown>): void;
-        info(m: string, meta?: Record<string, unknown>): void;
-      }
-    | false;
+  /** Where a Redis outage is logged (once), or false. @default core `codeLogger('resil.ratelimit')` */
+  logger?: Logger | false;
 }
 
 export interface AcquireOptions {
@@ -57,13 +71,13 @@ export interface AcquireOptions {
 }
 
 /** An outbound limiter: `await limiter.acquire()` before each call to the dependency. */
-export interface RateLimiter {
+export interface RateLimiter extends Closeable {
   readonly name: string;
   readonly points: number;
   readonly durationMs: number;
   /** 'redis' (shared) or 'memory'. */
   readonly storage: 'redis' | 'memory';
-  /** True while Redis is configured but unreachable (the per-process fallback limits). */
+  /** True while Redis is configured but unreachable, or after close() (the per-process fallback limits). */
   readonly degraded: boolean;
   /** Callers of this process currently waiting. */
   readonly waiting: number;
@@ -71,25 +85,23 @@ export interface RateLimiter {
   acquire(options?: AcquireOptions): Promise<void>;
   /** Takes a token if one is available now; never waits. */
   tryAcquire(cost?: number): Promise<boolean>;
-  /** Releases the Redis client if the limiter created it from a URL. */
+  /** A grant (after the caller's wait). */
+  readonly onGranted: Event<GrantedEvent>;
+  /** A refusal: acquire() rejected, or tryAcquire() returned false. */
+  readonly onRefused: Event<RefusedEvent>;
+  /** Redis became unusable: the limiter limits in this process. */
+  readonly onDegraded: Event<StoreDegradedEvent>;
+  /** Redis answers again: the limit is shared again. */
+  readonly onRestored: Event<StoreRestoredEvent>;
+  /**
+   * Releases the Redis client if the limiter leased it from a URL (the last lease quits it) and
+   * its listener on a client you passed; afterwards the limiter limits in memory (degraded).
+   * Idempotent; also `await using`.
+   */
   close(): Promise<void>;
 }
 
-type GcraClient = {
-  resilGcraWindow(
-    stateKey: string,
-    logKey: string,
-    interval: number,
-    maxWait: number,
-    cost: number,
-    burst: number,
-    points: number,
-    windowMs: number,
-    fenceMs: number,
-    fenceIfMissingMs: number,
-  ): Promise<[string, number]>;
-};
-const defined = new WeakSet<object>();
+const GCRA_SCRIPT = defineScript(GCRA, { numberOfKeys: 2 });
 
 const KNOWN = new Set([
   'name',
@@ -105,7 +117,9 @@ const KNOWN = new Set([
   'logger',
 ]);
 
-const int = integerOptions('createRateLimiter');
+const OWNER = 'createRateLimiter';
+const int = (name: string, v: unknown, min: number, fallback?: number) =>
+  integerOption(OWNER, name, v, fallback === undefined ? { min } : { min, default: fallback });
 
 /**
  * In memory, the same two constraints as the Lua script (GCRA spacing and the log of grants that
@@ -183,7 +197,6 @@ export class MemoryWindow {
     return log[lo];
   }
 }
-
 /**
  * An outbound rate limiter, exact across every process that shares its name and Redis: one Lua
  * script on Redis time hands out evenly spaced grants (GCRA) and keeps a log of them, so the
@@ -193,35 +206,45 @@ export class MemoryWindow {
  * (README: "The outbound guarantee").
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('createRateLimiter: options must be an object');
-  for (const k of Object.keys(options))
-    if (!KNOWN.has(k)) throw new TypeError(`createRateLimiter: unknown option "${k}"`);
-  const { name } = options;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200)
-    throw new TypeError(
-      'createRateLimiter: name must be a non-empty string (at most 200 characters)',
-    );
-  const points = int('points', options.points, 1);
-  const durationMs = int('durationMs', options.durationMs, 1);
-  const burst = int('burst', options.burst ?? 1, 1);
-  if (burst > points) throw new RangeError('createRateLimiter: burst must be at most points');
-  const maxQueue = int('maxQueue', options.maxQueue ?? 1000, 0);
-  const expectedWorkers = int('expectedWorkers', options.expectedWorkers ?? 1, 1);
-  const commandTimeoutMs = int('commandTimeoutMs', options.commandTimeoutMs ?? 300, 1);
-  const margin = options.margin ?? 0.05;
+  const o = checkOptions(OWNER, options, KNOWN);
+  const name = stringOption(OWNER, 'name', o.name, {
+    minLength: 1,
+    maxLength: 200,
+    pattern: /^[^}]*$/,
+    describe: 'without "}" (it would end the hash tag of its keys)',
+  });
+  const points = int('points', o.points, 1);
+  const durationMs = int('durationMs', o.durationMs, 1);
+  const burst = int('burst', o.burst, 1, 1);
+  if (burst > points) throw new OptionRangeError('burst', `${OWNER}: burst must be at most points`);
+  const maxQueue = int('maxQueue', o.maxQueue, 0, 1000);
+  const expectedWorkers = int('expectedWorkers', o.expectedWorkers, 1, 1);
+  const commandTimeoutMs = int('commandTimeoutMs', o.commandTimeoutMs, 1, 300);
+  const margin = o.margin ?? 0.05;
   if (typeof margin !== 'number' || !(margin >= 0 && margin < 1))
-    throw new RangeError('createRateLimiter: margin must be a number in [0, 1)');
-  const keyPrefix = options.keyPrefix ?? 'resil:';
-  if (typeof keyPrefix !== 'string')
-    throw new TypeError('createRateLimiter: keyPrefix must be a string');
-  const r = options.redis;
+    throw new OptionRangeError('margin', `${OWNER}: margin must be a number in [0, 1)`);
+  const keyPrefix = stringOption(OWNER, 'keyPrefix', o.keyPrefix, {
+    default: 'resil:',
+    pattern: /^[^{}]*$/,
+    describe: 'without "{" or "}" (they would move the hash tag of its keys)',
+  });
+  const r = o.redis;
   if (r !== undefined && typeof r !== 'string' && !isRedisLike(r))
-    throw new TypeError('createRateLimiter: redis must be an ioredis Redis or Cluster, or a URL');
-  const logger =
-    options.logger === false
-      ? undefined
-      : (options.logger ?? packageLogger(() => new SafeLogger('resil.ratelimit')));
+    throw new OptionTypeError(
+      CORE_ERROR_CODES.OPTION_TYPE,
+      'redis',
+      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
+    );
+  const logger = resolveLogger(OWNER, 'resil.ratelimit', o.logger);
+  const telemetry = createTelemetry({
+    strategy: 'ratelimit',
+    pipeline: name,
+    scope: '@resil/ratelimit',
+  });
+  const grantedEvents = new EventEmitter<GrantedEvent>();
+  const refusedEvents = new EventEmitter<RefusedEvent>();
+  const degradedEvents = new EventEmitter<StoreDegradedEvent>();
+  const restoredEvents = new EventEmitter<StoreRestoredEvent>();
 
   // the margin widens both the spacing and the window, so that timer and network jitter at the
   // callers cannot make an upstream count points + 1 in its own window
@@ -237,14 +260,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           fallbackPoints,
           windowMs,
         );
-  const client = clientFor(r);
-  const owned = typeof r === 'string';
-  if (client && !defined.has(client)) {
-    client.defineCommand('resilGcraWindow', { numberOfKeys: 2, lua: GCRA });
-    defined.add(client);
-  }
-  const stateKey = `${keyPrefix}{ratelimit:${name}}:gcra`;
-  const logKey = `${keyPrefix}{ratelimit:${name}}:log`;
+  const lease = r === undefined ? undefined : leaseClient(r);
+  const client = lease?.client;
+  // `${keyPrefix}{ratelimit:${name}}:gcra` and `:log`: both keys share the hash tag
+  const keys = keyBuilder(keyPrefix, 'ratelimit');
+  const stateKey = keys.key(name, 'gcra');
+  const logKey = keys.key(name, 'log');
   // Redis reserves slots at most this far ahead (a caller further back asks again later), so a
   // process that loses Redis knows how far ahead other processes may still hold slots.
   const horizonMs = windowMs;
@@ -256,22 +277,48 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let lastMemoryGrant = Number.NEGATIVE_INFINITY;
   // this process's latest grant (either path): while it is recent, the shared state must exist
   let lastGrant = Number.NEGATIVE_INFINITY;
+  // Any failed command (not only an outage) sends callers to memory for a second: the limiter
+  // never rejects because of Redis.
   const bounded = client
-    ? new BoundedRedis(client, commandTimeoutMs, (degraded) => {
-        // Stryker disable next-line ConditionalExpression: equivalent: a fence set on the return is always superseded, as memory is used only after a new failure, which fences later
-        if (degraded) memory.fence(performance.now() + quarantineMs);
-        if (degraded)
-          logger?.warn('rate limiter: Redis unavailable, limiting in this process', {
-            limiter: name,
-            fallbackPoints,
-            durationMs,
-          });
-        else
-          logger?.info('rate limiter: Redis available again, limit shared again', {
-            limiter: name,
-          });
+    ? new BoundedRedis(client, {
+        timeoutMs: commandTimeoutMs,
+        backoffMs: 1000,
+        isOutage: () => true,
       })
     : undefined;
+  let closed = false;
+  bounded?.onDegraded(({ reason, code }) => {
+    memory.fence(performance.now() + quarantineMs);
+    logger.warn('rate limiter: Redis unavailable, limiting in this process', {
+      event: 'store-degraded',
+      name,
+      reason,
+      code,
+      fallbackPoints,
+      durationMs,
+    });
+    if (degradedEvents.size > 0) degradedEvents.emit({ name, reason });
+    telemetry.event('store-degraded', { severity: 'warning' });
+  });
+  bounded?.onRestored(({ downMs }) => {
+    logger.info('rate limiter: Redis available again, limit shared again', {
+      event: 'store-restored',
+      name,
+      downMs,
+    });
+    if (restoredEvents.size > 0) restoredEvents.emit({ name, downMs });
+    telemetry.event('store-restored');
+  });
+
+  const granted = (cost: number, started: number): void => {
+    if (grantedEvents.size > 0)
+      grantedEvents.emit({ name, cost, waitedMs: Math.max(0, performance.now() - started) });
+    telemetry.event('granted');
+  };
+  const refused = (cost: number, code: string): void => {
+    if (refusedEvents.size > 0) refusedEvents.emit({ name, cost, code });
+    telemetry.event('refused', { severity: 'warning' });
+  };
 
   let waiting = 0;
 
@@ -293,86 +340,111 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const lossCount = losses?.count ?? 0;
       const fenceIfMissingMs =
         lossCount !== lossesSeen || asked - lastGrant < quarantineMs ? quarantineMs : 0;
-      const reply = await bounded.run((c) =>
-        (c as unknown as GcraClient).resilGcraWindow(
-          stateKey,
-          logKey,
-          interval,
-          Math.min(maxWait, horizonMs),
-          cost,
-          burst,
-          points,
-          windowMs,
-          fenceMs,
-          fenceIfMissingMs,
+      const reply = (await bounded.tryRun((c) =>
+        GCRA_SCRIPT.run(
+          c,
+          [stateKey, logKey],
+          [
+            interval,
+            Math.min(maxWait, horizonMs),
+            cost,
+            burst,
+            points,
+            windowMs,
+            fenceMs,
+            fenceIfMissingMs,
+          ],
         ),
-      );
+      )) as [string, number] | undefined;
       if (reply) {
         lossesSeen = lossCount;
         const waitMs = Number(reply[0]);
-        const granted = Number(reply[1]) === 1;
-        if (granted) lastGrant = Math.max(lastGrant, asked + waitMs);
-        return { waitMs, granted, retryMs: granted ? 0 : Math.max(1, waitMs - horizonMs) };
+        const ok = Number(reply[1]) === 1;
+        if (ok) lastGrant = Math.max(lastGrant, asked + waitMs);
+        return { waitMs, granted: ok, retryMs: ok ? 0 : Math.max(1, waitMs - horizonMs) };
       }
       // Redis away: memory grants only at once (a reservation would outlive Redis's return)
-      const r = memory.take(0, cost);
-      if (r.granted) lastMemoryGrant = lastGrant = asked;
-      return { ...r, retryMs: r.granted ? 0 : Math.min(r.waitMs, 250) };
+      const m = memory.take(0, cost);
+      if (m.granted) lastMemoryGrant = lastGrant = asked;
+      return { ...m, retryMs: m.granted ? 0 : Math.min(m.waitMs, 250) };
     }
     return { ...memory.take(maxWait, cost), retryMs: 0 };
   };
 
-  const limiter: RateLimiter = {
+  const acquire = async (opts: AcquireOptions, cost: number): Promise<void> => {
+    const { signal } = opts;
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+      throw new RangeError('acquire: timeoutMs must be a number >= 0');
+    if (!Number.isInteger(cost) || cost < 1 || cost > points)
+      throw new RangeError(`acquire: cost must be an integer from 1 to points (${points})`);
+    if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
+    if (waiting >= maxQueue) throw new RateLimitQueueFullError(name, maxQueue);
+    waiting++;
+    try {
+      const started = performance.now();
+      const deadline = started + timeoutMs;
+      for (;;) {
+        const patience = Math.max(0, deadline - performance.now());
+        const { waitMs, granted: ok, retryMs } = await take(patience, cost);
+        if (signal?.aborted && !ok) throw new RateLimitAbortError(name, signal.reason);
+        if (ok) {
+          if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
+          if (waitMs > 0) await sleep(waitMs, signal, name);
+          granted(cost, started);
+          return;
+        }
+        if (waitMs > patience || retryMs <= 0) throw new RateLimitTimeoutError(name, waitMs);
+        await sleep(retryMs, signal, name);
+      }
+    } finally {
+      waiting--;
+    }
+  };
+
+  const limiter = {
     name,
     points,
     durationMs,
-    storage: client ? 'redis' : 'memory',
+    storage: client ? ('redis' as const) : ('memory' as const),
     get degraded() {
-      return bounded?.degraded ?? false;
+      return bounded ? closed || bounded.degraded : false;
     },
     get waiting() {
       return waiting;
     },
     async acquire(opts: AcquireOptions = {}) {
-      const { signal } = opts;
-      const timeoutMs = opts.timeoutMs ?? 60_000;
       const cost = opts.cost ?? 1;
-      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
-        throw new RangeError('acquire: timeoutMs must be a number >= 0');
-      if (!Number.isInteger(cost) || cost < 1 || cost > points)
-        throw new RangeError(`acquire: cost must be an integer from 1 to points (${points})`);
-      if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
-      if (waiting >= maxQueue) throw new RateLimitQueueFullError(name, maxQueue);
-      waiting++;
       try {
-        const deadline = performance.now() + timeoutMs;
-        for (;;) {
-          const patience = Math.max(0, deadline - performance.now());
-          const { waitMs, granted, retryMs } = await take(patience, cost);
-          if (signal?.aborted && !granted) throw new RateLimitAbortError(name, signal.reason);
-          if (granted) {
-            if (signal?.aborted) throw new RateLimitAbortError(name, signal.reason);
-            if (waitMs > 0) await sleep(waitMs, signal, name);
-            return;
-          }
-          if (waitMs > patience || retryMs <= 0) throw new RateLimitTimeoutError(name, waitMs);
-          await sleep(retryMs, signal, name);
-        }
-      } finally {
-        waiting--;
+        await acquire(opts, cost);
+      } catch (err) {
+        // a refusal of this package (an argument error is the caller's mistake, no refusal)
+        if (isRateLimitError(err)) refused(cost, err.code);
+        throw err;
       }
     },
     async tryAcquire(cost = 1) {
       if (!Number.isInteger(cost) || cost < 1 || cost > points)
         throw new RangeError(`tryAcquire: cost must be an integer from 1 to points (${points})`);
-      return (await take(0, cost)).granted;
+      const started = performance.now();
+      const ok = (await take(0, cost)).granted;
+      if (ok) granted(cost, started);
+      else refused(cost, ERROR_CODES.TIMEOUT);
+      return ok;
     },
-    async close() {
-      // Stryker disable next-line OptionalChaining: equivalent: owned means the limiter made the client from the URL
-      if (owned) client?.disconnect();
-    },
+    onGranted: grantedEvents.event,
+    onRefused: refusedEvents.event,
+    onDegraded: degradedEvents.event,
+    onRestored: restoredEvents.event,
   };
-  return limiter;
+  return makeCloseable(limiter, async () => {
+    closed = true;
+    // from now on this process limits in memory, while others may still hold slots in Redis
+    if (bounded) memory.fence(performance.now() + quarantineMs);
+    for (const e of [grantedEvents, refusedEvents, degradedEvents, restoredEvents]) e.clear();
+    await bounded?.close();
+    await lease?.release();
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined, name: string): Promise<void> {

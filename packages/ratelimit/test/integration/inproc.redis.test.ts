@@ -2,6 +2,8 @@
 // the Redis paths that the per-mutant Stryker run can afford (no Cluster, no worker processes,
 // no redis-server of its own). A Redis that is not there is a client to a free port with nothing
 // listening (no server is stopped).
+
+import { noopLogger, sharedClients } from '@resil/core';
 import { freePort, useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -115,7 +117,7 @@ describe('createRateLimiter on the shared Redis (in process)', () => {
 
   it('Redis not there: degraded, logged once, and nothing from memory during the quarantine', async () => {
     const warnings: string[] = [];
-    const logger = { warn: (m: string) => warnings.push(m), info: () => {} };
+    const logger = { ...noopLogger, warn: (m: string) => warnings.push(m) };
     const limiter = createRateLimiter({
       name: 'dead',
       points: 10,
@@ -143,23 +145,24 @@ describe('createRateLimiter on the shared Redis (in process)', () => {
       commandTimeoutMs: 5_000,
       logger: false as const,
     };
+    const leased = sharedClients.refs(r.url);
     const fromUrl = createRateLimiter({ ...opts, redis: r.url });
     const mine = createRateLimiter({ ...opts, redis: r.redis });
+    expect(sharedClients.refs(r.url)).toBe(leased + 1);
     expect(fromUrl.storage).toBe('redis');
     expect(await fromUrl.tryAcquire()).toBe(true);
     expect(await mine.tryAcquire()).toBe(false);
+    const client = sharedClients.acquire(r.url);
+    await client.release();
     await fromUrl.close();
-    // its client ended: Redis is no longer usable to it (it falls back, degraded)
-    await waitFor(
-      async () => {
-        await fromUrl.tryAcquire();
-        return fromUrl.degraded;
-      },
-      { timeoutMs: 3_000, what: 'the client made from the URL ended' },
-    );
+    // its client is released (the last lease quits it): Redis is no longer used (it falls back, degraded)
+    expect(sharedClients.refs(r.url)).toBe(leased);
+    if (leased === 0) expect(client.client.status).toBe('end');
+    expect(await fromUrl.tryAcquire()).toBe(false); // memory, fenced like after an outage
+    expect(fromUrl.degraded).toBe(true);
     await mine.close(); // a client passed in stays the caller's
     expect(r.redis.status).toBe('ready');
-    expect(mine.degraded).toBe(false);
+    expect(mine.degraded).toBe(true); // closed: it limits in memory from now on
   });
 });
 
@@ -232,7 +235,7 @@ describe('rateLimit on the shared Redis (in process)', () => {
       keyPrefix: prefix(),
       onStoreError,
       storeTimeoutMs: 5_000,
-      logger: { warn: (m) => warnings.push(m) },
+      logger: { ...noopLogger, warn: (m) => warnings.push(m) },
     });
     const a = app(limit);
     const statuses: number[] = [];
@@ -243,7 +246,7 @@ describe('rateLimit on the shared Redis (in process)', () => {
         expect(res.headers['retry-after']).toBe('1');
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(JSON.parse(res.text)).toEqual({
-          type: 'about:blank',
+          type: 'https://resil.dev/problems/rate-limit-unavailable',
           title: 'Service Unavailable',
           status: 503,
           detail: 'The rate limit could not be checked; retry shortly.',

@@ -1,3 +1,4 @@
+import { noopLogger } from '@resil/core';
 import { maxInWindow, startRedisServer, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -10,7 +11,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
     const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
     client.on('error', () => {});
     const warnings: string[] = [];
-    const logger = { warn: (m: string) => warnings.push(m), info: () => undefined };
+    const logger = { ...noopLogger, warn: (m: string) => warnings.push(m) };
     try {
       const limiter = createRateLimiter({
         name: 'outage',

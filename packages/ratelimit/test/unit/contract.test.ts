@@ -1,6 +1,8 @@
 // Issue #23: the exact contract of the option checks, errors and helpers (messages name the
 // option and never carry the value; defaults as the README states them), so that a changed bound,
 // message or default fails a test (mutation testing: stryker.config.mjs).
+
+import { Deadlines, noopLogger, OptionRangeError, OptionTypeError } from '@resil/core';
 import express from 'express';
 import request from 'supertest';
 import {
@@ -14,7 +16,6 @@ import {
   rateLimit,
 } from '../../src';
 import { MemoryWindow } from '../../src/outbound';
-import { BoundedRedis, Deadlines, isRedisLike } from '../../src/redis-call';
 
 describe('ipKey: prefixes, notations', () => {
   it.each([
@@ -45,21 +46,26 @@ describe('rateLimit: options', () => {
   it.each([
     [{ points: 0 }, RangeError, 'rateLimit: points must be an integer >= 1'],
     [{ points: 1.5 }, RangeError, 'rateLimit: points must be an integer >= 1'],
-    [{ points: '5' }, RangeError, 'rateLimit: points must be an integer >= 1'],
+    [{ points: '5' }, TypeError, 'rateLimit: points must be an integer >= 1'],
     [{ durationMs: 999 }, RangeError, 'rateLimit: durationMs must be an integer >= 1000'],
     [
       { durationMs: 1500 },
       RangeError,
       'rateLimit: durationMs must be a whole number of seconds (a multiple of 1000)',
     ],
-    [{ ipv6Subnet: 0 }, RangeError, 'rateLimit: ipv6Subnet must be an integer >= 1'],
-    [{ ipv6Subnet: 129 }, RangeError, 'rateLimit: ipv6Subnet must be at most 128'],
+    [{ ipv6Subnet: 0 }, RangeError, 'rateLimit: ipv6Subnet must be an integer from 1 to 128'],
+    [{ ipv6Subnet: 129 }, RangeError, 'rateLimit: ipv6Subnet must be an integer from 1 to 128'],
     [{ expectedWorkers: 0 }, RangeError, 'rateLimit: expectedWorkers must be an integer >= 1'],
     [{ storeTimeoutMs: 0 }, RangeError, 'rateLimit: storeTimeoutMs must be an integer >= 1'],
     [
       { onStoreError: 'maybe' },
+      RangeError,
+      "rateLimit: onStoreError must be one of 'insurance', 'allow', 'deny'",
+    ],
+    [
+      { onStoreError: 1 },
       TypeError,
-      "rateLimit: onStoreError must be 'insurance', 'allow' or 'deny'",
+      "rateLimit: onStoreError must be one of 'insurance', 'allow', 'deny'",
     ],
     [{ keyBy: 'ip' }, TypeError, 'rateLimit: keyBy must be a function'],
     [{ cost: 1 }, TypeError, 'rateLimit: cost must be a function'],
@@ -67,27 +73,23 @@ describe('rateLimit: options', () => {
     [{ redis: {} }, TypeError, 'rateLimit: redis must be an ioredis Redis or Cluster, or a URL'],
     [
       { policyName: 'Upper' },
-      TypeError,
+      RangeError,
       'rateLimit: policyName must be a lowercase token (a structured-field key)',
     ],
     [
       { policyName: '' },
-      TypeError,
+      RangeError,
       'rateLimit: policyName must be a lowercase token (a structured-field key)',
     ],
-    [
-      { policyName: 7 },
-      TypeError,
-      'rateLimit: policyName must be a lowercase token (a structured-field key)',
-    ],
+    [{ policyName: 7 }, TypeError, 'rateLimit: policyName must be a string'],
     [
       { policyName: 'a b' },
-      TypeError,
+      RangeError,
       'rateLimit: policyName must be a lowercase token (a structured-field key)',
     ],
     [
       { policyName: '-a' },
-      TypeError,
+      RangeError,
       'rateLimit: policyName must be a lowercase token (a structured-field key)',
     ],
     [
@@ -96,10 +98,26 @@ describe('rateLimit: options', () => {
       'rateLimit: inMemoryBlockOnConsumed must be an integer >= 5',
     ],
     [{ extra: 1 }, TypeError, 'rateLimit: unknown option "extra"'],
+    [{ pionts: 1 }, TypeError, 'rateLimit: unknown option "pionts" (did you mean "points"?)'],
+    [{ keyPrefix: 1 }, TypeError, 'rateLimit: keyPrefix must be a string'],
+    [
+      { logger: { warn() {} } },
+      TypeError,
+      'rateLimit: logger must have debug, info, warn and error methods, or be false',
+    ],
   ])('%j → %p %s', (options, type, message) => {
     const call = () => rateLimit(options as never);
     expect(call).toThrow(type);
     expect(call).toThrow(new Error(message));
+    // core's option errors: the option named, never its value
+    const err = (() => {
+      try {
+        call();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(type === TypeError ? OptionTypeError : OptionRangeError);
   });
 
   it('options must be an object', () => {
@@ -167,7 +185,7 @@ describe('rateLimit: options', () => {
     expect(over.headers['retry-after']).toMatch(/^(9|10)$/);
     expect(over.headers['ratelimit-policy']).toBe('"api";q=2;w=10');
     expect(JSON.parse(over.text)).toEqual({
-      type: 'about:blank',
+      type: 'https://resil.dev/problems/rate-limited',
       title: 'Too Many Requests',
       status: 429,
       detail: `Rate limit exceeded; retry after ${over.headers['retry-after']} s.`,
@@ -190,7 +208,7 @@ describe('rateLimit: options', () => {
 
   it('the proxy warning is given once, only with X-Forwarded-For and no trust proxy', async () => {
     const warnings: Array<[string, unknown]> = [];
-    const logger = { warn: (m: string, meta?: unknown) => warnings.push([m, meta]) };
+    const logger = { ...noopLogger, warn: (m: string, meta?: unknown) => warnings.push([m, meta]) };
     const a = express();
     a.use(rateLimit({ points: 100, policyName: 'p', logger }));
     a.get('/', (_req, res) => {
@@ -201,12 +219,12 @@ describe('rateLimit: options', () => {
     await request(a).get('/').set('X-Forwarded-For', '192.0.2.1');
     await request(a).get('/').set('X-Forwarded-For', '192.0.2.2');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.[1]).toEqual({ policy: 'p' });
+    expect(warnings[0]?.[1]).toEqual({ event: 'trust-proxy-unset', policy: 'p' });
     expect(warnings[0]?.[0]).not.toContain('192.0.2');
     const trusted = express();
     trusted.set('trust proxy', 1);
     const w2: string[] = [];
-    trusted.use(rateLimit({ logger: { warn: (m) => w2.push(m) } }));
+    trusted.use(rateLimit({ logger: { ...noopLogger, warn: (m) => w2.push(m) } }));
     trusted.get('/', (_req, res) => {
       res.send('ok');
     });
@@ -231,13 +249,20 @@ describe('createRateLimiter: options', () => {
   it.each([
     [
       { name: 'x'.repeat(201) },
-      TypeError,
-      'createRateLimiter: name must be a non-empty string (at most 200 characters)',
+      RangeError,
+      'createRateLimiter: name must be a string of 1 to 200 characters',
+    ],
+    [{ name: '' }, RangeError, 'createRateLimiter: name must be a string of 1 to 200 characters'],
+    [{ name: 3 }, TypeError, 'createRateLimiter: name must be a string'],
+    [
+      { name: 'a}b' },
+      RangeError,
+      'createRateLimiter: name must be without "}" (it would end the hash tag of its keys)',
     ],
     [
-      { name: 3 },
-      TypeError,
-      'createRateLimiter: name must be a non-empty string (at most 200 characters)',
+      { keyPrefix: 'a{b}:' },
+      RangeError,
+      'createRateLimiter: keyPrefix must be without "{" or "}" (they would move the hash tag of its keys)',
     ],
     [{ points: 0 }, RangeError, 'createRateLimiter: points must be an integer >= 1'],
     [{ durationMs: 0 }, RangeError, 'createRateLimiter: durationMs must be an integer >= 1'],
@@ -357,13 +382,35 @@ describe('errors', () => {
   });
 });
 
-describe('redis-call helpers', () => {
-  it('isRedisLike wants defineCommand and a status string', () => {
-    expect(isRedisLike({ defineCommand: () => {}, status: 'ready' })).toBe(true);
-    expect(isRedisLike({ defineCommand: () => {}, status: 1 })).toBe(false);
-    expect(isRedisLike({ defineCommand: 1, status: 'ready' })).toBe(false);
-    expect(isRedisLike(null)).toBe(false);
-    expect(isRedisLike('redis://x')).toBe(false);
+describe('Redis helpers (now @resil/core) as the limiters use them', () => {
+  /** The smallest client core's isRedisLike accepts; `evalsha` answers through `reply`. */
+  function fakeClient(status: string, reply: () => Promise<unknown>) {
+    return {
+      status,
+      evalsha: () => reply(),
+      eval: () => reply(),
+      on() {},
+      off() {},
+      quit: () => Promise.resolve('OK'),
+      disconnect() {},
+    };
+  }
+
+  it('a redis option must have the client shape (status string, evalsha, on, disconnect)', () => {
+    const ok = fakeClient('ready', () => Promise.resolve(['0', 1]));
+    expect(() => rateLimit({ redis: ok as never, logger: false })).not.toThrow();
+    expect(() =>
+      createRateLimiter({ name: 'x', points: 1, durationMs: 1, redis: ok as never, logger: false }),
+    ).not.toThrow();
+    for (const bad of [
+      { ...ok, status: 1 },
+      { ...ok, evalsha: 1 },
+      { defineCommand: () => {}, status: 'ready' },
+      null,
+    ])
+      expect(() => rateLimit({ redis: bad as never, logger: false })).toThrow(
+        new TypeError('rateLimit: redis must be an ioredis Redis or Cluster, or a URL'),
+      );
   });
 
   it('Deadlines.race: the value, the rejection, or "timeout" once the time has passed', async () => {
@@ -378,52 +425,53 @@ describe('redis-call helpers', () => {
     expect(fired).toBe(0);
   });
 
-  function fakeClient(status: string, reply: () => Promise<unknown>) {
-    return { status, defineCommand() {}, call: reply } as never;
-  }
-
-  it('BoundedRedis: a reply; a failure or a timeout marks it degraded once, and Redis is not asked again for a second', async () => {
+  it('the limiter: a reply; a failure or a timeout marks it degraded once, and Redis is not asked again for a second', async () => {
     const changes: boolean[] = [];
     let replies = 0;
     let fail = false;
-    const b = new BoundedRedis(
-      fakeClient('ready', () => {
+    const l = createRateLimiter({
+      name: 'bounded',
+      points: 1_000,
+      durationMs: 1_000,
+      burst: 1_000,
+      commandTimeoutMs: 50,
+      redis: fakeClient('ready', () => {
         replies++;
-        return fail ? Promise.reject(new Error('x')) : Promise.resolve('ok');
-      }),
-      50,
-      (d) => changes.push(d),
-    );
-    const run = () => b.run((c) => (c as unknown as { call: () => Promise<unknown> }).call());
-    expect(await run()).toBe('ok');
-    expect(b.degraded).toBe(false);
+        return fail ? Promise.reject(new Error('x')) : Promise.resolve(['0', 1]);
+      }) as never,
+      logger: false,
+    });
+    l.onDegraded(() => changes.push(true));
+    l.onRestored(() => changes.push(false));
+    expect(await l.tryAcquire()).toBe(true);
+    expect(l.degraded).toBe(false);
     fail = true;
-    expect(await run()).toBeUndefined();
-    expect(b.degraded).toBe(true);
+    await l.tryAcquire(); // from memory: fenced (quarantine), so refused
+    expect(l.degraded).toBe(true);
     expect(changes).toEqual([true]);
     const before = replies;
-    expect(b.usable()).toBe(false);
-    expect(await run()).toBeUndefined(); // not asked: within the second after the failure
+    await l.tryAcquire(); // not asked: within the second after the failure
     expect(replies).toBe(before);
     const now = Date.now();
     const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 1_001);
     try {
       fail = false;
-      expect(b.usable()).toBe(true);
-      expect(await run()).toBe('ok');
-      expect(b.degraded).toBe(false);
+      expect(await l.tryAcquire()).toBe(true);
+      expect(replies).toBe(before + 1);
+      expect(l.degraded).toBe(false);
       expect(changes).toEqual([true, false]);
     } finally {
       clock.mockRestore();
     }
-    const slow = new BoundedRedis(
-      fakeClient('ready', () => new Promise(() => {})),
-      20,
-      () => {},
-    );
-    expect(
-      await slow.run((c) => (c as unknown as { call: () => Promise<unknown> }).call()),
-    ).toBeUndefined();
+    const slow = createRateLimiter({
+      name: 'slow',
+      points: 1,
+      durationMs: 1_000,
+      commandTimeoutMs: 20,
+      redis: fakeClient('ready', () => new Promise(() => {})) as never,
+      logger: false,
+    });
+    expect(await slow.tryAcquire()).toBe(false);
     expect(slow.degraded).toBe(true);
   });
 
@@ -433,16 +481,24 @@ describe('redis-call helpers', () => {
     ['connect', true],
     ['reconnecting', false],
     ['end', false],
-  ])('BoundedRedis.usable with status %s: %p', (status, usable) => {
+  ])('the limiter with a client in status %s: Redis asked %p', async (status, asked) => {
     const changes: boolean[] = [];
-    const b = new BoundedRedis(
-      fakeClient(status, () => Promise.resolve(1)),
-      50,
-      (d) => changes.push(d),
-    );
-    expect(b.usable()).toBe(usable);
-    expect(b.degraded).toBe(!usable);
-    expect(changes).toEqual(usable ? [] : [true]);
+    let calls = 0;
+    const l = createRateLimiter({
+      name: 'status',
+      points: 10,
+      durationMs: 1_000,
+      redis: fakeClient(status, () => {
+        calls++;
+        return Promise.resolve(['0', 1]);
+      }) as never,
+      logger: false,
+    });
+    l.onDegraded(() => changes.push(true));
+    await l.tryAcquire();
+    expect(calls).toBe(asked ? 1 : 0);
+    expect(l.degraded).toBe(!asked);
+    expect(changes).toEqual(asked ? [] : [true]);
   });
 });
 

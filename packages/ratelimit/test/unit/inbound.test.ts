@@ -1,3 +1,4 @@
+import { noopLogger } from '@resil/core';
 import express from 'express';
 import request from 'supertest';
 import { rateLimit } from '../../src';
@@ -55,7 +56,7 @@ describe('rateLimit (memory)', () => {
 
   it('keys by req.ip: X-Forwarded-For is ignored (and warned about once) unless trust proxy is set', async () => {
     const warnings: string[] = [];
-    const logger = { warn: (m: string) => warnings.push(m) };
+    const logger = { ...noopLogger, warn: (m: string) => warnings.push(m) };
     const untrusted = app(rateLimit({ points: 1, durationMs: 60_000, logger }));
     expect((await request(untrusted).get('/').set('X-Forwarded-For', '198.51.100.1')).status).toBe(
       200,

@@ -64,6 +64,8 @@ function runOnce(mw: ReturnType<typeof rateLimit>, req: Request): Promise<number
       },
       type: () => res,
       send: () => resolve(res.statusCode),
+      headersSent: false,
+      end: () => resolve(res.statusCode), // core's sendProblem writes the 429 with end()
     } as unknown as Response & { statusCode: number };
     mw(req, res, (err?: unknown) => (err ? reject(err) : resolve('next')));
   });

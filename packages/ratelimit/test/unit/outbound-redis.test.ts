@@ -4,8 +4,9 @@
 // retries of a refusal that is not final, waits bounded by timeoutMs and the signal with typed
 // errors, the degraded mode (quarantine of two windows, then a per-process share), the fence sent
 // to Redis when it is back, and a missing state treated as lost after a lost connection.
+import { createHash } from 'node:crypto';
 import { EventEmitter, getEventListeners } from 'node:events';
-import { SafeLogger } from '@resil/safe-log';
+import { noopLogger } from '@resil/core';
 import {
   createRateLimiter,
   ERROR_CODES,
@@ -33,21 +34,38 @@ interface GcraCall {
   at: number;
 }
 
+const GCRA_SHA = createHash('sha1').update(GCRA).digest('hex');
+
+/** A fake ioredis client: the GCRA script by EVALSHA once Redis knows it (after one EVAL). */
 class FakeRedis extends EventEmitter {
   status = 'ready';
+  /** Scripts sent whole (EVAL): Redis caches them under their SHA-1. */
   readonly defined: Array<[string, unknown]> = [];
+  readonly #scripts = new Set<string>();
   readonly calls: GcraCall[] = [];
   /** Scripted answers, in order; then `otherwise`. */
   readonly answers: Answer[] = [];
   otherwise: () => Answer = () => ['0', 1];
   disconnects = 0;
-  defineCommand(name: string, definition: unknown): void {
-    this.defined.push([name, definition]);
+  evalsha(sha: string, numberOfKeys: number, ...a: unknown[]): Promise<Reply> {
+    if (!this.#scripts.has(sha)) return Promise.reject(new Error('NOSCRIPT No matching script.'));
+    expect(numberOfKeys).toBe(2);
+    return this.gcra(...a);
+  }
+  eval(lua: string, numberOfKeys: number, ...a: unknown[]): Promise<Reply> {
+    const sha = createHash('sha1').update(lua).digest('hex');
+    this.defined.push(['EVAL', sha]);
+    this.#scripts.add(sha);
+    expect(numberOfKeys).toBe(2);
+    return this.gcra(...a);
+  }
+  quit(): Promise<string> {
+    return Promise.resolve('OK');
   }
   disconnect(): void {
     this.disconnects++;
   }
-  resilGcraWindow(...a: unknown[]): Promise<Reply> {
+  gcra(...a: unknown[]): Promise<Reply> {
     const [s, l, interval, maxWait, cost, burst, points, windowMs, fenceMs, fenceIfMissingMs] =
       a as [string, string, number, number, number, number, number, number, number, number];
     this.calls.push({
@@ -114,11 +132,13 @@ describe('createRateLimiter with a Redis client', () => {
   });
 
   describe('createRateLimiter with Redis: what it asks the shared script', () => {
-    it('defines the script once per client and sends the keys of one slot, the spacing, the window and the bounded patience', async () => {
+    it('sends the script whole once per client (then by SHA) and sends the keys of one slot, the spacing, the window and the bounded patience', async () => {
       const fake = new FakeRedis();
       const a = limiterOn(fake, { keyPrefix: 'p:', burst: 2, margin: 0.25 });
-      limiterOn(fake, { name: 'other' });
-      expect(fake.defined).toEqual([['resilGcraWindow', { numberOfKeys: 2, lua: GCRA }]]);
+      const other = limiterOn(fake, { name: 'other' });
+      await other.tryAcquire();
+      fake.calls.length = 0;
+      expect(fake.defined).toEqual([['EVAL', GCRA_SHA]]);
       expect(a.storage).toBe('redis');
       expect(a.degraded).toBe(false);
 
@@ -341,21 +361,16 @@ describe('createRateLimiter with a Redis client', () => {
   });
 
   describe('createRateLimiter with Redis: default logger', () => {
-    it('without a logger option, the outage and the return are logged once each through SafeLogger "resil.ratelimit"', async () => {
-      // a fresh copy of the package: the default logger is made on first use, once per package
-      let fresh!: { create: typeof createRateLimiter; Logger: typeof SafeLogger };
-      jest.isolateModules(() => {
-        fresh = {
-          create: require('../../src').createRateLimiter,
-          Logger: require('@resil/safe-log').SafeLogger,
-        };
+    it('without a logger option, the outage is logged once through core codeLogger "resil.ratelimit" (codes and numbers only; the return is info, below its level)', async () => {
+      const lines: string[] = [];
+      const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+        lines.push(String(chunk));
+        return true;
       });
-      const warn = jest.spyOn(fresh.Logger.prototype, 'warn').mockImplementation(() => {});
-      const info = jest.spyOn(fresh.Logger.prototype, 'info').mockImplementation(() => {});
       try {
         const fake = new FakeRedis();
         fake.answers.push(new Error('down'));
-        const l = fresh.create({
+        const l = createRateLimiter({
           name: 'quiet',
           points: 1,
           durationMs: 1000,
@@ -364,33 +379,32 @@ describe('createRateLimiter with a Redis client', () => {
         expect(await l.tryAcquire()).toBe(false);
         await jest.advanceTimersByTimeAsync(5000);
         expect(await l.tryAcquire()).toBe(true);
-        expect(warn.mock.calls).toEqual([
-          [
-            'rate limiter: Redis unavailable, limiting in this process',
-            { limiter: 'quiet', fallbackPoints: 1, durationMs: 1000 },
-          ],
+        expect(lines.map((line) => JSON.parse(line))).toEqual([
+          {
+            level: 'warn',
+            logger: 'resil.ratelimit',
+            event: 'store-degraded',
+            name: 'quiet',
+            reason: 'failed',
+            code: 'RESIL_CORE_REDIS_FAILED',
+            fallbackPoints: 1,
+            durationMs: 1000,
+          },
         ]);
-        expect(info.mock.calls).toEqual([
-          ['rate limiter: Redis available again, limit shared again', { limiter: 'quiet' }],
-        ]);
-        expect(warn.mock.contexts[0]).toBeInstanceOf(fresh.Logger);
-        expect((warn.mock.contexts[0] as SafeLogger).name).toBe('resil.ratelimit');
-        expect(info.mock.contexts[0]).toBe(warn.mock.contexts[0]); // one logger for the package
       } finally {
-        warn.mockRestore();
-        info.mockRestore();
+        write.mockRestore();
       }
     });
 
     it('logger: false logs nothing', async () => {
-      const warn = jest.spyOn(SafeLogger.prototype, 'warn').mockImplementation(() => {});
+      const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {
         const fake = new FakeRedis();
         fake.otherwise = () => new Error('down');
         expect(await limiterOn(fake, { logger: false }).tryAcquire()).toBe(false);
-        expect(warn).not.toHaveBeenCalled();
+        expect(write).not.toHaveBeenCalled();
       } finally {
-        warn.mockRestore();
+        write.mockRestore();
       }
     });
   });
@@ -406,7 +420,7 @@ describe('createRateLimiter with a Redis client', () => {
         points: 10,
         burst: 10,
         expectedWorkers: 3,
-        logger: { warn, info },
+        logger: { ...noopLogger, warn, info },
       });
       const start = performance.now();
       expect(await l.tryAcquire()).toBe(false);
@@ -414,7 +428,14 @@ describe('createRateLimiter with a Redis client', () => {
       expect(warn.mock.calls).toEqual([
         [
           'rate limiter: Redis unavailable, limiting in this process',
-          { limiter: 'dep', fallbackPoints: 3, durationMs: 1000 },
+          {
+            event: 'store-degraded',
+            name: 'dep',
+            reason: 'failed',
+            code: 'RESIL_CORE_REDIS_FAILED',
+            fallbackPoints: 3,
+            durationMs: 1000,
+          },
         ],
       ]);
       // quarantine: two windows (2000 ms) from the failure; Redis asked again a second after a failure
@@ -446,7 +467,10 @@ describe('createRateLimiter with a Redis client', () => {
       expect(await l.tryAcquire()).toBe(true);
       expect(l.degraded).toBe(false);
       expect(info.mock.calls).toEqual([
-        ['rate limiter: Redis available again, limit shared again', { limiter: 'dep' }],
+        [
+          'rate limiter: Redis available again, limit shared again',
+          { event: 'store-restored', name: 'dep', downMs: 2500 },
+        ],
       ]);
       expect(fake.calls.at(-1)).toMatchObject({ fenceMs: 500, fenceIfMissingMs: 2000 });
     });

@@ -1,13 +1,14 @@
-// Issue #23 (test strength): the bounded Redis call and the shared deadline timer (src/redis-call.ts,
-// to move into a shared package with these tests), and the client the limiters make from a URL.
+// Issue #23 (test strength): the bounded Redis call and the shared deadline timer (once
+// src/redis-call.ts; since #18 @resil/core's BoundedRedis and Deadlines, tested here as the
+// limiters use them: these tests could move to core), and the client the limiters lease from a URL.
 // What callers rely on: a deadline fires within its resolution and never early, the timer runs only
 // while something waits and never keeps the process alive, a call leaves no timer behind, a
 // degraded client is asked again only after a second, and a URL to a dead Redis costs a command
 // about one reconnect attempt, and its connection errors are handled.
+import { Deadlines, sharedClients } from '@resil/core';
 import { freePort } from '@resil/testkit';
 import type { Redis } from 'ioredis';
 import { createRateLimiter } from '../../src';
-import { BoundedRedis, clientFor, Deadlines } from '../../src/redis-call';
 
 describe('Deadlines (fake time)', () => {
   beforeEach(() => {
@@ -72,7 +73,7 @@ describe('Deadlines (real timers)', () => {
   });
 });
 
-describe('BoundedRedis (fake time)', () => {
+describe("the limiter's bounded Redis calls (fake time)", () => {
   beforeEach(() => {
     jest.useFakeTimers();
   });
@@ -80,43 +81,67 @@ describe('BoundedRedis (fake time)', () => {
     jest.useRealTimers();
   });
 
-  const client = (status: string) => ({ status, defineCommand() {} }) as never;
+  /** A client of core's RedisLike shape whose script call is `reply`. */
+  const client = (status: string, reply: () => Promise<unknown>) => ({
+    status,
+    evalsha: reply,
+    eval: reply,
+    on() {},
+    off() {},
+    quit: () => Promise.resolve('OK'),
+    disconnect() {},
+  });
+  const limiter = (c: ReturnType<typeof client>) =>
+    createRateLimiter({
+      name: 'fake',
+      points: 1_000,
+      durationMs: 1_000,
+      burst: 1_000,
+      redis: c as never,
+      commandTimeoutMs: 300,
+      logger: false,
+    });
 
   it('a call that answers leaves no timer behind', async () => {
-    const b = new BoundedRedis(client('ready'), 300, () => {});
-    expect(await b.run(() => Promise.resolve(1))).toBe(1);
-    expect(await b.run(() => Promise.reject(new Error('x')))).toBeUndefined();
+    expect(await limiter(client('ready', () => Promise.resolve(['0', 1]))).tryAcquire()).toBe(true);
+    await limiter(client('ready', () => Promise.reject(new Error('x')))).tryAcquire();
     expect(jest.getTimerCount()).toBe(0);
   });
 
   it('degraded: asked again exactly a second after the latest failure; a client still connecting is not waited for any more', async () => {
-    const c = { status: 'ready', defineCommand() {} };
-    const changes: boolean[] = [];
-    const b = new BoundedRedis(c as never, 300, (d) => changes.push(d));
     let asked = 0;
-    const call = () => {
+    const c = client('ready', () => {
       asked++;
       return Promise.reject(new Error('x'));
-    };
-    await b.run(call);
+    });
+    const l = limiter(c);
+    const changes: boolean[] = [];
+    l.onDegraded(() => changes.push(true));
+    l.onRestored(() => changes.push(false));
+    await l.tryAcquire();
     expect(changes).toEqual([true]);
+    expect(asked).toBe(1);
     await jest.advanceTimersByTimeAsync(999);
-    expect(b.usable()).toBe(false);
+    await l.tryAcquire();
+    expect(asked).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
-    expect(b.usable()).toBe(true);
-    await b.run(call); // fails again: the next second starts now
+    await l.tryAcquire(); // asked, fails again: the next second starts now
     expect(asked).toBe(2);
     await jest.advanceTimersByTimeAsync(999);
-    expect(b.usable()).toBe(false);
-    // reconnecting after a failure: not usable, and each look renews the second
+    await l.tryAcquire();
+    expect(asked).toBe(2);
+    // reconnecting after a failure: not asked, and each look renews the second
     c.status = 'connecting';
     await jest.advanceTimersByTimeAsync(1);
-    expect(b.usable()).toBe(false);
+    await l.tryAcquire();
+    expect(asked).toBe(2);
     c.status = 'ready';
     await jest.advanceTimersByTimeAsync(999);
-    expect(b.usable()).toBe(false);
+    await l.tryAcquire();
+    expect(asked).toBe(2);
     await jest.advanceTimersByTimeAsync(1);
-    expect(b.usable()).toBe(true);
+    await l.tryAcquire();
+    expect(asked).toBe(3);
     expect(changes).toEqual([true]);
   });
 });
@@ -144,13 +169,26 @@ describe('a limiter made from a URL to a Redis that is not there', () => {
 
   it('the client handles its own error events (ioredis prints every connection error otherwise)', async () => {
     // (ioredis prints only errors of this realm's Error: under Jest, a listener count is what shows)
-    const c = clientFor(`redis://127.0.0.1:${await freePort()}`) as Redis;
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const l = createRateLimiter({
+      name: 'u',
+      points: 1,
+      durationMs: 1000,
+      redis: url,
+      logger: false,
+    });
+    const lease = sharedClients.acquire(url); // the limiter's client: one per URL
     try {
+      expect(sharedClients.refs(url)).toBe(2);
+      const c = lease.client as unknown as Redis;
       expect(c.listenerCount('error')).toBe(1);
       expect(c.options).toMatchObject({ maxRetriesPerRequest: 1, enableOfflineQueue: true });
     } finally {
-      c.disconnect();
+      await l.close();
+      expect(sharedClients.refs(url)).toBe(1);
+      await lease.release();
     }
-    expect(clientFor(undefined)).toBeUndefined();
+    expect(sharedClients.refs(url)).toBe(0);
+    expect(createRateLimiter({ name: 'm', points: 1, durationMs: 1000 }).storage).toBe('memory');
   });
 });
