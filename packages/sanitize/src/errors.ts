@@ -1,19 +1,19 @@
+import { ResilError } from '@resil/core';
+
 /** Stable error codes of @resil/sanitize, never reused. */
 export type SanitizeErrorCode = 'RESIL_SANITIZE_TOO_LONG';
 
 /**
- * An input the sanitiser refuses. The message names the rule (and the limit), never the input.
+ * An input the sanitiser refuses (a core `ResilError`). The message names the rule (and the limit), never the input.
  * Check with `isSanitizeError(err)`, which compares `code` (works across two installed copies).
  */
-export class SanitizeError extends Error {
+export class SanitizeError extends ResilError<SanitizeErrorCode> {
   override readonly name = 'SanitizeError';
-  readonly code: SanitizeErrorCode;
   /** The limit that was exceeded (UTF-16 code units), for `RESIL_SANITIZE_TOO_LONG`. */
   readonly limit: number;
 
   constructor(code: SanitizeErrorCode, message: string, limit: number, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.limit = limit;
   }
 }

@@ -1,3 +1,4 @@
+export { bodyErrorProblem, bodyErrors } from './body-errors';
 export { isSanitizeError, SanitizeError, type SanitizeErrorCode } from './errors';
 export { securityHeaders } from './headers';
 export {
@@ -9,8 +10,8 @@ export {
   sanitizeInput,
   sanitizeUrl,
 } from './input';
+export { SANITIZE_PROBLEMS, type SanitizeProblemSlug } from './problems';
 export {
-  bodyErrors,
   isDangerousKey,
   type SanitizeRequestOptions,
   sanitizeRequest,

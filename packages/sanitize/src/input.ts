@@ -1,3 +1,4 @@
+import { checkOptions, integerOption } from '@resil/core';
 import { SanitizeError } from './errors';
 import { scan } from './internal/scan';
 
@@ -40,16 +41,18 @@ export function sanitizeText(value: string, maxRounds = MAX_ROUNDS): string {
 
 /**
  * Returns a `sanitizeInput` with another length cap (`maxLength`, in UTF-16 code units).
- * Throws a `RangeError` naming `maxLength` when it is not an integer >= 1 or `Infinity`.
+ * Throws a `RangeError` (`TypeError` for a non-number) naming `maxLength` when it is not an
+ * integer >= 1 or `Infinity` (core's option checks).
  */
 export function createSanitizer(options: SanitizerOptions = {}): (value: string) => string {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('createSanitizer: options must be an object');
-  for (const k of Object.keys(options))
-    if (k !== 'maxLength') throw new TypeError(`createSanitizer: unknown option "${k}"`);
-  const maxLength = options.maxLength ?? DEFAULT_MAX_INPUT_LENGTH;
-  if (!(maxLength === Number.POSITIVE_INFINITY || (Number.isInteger(maxLength) && maxLength >= 1)))
-    throw new RangeError('createSanitizer: maxLength must be an integer >= 1 or Infinity');
+  const { maxLength: given } = checkOptions('createSanitizer', options, ['maxLength']);
+  const maxLength =
+    given === Number.POSITIVE_INFINITY
+      ? given
+      : integerOption('createSanitizer', 'maxLength', given, {
+          default: DEFAULT_MAX_INPUT_LENGTH,
+          min: 1,
+        });
   return function sanitize(value: string): string {
     if (typeof value !== 'string') throw new TypeError('sanitizeInput: value must be a string');
     if (value.length > maxLength)

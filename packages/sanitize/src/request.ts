@@ -1,6 +1,15 @@
+import {
+  checkOptions,
+  enumOption,
+  functionOption,
+  integerOption,
+  OptionTypeError,
+  sendProblem,
+} from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isSanitizeError } from './errors';
 import { sanitizeText } from './input';
+import { SANITIZE_PROBLEMS, type SanitizeProblemSlug, sanitizeProblem } from './problems';
 
 export interface SanitizeRequestOptions {
   /** Applied to every string leaf and every key. @default sanitizeInput (without its own cap: `maxStringLength` applies) */
@@ -21,6 +30,8 @@ export interface SanitizeRequestOptions {
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const PARTS = new Set(['body', 'query', 'params']);
+const OWNER = 'sanitizeRequest';
+const POLLUTION = ['first', 'last', 'reject', 'keep'] as const;
 const KNOWN = new Set([
   'sanitize',
   'maxStringLength',
@@ -33,6 +44,7 @@ const KNOWN = new Set([
 
 class Refusal extends Error {
   constructor(
+    readonly slug: SanitizeProblemSlug,
     readonly status: 400 | 413,
     readonly title: string,
     readonly detail: string,
@@ -45,13 +57,6 @@ class Refusal extends Error {
 /** A `Refusal`, also from another copy of this package (through the params hook). */
 function isRefusal(err: unknown): err is Refusal {
   return err instanceof Refusal || (err instanceof Error && err.name === 'ResilSanitizeRefusal');
-}
-
-function problem(res: Response, status: number, title: string, detail: string): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title, status, detail }));
 }
 
 /** A key an attacker uses against MongoDB-style queries or the prototype chain. */
@@ -87,37 +92,41 @@ const PARAMS_REFUSED = Symbol.for('@resil/sanitize.paramsRefused');
  * later, when a route matches (see the README for what happens to params it cannot accept).
  */
 export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHandler {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('sanitizeRequest: options must be an object');
-  for (const k of Object.keys(options))
-    if (!KNOWN.has(k)) throw new TypeError(`sanitizeRequest: unknown option "${k}"`);
-  const clean = options.sanitize ?? sanitizeText;
-  if (typeof clean !== 'function')
-    throw new TypeError('sanitizeRequest: sanitize must be a function');
-  const parts = options.parts ?? ['body', 'query', 'params'];
+  const o = checkOptions(OWNER, options, KNOWN);
+  const clean = functionOption<(value: string) => string>(
+    OWNER,
+    'sanitize',
+    o.sanitize,
+    sanitizeText,
+  ) as (value: string) => string;
+  const parts = o.parts ?? ['body', 'query', 'params'];
   if (!Array.isArray(parts) || parts.some((p) => !PARTS.has(p)))
-    throw new TypeError("sanitizeRequest: parts must be an array of 'body', 'query', 'params'");
-  const maxDepth = options.maxDepth ?? 10;
-  const maxKeys = options.maxKeys ?? 1000;
-  const maxStringLength = options.maxStringLength ?? 10_000;
-  if (!Number.isInteger(maxDepth) || maxDepth < 1)
-    throw new RangeError('sanitizeRequest: maxDepth must be an integer >= 1');
-  if (!Number.isInteger(maxKeys) || maxKeys < 1)
-    throw new RangeError('sanitizeRequest: maxKeys must be an integer >= 1');
-  if (!Number.isInteger(maxStringLength) || maxStringLength < 1)
-    throw new RangeError('sanitizeRequest: maxStringLength must be an integer >= 1');
-  const pollution = options.parameterPollution ?? 'last';
-  if (!['first', 'last', 'reject', 'keep'].includes(pollution))
-    throw new TypeError(
-      "sanitizeRequest: parameterPollution must be 'first', 'last', 'reject' or 'keep'",
+    throw new OptionTypeError(
+      'RESIL_CORE_OPTION_TYPE',
+      'parts',
+      "sanitizeRequest: parts must be an array of 'body', 'query', 'params'",
     );
-  const arrayParams = new Set(options.arrayParams ?? []);
+  const maxDepth = integerOption(OWNER, 'maxDepth', o.maxDepth, { default: 10, min: 1 });
+  const maxKeys = integerOption(OWNER, 'maxKeys', o.maxKeys, { default: 1000, min: 1 });
+  const maxStringLength = integerOption(OWNER, 'maxStringLength', o.maxStringLength, {
+    default: 10_000,
+    min: 1,
+  });
+  const pollution = enumOption(
+    OWNER,
+    'parameterPollution',
+    o.parameterPollution,
+    POLLUTION,
+    'last',
+  );
+  const arrayParams = new Set(o.arrayParams ?? []);
 
   /** Counts keys and items against maxKeys; over it, 413. */
   const spend = (budget: { left: number }, n: number): void => {
     budget.left -= n;
     if (budget.left < 0)
       throw new Refusal(
+        SANITIZE_PROBLEMS.TOO_MANY_FIELDS,
         413,
         'Request has too many fields',
         `More than ${maxKeys} fields and items are not accepted.`,
@@ -136,6 +145,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
   };
   const tooLong = () =>
     new Refusal(
+      SANITIZE_PROBLEMS.FIELD_TOO_LONG,
       413,
       'Request field too long',
       `A field or key longer than ${maxStringLength} characters is not accepted.`,
@@ -146,6 +156,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     if (value === null || typeof value !== 'object') return value;
     if (depth >= maxDepth)
       throw new Refusal(
+        SANITIZE_PROBLEMS.TOO_DEEPLY_NESTED,
         400,
         'Request too deeply nested',
         `Nesting deeper than ${maxDepth} levels is not accepted.`,
@@ -176,6 +187,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       if (!Array.isArray(v) || arrayParams.has(k)) put(out, k, v);
       else if (pollution === 'reject')
         throw new Refusal(
+          SANITIZE_PROBLEMS.REPEATED_QUERY_PARAMETER,
           400,
           'Repeated query parameter',
           'A query parameter was given more than once.',
@@ -245,44 +257,9 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       }
       next();
     } catch (err) {
-      if (isRefusal(err)) return problem(res, err.status, err.title, err.detail);
+      if (isRefusal(err))
+        return void sendProblem(res, sanitizeProblem(err.slug, err.status, err.title, err.detail));
       next(err);
     }
-  };
-}
-
-/**
- * An error handler for body-parser's errors (express.json(), urlencoded()): a body over the limit
- * answers 413, malformed JSON 400, an unsupported charset or encoding 415, all as problem+json
- * without Express's HTML page or a stack trace. Register it after the routes.
- */
-export function bodyErrors() {
-  return function resilBodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction) {
-    const type =
-      typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
-    if (res.headersSent) return next(err);
-    if (type === 'entity.too.large')
-      return problem(
-        res,
-        413,
-        'Request body too large',
-        'The request body is larger than this endpoint accepts.',
-      );
-    if (type === 'entity.parse.failed')
-      return problem(res, 400, 'Malformed JSON', 'The request body is not valid JSON.');
-    if (type === 'charset.unsupported' || type === 'encoding.unsupported')
-      return problem(
-        res,
-        415,
-        'Unsupported body encoding',
-        'The request body uses an unsupported charset or content encoding.',
-      );
-    if (
-      type === 'request.aborted' ||
-      type === 'request.size.invalid' ||
-      type === 'stream.encoding.set'
-    )
-      return problem(res, 400, 'Bad request body', 'The request body could not be read.');
-    return next(err);
   };
 }

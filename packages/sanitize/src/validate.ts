@@ -1,6 +1,8 @@
+import { sendProblem } from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type ValidationChain, validationResult } from 'express-validator';
 import { isSanitizeError } from './errors';
+import { SANITIZE_PROBLEMS, sanitizeProblem } from './problems';
 
 export interface FieldError {
   field: string;
@@ -8,8 +10,8 @@ export interface FieldError {
 }
 
 /**
- * Runs express-validator chains; on failure answers 422 application/problem+json (RFC 9457)
- * with `errors: [{ field, message }]`. The rejected value is never echoed (it may be PHI):
+ * Runs express-validator chains; on failure answers 422 application/problem+json (RFC 9457,
+ * type `https://resil.dev/problems/validation-failed`) with `errors: [{ field, message }]`. The rejected value is never echoed (it may be PHI):
  * give each chain a `.withMessage()` that describes the rule, not the input. A chain's
  * `customSanitizer(sanitizeInput)` that throws `RESIL_SANITIZE_TOO_LONG` answers 413
  * problem+json; any other error thrown by a chain goes to Express's error handler.
@@ -26,32 +28,28 @@ export function validate(chains: ValidationChain[]): RequestHandler {
         field: e.type === 'field' ? e.path : e.type,
         message: typeof e.msg === 'string' ? e.msg : 'Invalid value',
       }));
-      res
-        .status(422)
-        .type('application/problem+json')
-        .send(
-          JSON.stringify({
-            type: 'about:blank',
-            title: 'Validation failed',
-            status: 422,
-            detail: `${errors.length} field(s) did not pass validation.`,
-            errors,
-          }),
-        );
+      sendProblem(
+        res,
+        sanitizeProblem(
+          SANITIZE_PROBLEMS.VALIDATION_FAILED,
+          422,
+          'Validation failed',
+          `${errors.length} field(s) did not pass validation.`,
+          { errors },
+        ),
+      );
     } catch (err) {
       // A chain's `customSanitizer(sanitizeInput)` refused a value over its length cap.
       if (isSanitizeError(err) && err.code === 'RESIL_SANITIZE_TOO_LONG')
-        return void res
-          .status(413)
-          .type('application/problem+json')
-          .send(
-            JSON.stringify({
-              type: 'about:blank',
-              title: 'Request field too long',
-              status: 413,
-              detail: `A field longer than ${err.limit} characters is not accepted.`,
-            }),
-          );
+        return void sendProblem(
+          res,
+          sanitizeProblem(
+            SANITIZE_PROBLEMS.FIELD_TOO_LONG,
+            413,
+            'Request field too long',
+            `A field longer than ${err.limit} characters is not accepted.`,
+          ),
+        );
       next(err);
     }
   };

@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { bodyErrors } from '../../src';
+import { bodyErrorProblem, bodyErrors } from '../../src';
 
 /** An app whose only route fails with a body-parser-shaped error of the given `type`. */
 function failingApp(type: string | undefined) {
@@ -21,31 +21,66 @@ describe('bodyErrors', () => {
   it.each([
     [
       'entity.too.large',
+      'body-too-large',
       413,
       'Request body too large',
       'The request body is larger than this endpoint accepts.',
     ],
-    ['entity.parse.failed', 400, 'Malformed JSON', 'The request body is not valid JSON.'],
+    [
+      'entity.parse.failed',
+      'malformed-json',
+      400,
+      'Malformed JSON',
+      'The request body is not valid JSON.',
+    ],
     [
       'charset.unsupported',
+      'unsupported-body-encoding',
       415,
       'Unsupported body encoding',
       'The request body uses an unsupported charset or content encoding.',
     ],
     [
       'encoding.unsupported',
+      'unsupported-body-encoding',
       415,
       'Unsupported body encoding',
       'The request body uses an unsupported charset or content encoding.',
     ],
-    ['request.aborted', 400, 'Bad request body', 'The request body could not be read.'],
-    ['request.size.invalid', 400, 'Bad request body', 'The request body could not be read.'],
-    ['stream.encoding.set', 400, 'Bad request body', 'The request body could not be read.'],
-  ])('answers %s with %i problem+json', async (type, status, title, detail) => {
+    [
+      'request.aborted',
+      'unreadable-body',
+      400,
+      'Bad request body',
+      'The request body could not be read.',
+    ],
+    [
+      'request.size.invalid',
+      'unreadable-body',
+      400,
+      'Bad request body',
+      'The request body could not be read.',
+    ],
+    [
+      'stream.encoding.set',
+      'unreadable-body',
+      400,
+      'Bad request body',
+      'The request body could not be read.',
+    ],
+  ])('answers %s with %s (%i) problem+json', async (type, slug, status, title, detail) => {
     const r = await request(failingApp(type)).post('/');
     expect(r.status).toBe(status);
     expect(r.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-    expect(JSON.parse(r.text)).toEqual({ type: 'about:blank', title, status, detail });
+    const body = { type: `https://resil.dev/problems/${slug}`, title, status, detail };
+    expect(JSON.parse(r.text)).toEqual(body);
+    // the same body, for an app that answers it itself
+    expect(bodyErrorProblem(Object.assign(new Error('Jane Doe secret'), { type }))).toEqual(body);
+  });
+
+  it('bodyErrorProblem: undefined for anything that is not a body-parser error it knows', () => {
+    for (const err of [null, undefined, 'entity.too.large', {}, { type: 'entity.verify.failed' }])
+      expect(bodyErrorProblem(err)).toBeUndefined();
   });
 
   it.each([

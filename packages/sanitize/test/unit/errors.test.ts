@@ -1,3 +1,4 @@
+import { isResilError, ResilError } from '@resil/core';
 import { isSanitizeError, SanitizeError } from '../../src';
 
 describe('SanitizeError', () => {
@@ -5,6 +6,8 @@ describe('SanitizeError', () => {
     const cause = new Error('inner');
     const err = new SanitizeError('RESIL_SANITIZE_TOO_LONG', 'too long', 7, { cause });
     expect(err).toBeInstanceOf(Error);
+    expect(err).toBeInstanceOf(ResilError); // core's base class: one error scheme
+    expect(isResilError(err)).toBe(true);
     expect({
       name: err.name,
       code: err.code,

@@ -19,18 +19,17 @@ interface Outcome {
 /** Runs the middleware on a plain request object and records what it did. */
 function run(options: SanitizeRequestOptions, req: Record<PropertyKey, unknown>): Outcome {
   const outcome: Outcome = { next: [] };
+  // What core's sendProblem uses of a response (Node's ServerResponse and Express's fit).
   const res = {
-    status(code: number) {
-      outcome.status = code;
-      return res;
+    headersSent: false,
+    statusCode: 200,
+    setHeader(name: string, value: string) {
+      if (name.toLowerCase() === 'content-type') outcome.type = value;
     },
-    type(t: string) {
-      outcome.type = t;
-      return res;
-    },
-    send(text: string) {
+    end(text: string) {
+      outcome.status = res.statusCode;
       outcome.body = JSON.parse(text);
-      return res;
+      res.headersSent = true;
     },
   };
   sanitizeRequest(options)(
@@ -41,11 +40,19 @@ function run(options: SanitizeRequestOptions, req: Record<PropertyKey, unknown>)
   return outcome;
 }
 
+/** The problem type slug of each refusal (https://resil.dev/problems/<slug>). */
+const SLUG: Record<string, string> = {
+  'Request field too long': 'field-too-long',
+  'Request has too many fields': 'too-many-fields',
+  'Request too deeply nested': 'too-deeply-nested',
+  'Repeated query parameter': 'repeated-query-parameter',
+};
+
 const refused = (status: number, title: string, detail: string): Outcome => ({
   next: [],
   status,
-  type: 'application/problem+json',
-  body: { type: 'about:blank', title, status, detail },
+  type: 'application/problem+json; charset=utf-8',
+  body: { type: `https://resil.dev/problems/${SLUG[title]}`, title, status, detail },
 });
 
 describe('sanitizeRequest options', () => {
@@ -80,12 +87,32 @@ describe('sanitizeRequest options', () => {
     ],
     [
       { parameterPollution: 'all' },
+      RangeError,
+      "sanitizeRequest: parameterPollution must be one of 'first', 'last', 'reject', 'keep'",
+    ],
+    [
+      { parameterPollution: 1 },
       TypeError,
-      "sanitizeRequest: parameterPollution must be 'first', 'last', 'reject' or 'keep'",
+      "sanitizeRequest: parameterPollution must be one of 'first', 'last', 'reject', 'keep'",
+    ],
+    [{ maxDepth: '3' }, TypeError, 'sanitizeRequest: maxDepth must be an integer >= 1'],
+    [{ options: 1 }, TypeError, 'sanitizeRequest: unknown option "options"'],
+    [
+      { maxDept: 3 },
+      TypeError,
+      'sanitizeRequest: unknown option "maxDept" (did you mean "maxDepth"?)',
     ],
   ])('refuses %j with %p: %s', (options, kind, message) => {
     expect(() => sanitizeRequest(options as never)).toThrow(kind);
     expect(() => sanitizeRequest(options as never)).toThrow(message);
+    // core's option checks: the option named in `option`, a RESIL_CORE_OPTION_* code
+    let error: unknown;
+    try {
+      sanitizeRequest(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code: string }).code).toMatch(/^RESIL_CORE_OPTION_(TYPE|RANGE|UNKNOWN)$/);
   });
 
   it('accepts the smallest limits (1) and every known option', () => {
@@ -193,6 +220,7 @@ describe('sanitizeRequest errors from sanitize', () => {
   it("answers for an app-level hook's refusal made by another copy of the package (by name)", () => {
     const foreign = Object.assign(new Error('t'), {
       name: 'ResilSanitizeRefusal',
+      slug: 'field-too-long',
       status: 413,
       title: 'Request field too long',
       detail: 'A field or key longer than 5 characters is not accepted.',

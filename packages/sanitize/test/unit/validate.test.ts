@@ -37,8 +37,9 @@ describe('validate', () => {
       .send({ a: 'x', b: 'y' });
     expect(r.status).toBe(422);
     expect(r.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(r.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(r.text)).toEqual({
-      type: 'about:blank',
+      type: 'https://resil.dev/problems/validation-failed',
       title: 'Validation failed',
       status: 422,
       detail: '2 field(s) did not pass validation.',
@@ -104,7 +105,7 @@ describe('validate', () => {
     expect(r.status).toBe(413);
     expect(r.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(JSON.parse(r.text)).toEqual({
-      type: 'about:blank',
+      type: 'https://resil.dev/problems/field-too-long',
       title: 'Request field too long',
       status: 413,
       detail: 'A field longer than 8 characters is not accepted.',
