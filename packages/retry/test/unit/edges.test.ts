@@ -1,6 +1,7 @@
 import { noopLogger } from '@resil/core';
 import { attemptsOf, parseRetryAfter, RetryBudget, type RetryEvent, retryable } from '../../src';
 import { describe as describeError } from '../../src/classify';
+import { settle } from '../settle';
 
 const httpError = (status: number, headers?: Record<string, string>) =>
   Object.assign(new Error(`HTTP ${status}`), { status, ...(headers ? { headers } : {}) });
@@ -58,21 +59,6 @@ describe('retryable edges', () => {
     jest.useRealTimers();
     jest.restoreAllMocks();
   });
-
-  async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-    let out: { value?: T; error?: unknown } | undefined;
-    p.then(
-      (value) => {
-        out = { value };
-      },
-      (error) => {
-        out = { error };
-      },
-    );
-    for (let i = 0; i < 1000 && !out; i++) await jest.advanceTimersByTimeAsync(1000);
-    if (!out) throw new Error('did not settle');
-    return out;
-  }
 
   it('a Retry-After exactly at maxRetryAfterMs is honoured', async () => {
     const events: RetryEvent[] = [];

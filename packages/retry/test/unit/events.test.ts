@@ -16,25 +16,10 @@ import {
   type RetryNotice,
   retryable,
 } from '../../src';
+import { settle } from '../settle';
 
 const httpError = (status: number) =>
   Object.assign(new Error(`patient 123-45-6789: HTTP ${status}`), { status });
-
-/** Runs `p` to completion under fake timers, returning its outcome. */
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let out: { value?: T; error?: unknown } | undefined;
-  p.then(
-    (value) => {
-      out = { value };
-    },
-    (error) => {
-      out = { error };
-    },
-  );
-  for (let i = 0; i < 1000 && !out; i++) await jest.advanceTimersByTimeAsync(1000);
-  if (!out) throw new Error('did not settle');
-  return out;
-}
 
 const fast = { logger: false as const, minDelayMs: 100, maxDelayMs: 100, jitter: 'none' as const };
 

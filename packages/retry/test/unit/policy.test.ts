@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { noopLogger } from '@resil/core';
 import { backoffMs, type GiveUpEvent, RetryBudget, type RetryEvent, retryable } from '../../src';
+import { settle as run } from '../settle';
 
 const httpError = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status });
 const quiet = { logger: false as const, minDelayMs: 0, maxDelayMs: 0 };
@@ -173,21 +174,6 @@ describe('backoffMs', () => {
 describe('retryable behaviour', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
-
-  async function run<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-    let out: { value?: T; error?: unknown } | undefined;
-    p.then(
-      (value) => {
-        out = { value };
-      },
-      (error) => {
-        out = { error };
-      },
-    );
-    for (let i = 0; i < 1000 && !out; i++) await jest.advanceTimersByTimeAsync(1000);
-    if (!out) throw new Error('did not settle');
-    return out;
-  }
 
   it('calls onSuccess with the attempt that succeeded, and onGiveUp with the reason', async () => {
     const onSuccess = jest.fn();

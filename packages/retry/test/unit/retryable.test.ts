@@ -7,25 +7,10 @@ import {
   type RetryEvent,
   retryable,
 } from '../../src';
+import { settle } from '../settle';
 
 const httpError = (status: number, headers?: Record<string, string> | Headers) =>
   Object.assign(new Error(`HTTP ${status}`), { status, ...(headers ? { headers } : {}) });
-
-/** Runs `p` to completion under fake timers, returning its outcome. */
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let out: { value?: T; error?: unknown } | undefined;
-  p.then(
-    (value) => {
-      out = { value };
-    },
-    (error) => {
-      out = { error };
-    },
-  );
-  for (let i = 0; i < 1000 && !out; i++) await jest.advanceTimersByTimeAsync(1000);
-  if (!out) throw new Error('did not settle');
-  return out;
-}
 
 describe('retryable', () => {
   beforeEach(() => jest.useFakeTimers());
