@@ -70,6 +70,8 @@ export {
 } from './redis/node-redis';
 export type { Script, ScriptArg, ScriptClient } from './redis/script';
 export { defineScript } from './redis/script';
+export type { ListeningEvent } from './redis/subscribe';
+export { ChannelSubscription, subscribeChannel } from './redis/subscribe';
 export type { RedisLike } from './redis/types';
 export { isRedisLike } from './redis/types';
 export { statusOf } from './status';
