@@ -59,7 +59,12 @@ export class ChannelSubscription extends Resource {
     this.#sub = sub;
     const nodeRedis = isNodeRedisClient(sub);
     const deliver = (message: unknown) => {
-      if (!this.closed) onMessage(String(message));
+      if (this.closed) return;
+      try {
+        onMessage(String(message));
+      } catch {
+        // the owner's handler failing must not stop the subscription (nor reach the client)
+      }
     };
     // Without a SUBSCRIBE waiting for its answer, a connection error settles `subscribed`, so a
     // caller does not wait on a Redis that is away.
@@ -79,7 +84,10 @@ export class ChannelSubscription extends Resource {
         () => this.#settle(),
       );
     } else {
-      // ioredis connects by itself (or queues the command until it has connected)
+      // ioredis connects by itself and queues the command meanwhile; a lazyConnect client
+      // without offline queue is connected here, and asked on its 'ready'
+      if (clientStatus(sub) === 'wait')
+        (sub as unknown as { connect(): Promise<unknown> }).connect().catch(() => {});
       this.#ask(ask);
     }
   }

@@ -26,6 +26,7 @@ import {
   onClientReady,
   quitClient,
   redisCommand,
+  subscribeChannel,
   toRedisLike,
 } from '../../src/index';
 
@@ -321,5 +322,44 @@ describe('onClientReady / onClientEnd', () => {
     single.emit('ready');
     cluster.emit('disconnect');
     expect(seen).toHaveLength(5);
+  });
+});
+
+describe('subscribeChannel', () => {
+  it('names the bad argument, never its value', () => {
+    const c = new FakeNodeRedis();
+    expect(() => subscribeChannel(c, '', () => {})).toThrow(
+      'ChannelSubscription: channel must be a non-empty string',
+    );
+    expect(() => subscribeChannel(c, 'ch', 'x' as never)).toThrow(
+      'ChannelSubscription: onMessage must be a function',
+    );
+    expect(() => subscribeChannel(c, 'ch', () => {})).toThrow(
+      'ChannelSubscription: client must have duplicate()',
+    );
+  });
+  it("a throwing handler does not stop later messages (node-redis's listener)", async () => {
+    let listener: (m: unknown) => void = () => {};
+    const dup = Object.assign(new FakeNodeRedis(), {
+      connect: async () => {},
+      subscribe: async (_ch: string, l: (m: unknown) => void) => {
+        listener = l;
+      },
+    });
+    const c = Object.assign(new FakeNodeRedis(), { duplicate: () => dup });
+    const got: string[] = [];
+    const sub = subscribeChannel(c, 'ch', (m) => {
+      got.push(m);
+      if (m === 'boom') throw new Error('handler');
+    });
+    await sub.subscribed;
+    expect(sub.listening).toBe(true);
+    expect(() => listener('boom')).not.toThrow();
+    listener('next');
+    expect(got).toEqual(['boom', 'next']);
+    await sub.close();
+    listener('late');
+    expect(got).toEqual(['boom', 'next']);
+    expect(dup.closes).toBe(1);
   });
 });
