@@ -1,4 +1,5 @@
 import {
+  booleanOption,
   type Closeable,
   checkOptions,
   type Disposable,
@@ -62,6 +63,13 @@ export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unkn
    * false. @default @resil/core's `codeLogger('resil.breaker')` (codes and names only, warn and up)
    */
   logger?: Logger | false;
+  /**
+   * Reports events and durations to OpenTelemetry (`@opentelemetry/api`, when installed). false:
+   * none, and a call is not timed unless someone listens to `onSuccess`/`onFailure` (the
+   * healthy path then costs what it did before telemetry; see Overhead). Breakers of one name
+   * must agree. @default true
+   */
+  telemetry?: boolean;
 }
 
 const OWNER = 'circuitBreaker';
@@ -77,6 +85,7 @@ const KNOWN = new Set([
   'commandTimeoutMs',
   'probeLeaseMs',
   'logger',
+  'telemetry',
 ]);
 
 /**
@@ -307,6 +316,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
       `${OWNER}: name must not contain } with redis (it would end the hash tag of its key)`,
     );
   const logger = resolveLogger(OWNER, 'resil.breaker', o.logger);
+  const telemetry = booleanOption(OWNER, 'telemetry', o.telemetry, true);
 
   // One circuit per name (and link) in this process. Breakers of one name share it, so they
   // must agree on its settings (issue #16, finding 11: a second one used to get the first one's
@@ -314,7 +324,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   let circuit: Circuit;
   const link = redis === undefined ? undefined : linkFor(redis, keyPrefix);
   const pool = link ? (linkCircuits.get(link) as Map<string, Circuit>) : memoryCircuits;
-  const settings = { failureThreshold, resetTimeoutMs, probeLeaseMs, commandTimeoutMs };
+  const settings = { failureThreshold, resetTimeoutMs, probeLeaseMs, commandTimeoutMs, telemetry };
   const existing = pool.get(name);
   if (existing) {
     for (const [option, wanted] of Object.entries(settings)) {

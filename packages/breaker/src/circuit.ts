@@ -88,6 +88,8 @@ export interface CircuitSettings {
   resetTimeoutMs: number;
   probeLeaseMs: number;
   commandTimeoutMs: number;
+  /** Reports to OpenTelemetry. */
+  telemetry: boolean;
 }
 
 /**
@@ -106,6 +108,10 @@ export const TELEMETRY_EVENTS = Object.freeze({
   'store-restored': 'information',
 } as const satisfies Record<string, Severity>);
 type TelemetryEvent = keyof typeof TELEMETRY_EVENTS;
+/** One frozen `EventInit` per event, made once (the healthy path allocates none for it). */
+const EVENT_INITS = Object.fromEntries(
+  Object.entries(TELEMETRY_EVENTS).map(([name, severity]) => [name, Object.freeze({ severity })]),
+) as Record<TelemetryEvent, { readonly severity: Severity }>;
 
 const STATE_EVENTS: Record<BreakerState, TelemetryEvent> = {
   open: 'circuit-opened',
@@ -193,6 +199,7 @@ export class Circuit implements LinkMember {
       strategy: 'breaker',
       pipeline: settings.name,
       scope: '@resil/breaker',
+      ...(settings.telemetry ? {} : { api: null }),
     });
     if (link) {
       link.join(this);
@@ -233,18 +240,21 @@ export class Circuit implements LinkMember {
     // Timed only when someone listens or telemetry is at hand.
     const timed = this.#telemetry.enabled || this.#successes.size > 0 || this.#failures.size > 0;
     const entered = timed ? performance.now() : 0;
-    if (this.#initial) await this.#initial;
+    let started = entered;
     let probe: Probe | undefined;
-    if (this.state !== 'closed') {
-      try {
-        probe = await this.#admit();
-      } catch (error) {
-        if (timed)
-          this.#telemetry.execution(performance.now() - entered, { errorType: ERROR_CODES.OPEN });
-        throw error;
+    if (this.#initial || this.state !== 'closed') {
+      if (this.#initial) await this.#initial;
+      if (this.state !== 'closed') {
+        try {
+          probe = await this.#admit();
+        } catch (error) {
+          if (timed)
+            this.#telemetry.execution(performance.now() - entered, { errorType: ERROR_CODES.OPEN });
+          throw error;
+        }
       }
+      if (timed) started = performance.now();
     }
-    const started = timed ? performance.now() : 0;
     let value: T;
     try {
       value = timeoutMs === undefined ? await fn() : await this.#withTimeout(fn, timeoutMs);
@@ -445,7 +455,7 @@ export class Circuit implements LinkMember {
 
   /** Counts the event in `resilience.strategy.events` and adds it to the active span. */
   #event(name: TelemetryEvent): void {
-    if (this.#telemetry.enabled) this.#telemetry.event(name, { severity: TELEMETRY_EVENTS[name] });
+    if (this.#telemetry.enabled) this.#telemetry.event(name, EVENT_INITS[name]);
   }
 
   // LinkMember

@@ -68,7 +68,12 @@ export class BreakerConflictError extends TypeError {
   readonly code = ERROR_CODES.CONFLICT;
   readonly breakerName: string;
   readonly option: string;
-  constructor(breakerName: string, option: string, existing: number, wanted: number) {
+  constructor(
+    breakerName: string,
+    option: string,
+    existing: number | boolean,
+    wanted: number | boolean,
+  ) {
     super(
       `circuitBreaker: ${option} ${wanted} conflicts with ${option} ${existing} of the breaker "${breakerName}" ` +
         'already in this process; breakers with one name share one circuit, so give them the same ' +

@@ -59,6 +59,7 @@ describe('options', () => {
         commandTimeoutMs: 1,
         probeLeaseMs: 1,
         logger: false,
+        telemetry: false,
       })(async () => 1),
     );
     expect(f.breaker.failureThreshold).toBe(1);

@@ -145,4 +145,25 @@ describe('breaker telemetry', () => {
     expect(provider.recorded).toHaveLength(recorded);
     await f.close();
   });
+
+  it('telemetry: false records nothing for that circuit (breakers of one name must agree)', async () => {
+    const provider = new RecordingMeterProvider();
+    metrics.setGlobalMeterProvider(provider);
+    const name = uniqueName();
+    const f = circuitBreaker({ name, failureThreshold: 1, telemetry: false, logger: false })(
+      async () => {
+        throw fail();
+      },
+    );
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
+    expect(provider.recorded).toEqual([]);
+    expect(() => circuitBreaker({ name, failureThreshold: 1, logger: false })).toThrow(
+      expect.objectContaining({ code: 'RESIL_BREAKER_CONFLICT', option: 'telemetry' }),
+    );
+    expect(() => circuitBreaker({ name: uniqueName(), telemetry: 'no' as never })).toThrow(
+      expect.objectContaining({ code: 'RESIL_CORE_OPTION_TYPE', option: 'telemetry' }),
+    );
+    await f.close();
+  });
 });
