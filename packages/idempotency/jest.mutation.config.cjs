@@ -42,5 +42,4 @@ module.exports = require('../../jest.config.base.cjs')(__dirname, {
   globalTeardown: undefined,
   reporters: ['default'],
   testSequencer: '<rootDir>/test/stubs/mutation-sequencer.cjs',
-  moduleNameMapper: { '^@resil/safe-log$': '<rootDir>/test/stubs/safe-log.ts' },
 });

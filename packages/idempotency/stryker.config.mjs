@@ -14,13 +14,14 @@ const src = 'packages/idempotency/src';
 const MUTATE = {
   store: [`${src}/store.ts`, `${src}/errors.ts`],
   // target, then parseIdempotencyKey and canonicalJson
-  parsing: [`${src}/middleware.ts:127-136`, `${src}/middleware.ts:161-233`],
+  parsing: [`${src}/middleware.ts:163-171`, `${src}/middleware.ts:201-277`],
   // the request flow: options, claim, replay, 409/422/415/503, response capture, renewal, close;
   // and the Lua scripts (module-level strings only: static mutants, see ignoreStatic)
   flow: [
-    `${src}/middleware.ts:1-126`,
-    `${src}/middleware.ts:137-160`,
-    `${src}/middleware.ts:234-608`,
+    `${src}/middleware.ts:1-162`,
+    `${src}/middleware.ts:172-200`,
+    `${src}/middleware.ts:278-705`,
+    `${src}/events.ts`,
     `${src}/scripts.ts`,
   ],
 };

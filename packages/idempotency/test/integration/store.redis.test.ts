@@ -320,6 +320,38 @@ describe('RedisStore edge cases (stub clients)', () => {
     }
   });
 
+  it('waitForReplicas: NOSCRIPT in the pipeline (a restarted Redis) re-sends the script whole with EVAL, WAIT again after it', async () => {
+    const sent: string[][] = [];
+    let execs = 0;
+    const noscript = client({
+      pipeline: () => {
+        const ops: string[] = [];
+        sent.push(ops);
+        return {
+          evalsha: () => ops.push('evalsha'),
+          eval: () => ops.push('eval'),
+          wait: () => ops.push('wait'),
+          exec: async () =>
+            ++execs === 1
+              ? [
+                  [replyError('NOSCRIPT No matching script.'), null],
+                  [null, 1],
+                ]
+              : [
+                  [null, ['claimed']],
+                  [null, 1],
+                ],
+        };
+      },
+    });
+    const store = new RedisStore(noscript, { timeoutMs: 1_000, waitForReplicas: wait });
+    expect(await store.claim('k', 'o', 'f', 1)).toEqual({ claimed: true });
+    expect(sent).toEqual([
+      ['evalsha', 'wait'],
+      ['eval', 'wait'],
+    ]);
+  });
+
   it('a done record with fields missing reads as empty fingerprint, headers and body', async () => {
     const store = new RedisStore(fakeRedis({ claim: ['done'] }).client as never, {
       timeoutMs: 1_000,

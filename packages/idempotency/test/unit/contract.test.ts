@@ -653,6 +653,42 @@ describe('concurrency and leases', () => {
   });
 });
 
+describe('logger', () => {
+  it("@resil/safe-log's SafeLogger is taken as it is (the package itself imports no logger library)", async () => {
+    const { SafeLogger } = await import('@resil/safe-log');
+    const mw = idempotency({ logger: new SafeLogger('resil.idempotency') });
+    expect(typeof mw).toBe('function');
+    await mw.close();
+  });
+
+  it('the default writes one JSON line with the event name and codes only: no message, key or body', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write);
+    try {
+      const a = express();
+      a.use(idempotency()); // no body parser: a body gets 415, logged once
+      a.post('/h', (_req, res) => {
+        res.end();
+      });
+      const r = await request(a)
+        .post('/h')
+        .set('Idempotency-Key', 'patient-key-4711')
+        .set('Content-Type', 'text/plain')
+        .send('Jane Doe');
+      expect(r.status).toBe(415);
+    } finally {
+      spy.mockRestore();
+    }
+    const logged = lines.filter((l) => l.includes('resil.idempotency'));
+    expect(logged.map((l) => JSON.parse(l))).toEqual([
+      { level: 'warn', logger: 'resil.idempotency', event: 'body-unparsed' },
+    ]);
+  });
+});
+
 describe('markExecuted', () => {
   it('has no effect outside the middleware', () => {
     const req = {} as express.Request;
