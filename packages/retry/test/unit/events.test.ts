@@ -244,7 +244,7 @@ describe('retryable telemetry (OpenTelemetry API, recording provider)', () => {
   let now = 0;
   beforeEach(() => {
     jest.useFakeTimers();
-    now = 0;
+    now = 1_000_000; // not 0: a duration computed as clock() + start would show
     context.setGlobalContextManager(new AlsContextManager());
   });
   afterEach(() => {
