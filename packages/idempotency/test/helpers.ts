@@ -190,3 +190,12 @@ export function replyError(message: string): Error {
   e.name = 'ReplyError';
   return e;
 }
+
+/** A promise and the function that resolves it (a gate a handler waits on, a "handler entered" signal). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}

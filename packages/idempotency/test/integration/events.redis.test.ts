@@ -8,7 +8,7 @@ import { CORE_ERROR_CODES, type Disposable } from '@resil/core';
 import { startRedisServer, useRedis } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { type IdempotencyOptions, type OutcomeEvent, PROBLEM_SLUGS } from '../../src';
-import { appWith, post } from '../helpers';
+import { appWith, deferred, post } from '../helpers';
 
 const r = useRedis('idempotency-events');
 
@@ -58,17 +58,12 @@ describe('outcome events (real Redis)', () => {
 
   it('executed, replayed, mismatch and conflict (in progress, response not kept): payloads { status, code? }, each counted by OpenTelemetry', async () => {
     const added = recordingMeters();
-    let hold: () => void = () => {};
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((res) => {
-      entered = res;
-    });
+    const { promise: inHandler, resolve: entered } = deferred();
+    const { promise: held, resolve: hold } = deferred();
     const { app, mw } = make({ maxBodyBytes: 20 }, async (req, res) => {
       if (req.body.hold) {
         entered();
-        await new Promise<void>((res2) => {
-          hold = res2;
-        });
+        await held;
       }
       res.status(201).json(req.body.big ? { big: 'x'.repeat(100) } : { ok: true });
     });

@@ -3,7 +3,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { idempotency, PROBLEM_TYPES } from '../../src';
-import { warnLogger } from '../helpers';
+import { deferred, warnLogger } from '../helpers';
 
 describe('idempotency with Redis stopped', () => {
   it('deny (default): 503 problem+json with Retry-After, at once; allow: the handler runs unprotected', async () => {
@@ -56,14 +56,8 @@ describe('idempotency with Redis stopped', () => {
     client.on('error', () => {});
     try {
       const warnings: string[] = [];
-      let entered: () => void = () => {};
-      const inHandler = new Promise<void>((r) => {
-        entered = r;
-      });
-      let open: () => void = () => {};
-      const gate = new Promise<void>((r) => {
-        open = r;
-      });
+      const { promise: inHandler, resolve: entered } = deferred();
+      const { promise: gate, resolve: open } = deferred();
       const app = express();
       app.use(express.json());
       app.use(

@@ -10,6 +10,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { type IdempotencyOptions, idempotency, PROBLEM_TYPES } from '../../src';
+import { deferred } from '../helpers';
 
 interface Pair {
   primary: RedisServer;
@@ -114,14 +115,8 @@ describe('idempotency across a Redis failover (asynchronous replication)', () =>
     const pair = await startPair();
     try {
       let runs = 0;
-      let entered: () => void = () => {};
-      const inHandler = new Promise<void>((r) => {
-        entered = r;
-      });
-      let open: () => void = () => {};
-      const gate = new Promise<void>((r) => {
-        open = r;
-      });
+      const { promise: inHandler, resolve: entered } = deferred();
+      const { promise: gate, resolve: open } = deferred();
       const handler: express.RequestHandler = async (_req, res) => {
         runs++;
         entered();
@@ -168,14 +163,8 @@ describe('idempotency across a Redis failover (asynchronous replication)', () =>
     const pair = await startPair();
     try {
       let runs = 0;
-      let entered: () => void = () => {};
-      const inHandler = new Promise<void>((r) => {
-        entered = r;
-      });
-      let open: () => void = () => {};
-      const gate = new Promise<void>((r) => {
-        open = r;
-      });
+      const { promise: inHandler, resolve: entered } = deferred();
+      const { promise: gate, resolve: open } = deferred();
       const options: IdempotencyOptions = { waitForReplicas: { replicas: 1, timeoutMs: 1_000 } };
       const handler: express.RequestHandler = async (_req, res) => {
         runs++;

@@ -9,6 +9,7 @@ import {
   PROBLEM_TYPES,
   parseIdempotencyKey,
 } from '../../src';
+import { deferred } from '../helpers';
 
 function makeApp(options: IdempotencyOptions = {}, handler?: express.RequestHandler) {
   const calls: unknown[] = [];
@@ -98,14 +99,8 @@ describe('idempotency (memory store)', () => {
 
   it('a repeat while the first runs: 409 with Retry-After (reject), or the replay (wait)', async () => {
     for (const mode of ['reject', 'wait'] as const) {
-      let release: () => void = () => {};
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      let entered: () => void = () => {};
-      const inHandler = new Promise<void>((r) => {
-        entered = r;
-      });
+      const { promise: gate, resolve: release } = deferred();
+      const { promise: inHandler, resolve: entered } = deferred();
       let runs = 0;
       const { app } = makeApp({ onConcurrent: mode }, async (_req, res) => {
         runs++;
