@@ -284,7 +284,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     try {
       const first = client ? waitFirstConnect(client) : undefined;
       if (first) await deadlines.race(first, storeTimeoutMs);
-      const r = await deadlines.race(store.consume(key, cost), storeTimeoutMs);
+      // a memory store answers at once: no deadline to race
+      const r = client
+        ? await deadlines.race(store.consume(key, cost), storeTimeoutMs)
+        : await store.consume(key, cost);
       if (r === 'timeout') {
         // A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error.
         markStore(true, 'timeout');

@@ -4,7 +4,7 @@
 // listening (no server is stopped).
 
 import { noopLogger, sharedClients } from '@resil/core';
-import { freePort, useRedis, waitFor } from '@resil/testkit';
+import { freePort, useRedis } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
