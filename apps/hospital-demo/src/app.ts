@@ -9,6 +9,9 @@ import { createMetrics, type Metrics } from './metrics';
 import { opsRouter } from './ops';
 import { SafeLogger } from './resil';
 import { adminRouter, type HandlerInput, hospitalsRouter } from './routes';
+import { traceRequests } from './telemetry/http';
+import { installOtelMetrics } from './telemetry/metrics';
+import { installTracing } from './telemetry/tracing';
 import { createRedisClient, wireLayers } from './wiring';
 
 export type { HandlerInput } from './routes';
@@ -61,6 +64,8 @@ export function createApp(deps: AppDeps): DemoApp {
   const ownRedis =
     !deps.redis && config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
   const redis = deps.redis ?? ownRedis;
+  // OpenTelemetry: the packages report through the global API; /metrics and /traces read it.
+  const otel = { metrics: installOtelMetrics(), tracing: installTracing() };
   const activity = createActivity(metrics, now);
   const layers = wireLayers({ config, upstreamUrl, redis, logger, metrics, activity });
 
@@ -76,6 +81,7 @@ export function createApp(deps: AppDeps): DemoApp {
     upstreamUrl,
     redis,
     metrics,
+    otel,
     layers,
     activity,
     workerId: deps.workerId ?? 'main',
@@ -83,6 +89,8 @@ export function createApp(deps: AppDeps): DemoApp {
   });
   ops.use(opsRoutes);
   if (config.opsPort === undefined) app.use(opsRoutes);
+  // After the operator endpoints: a span for each request of the service, none for scrapes.
+  app.use(traceRequests(otel.tracing.tracer));
 
   const routeOptions = { config, layers, logger, onInput: deps.onInput };
   app.use('/admin', adminRouter(routeOptions));

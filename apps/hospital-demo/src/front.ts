@@ -3,6 +3,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import type { Config } from './config';
 import type { Metrics } from './metrics';
 import { requestLogger, type SafeLogger, securityHeaders } from './resil';
+import { routeOf } from './telemetry/http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -29,9 +30,7 @@ export function front(
   a.use((req: Request, res: Response, next: NextFunction) => {
     const end = o.metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl;
-      const route = req.route?.path ? `${base}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route: routeOf(req, res), status: String(res.statusCode) });
     });
     next();
   });

@@ -1,11 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import {
-  isUpstreamHttpError,
-  isUpstreamNetworkError,
-  toNetworkError,
-  UpstreamHttpError,
-} from './errors';
-import { OWNER_HEADER } from './registry/protocol';
+import { isUpstreamHttpError, isUpstreamNetworkError } from './errors';
 import {
   type Breaker,
   circuitBreaker,
@@ -14,6 +8,10 @@ import {
   retryable,
   type SafeLogger,
 } from './resil';
+import { traced } from './telemetry/traced';
+import { reasonOf, upstreamCall } from './upstream-call';
+
+export { reasonOf };
 
 /** What the service sends to the registry. */
 export interface NewHospital {
@@ -84,19 +82,14 @@ export function isRegistryFailure(err: unknown): boolean {
   return isUpstreamHttpError(err) && err.status >= 500;
 }
 
-/** Why an attempt failed, in words safe for logs and metrics labels. */
-export function reasonOf(err: unknown): string {
-  if (isUpstreamHttpError(err)) return `http_${err.status}`;
-  if (isUpstreamNetworkError(err)) return err.code;
-  return (err as { name?: string } | null)?.name ?? 'error';
-}
-
 /**
  * The registry client of the seeds, in TypeScript: each outbound method has its own circuit
  * breaker (outermost: fails fast for every worker once the registry is down), retry with
  * backoff and Retry-After inside it, then the outbound rate limiter and a per-call timeout on
  * each attempt. The class is defined per client so that the decorators get this client's
  * settings (thresholds from the environment, Redis) and each app gets its own breakers.
+ * Outermost of all, each method is one span (`hospital-api.create`): the breaker's and retry's
+ * span events and retry's `http.request.resend_count` land on it, each HTTP attempt is a child.
  */
 export function createHospitalApiClient(options: HospitalApiClientOptions): HospitalApiClient {
   const o = options;
@@ -134,51 +127,17 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       },
     });
 
-  async function call(
-    endpoint: Endpoint,
-    method: string,
-    path: string,
-    owner: string,
-    body?: unknown,
-    idempotencyKey?: string,
-  ): Promise<unknown> {
-    await o.limiter.acquire({ timeoutMs: o.limiterMaxWaitMs });
-    const headers: Record<string, string> = { accept: 'application/json', [OWNER_HEADER]: owner };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    let res: Response;
-    try {
-      res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(o.timeoutMs),
-      });
-    } catch (err) {
-      const e = toNetworkError(endpoint, err);
-      o.onCall?.(endpoint, reasonOf(e));
-      throw e;
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      const e = new UpstreamHttpError(endpoint, res.status, res.headers);
-      o.onCall?.(endpoint, reasonOf(e));
-      throw e;
-    }
-    try {
-      const out = res.status === 204 ? undefined : await res.json();
-      o.onCall?.(endpoint, 'ok');
-      return out;
-    } catch (err) {
-      const e = toNetworkError(endpoint, err);
-      o.onCall?.(endpoint, reasonOf(e));
-      throw e;
-    }
-  }
-
+  const call = upstreamCall({
+    baseUrl,
+    timeoutMs: o.timeoutMs,
+    limiter: o.limiter,
+    limiterMaxWaitMs: o.limiterMaxWaitMs,
+    onCall: o.onCall,
+  });
   const id = (value: string) => encodeURIComponent(value);
 
   class RegistryClient implements Omit<HospitalApiClient, 'breakers'> {
+    @traced(`${prefix}.create`)
     @breaker('create')
     @retry('create')
     async create(
@@ -195,6 +154,7 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       )) as UpstreamHospital;
     }
 
+    @traced(`${prefix}.activate`)
     @breaker('activate')
     @retry('activate')
     async activate(
@@ -211,6 +171,7 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       )) as UpstreamHospital;
     }
 
+    @traced(`${prefix}.get`)
     @breaker('get')
     @retry('get')
     async get(hospitalId: string, opts: OnBehalfOf): Promise<UpstreamHospital> {
@@ -222,6 +183,7 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       )) as UpstreamHospital;
     }
 
+    @traced(`${prefix}.delete`)
     @breaker('delete')
     @retry('delete')
     async delete(hospitalId: string, opts: OnBehalfOf): Promise<void> {

@@ -2,12 +2,15 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Activity } from './activity';
 import type { Config } from './config';
+import { sendProblem } from './errors';
 import type { Metrics } from './metrics';
 import { statusPage } from './status-page';
+import type { OtelMetrics } from './telemetry/metrics';
+import type { OtelTracing } from './telemetry/tracing';
 import type { Layers } from './wiring';
 
 /**
- * The operator endpoints: /readyz, /metrics and the status page. Unauthenticated by design
+ * The operator endpoints: /readyz, /metrics, /traces/:requestId and the status page. Unauthenticated by design
  * (probes and scrapers), so each is cheap and bounded: a per-client rate limit of its own,
  * readiness cached and probed through the outbound limiter, the shared breaker state read at most
  * once per STATUS_REFRESH_MS whatever the number of requests.
@@ -17,6 +20,7 @@ export interface OpsOptions {
   upstreamUrl: string;
   redis: Redis | undefined;
   metrics: Metrics;
+  otel: { metrics: OtelMetrics; tracing: OtelTracing };
   layers: Layers;
   activity: Activity;
   workerId: string;
@@ -45,7 +49,16 @@ export function opsRouter(o: OpsOptions): Router {
   });
   router.get('/metrics', limited, async (_req, res) => {
     await refreshShared();
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    layers.syncBreakerGauges();
+    // One exposition: the app's prom-client families, then the OpenTelemetry ones (other names).
+    const [own, otel] = await Promise.all([metrics.registry.metrics(), o.otel.metrics.text()]);
+    res.type(metrics.registry.contentType).send(own + otel);
+  });
+  router.get('/traces/:requestId', limited, (req: express.Request<{ requestId: string }>, res) => {
+    const found = o.otel.tracing.spans.traceOf(req.params.requestId);
+    if (!found) return sendProblem(res, 404, 'not-found', 'No trace kept for this request id');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(found);
   });
   router.use(statusPage({ ...o, limited, refreshShared }));
   return router;
