@@ -46,6 +46,10 @@ export function createActivity(metrics: Metrics, now: () => number): Activity {
     idempotency(outcome) {
       metrics.idempotency.inc({ outcome });
     },
+    breakerChanged(breaker, to) {
+      // The log line ("circuit breaker <name> state changed to <to>") is @resil/breaker's own.
+      metrics.breakerTransitions.inc({ breaker, to });
+    },
     retried(endpoint, attempt, delayMs, reason) {
       retriesTotal++;
       metrics.retries.inc({ endpoint, reason });

@@ -1,12 +1,9 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { RateLimiter } from './resil';
+import type { Breaker, IdempotencyMiddleware, RateLimiter, RateLimitMiddleware } from './resil';
 
 /**
- * How the demo learns what @resil/ratelimit and @resil/idempotency decided. They do not emit
- * outcome events yet, so this module infers each outcome from outside: a proxy around the
- * outbound limiter, and the status of the response a wrapped middleware ended. It is the only
- * place that does: when the packages emit events, each `observe*` function subscribes to them
- * and returns the package's object unchanged, and no other file of the app changes.
+ * How the demo learns what the @resil layers decided: by subscribing to their outcome events,
+ * here and nowhere else. Nothing is inferred from responses, and the layers are mounted as the
+ * packages return them.
  */
 
 /** Idempotency outcomes that never reach the handler. */
@@ -14,80 +11,37 @@ export type IdempotencyOutcome = 'replayed' | 'conflict' | 'mismatch';
 
 /** Who is told what the packages decided (src/activity.ts: the status page and the metrics). */
 export interface OutcomeListener {
-  /** The outbound limiter granted a token (`acquire`, or a `tryAcquire` that returned true). */
+  /** The outbound limiter granted a token (`onGranted`: `acquire` or `tryAcquire`). */
   outboundGranted(): void;
-  /** The outbound limiter refused: no token within the allowed wait. */
+  /** The outbound limiter refused (`onRefused`: no token within the wait, aborted, queue full). */
   outboundRefused(): void;
-  /** An inbound limiter answered 429. */
+  /** An inbound limiter answered 429 (`onLimited`). */
   inboundLimited(): void;
   /** The idempotency middleware answered without running the handler. */
   idempotency(outcome: IdempotencyOutcome): void;
+  /** A breaker changed state (`onStateChange`), whoever made the change. */
+  breakerChanged(breaker: string, to: string): void;
 }
 
-/** The outbound `limiter`, reporting grants and refusals to `listener`; otherwise the same. */
-export function observeOutbound(limiter: RateLimiter, listener: OutcomeListener): RateLimiter {
-  return {
-    name: limiter.name,
-    points: limiter.points,
-    durationMs: limiter.durationMs,
-    storage: limiter.storage,
-    get degraded() {
-      return limiter.degraded;
-    },
-    get waiting() {
-      return limiter.waiting;
-    },
-    async tryAcquire(cost) {
-      const granted = await limiter.tryAcquire(cost);
-      if (granted) listener.outboundGranted();
-      return granted;
-    },
-    close: () => limiter.close(),
-    async acquire(opts) {
-      try {
-        await limiter.acquire(opts);
-      } catch (err) {
-        listener.outboundRefused();
-        throw err;
-      }
-      listener.outboundGranted();
-    },
-  };
+export interface Observed {
+  outbound: RateLimiter;
+  inbound: readonly RateLimitMiddleware[];
+  idempotency: IdempotencyMiddleware;
+  breakers: readonly Breaker[];
 }
 
-/** An inbound rate-limit middleware; a 429 that it sent is reported as `inboundLimited`. */
-export function observeInbound(limit: RequestHandler, listener: OutcomeListener): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    let passed = false;
-    res.on('finish', () => {
-      if (!passed && res.statusCode === 429) listener.inboundLimited();
-    });
-    limit(req, res, (err?: unknown) => {
-      passed = true;
-      next(err);
-    });
-  };
-}
-
-/**
- * The idempotency middleware: a replay (`Idempotent-Replayed: true`) is reported, and so is a
- * 409 (`conflict`: the same key in progress) or 422 (`mismatch`: the key with another payload)
- * that it sent without letting the request through to the handler.
- */
-export function observeIdempotency(
-  middleware: RequestHandler,
-  listener: OutcomeListener,
-): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    let passed = false;
-    res.on('finish', () => {
-      if (res.getHeader('Idempotent-Replayed') === 'true') listener.idempotency('replayed');
-      else if (!passed && res.statusCode === 409) listener.idempotency('conflict');
-      else if (!passed && res.statusCode === 422) listener.idempotency('mismatch');
-    });
-    middleware(req, res, (err?: unknown) => {
-      if (err === undefined) passed = true;
-      next(err);
-    });
+/** Subscribes `listener` to the layers' events; the returned function unsubscribes. */
+export function observe(layers: Observed, listener: OutcomeListener): () => void {
+  const subs = [
+    layers.outbound.onGranted(() => listener.outboundGranted()),
+    layers.outbound.onRefused(() => listener.outboundRefused()),
+    ...layers.inbound.map((m) => m.onLimited(() => listener.inboundLimited())),
+    layers.idempotency.onReplayed(() => listener.idempotency('replayed')),
+    layers.idempotency.onConflict(() => listener.idempotency('conflict')),
+    layers.idempotency.onMismatch(() => listener.idempotency('mismatch')),
+    ...layers.breakers.map((b) => b.onStateChange(({ to }) => listener.breakerChanged(b.name, to))),
+  ];
+  return () => {
+    for (const s of subs) s.dispose();
   };
 }

@@ -10,12 +10,13 @@ export {
   circuitBreaker,
   isCircuitOpenError,
 } from '@resil/breaker';
-export { idempotency, idempotencyKeyFor } from '@resil/idempotency';
+export { type IdempotencyMiddleware, idempotency, idempotencyKeyFor } from '@resil/idempotency';
 export {
   createRateLimiter,
   ERROR_CODES as RATELIMIT_ERROR_CODES,
   isRateLimitError,
   type RateLimiter,
+  type RateLimitMiddleware,
   rateLimit,
 } from '@resil/ratelimit';
 export { isRetryable, type RetryEvent, retryable } from '@resil/retry';

@@ -36,7 +36,7 @@ export function adminRouter(o: RouteOptions): Router {
     const b = o.layers.hospitalApi.breakers.find((x) => x.name === req.params.name);
     if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');
     if (req.params.action === 'open') await b.open();
-    else if (req.params.action === 'close') await b.close();
+    else if (req.params.action === 'close') await b.forceClose();
     else return sendProblem(res, 404, 'not-found', 'Action must be open or close');
     o.logger.warn('breaker forced by admin', { breaker: b.name, state: b.state });
     res.json(breakerView(b));

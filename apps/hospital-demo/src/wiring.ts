@@ -1,15 +1,16 @@
-import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Activity } from './activity';
 import { ownerOf } from './auth';
 import type { Config } from './config';
 import { createHospitalApiClient, type HospitalApiClient, reasonOf } from './hospital-api-client';
 import { BREAKER_STATES, type Metrics } from './metrics';
-import { observeIdempotency, observeInbound, observeOutbound } from './observe';
+import { observe } from './observe';
 import {
   createRateLimiter,
+  type IdempotencyMiddleware,
   idempotency,
   type RateLimiter,
+  type RateLimitMiddleware,
   rateLimit,
   type SafeLogger,
 } from './resil';
@@ -20,14 +21,14 @@ export interface Layers {
   /** The outbound limiter shared with the registry calls (the readiness probe takes its tokens). */
   readonly outbound: RateLimiter;
   /** The inbound limit of `/hospitals` and `/admin`, per client IP. */
-  readonly inbound: RequestHandler;
+  readonly inbound: RateLimitMiddleware;
   /** The operator endpoints' own limit, per client IP. */
-  readonly ops: RequestHandler;
+  readonly ops: RateLimitMiddleware;
   /** `Idempotency-Key` handling of `POST /hospitals`, scoped by the key's owner. */
-  readonly idempotency: RequestHandler;
-  /** Sets the breaker-state gauges from the breakers' current state. */
+  readonly idempotency: IdempotencyMiddleware;
+  /** Sets the breaker-state gauges from the breakers' current state (at each scrape). */
   syncBreakerGauges(): void;
-  /** Stops the limiters and breakers (not the Redis client, which the caller owns). */
+  /** Unsubscribes, closes the limiters, the middleware and the breakers (not the caller's Redis client). */
   close(): Promise<void>;
 }
 
@@ -40,7 +41,10 @@ export interface LayersOptions {
   activity: Activity;
 }
 
-/** Builds every @resil layer the demo uses, sharing state through `redis` when there is one. */
+/**
+ * Builds every @resil layer the demo uses, sharing state through `redis` when there is one, and
+ * subscribes the activity (status page, metrics) to their events (src/observe.ts).
+ */
 export function wireLayers(o: LayersOptions): Layers {
   const { config, logger, metrics, activity } = o;
   const shared = o.redis ? { redis: o.redis, keyPrefix: config.keyPrefix } : {};
@@ -54,12 +58,11 @@ export function wireLayers(o: LayersOptions): Layers {
     logger,
     ...shared,
   });
-  const outbound = observeOutbound(limiter, activity);
 
   const hospitalApi = createHospitalApiClient({
     baseUrl: o.upstreamUrl,
     timeoutMs: config.upstreamTimeoutMs,
-    limiter: outbound,
+    limiter,
     limiterMaxWaitMs: config.outboundMaxWaitMs,
     breaker: {
       failureThreshold: config.breakerFailureThreshold,
@@ -85,13 +88,6 @@ export function wireLayers(o: LayersOptions): Layers {
       }
     }
   };
-  for (const b of hospitalApi.breakers) {
-    b.on('stateChange', ({ to }: { to: string }) => {
-      metrics.breakerTransitions.inc({ breaker: b.name, to });
-      syncBreakerGauges();
-      // The log line ("circuit breaker <name> state changed to <to>") is @resil/breaker's own.
-    });
-  }
   syncBreakerGauges();
 
   const inboundLimit = rateLimit({
@@ -116,17 +112,32 @@ export function wireLayers(o: LayersOptions): Layers {
     ...shared,
   });
 
+  const unsubscribe = observe(
+    {
+      outbound: limiter,
+      inbound: [inboundLimit, opsLimit],
+      idempotency: idempotent,
+      breakers: hospitalApi.breakers,
+    },
+    activity,
+  );
+
   return {
     hospitalApi,
-    outbound,
-    inbound: observeInbound(inboundLimit, activity),
-    ops: observeInbound(opsLimit, activity),
-    idempotency: observeIdempotency(idempotent, activity),
+    outbound: limiter,
+    inbound: inboundLimit,
+    ops: opsLimit,
+    idempotency: idempotent,
     syncBreakerGauges,
     async close() {
-      await limiter.close();
-      await Promise.all([inboundLimit, opsLimit].map((l) => l.close()));
-      for (const b of hospitalApi.breakers) b.shutdown?.();
+      unsubscribe();
+      await Promise.all([
+        limiter.close(),
+        inboundLimit.close(),
+        opsLimit.close(),
+        idempotent.close(),
+        ...hospitalApi.breakers.map((b) => b.close()),
+      ]);
     },
   };
 }
