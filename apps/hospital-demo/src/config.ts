@@ -1,12 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  type ApiKeyEntry,
+  ConfigError,
+  digestKey,
+  type Env,
+  envReader,
+  MIN_KEY_LENGTH,
+  parseApiKeys,
+  parseTrustProxy,
+} from './config-env';
 
-/** One API key holder. The key itself is never kept: only its SHA-256 digest. */
-export interface ApiKeyEntry {
-  /** Who holds the key; the idempotency scope and the access-log `client` field. */
-  readonly owner: string;
-  /** sha256 of the key (32 bytes), compared in constant time. */
-  readonly digest: Buffer;
-}
+export { type ApiKeyEntry, ConfigError, digestKey, isConfigError } from './config-env';
 
 /** Fault injection of the mock registry (see src/registry). */
 export interface RegistryFaultConfig {
@@ -80,90 +84,13 @@ export interface Config {
   readonly statusRefreshMs: number;
 }
 
-/** Thrown by loadConfig with every problem found, one per line. Values of keys are never echoed. */
-export class ConfigError extends Error {
-  readonly code = 'RESIL_DEMO_CONFIG_INVALID';
-  readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.problems = Object.freeze([...problems]);
-  }
-}
-
-export function isConfigError(err: unknown): err is ConfigError {
-  return (
-    typeof err === 'object' &&
-    err !== null &&
-    (err as { code?: unknown }).code === 'RESIL_DEMO_CONFIG_INVALID'
-  );
-}
-
-type Env = Record<string, string | undefined>;
-
-export function digestKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
-
-const MIN_KEY_LENGTH = 16;
-
 /**
  * Reads the configuration from environment variables (see README "Configuration").
  * Throws one ConfigError listing every problem, so a operator fixes them all in one go.
  */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const clean = (name: string): string | undefined => {
-    const v = env[name];
-    if (v === undefined) return undefined;
-    const t = v.trim();
-    return t === '' ? undefined : t;
-  };
-
-  const int = (name: string, def: number, min: number, max: number): number => {
-    const raw = clean(name);
-    if (raw === undefined) return def;
-    if (!/^\d+$/.test(raw)) {
-      problems.push(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
-      return def;
-    }
-    const n = Number(raw);
-    if (n < min || n > max) {
-      problems.push(`${name} must be between ${min} and ${max} (got ${n})`);
-      return def;
-    }
-    return n;
-  };
-
-  const num = (name: string, def: number, min: number, max: number): number => {
-    const raw = clean(name);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(`${name} must be a number between ${min} and ${max} (got "${raw}")`);
-      return def;
-    }
-    return n;
-  };
-
-  const url = (name: string, protocols: string[]): string | undefined => {
-    const raw = clean(name);
-    if (raw === undefined) return undefined;
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      problems.push(`${name} must be a URL (${protocols.join(' or ')})`);
-      return undefined;
-    }
-    if (!protocols.includes(parsed.protocol)) {
-      problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
-      return undefined;
-    }
-    // A URL may carry a password (redis://:secret@host): never echo it, keep it as given.
-    return raw.replace(/\/+$/, '');
-  };
-
+  const { clean, int, num, url } = envReader(env, problems);
   const port = int('PORT', 3000, 0, 65535);
   const registryPort = int('REGISTRY_PORT', 3001, 0, 65535);
   const registryControlPort = int(
@@ -181,43 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
-  const apiKeys: ApiKeyEntry[] = [];
-  let generatedApiKey: string | undefined;
-  const rawKeys = clean('API_KEYS');
-  if (rawKeys === undefined) {
-    generatedApiKey = `dev_${randomBytes(24).toString('base64url')}`;
-    apiKeys.push({ owner: 'dev', digest: digestKey(generatedApiKey) });
-  } else {
-    const owners = new Set<string>();
-    rawKeys.split(',').forEach((entry, i) => {
-      const item = entry.trim();
-      if (item === '') return;
-      const colon = item.indexOf(':');
-      const owner = colon > 0 ? item.slice(0, colon).trim() : `client-${i + 1}`;
-      const key = colon > 0 ? item.slice(colon + 1).trim() : item;
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(owner)) {
-        problems.push(
-          `API_KEYS entry ${i + 1}: the owner must be 1-64 letters, digits, '.', '_' or '-'`,
-        );
-        return;
-      }
-      if (key.length < MIN_KEY_LENGTH) {
-        problems.push(
-          `API_KEYS entry ${i + 1} (${owner}): the key must be at least ${MIN_KEY_LENGTH} characters`,
-        );
-        return;
-      }
-      if (owners.has(owner)) {
-        problems.push(`API_KEYS: owner "${owner}" appears twice`);
-        return;
-      }
-      owners.add(owner);
-      apiKeys.push({ owner, digest: digestKey(key) });
-    });
-    if (apiKeys.length === 0 && problems.length === 0) {
-      problems.push('API_KEYS is set but holds no key (format: owner:key,owner2:key2)');
-    }
-  }
+  const { apiKeys, generatedApiKey } = parseApiKeys(clean('API_KEYS'), problems);
 
   let generatedAdminKey: string | undefined;
   let adminKey = clean('ADMIN_API_KEY');
@@ -246,15 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('LOG_LEVEL must be one of debug, info, warn, error');
   }
 
-  const rawTrust = clean('TRUST_PROXY');
-  let trustProxy: Config['trustProxy'] = false;
-  if (rawTrust !== undefined) {
-    if (rawTrust === 'true') trustProxy = true;
-    else if (rawTrust === 'false') trustProxy = false;
-    else if (/^\d+$/.test(rawTrust)) trustProxy = Number(rawTrust);
-    else trustProxy = rawTrust;
-  }
-
+  const trustProxy = parseTrustProxy(clean('TRUST_PROXY'));
   const rawOpsPort = clean('OPS_PORT');
   const opsPort = rawOpsPort === undefined ? undefined : int('OPS_PORT', 0, 0, 65535);
 
@@ -279,7 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     keyPrefix,
     workers,
-    apiKeys: Object.freeze(apiKeys),
+    apiKeys,
     adminKeyDigest: digestKey(adminKey),
     generatedApiKey,
     generatedAdminKey,
