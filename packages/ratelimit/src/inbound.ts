@@ -10,12 +10,12 @@ import {
   enumOption,
   functionOption,
   integerOption,
-  isRedisLike,
   type Logger,
   leaseClient,
   makeCloseable,
   OptionRangeError,
-  OptionTypeError,
+  onClientEnd,
+  onClientReady,
   problem,
   type RedisLike,
   resolveLogger,
@@ -24,6 +24,7 @@ import {
 } from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { redisOption } from './internal/redis-option';
 import { ipKey } from './ip';
 import type {
   AllowedEvent,
@@ -160,12 +161,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const keyByOption = functionOption<(req: Request) => string>(OWNER, 'keyBy', o.keyBy);
   const costOf = functionOption<(req: Request) => number>(OWNER, 'cost', o.cost);
   const skip = functionOption<(req: Request) => boolean>(OWNER, 'skip', o.skip);
-  if (o.redis !== undefined && typeof o.redis !== 'string' && !isRedisLike(o.redis))
-    throw new OptionTypeError(
-      CORE_ERROR_CODES.OPTION_TYPE,
-      'redis',
-      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
-    );
+  const redis = redisOption(OWNER, o.redis);
   const policy = stringOption(OWNER, 'policyName', o.policyName, {
     default: 'default',
     pattern: /^[a-z*][a-z0-9_\-.*]*$/,
@@ -179,7 +175,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       ? undefined
       : int('inMemoryBlockOnConsumed', o.inMemoryBlockOnConsumed, points);
   const duration = durationMs / 1000;
-  const lease = o.redis === undefined ? undefined : leaseClient(o.redis);
+  const lease = redis === undefined ? undefined : leaseClient(redis);
   const client: RedisLike | undefined = lease?.client;
 
   const telemetry = createTelemetry({
@@ -266,12 +262,12 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     if (!firstConnect) {
       firstConnect = new Promise<void>((resolve) => {
         const done = () => {
-          client.off('ready', done);
-          client.off('end', done);
+          offReady();
+          offEnd();
           resolve();
         };
-        client.on('ready', done);
-        client.on('end', done);
+        const offReady = onClientReady(client, done);
+        const offEnd = onClientEnd(client, done);
         if (s === 'wait') (client as { connect?: () => Promise<void> }).connect?.().catch(done);
       });
     }

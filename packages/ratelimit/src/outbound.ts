@@ -1,20 +1,17 @@
 import {
   BoundedRedis,
   type Closeable,
-  CORE_ERROR_CODES,
   checkOptions,
   createTelemetry,
   defineScript,
   type Event,
   EventEmitter,
   integerOption,
-  isRedisLike,
   keyBuilder,
   type Logger,
   leaseClient,
   makeCloseable,
   OptionRangeError,
-  OptionTypeError,
   type RedisLike,
   resolveLogger,
   stringOption,
@@ -27,6 +24,7 @@ import {
   RateLimitQueueFullError,
   RateLimitTimeoutError,
 } from './errors';
+import { redisOption } from './internal/redis-option';
 import { GCRA } from './scripts';
 import type { GrantedEvent, RefusedEvent, StoreDegradedEvent, StoreRestoredEvent } from './types';
 
@@ -228,13 +226,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     pattern: /^[^{}]*$/,
     describe: 'without "{" or "}" (they would move the hash tag of its keys)',
   });
-  const r = o.redis;
-  if (r !== undefined && typeof r !== 'string' && !isRedisLike(r))
-    throw new OptionTypeError(
-      CORE_ERROR_CODES.OPTION_TYPE,
-      'redis',
-      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
-    );
+  const r = redisOption(OWNER, o.redis);
   const logger = resolveLogger(OWNER, 'resil.ratelimit', o.logger);
   const telemetry = createTelemetry({
     strategy: 'ratelimit',

@@ -62,6 +62,17 @@ function app(limit: RateLimitMiddleware) {
   return a;
 }
 
+/** A middleware on the shared Redis that lets one request a minute through. */
+const oneRequestLimit = () =>
+  rateLimit({
+    points: 1,
+    durationMs: 60_000,
+    redis: r.redis,
+    keyPrefix: prefix(),
+    storeTimeoutMs: 5_000,
+    logger: false,
+  });
+
 const INBOUND = ['onAllowed', 'onLimited', 'onStoreError', 'onDegraded', 'onRestored'];
 const OUTBOUND = ['onGranted', 'onRefused', 'onDegraded', 'onRestored'];
 
@@ -92,14 +103,7 @@ describe('rateLimit events (shared Redis)', () => {
   });
 
   it('a disposed listener hears nothing; a throwing listener changes no response', async () => {
-    const limit = rateLimit({
-      points: 1,
-      durationMs: 60_000,
-      redis: r.redis,
-      keyPrefix: prefix(),
-      storeTimeoutMs: 5_000,
-      logger: false,
-    });
+    const limit = oneRequestLimit();
     const heard: unknown[] = [];
     const sub = limit.onAllowed((e) => heard.push(e));
     limit.onLimited(() => {
@@ -116,14 +120,7 @@ describe('rateLimit events (shared Redis)', () => {
   it('with no listener, no payload is built (the emitter is not called)', async () => {
     const emit = jest.spyOn(EventEmitter.prototype, 'emit');
     try {
-      const limit = rateLimit({
-        points: 1,
-        durationMs: 60_000,
-        redis: r.redis,
-        keyPrefix: prefix(),
-        storeTimeoutMs: 5_000,
-        logger: false,
-      });
+      const limit = oneRequestLimit();
       const a = app(limit);
       await request(a).get('/');
       await request(a).get('/');
