@@ -1,6 +1,7 @@
 // Test helpers shared by the unit suites (flow.test, contract.test) and the integration suites:
 // an app around the middleware, a POST with a key, a direct call of the middleware (for fake
 // clocks), a stand-in Redis client that answers the store's scripts, and loggers that record.
+import http from 'node:http';
 import type { Logger } from '@resil/core';
 import express from 'express';
 import request from 'supertest';
@@ -198,4 +199,52 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  replayed: boolean;
+}
+
+/**
+ * A JSON POST over a real HTTP connection (no agent): `promise` resolves with the status, body
+ * and whether it was a replay; `destroy(err)` gives up on it, as a client time-out does.
+ */
+export function httpPost(port: number, path: string, key: string, body: unknown) {
+  const data = JSON.stringify(body);
+  let req: http.ClientRequest | undefined;
+  const promise = new Promise<HttpAnswer>((resolve, reject) => {
+    req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+          'idempotency-key': key,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text,
+            replayed: res.headers['idempotent-replayed'] === 'true',
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+  return { promise, destroy: (err = new Error('client gave up')) => req?.destroy(err) };
 }

@@ -1,11 +1,10 @@
 // Regression tests for issue #16, findings 1–5 (@resil/idempotency), each on the real test Redis.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
 import { type IdempotencyOptions, idempotency, markExecuted, PROBLEM_TYPES } from '../../src';
-import { warnLogger } from '../helpers';
+import { deferred, type HttpAnswer, httpPost, warnLogger } from '../helpers';
 
 const r = useRedis('idempotency-issue16');
 let seq = 0;
@@ -29,14 +28,6 @@ function middleware(keyPrefix: string, extra: IdempotencyOptions = {}) {
   });
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
-
 /** POST with a real HTTP client; resolves with status and body. */
 function post(
   port: number,
@@ -44,43 +35,12 @@ function post(
   key: string,
   body: unknown,
   opts: { giveUpWhen?: Promise<void> } = {},
-): Promise<{ status: number; body: string; replayed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-          'idempotency-key': key,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: text,
-            replayed: res.headers['idempotent-replayed'] === 'true',
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    // a client that gives up on the request (as on its timeout) and destroys its socket; tied
-    // to an event, not to a duration, so that it cannot fire before the handler runs
-    opts.giveUpWhen?.then(() => req.destroy(new Error('client timeout')));
-    req.end(data);
-  });
+): Promise<HttpAnswer> {
+  const p = httpPost(port, path, key, body);
+  // a client that gives up on the request (as on its timeout) and destroys its socket; tied
+  // to an event, not to a duration, so that it cannot fire before the handler runs
+  opts.giveUpWhen?.then(() => p.destroy(new Error('client timeout')));
+  return p.promise;
 }
 
 describe('idempotency: issue #16 regressions', () => {

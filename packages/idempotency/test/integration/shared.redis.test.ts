@@ -1,53 +1,14 @@
-import http from 'node:http';
 import path from 'node:path';
 import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
 import { idempotency } from '../../src';
-import { warnLogger } from '../helpers';
+import { httpPost, warnLogger } from '../helpers';
 
 const script = path.join(__dirname, '../fixtures/idem-worker.ts');
 
 /** A POST over a real HTTP connection (destroy() gives up on it, as a client timeout does). */
-function post(port: number, key: string) {
-  const data = JSON.stringify({ name: 'St. Mary' });
-  let req: http.ClientRequest | undefined;
-  const promise = new Promise<{ status: number; body: string; replayed: boolean }>(
-    (resolve, reject) => {
-      req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/hospitals',
-          method: 'POST',
-          agent: false,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(data),
-            'idempotency-key': key,
-          },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            body += c;
-          });
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body,
-              replayed: res.headers['idempotent-replayed'] === 'true',
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    },
-  );
-  return { promise, destroy: () => req?.destroy(new Error('client gave up')) };
-}
+const post = (port: number, key: string) => httpPost(port, '/hospitals', key, { name: 'St. Mary' });
 let seq = 0;
 
 describeEachRedis('idempotency across processes', (target) => {
