@@ -1,13 +1,14 @@
 import {
   BoundedRedis,
+  type ChannelSubscription,
   type ClientLease,
   type KeyBuilder,
   keyBuilder,
   leaseClient,
-  quitClient,
   Resource,
   type Script,
   type ScriptArg,
+  subscribeChannel,
 } from '@resil/core';
 import type { Cluster, Redis } from 'ioredis';
 import { SCRIPTS } from './scripts';
@@ -45,8 +46,8 @@ export interface LinkMember {
 /**
  * One Redis client as used by every breaker on it (for one key prefix): the scripts through
  * @resil/core's `BoundedRedis` (a time limit per command; after a failure, a back-off of
- * `BACKOFF_MS` without commands, then one probe), one subscriber connection for the change
- * channel, and the circuits on it. A client made from a URL is leased from core's
+ * `BACKOFF_MS` without commands, then one probe), the change channel through core's
+ * `subscribeChannel` (one subscriber connection), and the circuits on it. A client made from a URL is leased from core's
  * `sharedClients` and released by `close()`; a caller's client is never quit.
  */
 export class RedisLink extends Resource {
@@ -56,14 +57,14 @@ export class RedisLink extends Resource {
   readonly #lease: ClientLease<RedisLike>;
   readonly #bounded: BoundedRedis<RedisLike>;
   readonly #members = new Map<string, Set<LinkMember>>();
-  #subscriber: RedisLike | undefined;
+  #subscription: ChannelSubscription | undefined;
+  /** The members' read after the latest confirmation of the subscription. */
+  #resyncing: Promise<void> = Promise.resolve();
   /**
    * Resolves once the change channel is subscribed and the members resynchronised, or once the
    * first attempt failed (Redis unreachable: the subscription is retried whenever it returns).
    */
   subscribed: Promise<void> = Promise.resolve();
-  /** True while Redis confirms the subscription (ioredis renews it after a reconnect). */
-  #listening = false;
   readonly #onClientReady = () => {
     // The command connection is back after an outage (BoundedRedis has ended its back-off):
     // resynchronise at once rather than wait for the next call that needs Redis (a closed
@@ -124,12 +125,11 @@ export class RedisLink extends Resource {
 
   /** Closes the subscriber connection and the bounded caller, and gives the client back. */
   protected async onClose(): Promise<void> {
-    const sub = this.#subscriber;
-    this.#subscriber = undefined;
-    this.#listening = false;
+    const sub = this.#subscription;
+    this.#subscription = undefined;
     this.client.off('ready', this.#onClientReady);
     await this.#bounded.close();
-    await Promise.all([sub ? quitClient(sub) : undefined, this.#lease.release()]);
+    await Promise.all([sub?.close(), this.#lease.release()]);
   }
 
   read(name: string, timeoutMs: number) {
@@ -206,60 +206,20 @@ export class RedisLink extends Resource {
     await Promise.all(this.#all().map((m) => (reconnected ? m.onReconnected() : m.resync())));
   }
 
+  /**
+   * The change channel, on a connection of its own (core's `subscribeChannel`: SUBSCRIBE asked
+   * again on every reconnect until Redis confirms it; ioredis renews it afterwards). On each
+   * confirmation the members read what they may have missed (issue #16, finding 9); after a
+   * reconnect Redis may have restarted empty, so they also forget the epoch they knew.
+   */
   #subscribe(): void {
-    if (this.#subscriber) return;
-    const sub = this.client.duplicate();
-    this.#subscriber = sub;
-    this.#listening = false;
-    sub.on('message', (_channel: string, message: string) => this.#onMessage(message));
-    let settle: () => void = () => {};
-    let asking = false;
-    this.subscribed = new Promise<void>((resolve) => {
-      settle = resolve;
+    if (this.#subscription) return;
+    const sub = subscribeChannel(this.client, this.channel, (m) => this.#onMessage(m));
+    this.#subscription = sub;
+    sub.onListening(({ reconnect }) => {
+      this.#resyncing = this.#resyncAll(reconnect);
     });
-    // Without a SUBSCRIBE waiting for an answer, a connection error settles `subscribed` (ready()
-    // does not wait for a down Redis); a waiting one settles it when Redis answers or rejects it.
-    sub.on('error', () => {
-      if (!asking) settle();
-    });
-    // SUBSCRIBE until Redis confirms it. A SUBSCRIBE rejected while Redis is unreachable (no
-    // offline queue, or the queued command flushed after a failed reconnect) is asked again on
-    // the next 'ready' (issue #16, finding 9: it used to be swallowed and never asked again, so
-    // the worker never heard another worker or an operator change the circuit). Once confirmed,
-    // ioredis renews the subscription itself after a reconnect.
-    const ask = () => {
-      if (this.#listening || asking || this.#subscriber !== sub) return;
-      asking = true;
-      sub.subscribe(this.channel).then(
-        async () => {
-          asking = false;
-          if (this.#subscriber !== sub) return settle();
-          this.#listening = true;
-          // Changes published before the subscription was active were missed: read them now.
-          await this.#resyncAll();
-          settle();
-        },
-        () => {
-          asking = false;
-          settle();
-        },
-      );
-    };
-    let connected = false;
-    sub.on('ready', () => {
-      const reconnect = connected;
-      connected = true;
-      if (!this.#listening) return ask();
-      // A reconnect: ioredis subscribes again; resynchronise what was missed meanwhile (Redis
-      // may have restarted empty: members forget the epoch they knew).
-      if (reconnect) void this.#resyncAll(true);
-    });
-    // Ask now when the command can be sent or queued; otherwise on 'ready'.
-    const queues = (sub as { options?: { enableOfflineQueue?: boolean } }).options
-      ?.enableOfflineQueue;
-    if (sub.status === 'ready' || queues !== false) ask();
-    // A lazyConnect client without offline queue would otherwise never connect, so never be ready.
-    else if (sub.status === 'wait') sub.connect().catch(() => {});
+    this.subscribed = sub.subscribed.then(() => this.#resyncing);
   }
 
   #onMessage(message: string): void {

@@ -25,6 +25,13 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.disconnect();
 });
 
+/**
+ * Generous: these tests check what each transition leaves in Redis, and on a loaded 2-core
+ * machine a command can take longer than the 300 ms default, which would (correctly) send the
+ * breaker to memory, a mode other tests cover.
+ */
+const commandTimeoutMs = 5_000;
+
 /** A breaker whose function fails or succeeds as `mode.ok` says. */
 function make(extra: Record<string, unknown> = {}, redis: Redis = r.redis) {
   const mode = { ok: false, calls: 0 };
@@ -35,6 +42,7 @@ function make(extra: Record<string, unknown> = {}, redis: Redis = r.redis) {
       resetTimeoutMs: 60_000,
       redis,
       keyPrefix: r.prefix,
+      commandTimeoutMs,
       logger: false,
       ...extra,
     })(async () => {
@@ -273,6 +281,7 @@ describe('breaker on the shared Redis, in process', () => {
         probeLeaseMs: 5_000,
         redis: r.redis,
         keyPrefix: r.prefix,
+        commandTimeoutMs,
         logger: false,
       })(() => new Promise<string>((res) => (release = () => res('probe')))),
     );

@@ -70,6 +70,16 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     f.breaker.onDegraded(() => events.push('degraded'));
     f.breaker.onRestored(() => events.push('restored'));
     await f.breaker.ready();
+    // Healthy before the fault: on a loaded machine the start-up read can itself take longer
+    // than 300 ms (then a degraded/restored pair that is not this test's).
+    await waitFor(
+      async () => {
+        await f.breaker.refresh();
+        return !f.breaker.degraded;
+      },
+      { timeoutMs: 10_000, what: 'a healthy start' },
+    );
+    events.length = 0;
     server.child.kill('SIGSTOP');
     try {
       // The failure is sent to Redis, which cannot answer: the call ends anyway.
