@@ -13,7 +13,7 @@ import {
   markExecuted,
   PROBLEM_TYPES,
 } from '../../src';
-import { appWith as app, callMiddleware, fakeRedis, post, warnLogger } from '../helpers';
+import { appWith as app, callMiddleware, deferred, fakeRedis, post, warnLogger } from '../helpers';
 
 describe('options', () => {
   it('accepts every documented option', () => {
@@ -145,17 +145,12 @@ describe('options', () => {
 
 describe('problem+json answers', () => {
   it('each answer has its documented type, title, status and detail, and no input in it', async () => {
-    let hold: () => void = () => {};
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((r) => {
-      entered = r;
-    });
+    const { promise: inHandler, resolve: entered } = deferred();
+    const { promise: held, resolve: hold } = deferred();
     const { app: a } = app({ maxBodyBytes: 1 }, async (req, res) => {
       if (req.body.hold) {
         entered();
-        await new Promise<void>((r) => {
-          hold = r;
-        });
+        await held;
       }
       res.status(201).send('too big');
     });
@@ -598,16 +593,11 @@ describe('store failures', () => {
 
 describe('concurrency and leases', () => {
   it("onConcurrent 'wait' with waitTimeoutMs 0 answers 409 at once", async () => {
-    let release: () => void = () => {};
-    let entered: () => void = () => {};
-    const inHandler = new Promise<void>((r) => {
-      entered = r;
-    });
+    const { promise: inHandler, resolve: entered } = deferred();
+    const { promise: released, resolve: release } = deferred();
     const { app: a } = app({ onConcurrent: 'wait', waitTimeoutMs: 0 }, async (_req, res) => {
       entered();
-      await new Promise<void>((r) => {
-        release = r;
-      });
+      await released;
       res.status(201).end();
     });
     const first = post(a, 'w0').then((r) => r);
