@@ -70,6 +70,11 @@ describe('isRetryable', () => {
     expect(isRetryable({ status: 400, message: 'socket hang up' })).toBe(false);
   });
 
+  it('a null or primitive cause ends the search without throwing', () => {
+    expect(isRetryable(new Error('x', { cause: null }))).toBe(false);
+    expect(isRetryable(new Error('x', { cause: 'ECONNRESET' }))).toBe(false);
+  });
+
   it('follows causes three levels deep, not four', () => {
     const chain = (depth: number) => {
       let e: unknown = coded('ECONNRESET');
