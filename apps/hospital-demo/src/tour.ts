@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type DemoSession, readSession } from './session';
+import { bold, c, check, connect, dim, type StatusJson, say, sleep, tally } from './tour-kit';
+import { traceStep } from './tour-trace';
 
 /**
  * `npm run demo:tour`: a narrated walk-through against a running demo (`npm start`), with real
@@ -11,120 +12,9 @@ import { type DemoSession, readSession } from './session';
  * running demo wrote for this port.
  */
 
-interface StatusJson {
-  worker: string;
-  breakers: Array<{
-    name: string;
-    state: string;
-    failures: number;
-    failureThreshold: number;
-    nextProbeInMs: number;
-  }>;
-  outbound: { limit: number; windowMs: number; usedInWindow: number; refused: number };
-  retries: { total: number };
-  policy: {
-    retryMaxAttempts: number;
-    breakerFailureThreshold: number;
-    breakerResetTimeoutMs: number;
-  };
-}
-
-type Count = { create: number; activate: number; get: number; delete: number };
-interface Counters {
-  received: Count;
-  executed: Count;
-  replayed: number;
-  rateLimited: number;
-  faulted: number;
-}
-
-const tty = process.stdout.isTTY;
-const c = (code: number, s: string) => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
-const bold = (s: string) => c(1, s);
-const dim = (s: string) => c(2, s);
-let failures = 0;
-
-function say(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function check(what: string, ok: boolean, seen: string): void {
-  if (!ok) failures++;
-  say(`   ${ok ? c(32, '✓') : c(31, '✗')} ${what}`);
-  say(`     ${dim('seen:')} ${seen}`);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function main(): Promise<void> {
-  const serviceUrl = (
-    process.env.SERVICE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`
-  ).replace(/\/+$/, '');
-  const port = Number(new URL(serviceUrl).port || 80);
-  // Absent, or not private to this user: the keys come from the environment then.
-  const session: Partial<DemoSession> = readSession(port) ?? {};
-  const apiKey = process.env.DEMO_API_KEY ?? session.apiKey;
-  const adminKey = process.env.DEMO_ADMIN_KEY ?? session.adminKey;
-  const control = (process.env.REGISTRY_CONTROL_URL ?? session.registryControlUrl)?.replace(
-    /\/+$/,
-    '',
-  );
-
-  say(bold(`hospital-demo tour against ${serviceUrl}`));
-  try {
-    const health = await fetch(`${serviceUrl}/healthz`);
-    if (!health.ok) throw new Error(`HTTP ${health.status}`);
-  } catch {
-    say(`\nNo demo answers at ${serviceUrl}. Start it first, in another terminal:  npm start`);
-    process.exit(1);
-  }
-  if (!apiKey || !control) {
-    say(
-      '\nThe tour needs the API key and the mock registry control URL. They are read from the session file that `npm start` writes;' +
-        ' with your own API_KEYS or UPSTREAM_URL set DEMO_API_KEY (and DEMO_ADMIN_KEY) and REGISTRY_CONTROL_URL.',
-    );
-    process.exit(1);
-  }
-
-  // With OPS_PORT the operator endpoints have their own URL (OPS_URL, or the session's).
-  const opsUrl = (process.env.OPS_URL ?? session.opsUrl ?? serviceUrl).replace(/\/+$/, '');
-  const status = async (): Promise<StatusJson> =>
-    (await (await fetch(`${opsUrl}/status.json`)).json()) as StatusJson;
-  const counters = async (): Promise<Counters> =>
-    (await (await fetch(`${control}/counters`)).json()) as Counters;
-  const faults = async (patch: Record<string, unknown>) => {
-    const res = await fetch(`${control}/faults`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(patch),
-    });
-    if (!res.ok) throw new Error(`registry control answered ${res.status}`);
-  };
-  const create = async (key: string, name = 'St Mary Hospital') => {
-    const started = performance.now();
-    const res = await fetch(`${serviceUrl}/hospitals`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'idempotency-key': key,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name, address: '1 Main Street, Springfield' }),
-    });
-    const text = await res.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // not JSON
-    }
-    return {
-      status: res.status,
-      headers: res.headers,
-      body,
-      ms: Math.round(performance.now() - started),
-    };
-  };
+  const { serviceUrl, opsUrl, adminKey, control, status, counters, faults, create, trace } =
+    await connect();
   const createBreaker = (s: StatusJson) => s.breakers.find((b) => b.name.endsWith('.create'));
 
   // ---- 0. a clean start ---------------------------------------------------------------------
@@ -186,8 +76,11 @@ async function main(): Promise<void> {
     `registry executed create=${n.executed.create}`,
   );
 
-  // ---- 3. failing registry ------------------------------------------------------------------
-  say(`\n${bold('3. The registry starts failing')} (every call answers 503)`);
+  // ---- 3. one request's trace ---------------------------------------------------------------
+  await traceStep({ step: 3, opsUrl, faults, create, trace });
+
+  // ---- 4. failing registry ------------------------------------------------------------------
+  say(`\n${bold('4. The registry starts failing')} (every call answers 503)`);
   say(
     `   expected: each call is retried (${retryMaxAttempts} attempts, backoff), fails with 502; after ${breakerFailureThreshold} failed calls the create breaker opens and the next call fails fast with 503 + Retry-After, without reaching the registry`,
   );
@@ -219,8 +112,8 @@ async function main(): Promise<void> {
     `${fast.status} "${String(fast.body.title)}" Retry-After=${fast.headers.get('retry-after')} in ${fast.ms} ms; registry create attempts unchanged at ${after.received.create - before.received.create}`,
   );
 
-  // ---- 4. recovery --------------------------------------------------------------------------
-  say(`\n${bold('4. The registry recovers')}`);
+  // ---- 5. recovery --------------------------------------------------------------------------
+  say(`\n${bold('5. The registry recovers')}`);
   say(
     '   expected: after the reset timeout one probe call goes through, succeeds, and the breaker closes',
   );
@@ -245,10 +138,10 @@ async function main(): Promise<void> {
     `hospital-api.create is ${createBreaker(s)?.state}`,
   );
 
-  // ---- 5. burst -----------------------------------------------------------------------------
+  // ---- 6. burst -----------------------------------------------------------------------------
   const burst = s.outbound.limit * 2;
   say(
-    `\n${bold(`5. A burst of ${burst} creations at once`)} (${burst * 2} registry calls: create + activate)`,
+    `\n${bold(`6. A burst of ${burst} creations at once`)} (${burst * 2} registry calls: create + activate)`,
   );
   say(
     `   expected: the outbound limiter spaces the calls to ${s.outbound.limit} per ${s.outbound.windowMs} ms, so all succeed and the registry (which allows 10/s) does not have to refuse any`,
@@ -269,10 +162,10 @@ async function main(): Promise<void> {
   );
 
   say(
-    `\n${failures === 0 ? c(32, bold('Every step behaved as expected.')) : c(31, bold(`${failures} expectation(s) not met.`))}`,
+    `\n${tally.failures === 0 ? c(32, bold('Every step behaved as expected.')) : c(31, bold(`${tally.failures} expectation(s) not met.`))}`,
   );
   say(dim(`metrics: ${opsUrl}/metrics   status: ${opsUrl}/status`));
-  process.exit(failures === 0 ? 0 : 1);
+  process.exit(tally.failures === 0 ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

@@ -85,7 +85,11 @@ describe('npm run demo:tour against a running demo (server.ts with the in-proces
     const code = await new Promise<number | null>((resolve) => tour.once('exit', resolve));
     expect(text).toContain('Every step behaved as expected.');
     expect(text).not.toContain('✗');
-    expect((text.match(/✓/g) ?? []).length).toBe(11);
+    expect((text.match(/✓/g) ?? []).length).toBe(13);
+    // step 3 prints the trace of one request: the retried create and its two attempts
+    expect(text).toMatch(/hospital-api\.create .*http\.request\.resend_count=1/);
+    expect(text).toMatch(/POST create {2}503 {2}error/);
+    expect(text).toContain('· retry (retry)');
     expect(text).toContain(`status: ${opsUrl}/status`);
     expect(code).toBe(0);
   });
