@@ -338,6 +338,42 @@ describe('events on a private redis-server that is stopped and started again', (
     }
   });
 
+  it('a paused Redis: store-error with the time-out code, decided by the insurance', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    try {
+      await client.ping();
+      const limit = rateLimit({
+        points: 4,
+        durationMs: 60_000,
+        redis: client,
+        policyName: 'paused',
+        storeTimeoutMs: 100,
+        logger: false,
+      });
+      const seen = record(limit as never, INBOUND);
+      server.child.kill('SIGSTOP');
+      try {
+        expect((await request(app(limit)).get('/')).status).toBe(200);
+      } finally {
+        server.child.kill('SIGCONT');
+      }
+      expect(seen).toEqual([
+        ['onDegraded', { name: 'paused', reason: 'timeout' }],
+        [
+          'onStoreError',
+          { policy: 'paused', code: CORE_ERROR_CODES.REDIS_TIMEOUT, insurance: true },
+        ],
+        ['onAllowed', { policy: 'paused', remaining: 3 }],
+      ]);
+      await limit.close();
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
   it("onStoreError 'allow' and 'deny': store-error without insurance", async () => {
     const server = await startRedisServer();
     const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
