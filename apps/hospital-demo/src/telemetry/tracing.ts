@@ -42,9 +42,15 @@ export class RecentSpans implements SpanExporter {
   }
   async forceFlush(): Promise<void> {}
 
-  /** Every kept span of the trace whose server span carries `requestId`, oldest first. */
+  /**
+   * Every kept span of the trace whose server span carries `requestId` (the latest such request,
+   * when a client reused the id), oldest first.
+   */
   traceOf(requestId: string): { traceId: string; spans: SpanView[] } | undefined {
-    const root = this.#spans.find((s) => s.attributes[REQUEST_ID_ATTRIBUTE] === requestId);
+    let root: ReadableSpan | undefined;
+    for (let i = this.#spans.length - 1; i >= 0 && !root; i--) {
+      if (this.#spans[i]?.attributes[REQUEST_ID_ATTRIBUTE] === requestId) root = this.#spans[i];
+    }
     if (!root) return undefined;
     const traceId = root.spanContext().traceId;
     const spans = this.#spans

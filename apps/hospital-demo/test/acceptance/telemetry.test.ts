@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ALICE, auth, type Harness, hospital, startHarness } from '../helpers';
+import { ADMIN, ALICE, auth, type Harness, hospital, startHarness } from '../helpers';
 import { type Family, parsePrometheusText } from '../prom-text';
 
 /**
@@ -36,11 +36,14 @@ describe('telemetry: OpenTelemetry metrics at /metrics, traces at /traces/:reque
       .post('/hospitals')
       .set(auth(ALICE))
       .set('Idempotency-Key', 'otel-1')
+      .set('X-Request-Id', 'otel-replay')
       .send(hospital());
     expect(replay.headers['idempotent-replayed']).toBe('true');
     let status = 0;
     for (let i = 0; i < 20 && status !== 429; i++) {
-      status = (await request(h.app).get('/hospitals/nope').set(auth(ALICE))).status;
+      status = (
+        await request(h.app).get('/hospitals/nope').set(auth(ALICE)).set('X-Request-Id', 'otel-429')
+      ).status;
     }
     expect(status).toBe(429);
   };
@@ -63,7 +66,6 @@ describe('telemetry: OpenTelemetry metrics at /metrics, traces at /traces/:reque
     expect(eventsBy(events, 'breaker')).toContain('call-succeeded');
     expect(eventsBy(events, 'retry')).toContain('retry');
     expect(eventsBy(events, 'idempotency')).toEqual(new Set(['executed', 'replayed']));
-    expect(eventsBy(events, 'ratelimit')).toEqual(expect.objectContaining({}));
     expect([...eventsBy(events, 'ratelimit')]).toEqual(
       expect.arrayContaining(['granted', 'allowed', 'limited']),
     );
@@ -110,6 +112,41 @@ describe('telemetry: OpenTelemetry metrics at /metrics, traces at /traces/:reque
     );
     expect(spans.some((s) => s.name === 'hospital-api.activate')).toBe(true);
     expect(JSON.stringify(res.body)).not.toMatch(/otel-2|Retried|hosp_/);
+  });
+
+  it('a replay, a 429 and a call refused by an open circuit each show the decision in their trace', async () => {
+    type Trace = { spans: Array<{ name: string; events: Array<{ name: string }> }> };
+    const spansOf = async (id: string) =>
+      ((await request(h.app).get(`/traces/${id}`)).body as Trace).spans;
+    const eventsOf = (spans: Trace['spans'], name: string) =>
+      spans.find((s) => s.name === name)?.events.map((e) => e.name);
+
+    const replay = await spansOf('otel-replay');
+    expect(eventsOf(replay, 'POST /hospitals/')).toContain('replayed');
+    expect(replay.some((s) => s.name.startsWith('hospital-api.'))).toBe(false);
+
+    expect(eventsOf(await spansOf('otel-429'), 'GET unmatched')).toContain('limited');
+
+    // The inbound limit is spent here: a second app (same process, same tracer) for the circuit.
+    const other = await startHarness();
+    try {
+      const opened = await request(other.app)
+        .post('/admin/breakers/hospital-api.create/open')
+        .set(auth(ADMIN));
+      expect(opened.status).toBe(200);
+      const refused = await request(other.app)
+        .post('/hospitals')
+        .set(auth(ALICE))
+        .set('Idempotency-Key', 'otel-3')
+        .set('X-Request-Id', 'otel-open')
+        .send(hospital());
+      expect(refused.status).toBe(503);
+      const trace = (await request(other.app).get('/traces/otel-open')).body as Trace;
+      expect(eventsOf(trace.spans, 'hospital-api.create')).toContain('call-rejected');
+      expect(trace.spans.some((sp) => sp.name === 'POST create')).toBe(false);
+    } finally {
+      await other.close();
+    }
   });
 
   it('GET /traces/:requestId answers 404 for a request it does not know', async () => {
