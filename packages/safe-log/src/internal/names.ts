@@ -2,7 +2,7 @@
  * People's names in free text. Two rules, both generalising beyond any list:
  * 1. after a label or context word ("Patient", "Mr.", "Dear", "spoke with", "Name:", "signed by",
  *    a relation such as "daughter"), the following capitalised words (or words in a script without
- *    capitals) are a name, up to four of them, particles ("van", "de", "bin") included;
+ *    capitals) are a name, up to six of them, particles ("van", "de", "bin") included;
  * 2. anywhere, a run of two to four capitalised words of which one is a known given name (and none
  *    a facility word), or one capitalised word that is a known given name, is a name.
  * The dictionaries (src/data/names.ts) hold given names and surnames of many cultures, lower-cased,
@@ -22,22 +22,34 @@ function dictionaries(): { given: Set<string>; surnames: Set<string>; places: Se
   return { given, surnames, places };
 }
 
-/** Words that make a run of capitalised words a place or an organisation, not a person. */
-const FACILITY = new Set(
+/**
+ * Words that make a run of capitalised words a place or an organisation, not a person: head nouns
+ * ("Hospital", "Clinic") always do; the others ("General", "Mercy", "Kaiser", "Ward", "Santa") are
+ * also people's names, so after a label they mark a facility only next to another facility word,
+ * before a number ("Ward 5"), or after a place prefix ("St.", "Mount").
+ */
+const FACILITY_HEADS = new Set(
   (
-    'hospital hospitals clinic clinics center centre medical health healthcare general memorial ' +
-    'institute university college school children childrens infirmary hospice pharmacy ' +
-    'laboratory laboratories lab labs foundation trust nhs county regional community ' +
-    'methodist baptist presbyterian lutheran adventist catholic mercy sinai mount mt st saint ' +
-    'san santa sciences care unit department ward street st avenue road inc llc ltd corp group ' +
-    'services system systems network partners associates practice surgery diagnostics imaging ' +
-    'rehabilitation rehab kaiser permanente'
+    'hospital hospitals clinic clinics center centre medical health healthcare institute ' +
+    'university college school infirmary hospice pharmacy laboratory laboratories lab labs ' +
+    'foundation trust nhs sciences care unit department street avenue road inc llc ltd corp ' +
+    'group services system systems network partners associates practice surgery diagnostics ' +
+    'imaging rehabilitation rehab'
   ).split(' '),
 );
+const FACILITY_WORDS = new Set(
+  (
+    'general memorial children childrens county regional community methodist baptist ' +
+    'presbyterian lutheran adventist catholic mercy sinai san santa kaiser permanente ward'
+  ).split(' '),
+);
+/** Place prefixes: the capitalised words after them are a place ("St. Mary's", "Mount Sinai"). */
+const PLACE_PREFIXES = new Set(['st', 'mt', 'saint', 'mount']);
+const FACILITY = new Set([...FACILITY_HEADS, ...FACILITY_WORDS, ...PLACE_PREFIXES]);
 
 /** Lower-case joining words inside a name. */
 const PARTICLES = new Set(
-  'van von der den de del della di da do dos das du la le bin ibn al el ter ten zu af av y e'.split(
+  'van von der den de del della dei degli di da do dos das du la las los le bin ibn al el ter ten zu af av y e'.split(
     ' ',
   ),
 );
@@ -48,7 +60,7 @@ const NOT_NAME = new Set(
     'patient patients pt family member name names unknown none null undefined anonymous test ' +
     'admitted discharged called reported the a an this that who with was is has had and or for ' +
     'from at in on of to by re regarding about id mrn dob ssn no number record records chart ' +
-    'phone email address room bed ward icu er ed or unit department doctor nurse rn md do np pa ' +
+    'phone email address room bed icu er ed or unit department doctor nurse rn md do np pa ' +
     'dr mr mrs ms miss mx prof sir madam team staff on-call oncall caller family spouse ' +
     'january february march april may june july august september october november december ' +
     'monday tuesday wednesday thursday friday saturday sunday'
@@ -60,7 +72,7 @@ const NOT_NAME = new Set(
  * them must still be capitalised, or in a script without capitals, to count as a name).
  */
 const LABELS = [
-  'patient(?:\\s{1,2}name)?',
+  'patient',
   'pt\\.?',
   'mrs?\\.?',
   'ms\\.?',
@@ -113,10 +125,11 @@ const LABELS = [
   'surgeon',
 ];
 
-const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}";
-/** A label, a separator, then up to five words (checked one by one in code). */
+// C1 controls inside a word are mojibake (UTF-8 read as Latin-1: "Ã\u0096mer" for "Ömer")
+const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}\\u0080-\\u009f]|['’‘ʻʼ-](?=\\p{L})){0,30}";
+/** A label, a separator, then up to eight words (checked one by one in code). */
 const LABELLED = re(
-  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2})${WORD}\\.?){0,4})`,
+  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2})${WORD}\\.?){0,7})`,
   'giu',
 );
 /** A run of capitalised words (at most five), for the dictionary rule. */
@@ -168,14 +181,58 @@ function nameWord(raw: string): boolean {
   );
 }
 
-/** The words after a label that form a name: capitalised (or uncased-script) words, particles between. */
-function takeName(words: string): [number, number] | undefined {
+/** Words after a label that never stand alone for a name: roles, record fields, placeholders. */
+const ROLE_WORDS = new Set(
+  (
+    'patient patients pt family member name names unknown none null undefined anonymous test ' +
+    'id mrn dob ssn no number record records chart phone email address room bed icu er ed unit ' +
+    'department doctor nurse rn md do np pa sir madam team staff on-call oncall caller spouse'
+  ).split(' '),
+);
+/** Short words between a name and a place, not in NOT_NAME. */
+const VIA = new Set('via per into onto than then when but nor so as vs'.split(' '));
+const STARTS_WITH_DIGIT = re('^\\p{N}', 'u');
+const STARTS_LOWER = re('^\\p{Ll}', 'u');
+/** What may follow a lone common word after a label for it to be a name ("daughter May called"). */
+const LONE_NAME_AFTER = re('^(?:$|[.,;!?)]|\\s{1,2}(?:$|[(\\p{Ll}]))', 'u');
+const LONE_END = re('^(?:$|[.,;!?)]|\\s{1,2}(?:$|\\())', 'u');
+function knownName(lower: string): boolean {
+  const { given: g, surnames: s } = dictionaries();
+  return g.has(lower) || s.has(lower);
+}
+
+/**
+ * Do the capitalised words of `parts` name a facility ("Mercy General Hospital", "Kaiser
+ * Permanente", "St. Mary's", "Ward 5")? Then their facility words are not names.
+ */
+function facilityRun(parts: string[], rest: string): boolean {
+  let previousWeak = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const raw = parts[i] as string;
+    const lower = (raw.endsWith('.') ? raw.slice(0, -1) : raw).toLowerCase();
+    if (!CASED_START.test(raw)) return false; // the run of capitalised words ends here
+    if (FACILITY_HEADS.has(lower) || (i === 0 && PLACE_PREFIXES.has(lower))) return true;
+    const weak = FACILITY_WORDS.has(lower);
+    const next = i + 2 < parts.length ? (parts[i + 2] as string) : rest.trimStart();
+    if (weak && (previousWeak || STARTS_WITH_DIGIT.test(next))) return true;
+    previousWeak = weak;
+  }
+  return false;
+}
+
+/**
+ * The words after a label that form a name: capitalised (or uncased-script) words, particles
+ * between. `rest` is (the start of) the text after `words`.
+ */
+function takeName(words: string, rest: string): [number, number] | undefined {
   const parts = words.split(SPLIT);
+  const facility = facilityRun(parts, rest);
   let start = -1; // characters of `words` that belong to the name: [start, end)
   let end = 0;
   let taken = 0;
   let pos = 0;
   let particleStart = -1; // "van den Velde": particles before the first capitalised word
+  let previous = '';
   for (let i = 0; i < parts.length; i += 2) {
     const raw = parts[i] as string;
     const w = raw.endsWith('.') ? raw.slice(0, -1) : raw;
@@ -183,30 +240,58 @@ function takeName(words: string): [number, number] | undefined {
     const sep = i > 0 ? (parts[i - 1] as string) : '';
     if (i > 0 && sep.startsWith(',') && taken > 1) break;
     const next = parts[i + 2];
+    const after = next === undefined ? rest : `${parts[i + 1]}${next}`;
+    const shaped =
+      UNCASED.test(w) || (CASED_START.test(w) && (HAS_LOWER.test(w) || w.length <= 12));
+    const common = NOT_NAME.has(lower) && !TITLES.has(lower);
     const isName =
-      (UNCASED.test(w) || (CASED_START.test(w) && (HAS_LOWER.test(w) || w.length <= 12))) &&
+      shaped &&
       (!NOT_NAME.has(lower) ||
-        // "Patient August Żebrowski", "May Raynor": a month or day used as a given name, known
-        // by the capitalised name word after it ("admitted May 12" has a number there)
-        // "Patient An Bình Hoàng": a short name that is also a common word ("An", "Le", "Do")
-        ((CALENDAR.has(lower) || (w.length <= 3 && HAS_LOWER.test(w) && !TITLES.has(lower))) &&
-          next !== undefined &&
-          nameWord(next))) &&
-      !FACILITY.has(lower);
+        // "Patient August Żebrowski", "daughter Name Abbott", "Patient An Bình Hoàng": a common
+        // word used as a name, known by the capitalised name word after it ("admitted May 12"
+        // has a number there)
+        (common && next !== undefined && nameWord(next)) ||
+        // "daughter May called twice", "Dear Re,": a common word alone right after the label is
+        // the name before the end or punctuation ("Contact: Has."), and before lower-case words
+        // when it is a month or day or a known name ("Contact: Has called"; "Patient The
+        // patient refused" keeps "The")
+        (common &&
+          taken === 0 &&
+          i === 0 &&
+          !ROLE_WORDS.has(lower) &&
+          LONE_NAME_AFTER.test(after) &&
+          (LONE_END.test(after) || CALENDAR.has(lower) || knownName(lower))) ||
+        // "Jasna Has", "Alessia Re": a known surname that is a common word, after a name word
+        (common && taken > 0 && !ROLE_WORDS.has(lower) && knownName(lower))) &&
+      (!FACILITY.has(lower) || (!facility && FACILITY_WORDS.has(lower)));
     if (!isName && taken === 0 && TITLES.has(lower)) {
       // "seen by Dr. Smith": a title between the label and the name
     } else if (isName) {
       if (taken === 0) start = particleStart >= 0 ? particleStart : pos;
       taken++;
       end = pos + raw.length;
+      previous = lower;
       if (raw.endsWith('.') && w.length > 1) break; // end of a sentence
     } else if (PARTICLES.has(lower) && i + 2 < parts.length) {
       if (taken === 0 && particleStart < 0) particleStart = pos;
+    } else if (
+      // "Xuân xanh Bùi", "Kranz sans Cornejo", "Quintero cruz de Valle": a lower-case word
+      // inside a name: a short one, a known name written in lower case, or one between two
+      // known names (particles may follow it)
+      taken > 0 &&
+      STARTS_LOWER.test(w) &&
+      next !== undefined &&
+      (nameWord(next) || PARTICLES.has(next.toLowerCase())) &&
+      !NOT_NAME.has(lower) && // "Dr. Smith in Cardiology", "Smith and Jones"
+      !VIA.has(lower) &&
+      (w.length <= 4 || knownName(lower) || (knownName(previous) && knownName(next.toLowerCase())))
+    ) {
+      // taken with the surname after it
     } else {
       break;
     }
     pos += raw.length + (parts[i + 1]?.length ?? 0);
-    if (taken >= 4) break;
+    if (taken >= 6) break;
   }
   if (taken === 0) return undefined;
   return [start, end];
@@ -251,7 +336,7 @@ function labelledNames(text: string, mark: Mark): string {
   for (let m = LABELLED.exec(text); m !== null; m = LABELLED.exec(text)) {
     const words = m[1] as string;
     const wordsAt = m.index + m[0].length - words.length;
-    const span = takeName(words);
+    const span = takeName(words, text.slice(wordsAt + words.length, wordsAt + words.length + 3));
     if (!span) {
       LABELLED.lastIndex = wordsAt; // a label among these words gets its turn
       continue;
