@@ -20,7 +20,7 @@ export interface AppDeps {
   config: Config;
   /** The registry to call; defaults to `config.upstreamUrl`. */
   upstreamUrl?: string;
-  /** A Redis client for shared state; defaults to one on `config.redisUrl` (closed by shutdown). */
+  /** A Redis client for shared state; defaults to one on `config.redisUrl` (quit by `close()`). */
   redis?: Redis;
   logger?: SafeLogger;
   metrics?: Metrics;
@@ -45,8 +45,14 @@ export interface DemoApp extends Express {
   readonly hospitalApi: HospitalApiClient;
   readonly metrics: Metrics;
   readonly logger: SafeLogger;
-  /** Stops timers, closes the limiter and the Redis client this app created. */
-  shutdown(): Promise<void>;
+  /**
+   * Releases what the app holds (async, idempotent: a second call returns the first one's
+   * promise), the same verb as every @resil object: unsubscribes from the layers' events, closes
+   * the limiters, the middleware and the breakers, then quits the Redis client this app created
+   * (never a caller's). Also `await using app = createApp(...)`.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Builds the hospital service. Never listens: src/server.ts does, tests use supertest on it. */
@@ -99,18 +105,21 @@ export function createApp(deps: AppDeps): DemoApp {
   handleErrors(app, logger);
   handleErrors(ops, logger);
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await layers.close();
+      if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
+    })();
+    return closing;
+  };
   Object.assign(app, {
     ops,
     hospitalApi: layers.hospitalApi,
     metrics,
     logger,
-    async shutdown() {
-      if (closed) return;
-      closed = true;
-      await layers.close();
-      if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   });
   return app;
 }

@@ -72,7 +72,7 @@ async function runService(
       ),
     );
     clearTimeout(force);
-    await app.shutdown();
+    await app.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -65,7 +65,7 @@ export async function startHarness(
     registry,
     logs,
     async close() {
-      await app.shutdown();
+      await app.close();
       await registry.close();
     },
   };

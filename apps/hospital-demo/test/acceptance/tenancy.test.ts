@@ -115,7 +115,7 @@ describe('tenancy: the service checks the owner of what the registry answers', (
       expect(bob.status).toBe(200);
       expect(bob.body.name).toBe('Bob Clinic');
     } finally {
-      await app.shutdown();
+      await app.close();
     }
   });
 });
