@@ -1,7 +1,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { isUpstreamHttpError, isUpstreamNetworkError, sendProblem } from './errors';
 import {
-  bodyErrors,
+  bodyErrorProblem,
   isCircuitOpenError,
   isRateLimitError,
   RATELIMIT_ERROR_CODES,
@@ -11,12 +11,21 @@ import {
 /**
  * The end of every app of the demo: 404 for what no route matched, then every error as an
  * `application/problem+json` answer that echoes no input and no stack. A body that could not be
- * read (too large, not JSON, unknown charset) is answered by @resil/sanitize's `bodyErrors()`;
+ * read (too large, not JSON, unknown charset) is answered with @resil/sanitize's problem for it
+ * (`bodyErrorProblem`), plus the request id as `instance` like every other problem of the demo;
  * anything unexpected is a 500, logged with its name only.
  */
 export function handleErrors(a: Express, logger: SafeLogger): void {
   a.use((_req: Request, res: Response) => sendProblem(res, 404, 'not-found', 'Not Found'));
-  a.use(bodyErrors());
+  a.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const problem = bodyErrorProblem(err);
+    if (!problem || res.headersSent) return next(err);
+    const id = res.locals.requestId as string | undefined;
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .send(JSON.stringify({ ...problem, ...(id ? { instance: `urn:request:${id}` } : {}) }));
+  });
   a.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (!problemFor(err, res)) {

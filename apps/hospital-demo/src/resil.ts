@@ -22,7 +22,7 @@ export {
 export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
 export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
-  bodyErrors,
+  bodyErrorProblem,
   hasVisibleText,
   isDangerousKey,
   sanitizeInput,

@@ -61,6 +61,12 @@ describe('hostile input (memory stores, mock registry in-process)', () => {
     const res = await raw(JSON.stringify(hospital({ notes: 'x'.repeat(2 * 1024 * 1024) })));
     expectSafe(res);
     expect(res.status).toBe(413);
+    // @resil/sanitize's problem for it, with the request id like every problem of the demo
+    expect(JSON.parse(res.text)).toMatchObject({
+      type: 'https://resil.dev/problems/body-too-large',
+      status: 413,
+      instance: `urn:request:${res.headers['x-request-id']}`,
+    });
   });
 
   it('answers nesting 10,000 deep with a 4xx', async () => {
