@@ -246,6 +246,18 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Whether `retryOn` retries `error`: exactly `true` only; a throwing classifier means no. */
+async function classify(
+  retryOn: (error: unknown) => boolean | Promise<boolean>,
+  error: unknown,
+): Promise<boolean> {
+  try {
+    return (await retryOn(error)) === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Calls `listener` with `event`, if there is one; a throwing listener never changes the outcome of the call. */
 function emit<E>(listener: ((event: E) => void) | undefined, event: E): void {
   // Stryker disable next-line ConditionalExpression: equivalent: without this check, calling undefined throws a TypeError that the catch below swallows; the check only saves that throw
@@ -333,12 +345,7 @@ export function retryable(options: RetryOptions = {}): Retryable {
             emit(onSuccess, { attempts: attempt });
             return value;
           } catch (error) {
-            let handled = false;
-            try {
-              handled = (await retryOn(error)) === true;
-            } catch {
-              handled = false; // a throwing classifier means "do not retry"
-            }
+            const handled = await classify(retryOn, error);
             const code = errorTypeOf(error);
             telemetry.attempt(clock() - attemptStarted, { attempt, handled, errorType: code });
             const stop = (reason: GiveUpReason) => {

@@ -384,6 +384,34 @@ describe('retryable telemetry (OpenTelemetry API, recording provider)', () => {
     ]);
   });
 
+  it('a throwing classifier: the attempt is recorded as not handled (false, not missing)', async () => {
+    const { provider, recorded } = recordingProvider();
+    metrics.setGlobalMeterProvider(provider as never);
+    await settle(
+      retryable({
+        ...fast,
+        name: 'c',
+        clock: () => now,
+        retryOn: () => {
+          throw new Error('classifier');
+        },
+      })(async () => {
+        throw httpError(503);
+      })(),
+    );
+    expect(recorded[0]).toEqual({
+      instrument: 'resilience.strategy.attempt.duration',
+      value: 0,
+      attributes: {
+        'strategy.name': 'retry',
+        'pipeline.name': 'c',
+        'attempt.number': 1,
+        'attempt.handled': false,
+        'error.type': '503',
+      },
+    });
+  });
+
   it('no resend_count on a call that is not retried', async () => {
     const { span, attributes } = recordingSpan();
     await context.with(trace.setSpan(context.active(), span), () =>
