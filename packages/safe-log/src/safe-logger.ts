@@ -1,3 +1,4 @@
+import { checkOptions, enumOption, functionOption } from '@resil/core';
 import winston from 'winston';
 import { getLogContext, otelTraceIds, type TraceIds } from './context';
 import { redactInfo } from './format';
@@ -33,7 +34,7 @@ interface ChildOf {
   traceIds: (() => TraceIds | undefined) | false;
 }
 
-const LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
+const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 const OPTION_NAMES = new Set(['level', 'transports', 'defaultMeta', 'rules', 'traceIds']);
 /** Fields of every record that are the logger's own: a caller's field of that name is renamed `meta.<name>`. */
 const OWN = ['level', 'message', 'timestamp', 'logger'] as const;
@@ -64,20 +65,14 @@ export class SafeLogger {
       this.#traceIds = child.traceIds;
       return;
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.has(key)) throw new TypeError(`SafeLogger: unknown option "${key}"`);
-    }
-    const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
-    if (!LEVELS.has(level))
-      throw new RangeError(
-        'SafeLogger: level must be one of error, warn, info, http, verbose, debug, silly',
-      );
-    if (
-      options.traceIds !== undefined &&
-      options.traceIds !== false &&
-      typeof options.traceIds !== 'function'
-    )
-      throw new TypeError('SafeLogger: traceIds must be a function or false');
+    checkOptions('SafeLogger', options, OPTION_NAMES);
+    const level = enumOption(
+      'SafeLogger',
+      'level',
+      options.level ?? process.env.LOG_LEVEL ?? 'info',
+      LEVELS,
+    );
+    if (options.traceIds !== false) functionOption('SafeLogger', 'traceIds', options.traceIds);
     const r = options.rules ? createRedactor(options.rules) : getDefaultRedactor();
     this.name = name;
     this.#bound = EMPTY;
@@ -129,12 +124,22 @@ export class SafeLogger {
     return new SafeLogger(this.name, { [CHILD]: c } as SafeLoggerOptions);
   }
 
-  /** Flushes and closes the transports. */
+  #closed: Promise<void> | undefined;
+
+  /**
+   * Flushes and closes the transports: the one lifecycle of @resil (async, idempotent; `await
+   * using` calls it). A child shares its parent's transports, so closing either closes both.
+   */
   close(): Promise<void> {
-    return new Promise((resolve) => {
+    this.#closed ??= new Promise((resolve) => {
       this.#logger.on('finish', () => resolve());
       this.#logger.end();
     });
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #write(level: string, message: string | Error | LogMeta, meta: LogMeta | undefined): void {

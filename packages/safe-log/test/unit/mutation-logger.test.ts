@@ -31,11 +31,11 @@ describe('SafeLogger construction (mutation tests)', () => {
     );
     expect(() => new SafeLogger('t', { level: 'loud' })).toThrow(
       new RangeError(
-        'SafeLogger: level must be one of error, warn, info, http, verbose, debug, silly',
+        "SafeLogger: level must be one of 'error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'",
       ),
     );
     expect(() => new SafeLogger('t', { traceIds: 'x' as never })).toThrow(
-      new TypeError('SafeLogger: traceIds must be a function or false'),
+      new TypeError('SafeLogger: traceIds must be a function'),
     );
     const { transport } = capture();
     for (const level of ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'])
@@ -381,5 +381,40 @@ describe('withLogContext and otelTraceIds (mutation tests)', () => {
     } finally {
       jest.dontMock('@opentelemetry/api');
     }
+  });
+});
+
+describe('SafeLogger lifecycle (the one @resil lifecycle)', () => {
+  it('close() is idempotent and await using closes it', async () => {
+    const { transport } = capture();
+    const log = new SafeLogger('t', { transports: [transport] });
+    const first = log.close();
+    expect(log.close()).toBe(first);
+    await first;
+    let closed: Promise<void> | undefined;
+    {
+      const scoped = new SafeLogger('t', { transports: [capture().transport] });
+      const close = scoped.close.bind(scoped);
+      scoped.close = () => {
+        closed = close();
+        return closed;
+      };
+      await scoped[Symbol.asyncDispose]();
+    }
+    expect(closed).toBeInstanceOf(Promise);
+    await closed;
+  });
+
+  it('option errors carry core codes and name the option, never the value', () => {
+    const err = (() => {
+      try {
+        new SafeLogger('t', { level: 'patient-john-smith' });
+      } catch (e) {
+        return e as { code?: string; option?: string; message: string };
+      }
+    })();
+    expect(err?.code).toBe('RESIL_CORE_OPTION_RANGE');
+    expect(err?.option).toBe('level');
+    expect(err?.message).not.toContain('john');
   });
 });
