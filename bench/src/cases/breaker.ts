@@ -53,8 +53,8 @@ export async function closedPath(settings: Settings, redis: Redis, prefix: strin
     values: [commands],
   });
   for (const b of [opDefaults, opLean]) b.shutdown();
-  oursMemory.breaker.shutdown();
-  oursRedis.breaker.shutdown();
+  await oursMemory.breaker.close();
+  await oursRedis.breaker.close();
 }
 
 export async function failureCost(settings: Settings): Promise<void> {
@@ -91,7 +91,7 @@ export async function failureCost(settings: Settings): Promise<void> {
           async () => {
             await (ours as unknown as (fail: boolean) => Promise<unknown>)(true).catch(() => {});
           },
-          () => ours?.breaker.shutdown(),
+          () => void ours?.breaker.close(),
         ],
         [
           'opossum (defaults)',
@@ -138,7 +138,7 @@ export async function idleBreakers(settings: Settings): Promise<void> {
       );
       return {
         stop: () => {
-          for (const b of all) b.breaker.shutdown();
+          for (const b of all) void b.breaker.close();
         },
       };
     },
