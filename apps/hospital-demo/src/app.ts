@@ -108,8 +108,11 @@ export function createApp(deps: AppDeps): DemoApp {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await layers.close();
-      if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
+      try {
+        await layers.close();
+      } finally {
+        if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
+      }
     })();
     return closing;
   };

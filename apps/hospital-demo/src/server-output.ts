@@ -45,6 +45,7 @@ export function banner(
     `  service          ${base}`,
     `  status page      ${opsBase}/status`,
     `  metrics          ${opsBase}/metrics${config.opsPort === undefined ? '  (on the public port: set OPS_PORT to move them off it)' : ''}`,
+    `  traces           ${opsBase}/traces/<X-Request-Id of a request>`,
     `  registry         ${upstream}${registry ? ' (mock, in this process)' : ''}`,
     ...(registry
       ? [`  registry control ${registry.controlUrl}/faults  (PUT JSON to inject faults)`]

@@ -131,13 +131,16 @@ export function wireLayers(o: LayersOptions): Layers {
     syncBreakerGauges,
     async close() {
       unsubscribe();
-      await Promise.all([
+      // Every layer is closed even when one fails; then the failures are reported together.
+      const results = await Promise.allSettled([
         limiter.close(),
         inboundLimit.close(),
         opsLimit.close(),
         idempotent.close(),
         ...hospitalApi.breakers.map((b) => b.close()),
       ]);
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      if (failed.length > 0) throw new AggregateError(failed, 'closing the @resil layers failed');
     },
   };
 }
