@@ -73,6 +73,8 @@ async function runService(
     );
     clearTimeout(force);
     await app.close();
+    // The logger last, so that every line is flushed (bounded: a stuck transport cannot hold the exit).
+    await Promise.race([app.logger.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
