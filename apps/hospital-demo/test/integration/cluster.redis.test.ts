@@ -83,12 +83,14 @@ describe('WORKERS=2 with Redis (node:cluster, real processes)', () => {
         output += text;
       },
     );
+    // Two workers each load tsx, the packages and OpenTelemetry: at a load average of 10 on two
+    // cores that has taken close to 30 s, so the hook allows twice the wait.
     await waitFor(() => output.includes('hospital-demo ready (2 workers'), {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     }).catch((err: Error) => {
       throw new Error(`${err.message}\n${output}`);
     });
-  });
+  }, 90_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {
