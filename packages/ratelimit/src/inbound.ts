@@ -3,6 +3,7 @@ import {
   type Closeable,
   CORE_ERROR_CODES,
   checkOptions,
+  clientStatus,
   createTelemetry,
   Deadlines,
   type Event,
@@ -10,6 +11,7 @@ import {
   enumOption,
   functionOption,
   integerOption,
+  isNodeRedisClient,
   type Logger,
   leaseClient,
   makeCloseable,
@@ -17,7 +19,7 @@ import {
   onClientEnd,
   onClientReady,
   problem,
-  type RedisLike,
+  type RedisClient,
   resolveLogger,
   sendProblem,
   stringOption,
@@ -47,8 +49,12 @@ export interface RateLimitOptions {
   cost?: (req: Request) => number;
   /** Requests for which no limit applies (health checks). @default none */
   skip?: (req: Request) => boolean;
-  /** Shares the counters through Redis: an ioredis `Redis` or `Cluster`, or a URL. @default memory */
-  redis?: RedisLike | string;
+  /**
+   * Shares the counters through Redis: an ioredis `Redis` or `Cluster`, a node-redis client or
+   * cluster (`createClient()`, `createCluster()`; connected by you), or a URL (an ioredis client
+   * from core's shared pool). @default memory
+   */
+  redis?: RedisClient | string;
   /** @default 'resil:' */
   keyPrefix?: string;
   /**
@@ -176,7 +182,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       : int('inMemoryBlockOnConsumed', o.inMemoryBlockOnConsumed, points);
   const duration = durationMs / 1000;
   const lease = redis === undefined ? undefined : leaseClient(redis);
-  const client: RedisLike | undefined = lease?.client;
+  const client: RedisClient | undefined = lease?.client;
 
   const telemetry = createTelemetry({
     strategy: 'ratelimit',
@@ -215,7 +221,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     telemetry.event('store-error', { severity: 'warning' });
   };
   const failureCode = () =>
-    client?.status === 'ready' ? CORE_ERROR_CODES.REDIS_FAILED : CORE_ERROR_CODES.REDIS_UNAVAILABLE;
+    client && clientStatus(client) === 'ready'
+      ? CORE_ERROR_CODES.REDIS_FAILED
+      : CORE_ERROR_CODES.REDIS_UNAVAILABLE;
 
   // bumped each time rate-limiter-flexible hands a request to the insurance
   let takeovers = 0;
@@ -237,6 +245,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         // limiters of one app never count in each other's budget unless all three agree
         keyPrefix: `${keyPrefix}ratelimit:in:${policy}:q${points}w${duration}`,
         rejectIfRedisNotReady: true,
+        // node-redis (v4+): rate-limiter-flexible's own route for it, `eval(lua, { keys, arguments })`
+        // (its default, `defineCommand`, is ioredis's)
+        useRedisPackage: isNodeRedisClient(client),
         ...(onStoreError === 'insurance' ? { insuranceLimiter: insurance } : {}),
         ...(block ? { inMemoryBlockOnConsumed: block, inMemoryBlockDuration: duration } : {}),
       })
@@ -256,8 +267,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   // Until the client's first connection is made, a request waits for it (bounded by
   // storeTimeoutMs) instead of going to the insurance: a worker that just started counts in Redis.
   let firstConnect: Promise<void> | undefined;
-  const waitFirstConnect = (client: RedisLike): Promise<void> | undefined => {
-    const s = client.status;
+  const waitFirstConnect = (client: RedisClient): Promise<void> | undefined => {
+    const s = clientStatus(client);
     if (s !== 'wait' && s !== 'connecting' && s !== 'connect') return undefined;
     if (!firstConnect) {
       firstConnect = new Promise<void>((resolve) => {
@@ -291,7 +302,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         storeError(CORE_ERROR_CODES.REDIS_TIMEOUT, true);
         return { r: await insurance.decide(key, cost), rejected: false };
       }
-      if (storeDown && takeovers === before && client?.status === 'ready') markStore(false);
+      if (storeDown && takeovers === before && client && clientStatus(client) === 'ready')
+        markStore(false);
       return { r, rejected: false };
     } catch (e) {
       // Over the limit (from Redis, the insurance or the in-memory block): never a store error.

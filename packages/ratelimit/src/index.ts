@@ -1,4 +1,4 @@
-export type { RedisLike } from '@resil/core';
+export type { RedisClient, RedisLike } from '@resil/core';
 export {
   ERROR_CODES,
   isRateLimitError,

@@ -12,7 +12,7 @@ import {
   leaseClient,
   makeCloseable,
   OptionRangeError,
-  type RedisLike,
+  type RedisClient,
   resolveLogger,
   stringOption,
 } from '@resil/core';
@@ -40,8 +40,12 @@ export interface RateLimiterOptions {
    * nothing to a window: the units in any window of `durationMs` stay within `points`. @default 1
    */
   burst?: number;
-  /** Shares the limit through Redis: an ioredis `Redis`, `Cluster`, or a URL. @default memory */
-  redis?: RedisLike | string;
+  /**
+   * Shares the limit through Redis: an ioredis `Redis` or `Cluster`, a node-redis client or
+   * cluster (`createClient()`, `createCluster()`; connected by you), or a URL (an ioredis client
+   * from core's shared pool). @default memory
+   */
+  redis?: RedisClient | string;
   /** Prefix of the Redis keys (without `{` or `}`). @default 'resil:' */
   keyPrefix?: string;
   /** Widens the spacing and the window against caller-side timer and network jitter. @default 0.05 (5 %) */

@@ -70,7 +70,11 @@ describe('rateLimit: options', () => {
     [{ keyBy: 'ip' }, TypeError, 'rateLimit: keyBy must be a function'],
     [{ cost: 1 }, TypeError, 'rateLimit: cost must be a function'],
     [{ skip: true }, TypeError, 'rateLimit: skip must be a function'],
-    [{ redis: {} }, TypeError, 'rateLimit: redis must be an ioredis Redis or Cluster, or a URL'],
+    [
+      { redis: {} },
+      TypeError,
+      'rateLimit: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+    ],
     [
       { policyName: 'Upper' },
       RangeError,
@@ -287,7 +291,7 @@ describe('createRateLimiter: options', () => {
     [
       { redis: {} },
       TypeError,
-      'createRateLimiter: redis must be an ioredis Redis or Cluster, or a URL',
+      'createRateLimiter: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
     ],
     [{ extra: 1 }, TypeError, 'createRateLimiter: unknown option "extra"'],
   ])('%j → %p %s', (o, type, message) => {
@@ -409,8 +413,53 @@ describe('Redis helpers (now @resil/core) as the limiters use them', () => {
       null,
     ])
       expect(() => rateLimit({ redis: bad as never, logger: false })).toThrow(
-        new TypeError('rateLimit: redis must be an ioredis Redis or Cluster, or a URL'),
+        new TypeError(
+          'rateLimit: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+        ),
       );
+  });
+
+  it('a node-redis client or cluster is taken by its shape (isOpen boolean, sendCommand, on; no status string)', () => {
+    const nodeRedis = {
+      isOpen: false,
+      isReady: false,
+      sendCommand: () => Promise.resolve(),
+      on() {},
+      off() {},
+    };
+    const cluster = { ...nodeRedis, isReady: undefined, masters: [], nodeClient: () => nodeRedis };
+    for (const ok of [nodeRedis, cluster]) {
+      expect(() => rateLimit({ redis: ok as never, logger: false }).close()).not.toThrow();
+      expect(() =>
+        createRateLimiter({
+          name: 'x',
+          points: 1,
+          durationMs: 1,
+          redis: ok as never,
+          logger: false,
+        }),
+      ).not.toThrow();
+    }
+    for (const bad of [
+      { ...nodeRedis, isOpen: 'yes' },
+      { ...nodeRedis, sendCommand: 1 },
+      { ...nodeRedis, on: undefined },
+    ]) {
+      const message =
+        'redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL';
+      expect(() => rateLimit({ redis: bad as never, logger: false })).toThrow(
+        new TypeError(`rateLimit: ${message}`),
+      );
+      expect(() =>
+        createRateLimiter({
+          name: 'x',
+          points: 1,
+          durationMs: 1,
+          redis: bad as never,
+          logger: false,
+        }),
+      ).toThrow(new TypeError(`createRateLimiter: ${message}`));
+    }
   });
 
   it('Deadlines.race: the value, the rejection, or "timeout" once the time has passed', async () => {
