@@ -1,3 +1,5 @@
+/** Core's client type: ioredis `Redis`/`Cluster` or node-redis client/cluster (the `redis` option). */
+export type { RedisClient } from '@resil/core';
 export type { IdempotencyErrorCode } from './errors';
 export {
   ERROR_CODES,

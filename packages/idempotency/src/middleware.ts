@@ -10,7 +10,7 @@ import {
   hasErrorCode,
   hashKeyPart,
   integerOption,
-  isRedisLike,
+  isRedisClient,
   keyBuilder,
   type Logger,
   makeCloseable,
@@ -38,7 +38,11 @@ export interface IdempotencyOptions {
   required?: boolean;
   /** Who the key belongs to; part of the storage key. @default the user id (`req.user.id`) if any, else the client IP */
   scope?: (req: Request) => string | undefined;
-  /** Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`, or a URL. @default memory (one process) */
+  /**
+   * Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`, a node-redis
+   * (`redis` v5) client or cluster (`createClient()`, `createCluster()`; connected by you), or a
+   * URL (an ioredis client, shared per URL). @default memory (one process)
+   */
   redis?: RedisLike | string;
   /** @default 'resil:' */
   keyPrefix?: string;
@@ -404,8 +408,10 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
     functionOption<(status: number) => boolean>(OWNER, 'storeStatus', o.storeStatus) ??
     ((s: number) => s < 500);
   const given = o.redis;
-  if (given !== undefined && typeof given !== 'string' && !isRedisLike(given))
-    throw new TypeError('idempotency: redis must be an ioredis Redis or Cluster, or a URL');
+  if (given !== undefined && typeof given !== 'string' && !isRedisClient(given))
+    throw new TypeError(
+      'idempotency: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+    );
   // The layout is core's keyBuilder: `${keyPrefix}{idem:<sha256 of scope and key>}`.
   const keys = keyBuilder(
     stringOption(OWNER, 'keyPrefix', o.keyPrefix, {

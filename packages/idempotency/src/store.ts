@@ -1,18 +1,23 @@
 import {
   BoundedRedis,
   type ClientLease,
-  type RedisLike as CoreRedisLike,
+  isNodeRedisClient,
   leaseClient,
+  type NodeRedisLike,
+  type RedisClient,
   Resource,
+  redisCommand,
   type Script,
   type ScriptArg,
 } from '@resil/core';
-import type { Cluster, Redis } from 'ioredis';
 import { ERROR_CODES, IdempotencyStoreError } from './errors';
 import { CLAIM, COMPLETE, RELEASE, RENEW } from './scripts';
 
-/** The clients the `redis` option takes: an ioredis `Redis` or `Cluster`. */
-export type RedisLike = Redis | Cluster;
+/**
+ * The clients the `redis` option takes (core's `RedisClient`): an ioredis `Redis` or `Cluster`,
+ * or a node-redis (`redis` v5) client or cluster (`createClient()`, `createCluster()`).
+ */
+export type RedisLike = RedisClient;
 
 /** A stored response. */
 export interface StoredResponse {
@@ -202,18 +207,48 @@ export interface RedisStoreOptions {
   waitForReplicas?: WaitForReplicas | undefined;
 }
 
-/** What the store needs of a client: core's `RedisLike` and a pipeline (for `WAIT`). */
-type StoreClient = CoreRedisLike & { pipeline(): Pipeline };
+/** An ioredis pipeline, as far as the store uses it (`WAIT` after a script). */
 interface Pipeline {
   evalsha(...args: unknown[]): unknown;
   eval(...args: unknown[]): unknown;
   wait(replicas: number, timeoutMs: number): unknown;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
+type PipelineReplies = Array<[Error | null, unknown]> | null;
 
 function isNoScript(err: unknown): boolean {
   const m = (err as { message?: unknown } | null)?.message;
   return typeof m === 'string' && m.startsWith('NOSCRIPT');
+}
+
+const NOSCRIPT: PipelineReplies = [[new Error('NOSCRIPT'), null]];
+
+/**
+ * The script (`EVALSHA`, or `EVAL` when `first` is false) and `WAIT` on a node-redis client or
+ * cluster, answered like an ioredis pipeline. Both are sent before either is answered: a client
+ * writes its commands in order on its one connection; a cluster routes both by `key` to the
+ * same master. The script's failure rejects (an outage then counts in `BoundedRedis`, NOSCRIPT
+ * is retried by the caller); a failed `WAIT` answers as an error, which counts as no
+ * acknowledgement.
+ */
+function scriptThenWait(
+  client: NodeRedisLike,
+  wait: WaitForReplicas,
+  script: Script,
+  key: string,
+  args: ScriptArg[],
+  first: boolean,
+): Promise<PipelineReplies> {
+  const ran = redisCommand(
+    client,
+    first ? ['EVALSHA', script.sha, 1, key, ...args] : ['EVAL', script.lua, 1, key, ...args],
+    key,
+  );
+  const waited = redisCommand(client, ['WAIT', wait.replicas, wait.timeoutMs], key).then(
+    (acks): [Error | null, unknown] => [null, acks],
+    (err: unknown): [Error | null, unknown] => [err as Error, null],
+  );
+  return Promise.all([ran, waited]).then(([result, acks]) => [[null, result], acks]);
 }
 
 /**
@@ -223,19 +258,22 @@ function isNoScript(err: unknown): boolean {
  * never queued while the client is disconnected, and after a failure or a time-out calls fail
  * fast (`RESIL_CORE_REDIS_UNAVAILABLE`) for `backoffMs` until one call probes Redis again, so a
  * paused Redis costs one bounded wait per back-off period. With `waitForReplicas`, the claim and
- * the completion are each followed by `WAIT` on the same connection (one pipeline): a claim fewer
- * replicas acknowledged is released and refused. A URL is leased from core `sharedClients`;
- * `close()` releases the lease (a client you passed stays yours).
+ * the completion are each followed by `WAIT` on the same connection (ioredis: one pipeline;
+ * node-redis: both commands sent at once on the client's one connection, on a cluster both routed
+ * by the key to its master): a claim fewer replicas acknowledged is released and refused. The
+ * client is an ioredis `Redis`/`Cluster` or a node-redis client/cluster (core `RedisClient`). A
+ * URL is leased from core `sharedClients` (ioredis); `close()` releases the lease (a client you
+ * passed stays yours).
  */
 export class RedisStore extends Resource implements IdempotencyStore {
   readonly kind = 'redis' as const;
-  readonly #lease: ClientLease<StoreClient>;
-  readonly #redis: BoundedRedis<StoreClient>;
+  readonly #lease: ClientLease<RedisClient>;
+  readonly #redis: BoundedRedis<RedisClient>;
   readonly #wait: WaitForReplicas | undefined;
 
-  constructor(redis: RedisLike | string, options: RedisStoreOptions = {}) {
+  constructor(redis: RedisClient | string, options: RedisStoreOptions = {}) {
     super();
-    this.#lease = leaseClient(redis as unknown as StoreClient | string);
+    this.#lease = leaseClient<RedisClient>(redis);
     this.#redis = new BoundedRedis(this.#lease.client, {
       timeoutMs: options.timeoutMs ?? 500,
       backoffMs: options.backoffMs ?? 1000,
@@ -244,7 +282,7 @@ export class RedisStore extends Resource implements IdempotencyStore {
   }
 
   /** The bounded caller (its `onDegraded`/`onRestored` events, `degraded`). */
-  get bounded(): BoundedRedis<StoreClient> {
+  get bounded(): BoundedRedis<RedisClient> {
     return this.#redis;
   }
 
@@ -252,25 +290,35 @@ export class RedisStore extends Resource implements IdempotencyStore {
     return this.#redis.run((c) => script.run(c, [key], args));
   }
 
-  /** Runs one script and then `WAIT` in one pipeline (the same connection, so `WAIT` covers it). */
+  /**
+   * Runs one script and then `WAIT` on the same connection, so `WAIT` covers the script's write.
+   * ioredis: one pipeline. node-redis: both commands sent in the same tick on the client's one
+   * connection (node-redis writes them in order and answers in order); on a cluster both go to
+   * the master of the key's slot.
+   */
   async #withWait<T>(
     wait: WaitForReplicas,
     script: Script,
     key: string,
     args: ScriptArg[],
   ): Promise<{ result: T; acks: number }> {
-    const send = (c: StoreClient, first: boolean) => {
-      const p = c.pipeline();
+    const send = (c: RedisClient, first: boolean): Promise<PipelineReplies> => {
+      if (isNodeRedisClient(c)) return scriptThenWait(c, wait, script, key, args, first);
+      const p = (c as unknown as { pipeline(): Pipeline }).pipeline();
       if (first) p.evalsha(script.sha, 1, key, ...args);
       else p.eval(script.lua, 1, key, ...args);
       p.wait(wait.replicas, wait.timeoutMs);
       return p.exec();
     };
     const timeoutMs = this.#redis.timeoutMs + wait.timeoutMs;
-    let out = await this.#redis.run((c) => send(c, true), { timeoutMs });
+    const run = (first: boolean) => this.#redis.run((c) => send(c, first), { timeoutMs });
     // NOSCRIPT: the script did not run (a restarted or flushed Redis); send it whole, with WAIT.
-    if (out?.[0]?.[0] && isNoScript(out[0][0]))
-      out = await this.#redis.run((c) => send(c, false), { timeoutMs });
+    // (ioredis answers it inside the pipeline's replies; node-redis rejects with its ErrorReply.)
+    let out = await run(true).catch((err: unknown) => {
+      if (isNoScript(err)) return NOSCRIPT;
+      throw err;
+    });
+    if (out === NOSCRIPT || (out?.[0]?.[0] && isNoScript(out[0][0]))) out = await run(false);
     const [first, second] = out ?? [];
     if (!first)
       throw new IdempotencyStoreError(

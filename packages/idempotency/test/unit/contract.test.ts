@@ -74,9 +74,18 @@ describe('options', () => {
       [{ required: 'yes' }, 'idempotency: required must be a boolean'],
       [{ scope: 'ip' }, 'idempotency: scope must be a function'],
       [{ storeStatus: 200 }, 'idempotency: storeStatus must be a function'],
-      [{ redis: {} }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
-      [{ redis: null }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
-      [{ redis: 5 }, 'idempotency: redis must be an ioredis Redis or Cluster, or a URL'],
+      [
+        { redis: {} },
+        'idempotency: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+      ],
+      [
+        { redis: null },
+        'idempotency: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+      ],
+      [
+        { redis: 5 },
+        'idempotency: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
+      ],
       [{ keyPrefix: 5 }, 'idempotency: keyPrefix must be a string'],
       [{ name: 5 }, 'idempotency: name must be a string'],
       [
