@@ -1,3 +1,10 @@
+export type { RedisClientKind, RedisClientKindName, RedisNode } from './clients';
+export {
+  isIoredisRun,
+  REDIS_CLIENT_KINDS,
+  redisClientKind,
+  untilReady,
+} from './clients';
 export type { RedisClusterHandle } from './cluster';
 export { startRedisCluster } from './cluster';
 export type { LinearCost, LinearCostOptions } from './linear-cost';
@@ -5,6 +12,7 @@ export { expectLinearCost, LinearCostError, measureLinearCost } from './linear-c
 export type { RedisFixture } from './redis';
 export {
   createRedis,
+  createRedisClient,
   deleteByPrefix,
   fastFailOptions,
   redisUrl,
@@ -14,7 +22,7 @@ export {
 export type { RedisServer } from './server';
 export { freePort, pingRedis, startRedisServer } from './server';
 export type { RedisTarget, RedisTopology } from './targets';
-export { connectFromEnv, describeEachRedis } from './targets';
+export { adminFromEnv, connectFromEnv, describeEachRedis } from './targets';
 export { waitFor } from './wait';
 export { maxInWindow } from './window';
 export type { StartedWorkers, WorkerMessage, WorkerOptions, WorkerOutcome } from './workers';

@@ -17,7 +17,7 @@ describe('runWorkers', () => {
     });
 
     expect(results).toHaveLength(4);
-    expect(Number(await r.redis.get(key))).toBe(2000);
+    expect(Number(await r.admin.get(key))).toBe(2000);
     // Each worker saw values from the shared counter, not a private one.
     expect(Math.max(...results.map((x) => x.sawLast))).toBe(2000);
     expect(new Set(results.map((x) => x.sawFirst)).size).toBe(4);
