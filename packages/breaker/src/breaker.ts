@@ -6,13 +6,14 @@ import {
   type Event,
   functionOption,
   integerOption,
-  isRedisLike,
+  isRedisClient,
   type Logger,
   makeCloseable,
   noopDisposable,
   noopLogger,
   OptionRangeError,
   OptionTypeError,
+  type RedisClient,
   Resource,
   resolveLogger,
   statusOf,
@@ -32,7 +33,7 @@ import {
   type StateChangeEvent,
 } from './circuit';
 import { BreakerConflictError, isCircuitOpenError } from './errors';
-import { type RedisLike, RedisLink } from './stores/redis-link';
+import { RedisLink } from './stores/redis-link';
 
 export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unknown> {
   /** Breakers with one name share one circuit, in one process and, with `redis`, across processes. */
@@ -48,10 +49,11 @@ export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unkn
   /** Called instead of failing: on a rejection while open, and on a failure. @default none */
   fallback?: (error: unknown, ...args: A) => R | Promise<R>;
   /**
-   * Shares the circuit through Redis: an ioredis `Redis`, `Cluster`, or a URL (leased from
+   * Shares the circuit through Redis: an ioredis `Redis` or `Cluster`, a node-redis (`redis` v5)
+   * `createClient()` or `createCluster()` client, or a URL (an ioredis client leased from
    * @resil/core's `sharedClients`: one client per URL in the process). @default memory only
    */
-  redis?: RedisLike | string;
+  redis?: RedisClient | string;
   /** Prefix of every Redis key and of the change channel (no `{` or `}`). @default 'resil:' */
   keyPrefix?: string;
   /** Longest wait for Redis on a failure, probe or state change; then memory. @default 300 */
@@ -104,7 +106,7 @@ const memoryCircuits = new Map<string, Circuit>();
 const links = new Map<object | string, Map<string, RedisLink>>();
 const linkCircuits = new WeakMap<RedisLink, Map<string, Circuit>>();
 
-function linkFor(redis: RedisLike | string, keyPrefix: string): RedisLink {
+function linkFor(redis: RedisClient | string, keyPrefix: string): RedisLink {
   let byPrefix = links.get(redis);
   if (!byPrefix) {
     byPrefix = new Map();
@@ -119,7 +121,7 @@ function linkFor(redis: RedisLike | string, keyPrefix: string): RedisLink {
   return link;
 }
 
-function dropLink(redis: RedisLike | string, keyPrefix: string, link: RedisLink): void {
+function dropLink(redis: RedisClient | string, keyPrefix: string, link: RedisLink): void {
   const byPrefix = links.get(redis);
   if (byPrefix?.get(keyPrefix) !== link) return;
   byPrefix.delete(keyPrefix);
@@ -303,12 +305,13 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   if (
     redis !== undefined &&
     !(typeof redis === 'string' && redis.length > 0) &&
-    !(isRedisLike(redis) && typeof (redis as { duplicate?: unknown }).duplicate === 'function')
+    // `duplicate`: the change channel needs a connection of its own (core's subscribeChannel)
+    !(isRedisClient(redis) && typeof (redis as { duplicate?: unknown }).duplicate === 'function')
   )
     throw new OptionTypeError(
       'RESIL_CORE_OPTION_TYPE',
       'redis',
-      `${OWNER}: redis must be an ioredis Redis or Cluster, or a URL`,
+      `${OWNER}: redis must be an ioredis or node-redis client or cluster, or a URL`,
     );
   if (redis !== undefined && name.includes('}'))
     throw new OptionRangeError(

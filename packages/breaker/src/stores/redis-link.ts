@@ -5,16 +5,20 @@ import {
   type KeyBuilder,
   keyBuilder,
   leaseClient,
+  onClientReady,
+  type RedisClient,
   Resource,
   type Script,
   type ScriptArg,
   subscribeChannel,
 } from '@resil/core';
-import type { Cluster, Redis } from 'ioredis';
 import { SCRIPTS } from './scripts';
 
-/** What the breaker needs of an ioredis client: `Redis` and `Cluster` both fit. */
-export type RedisLike = Redis | Cluster;
+/**
+ * The clients the breaker takes: ioredis `Redis` and `Cluster`, node-redis (`redis` v5)
+ * `createClient()` and `createCluster()`. @deprecated use core's `RedisClient` (the same type).
+ */
+export type RedisLike = RedisClient;
 
 /** A script's answer: the shared state, in Redis time. */
 export interface SharedState {
@@ -51,11 +55,12 @@ export interface LinkMember {
  * `sharedClients` and released by `close()`; a caller's client is never quit.
  */
 export class RedisLink extends Resource {
-  readonly client: RedisLike;
+  readonly client: RedisClient;
   readonly channel: string;
   readonly keys: KeyBuilder;
-  readonly #lease: ClientLease<RedisLike>;
-  readonly #bounded: BoundedRedis<RedisLike>;
+  readonly #lease: ClientLease<RedisClient>;
+  readonly #bounded: BoundedRedis<RedisClient>;
+  #offClientReady: () => void = () => {};
   readonly #members = new Map<string, Set<LinkMember>>();
   #subscription: ChannelSubscription | undefined;
   /** The members' read after the latest confirmation of the subscription. */
@@ -73,11 +78,11 @@ export class RedisLink extends Resource {
   };
 
   /** `keyPrefix` must not contain braces (checked by the caller). */
-  constructor(redis: RedisLike | string, keyPrefix: string) {
+  constructor(redis: RedisClient | string, keyPrefix: string) {
     super();
     this.keys = keyBuilder(keyPrefix, 'breaker');
     this.channel = `${keyPrefix}breaker:changes`;
-    this.#lease = leaseClient(redis as RedisLike);
+    this.#lease = leaseClient(redis);
     this.client = this.#lease.client;
     // Every failure of a breaker's script sends the circuit to memory (a breaker never fails a
     // call for its store's sake), so every error counts as an outage.
@@ -88,8 +93,9 @@ export class RedisLink extends Resource {
     this.#bounded.onRestored(({ downMs }) => {
       for (const m of this.#all()) m.linkRestored(downMs);
     });
-    // After BoundedRedis's own 'ready' listener, which ends its back-off.
-    this.client.on('ready', this.#onClientReady);
+    // After BoundedRedis's own ready listener, which ends its back-off (core's onClientReady:
+    // ioredis and node-redis `ready`, a node-redis cluster's `connect`/`node-ready`).
+    this.#offClientReady = onClientReady(this.client, this.#onClientReady);
   }
 
   key(name: string): string {
@@ -127,7 +133,7 @@ export class RedisLink extends Resource {
   protected async onClose(): Promise<void> {
     const sub = this.#subscription;
     this.#subscription = undefined;
-    this.client.off('ready', this.#onClientReady);
+    this.#offClientReady();
     await this.#bounded.close();
     await Promise.all([sub?.close(), this.#lease.release()]);
   }

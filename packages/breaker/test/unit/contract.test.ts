@@ -113,8 +113,14 @@ describe('options', () => {
       [{ keyPrefix: 5 }, 'circuitBreaker: keyPrefix must be a string'],
       [{ isFailure: 'x' }, 'circuitBreaker: isFailure must be a function'],
       [{ fallback: {} }, 'circuitBreaker: fallback must be a function'],
-      [{ redis: {} }, 'circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL'],
-      [{ redis: null }, 'circuitBreaker: redis must be an ioredis Redis or Cluster, or a URL'],
+      [
+        { redis: {} },
+        'circuitBreaker: redis must be an ioredis or node-redis client or cluster, or a URL',
+      ],
+      [
+        { redis: null },
+        'circuitBreaker: redis must be an ioredis or node-redis client or cluster, or a URL',
+      ],
     ];
     for (const [extra, message] of cases) {
       const e = thrown(() => circuitBreaker({ name: uniqueName(), ...extra }));
