@@ -196,6 +196,10 @@ const STARTS_LOWER = re('^\\p{Ll}', 'u');
 /** What may follow a lone common word after a label for it to be a name ("daughter May called"). */
 const LONE_NAME_AFTER = re('^(?:$|[.,;!?)]|\\s{1,2}(?:$|[(\\p{Ll}]))', 'u');
 const LONE_END = re('^(?:$|[.,;!?)]|\\s{1,2}(?:$|\\())', 'u');
+/** A role word ("ED", "Name") is a name only written as one and known as one ("Ed", "Name"). */
+function roleOk(w: string, lower: string): boolean {
+  return !ROLE_WORDS.has(lower) || (HAS_LOWER.test(w) && knownName(lower));
+}
 function knownName(lower: string): boolean {
   const { given: g, surnames: s } = dictionaries();
   return g.has(lower) || s.has(lower);
@@ -258,11 +262,16 @@ function takeName(words: string, rest: string): [number, number] | undefined {
         (common &&
           taken === 0 &&
           i === 0 &&
-          !ROLE_WORDS.has(lower) &&
+          roleOk(w, lower) &&
           LONE_NAME_AFTER.test(after) &&
           (LONE_END.test(after) || CALENDAR.has(lower) || knownName(lower))) ||
-        // "Jasna Has", "Alessia Re": a known surname that is a common word, after a name word
-        (common && taken > 0 && !ROLE_WORDS.has(lower) && knownName(lower))) &&
+        // "Jasna Has", "Alessia Re", "Hoài An": a known name or a short word, capitalised, that is
+        // also a common word, after a name word
+        (common &&
+          taken > 0 &&
+          roleOk(w, lower) &&
+          HAS_LOWER.test(w) &&
+          (knownName(lower) || w.length <= 3))) &&
       (!FACILITY.has(lower) || (!facility && FACILITY_WORDS.has(lower)));
     if (!isName && taken === 0 && TITLES.has(lower)) {
       // "seen by Dr. Smith": a title between the label and the name

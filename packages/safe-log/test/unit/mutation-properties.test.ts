@@ -3,6 +3,7 @@
 // runs (stryker.config.mjs), which leave properties.test.ts out (loading faker's locales costs 2 to
 // 5 s per mutant run).
 import { createRedactor, redact } from '../../src';
+import { NAME_LABELS } from '../name-labels';
 
 const H = '[REDACTED:hl7]';
 
@@ -114,23 +115,7 @@ describe('FHIR person resources and person-like keys (mutation tests)', () => {
 });
 
 describe('names after labels and context words (mutation tests)', () => {
-  const LABELS = [
-    'Patient',
-    'Patient:',
-    'pt',
-    'Mr.',
-    'Mrs',
-    'Dr.',
-    'Dear',
-    'Name:',
-    'spoke with',
-    'signed by',
-    'seen by',
-    'family member',
-    'Emergency contact:',
-    'daughter',
-  ];
-  it.each(LABELS)('%s Aiko Tanaka admitted', (label) => {
+  it.each(NAME_LABELS)('%s Aiko Tanaka admitted', (label) => {
     expect(redact(`${label} Aiko Tanaka admitted`)).toBe(`${label} [REDACTED:name] admitted`);
     expect(redact(`${label} Tanaka, re: discharge`)).toBe(
       `${label} [REDACTED:name], re: discharge`,

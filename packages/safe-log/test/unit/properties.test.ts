@@ -2,24 +2,7 @@ import { allLocales, Faker, type LocaleDefinition } from '@faker-js/faker';
 import fc from 'fast-check';
 import { NAME_LOCALES } from '../../eval/corpus';
 import { redact } from '../../src';
-
-const LABELS = [
-  'Patient',
-  'Patient:',
-  'pt',
-  'Mr.',
-  'Mrs',
-  'Dr.',
-  'Dear',
-  'Name:',
-  'spoke with',
-  'signed by',
-  'seen by',
-  'family member',
-  'Emergency contact:',
-  'daughter',
-];
-const AFTER = [' admitted', ', re: discharge', ' (callback requested)', '.', ' called twice', ''];
+import { AFTER_NAME, NAME_LABELS } from '../name-labels';
 
 function fakerFor(locale: string, seed: number): Faker {
   const f = new Faker({
@@ -44,8 +27,8 @@ describe('properties (fast-check)', () => {
       fc.property(
         fc.constantFrom(...NAME_LOCALES),
         fc.integer({ min: 1, max: 1_000_000 }),
-        fc.constantFrom(...LABELS),
-        fc.constantFrom(...AFTER),
+        fc.constantFrom(...NAME_LABELS),
+        fc.constantFrom(...AFTER_NAME),
         fc.boolean(),
         (locale, seed, label, after, full) => {
           const f = fakerFor(locale, seed);
