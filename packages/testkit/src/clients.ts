@@ -24,8 +24,11 @@ export interface RedisNode {
  */
 export interface RedisClientKind {
   readonly name: RedisClientKindName;
-  /** A client of one Redis, connecting (ioredis: `fastFailOptions`). */
-  single(url: string): RedisClient;
+  /**
+   * A client of one Redis, connecting (ioredis: `fastFailOptions`). `name`: its connection name
+   * (CLIENT SETNAME; ioredis `connectionName`, node-redis `name`), also on its duplicates.
+   */
+  single(url: string, options?: SingleClientOptions): RedisClient;
   /**
    * A client of a Redis Cluster, connecting. A node-redis cluster knows no slot before its
    * `connect()` resolved: `await untilReady(client)` before sending it commands yourself.
@@ -33,6 +36,12 @@ export interface RedisClientKind {
   cluster(nodes: readonly RedisNode[]): RedisClient;
   /** Quits a client of any kind, bounded (core's `quitClient`). */
   quit(client: RedisClient, timeoutMs?: number): Promise<void>;
+}
+
+/** Options of `RedisClientKind.single`. */
+export interface SingleClientOptions {
+  /** The connection name (`CLIENT SETNAME`). @default none */
+  readonly name?: string;
 }
 
 const KIND_NAMES: readonly RedisClientKindName[] = ['ioredis', 'node-redis', 'node-redis-resp3'];
@@ -49,7 +58,11 @@ const quit = (client: RedisClient, timeoutMs = 1_000) => quitClient(client, time
 
 const ioredisKind: RedisClientKind = Object.freeze({
   name: 'ioredis',
-  single: (url: string) => new Redis(url, { ...fastFailOptions }),
+  single: (url: string, options: SingleClientOptions = {}) =>
+    new Redis(url, {
+      ...fastFailOptions,
+      ...(options.name === undefined ? {} : { connectionName: options.name }),
+    }),
   cluster: (nodes: readonly RedisNode[]) =>
     new Cluster(
       nodes.map((n) => ({ host: n.host, port: n.port })),
@@ -62,8 +75,13 @@ function nodeRedisKind(name: 'node-redis' | 'node-redis-resp3', RESP: 2 | 3): Re
   const socket = { connectTimeout: 2_000 };
   return Object.freeze({
     name,
-    single(url: string) {
-      const c = createClient({ url, RESP, socket });
+    single(url: string, options: SingleClientOptions = {}) {
+      const c = createClient({
+        url,
+        RESP,
+        socket,
+        ...(options.name === undefined ? {} : { name: options.name }),
+      });
       c.on('error', () => {}); // node-redis throws an unhandled 'error' without a listener
       c.connect().catch(() => {}); // reconnects by itself; its status tells the tests
       return c;

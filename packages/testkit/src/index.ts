@@ -1,4 +1,9 @@
-export type { RedisClientKind, RedisClientKindName, RedisNode } from './clients';
+export type {
+  RedisClientKind,
+  RedisClientKindName,
+  RedisNode,
+  SingleClientOptions,
+} from './clients';
 export {
   isIoredisRun,
   REDIS_CLIENT_KINDS,
