@@ -43,6 +43,7 @@ describe('describe (the log cause): the code and name shapes', () => {
     [{ name: 'error' }, 'error'],
     [{ name: 'N'.repeat(40) }, 'N'.repeat(40)],
     [{ name: 5 }, 'an error'],
+    [{ name: ['TypeError'] }, 'an error'], // not a string, though its text would pass
     [{ code: 5, name: 'TypeError' }, 'TypeError'],
     [{ code: 503 }, 'an error'], // a number that would match once made a string
     [{ code: ['EPIPE'] }, 'an error'],
