@@ -5,12 +5,18 @@
 // attribute ever carries a client key, an address or a key derived from them.
 
 import { metrics } from '@opentelemetry/api';
-import { CORE_ERROR_CODES, EventEmitter, sharedClients } from '@resil/core';
-import { startRedisServer, useRedis, waitFor } from '@resil/testkit';
+import {
+  CORE_ERROR_CODES,
+  clientStatus,
+  EventEmitter,
+  redisCommand,
+  sharedClients,
+} from '@resil/core';
+import { startRedisServer, untilReady, useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createRateLimiter, ERROR_CODES, type RateLimitMiddleware, rateLimit } from '../../src';
+import { dropClient, keysOf, kindClient } from '../helpers';
 
 const r = useRedis('ratelimit-events');
 let seq = 0;
@@ -240,8 +246,7 @@ describe('close(): one lifecycle', () => {
 describe('events on a private redis-server that is stopped and started again', () => {
   it('inbound: store-error (insurance active), degraded once, restored; outbound: degraded, restored; no key or address anywhere', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-    client.on('error', () => {});
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1, reconnectMs: 100 });
     let restarted: Awaited<ReturnType<typeof startRedisServer>> | undefined;
     try {
       const limit = rateLimit({
@@ -265,12 +270,12 @@ describe('events on a private redis-server that is stopped and started again', (
       const outbound = record(l as never, OUTBOUND);
       const a = app(limit);
       const get = () => request(a).get('/').set('X-Forwarded-For', CLIENT_IP);
-      await client.ping();
+      await untilReady(client);
       expect((await get()).status).toBe(200);
       expect(await l.tryAcquire()).toBe(true);
 
       await server.stop();
-      await waitFor(() => client.status !== 'ready', { timeoutMs: 5_000, what: 'the loss' });
+      await waitFor(() => clientStatus(client) !== 'ready', { timeoutMs: 5_000, what: 'the loss' });
       expect((await get()).status).toBe(200); // decided by the insurance
       expect((await get()).status).toBe(200);
       expect(await l.tryAcquire()).toBe(false); // memory, in quarantine
@@ -295,7 +300,10 @@ describe('events on a private redis-server that is stopped and started again', (
       expect(l.degraded).toBe(true);
 
       restarted = await startRedisServer({ port: server.port });
-      await waitFor(() => client.status === 'ready', { timeoutMs: 10_000, what: 'reconnect' });
+      await waitFor(() => clientStatus(client) === 'ready', {
+        timeoutMs: 10_000,
+        what: 'reconnect',
+      });
       expect((await get()).status).toBe(200);
       await waitFor(
         async () => {
@@ -324,15 +332,15 @@ describe('events on a private redis-server that is stopped and started again', (
 
       // privacy: no payload and no telemetry attribute holds the client's address, its user
       // key, or the hashed key the middleware stores under
-      const [stored] = await client.keys('resil:ratelimit:in:ev-outage:*');
+      const [stored] = await keysOf(client, 'resil:ratelimit:in:ev-outage:');
       const hashedKey = (stored as string).split(':').pop() as string;
       const everything = JSON.stringify([inbound, outbound, counted]);
       for (const secret of [CLIENT_IP, USER, 'patient', '078-05', hashedKey])
         expect(everything).not.toContain(secret);
-      await client.del(stored as string);
+      await redisCommand(client, ['DEL', stored as string]);
       await Promise.all([limit.close(), l.close()]);
     } finally {
-      client.disconnect();
+      dropClient(client);
       await restarted?.stop();
       await server.stop();
     }
@@ -340,10 +348,9 @@ describe('events on a private redis-server that is stopped and started again', (
 
   it('a paused Redis: store-error with the time-out code, decided by the insurance', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1 });
     try {
-      await client.ping();
+      await untilReady(client);
       const limit = rateLimit({
         points: 4,
         durationMs: 60_000,
@@ -369,17 +376,16 @@ describe('events on a private redis-server that is stopped and started again', (
       ]);
       await limit.close();
     } finally {
-      client.disconnect();
+      dropClient(client);
       await server.stop();
     }
   });
 
   it("onStoreError 'allow' and 'deny': store-error without insurance", async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-    client.on('error', () => {});
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1, reconnectMs: 100 });
     try {
-      await client.ping();
+      await untilReady(client);
       const made = (['allow', 'deny'] as const).map((onStoreError) =>
         rateLimit({
           points: 4,
@@ -392,7 +398,7 @@ describe('events on a private redis-server that is stopped and started again', (
       );
       const seen = made.map((m) => record(m as never, INBOUND));
       await server.stop();
-      await waitFor(() => client.status !== 'ready', { timeoutMs: 5_000, what: 'the loss' });
+      await waitFor(() => clientStatus(client) !== 'ready', { timeoutMs: 5_000, what: 'the loss' });
       expect((await request(app(made[0] as RateLimitMiddleware)).get('/')).status).toBe(200);
       expect((await request(app(made[1] as RateLimitMiddleware)).get('/')).status).toBe(503);
       for (const [i, policy] of ['allow', 'deny'].entries())
@@ -402,7 +408,7 @@ describe('events on a private redis-server that is stopped and started again', (
         ]);
       await Promise.all(made.map((m) => m.close()));
     } finally {
-      client.disconnect();
+      dropClient(client);
       await server.stop();
     }
   });

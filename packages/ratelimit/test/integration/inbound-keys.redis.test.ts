@@ -63,7 +63,7 @@ describeEachRedis('rateLimit: each limiter has its own budget', (target) => {
     for (let i = 0; i < 2; i++) await hit(d, 'd');
     expect(statuses).toEqual({ a: [200, 429], b: [200], c: [200, 200], d: [200, 200] });
     const keys: string[] = [];
-    const nodes = 'nodes' in target.redis ? target.redis.nodes('master') : [target.redis];
+    const nodes = 'nodes' in target.admin ? target.admin.nodes('master') : [target.admin];
     for (const node of nodes) keys.push(...(await node.keys(`${keyPrefix}*`)));
     expect(keys.map((k) => k.slice(keyPrefix.length).replace(/:[^:]+$/, ':<hash>')).sort()).toEqual(
       [

@@ -3,40 +3,40 @@
 // no redis-server of its own). A Redis that is not there is a client to a free port with nothing
 // listening (no server is stopped).
 
-import { noopLogger, sharedClients } from '@resil/core';
-import { freePort, useRedis } from '@resil/testkit';
+import { clientStatus, noopLogger, type RedisClient, sharedClients } from '@resil/core';
+import { freePort, isIoredisRun, untilReady, useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createRateLimiter, RateLimitTimeoutError, rateLimit } from '../../src';
+import { dropClient, keysOf, kindClient } from '../helpers';
 
 const r = useRedis('ratelimit-inproc');
 let seq = 0;
 const prefix = () => `${r.prefix}${++seq}:`;
 
-async function deadClient(): Promise<Redis> {
+async function deadClient(): Promise<RedisClient> {
   const port = await freePort();
-  const c = new Redis({
-    port,
-    host: '127.0.0.1',
+  const c = kindClient(`redis://127.0.0.1:${port}`, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
+    reconnectMs: false,
   });
-  c.on('error', () => {});
+  // node-redis connects at once: its connection has failed for good once it is closed
+  if (!isIoredisRun())
+    await waitFor(() => clientStatus(c) === 'end', { timeoutMs: 5_000, what: 'connect failed' });
   return c;
 }
 
-const keysUnder = async (p: string) => (await r.redis.keys(`${p}*`)).sort();
+const keysUnder = (p: string) => keysOf(r.admin, p);
 
 describe('createRateLimiter on the shared Redis (in process)', () => {
   it('two limiters of one name on two clients share one budget; the state sits in two keys of one slot', async () => {
     const keyPrefix = prefix();
-    const other = new Redis(r.url);
+    const other = r.client();
     // connected first, and a wide command timeout: a loaded machine must not send a call to the
     // in-memory fallback (which starts with a quarantine)
-    await Promise.all([r.redis.ping(), other.ping()]);
+    await Promise.all([untilReady(r.redis), untilReady(other)]);
     try {
       const opts = {
         name: 'up',
@@ -72,7 +72,7 @@ describe('createRateLimiter on the shared Redis (in process)', () => {
       expect(await d.tryAcquire()).toBe(false);
       expect(await c.tryAcquire()).toBe(false);
     } finally {
-      other.disconnect();
+      dropClient(other);
     }
   });
 
@@ -161,7 +161,7 @@ describe('createRateLimiter on the shared Redis (in process)', () => {
     expect(await fromUrl.tryAcquire()).toBe(false); // memory, fenced like after an outage
     expect(fromUrl.degraded).toBe(true);
     await mine.close(); // a client passed in stays the caller's
-    expect(r.redis.status).toBe('ready');
+    expect(clientStatus(r.redis)).toBe('ready');
     expect(mine.degraded).toBe(true); // closed: it limits in memory from now on
   });
 });
@@ -201,7 +201,7 @@ describe('rateLimit on the shared Redis (in process)', () => {
       ),
     );
     expect(keys[0]).not.toContain('patient');
-    expect(await r.redis.get(keys[0] as string)).toBe('3');
+    expect(await r.admin.get(keys[0] as string)).toBe('3');
   });
 
   it('a URL: the middleware makes its own client and close() ends it', async () => {

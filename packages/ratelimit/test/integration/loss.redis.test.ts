@@ -2,7 +2,7 @@ import path from 'node:path';
 import { maxInWindow, startRedisServer, startWorkers, waitFor } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import { createRateLimiter } from '../../src';
-import { LOADED_MACHINE_MARGIN, maxUnitsInWindow } from '../helpers';
+import { dropClient, kindClient, LOADED_MACHINE_MARGIN, maxUnitsInWindow } from '../helpers';
 
 const fixtures = path.join(__dirname, '../fixtures');
 
@@ -115,7 +115,7 @@ describe('outbound limiter across a Redis loss (2 processes, private redis-serve
 describe('outbound limiter back from its fallback (private redis-server)', () => {
   it('Redis paused past the quarantine: the units granted from memory meanwhile count when Redis answers again', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1 });
     const admin = new Redis(server.url);
     try {
       const limiter = createRateLimiter({
@@ -146,7 +146,7 @@ describe('outbound limiter back from its fallback (private redis-server)', () =>
       expect(maxInWindow(grants, 1000)).toBeLessThanOrEqual(10);
     } finally {
       await admin.client('UNPAUSE').catch(() => undefined);
-      client.disconnect();
+      dropClient(client);
       admin.disconnect();
       await server.stop();
     }

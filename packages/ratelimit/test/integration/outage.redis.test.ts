@@ -1,15 +1,15 @@
-import { noopLogger } from '@resil/core';
+import { clientStatus, noopLogger } from '@resil/core';
 import { maxInWindow, startRedisServer, waitFor } from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createRateLimiter, ERROR_CODES, rateLimit } from '../../src';
+import { dropClient, kindClient } from '../helpers';
 
 describe('rate limits on a private redis-server that stops and pauses', () => {
   it('Redis stopped: outbound grants nothing from memory for two windows, then points / expectedWorkers per window; inbound falls back to the insurance at once; logged once', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-    client.on('error', () => {});
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1, reconnectMs: 200 });
     const warnings: string[] = [];
     const logger = { ...noopLogger, warn: (m: string) => warnings.push(m) };
     try {
@@ -33,7 +33,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
 
       await server.stop();
       const stoppedAt = performance.now();
-      await waitFor(() => client.status !== 'ready', {
+      await waitFor(() => clientStatus(client) !== 'ready', {
         timeoutMs: 5_000,
         what: 'the client to notice',
       });
@@ -61,14 +61,14 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       );
       expect(warnings.filter((w) => w.startsWith('rate limit: store unavailable'))).toHaveLength(1);
     } finally {
-      client.disconnect();
+      dropClient(client);
       await server.stop();
     }
   });
 
   it('Redis paused (CLIENT PAUSE) longer than the timeouts: answers come within the bounds', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1 });
     const admin = new Redis(server.url);
     try {
       const limiter = createRateLimiter({
@@ -109,7 +109,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       expect(limiter.degraded).toBe(false);
     } finally {
       await admin.client('UNPAUSE').catch(() => undefined);
-      client.disconnect();
+      dropClient(client);
       admin.disconnect();
       await server.stop();
     }
@@ -158,7 +158,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
 
   it('inMemoryBlockOnConsumed: a key over it is refused from memory, without asking Redis', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const client = kindClient(server.url, { maxRetriesPerRequest: 1 });
     const admin = new Redis(server.url);
     const scripts = async () => {
       const info = await admin.info('commandstats');
@@ -189,7 +189,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       for (let i = 0; i < 5; i++) expect((await request(app).get('/')).status).toBe(429);
       expect((await scripts()) - before).toBe(0);
     } finally {
-      client.disconnect();
+      dropClient(client);
       admin.disconnect();
       await server.stop();
     }

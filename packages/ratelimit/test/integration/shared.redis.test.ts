@@ -66,14 +66,14 @@ describeEachRedis('shared rate limits', (target) => {
     expect(await limiter.tryAcquire()).toBe(true);
     expect(await limiter.tryAcquire()).toBe(false);
     const base = `${target.prefix}{ratelimit:${n}}`;
-    const state = await target.redis.hgetall(`${base}:gcra`);
+    const state = await target.admin.hgetall(`${base}:gcra`);
     expect(Number(state.tat)).toBeGreaterThan(Date.now() + 50_000);
     expect(state.c).toBe('1');
-    const log = await target.redis.zrange(`${base}:log`, 0, -1, 'WITHSCORES');
+    const log = await target.admin.zrange(`${base}:log`, 0, -1, 'WITHSCORES');
     expect(log).toHaveLength(2);
     expect(log[0]).toMatch(/^\d+\.\d{3}:1:1$/); // grant time : units so far : cost
-    expect(await target.redis.pttl(`${base}:gcra`)).toBeGreaterThan(50_000);
-    expect(await target.redis.pttl(`${base}:log`)).toBeGreaterThan(50_000);
+    expect(await target.admin.pttl(`${base}:gcra`)).toBeGreaterThan(50_000);
+    expect(await target.admin.pttl(`${base}:log`)).toBeGreaterThan(50_000);
     expect(limiter.storage).toBe('redis');
     expect(limiter.degraded).toBe(false);
   });
@@ -94,7 +94,7 @@ describeEachRedis('shared rate limits', (target) => {
       mw(req, res, (e?: unknown) => (e ? reject(e) : resolve())),
     );
     const keys: string[] = [];
-    const nodes = 'nodes' in target.redis ? target.redis.nodes('master') : [target.redis];
+    const nodes = 'nodes' in target.admin ? target.admin.nodes('master') : [target.admin];
     for (const node of nodes) keys.push(...(await node.keys(`${prefix}*`)));
     expect(keys).toHaveLength(1);
     expect(keys.join()).not.toContain('patient');

@@ -79,7 +79,7 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
         times.push(Date.now());
         costs.push(cost);
       }
-      expect(await target.redis.del(`${target.prefix}{ratelimit:${n}}${lost}`)).toBe(1);
+      expect(await target.admin.del(`${target.prefix}{ratelimit:${n}}${lost}`)).toBe(1);
       for (let i = 0; i < 5; i++) {
         await idle.acquire({ timeoutMs: 10_000 });
         times.push(Date.now());
@@ -107,7 +107,7 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
       times.push(Date.now());
     }
     const base = `${target.prefix}{ratelimit:${n}}`;
-    expect(await target.redis.del(`${base}:gcra`, `${base}:log`)).toBe(2);
+    expect(await target.admin.del(`${base}:gcra`, `${base}:log`)).toBe(2);
     for (let i = 0; i < 5; i++) {
       await limiter.acquire({ timeoutMs: 10_000 });
       times.push(Date.now());
@@ -134,8 +134,8 @@ describeEachRedis('outbound limiter: units in any sliding window', (target) => {
         const t = Date.now();
         // the latest reservation, in Redis ms, against the Redis clock now
         const [last, [sec, usec]] = await Promise.all([
-          target.redis.hget(stateKey, 'last'),
-          target.redis.time() as Promise<[number, number]>,
+          target.admin.hget(stateKey, 'last'),
+          target.admin.time() as Promise<[number, number]>,
         ]);
         furthest = Math.max(furthest, Number(last) - (Number(sec) * 1000 + Number(usec) / 1000));
         return t;
