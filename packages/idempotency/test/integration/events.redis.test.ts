@@ -5,8 +5,7 @@
 
 import { metrics } from '@opentelemetry/api';
 import { CORE_ERROR_CODES, type Disposable } from '@resil/core';
-import { startRedisServer, useRedis } from '@resil/testkit';
-import { Redis } from 'ioredis';
+import { startRedisServer, untilReady, useRedis } from '@resil/testkit';
 import { type IdempotencyOptions, type OutcomeEvent, PROBLEM_SLUGS } from '../../src';
 import { appWith, deferred, post } from '../helpers';
 
@@ -121,15 +120,14 @@ describe('outcome events (real Redis)', () => {
 
   it('store-error: { status: 503, code } with deny, { code } with allow (handler runs), counted as store-error', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-    client.on('error', () => {});
+    const client = r.kind.single(server.url); // the kind RESIL_REDIS_CLIENT names
     const added = recordingMeters();
     const deny = appWith({ redis: client, commandTimeoutMs: 200 });
     const allow = appWith({ redis: client, commandTimeoutMs: 200, onStoreError: 'allow' });
     const denied = listen(deny.mw);
     const allowed = listen(allow.mw);
     try {
-      await client.ping();
+      await untilReady(client);
       await server.stop();
       expect((await post(deny.app, KEY, { name: SECRET })).status).toBe(503);
       expect((await post(allow.app, KEY, { name: SECRET })).status).toBe(201);
@@ -151,7 +149,7 @@ describe('outcome events (real Redis)', () => {
     } finally {
       await deny.mw.close();
       await allow.mw.close();
-      client.disconnect();
+      await r.kind.quit(client);
       await server.stop();
     }
   });

@@ -1,8 +1,10 @@
 // The Redis-only parts of the request flow on the shared test Redis (this file's own prefix): a
-// client the middleware makes from a URL (usable at once, 503 when nothing answers, closed by
-// close()) and a client passed in (never closed by close()).
+// client the middleware makes from a URL (an ioredis client: usable at once, 503 when nothing
+// answers, closed by close()) and a client passed in, of the kind RESIL_REDIS_CLIENT names (never
+// closed by close()).
 import { createHash } from 'node:crypto';
-import { createRedis, useRedis } from '@resil/testkit';
+import { clientStatus, quitClient, redisCommand } from '@resil/core';
+import { untilReady, useRedis } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
 import { type IdempotencyOptions, idempotency } from '../../src';
@@ -30,7 +32,7 @@ const post = (a: express.Express, key: string) =>
 async function stateOf(key: string): Promise<string | null> {
   const k = `${r.prefix}{idem:${sha(`s\n${key}`)}}`;
   let state: string | null = null;
-  for (let i = 0; i < 200 && state !== 'done'; i++) state = await r.redis.hget(k, 'state');
+  for (let i = 0; i < 200 && state !== 'done'; i++) state = await r.admin.hget(k, 'state');
   return state;
 }
 
@@ -61,20 +63,21 @@ describe('a Redis URL', () => {
 
 describe('a client passed in', () => {
   it('stays open after close(): it is the caller’s (a closed middleware answers 503; a new one on the client works)', async () => {
-    const client = createRedis();
+    const client = r.client();
+    await untilReady(client);
     try {
       const { app: a, mw } = appWith({ redis: client });
       expect((await post(a, 'p1')).status).toBe(201);
       await mw.close();
       await mw.close(); // idempotent
-      expect(client.status).toBe('ready');
-      expect(await client.ping()).toBe('PONG');
+      expect(clientStatus(client)).toBe('ready');
+      expect(await redisCommand(client, ['PING'])).toBe('PONG');
       expect((await post(a, 'p2')).status).toBe(503);
       const again = appWith({ redis: client });
       expect((await post(again.app, 'p2')).status).toBe(201);
       await again.mw.close();
     } finally {
-      await client.quit();
+      await quitClient(client);
     }
   });
 });

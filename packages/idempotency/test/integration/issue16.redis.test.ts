@@ -15,7 +15,7 @@ function prefix(): string {
 }
 
 async function records(keyPrefix: string): Promise<string[]> {
-  return r.redis.keys(`${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+  return r.admin.keys(`${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
 }
 
 function middleware(keyPrefix: string, extra: IdempotencyOptions = {}) {

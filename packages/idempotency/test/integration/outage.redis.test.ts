@@ -1,16 +1,19 @@
-import { startRedisServer, waitFor } from '@resil/testkit';
+// The middleware with a redis-server of this file's own stopped (before a request, while a
+// handler runs) on a client of the kind RESIL_REDIS_CLIENT names, and with a URL (ioredis).
+import { redisClientKind, startRedisServer, untilReady, waitFor } from '@resil/testkit';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { idempotency, PROBLEM_TYPES } from '../../src';
 import { deferred, warnLogger } from '../helpers';
 
+const kind = redisClientKind();
+
 describe('idempotency with Redis stopped', () => {
   it('deny (default): 503 problem+json with Retry-After, at once; allow: the handler runs unprotected', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-    client.on('error', () => {});
+    const client = kind.single(server.url);
     try {
+      await untilReady(client);
       let runs = 0;
       const warnings: string[] = [];
       const logger = warnLogger((m) => warnings.push(m));
@@ -45,16 +48,16 @@ describe('idempotency with Redis stopped', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(runs).toBe(2);
     } finally {
-      client.disconnect();
+      await kind.quit(client);
       await server.stop();
     }
   });
 
   it('Redis stopped while a handler runs: the client still gets the answer, and the failed write is logged', async () => {
     const server = await startRedisServer();
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-    client.on('error', () => {});
+    const client = kind.single(server.url);
     try {
+      await untilReady(client);
       const warnings: string[] = [];
       const { promise: inHandler, resolve: entered } = deferred();
       const { promise: gate, resolve: open } = deferred();
@@ -83,7 +86,7 @@ describe('idempotency with Redis stopped', () => {
         what: 'the failed write to be logged',
       });
     } finally {
-      client.disconnect();
+      await kind.quit(client);
       await server.stop();
     }
   });

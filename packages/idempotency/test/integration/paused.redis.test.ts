@@ -2,14 +2,25 @@
 // middleware at most one bounded wait per back-off period, not one per request. A redis-server of
 // this file's own is paused; requests go one after another through the middleware; the commands
 // that reached the client are counted by a wrapper around it (a request that failed fast sent none).
-import { type RedisServer, startRedisServer, waitFor } from '@resil/testkit';
+// The client is of the kind RESIL_REDIS_CLIENT names (ioredis by default).
+import type { RedisClient } from '@resil/core';
+import {
+  type RedisServer,
+  redisClientKind,
+  startRedisServer,
+  untilReady,
+  waitFor,
+} from '@resil/testkit';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { idempotency, PROBLEM_TYPES } from '../../src';
 
-/** Methods through which a command reaches Redis (scripts, pipelines, and the old defineCommand names). */
+/**
+ * Methods through which a command reaches Redis (ioredis: scripts, pipelines, and the old
+ * defineCommand names; node-redis: `sendCommand`, which every command of @resil goes through).
+ */
 const SENDING = new Set([
+  'sendCommand',
   'evalsha',
   'eval',
   'pipeline',
@@ -21,7 +32,7 @@ const SENDING = new Set([
 ]);
 
 /** The client behind a proxy that counts every call that sends a command. */
-function counting(client: Redis): { proxy: Redis; sent: { n: number } } {
+function counting(client: RedisClient): { proxy: RedisClient; sent: { n: number } } {
   const sent = { n: 0 };
   const proxy = new Proxy(client, {
     get(target, prop) {
@@ -47,8 +58,8 @@ afterAll(async () => {
 
 describe('idempotency with Redis paused', () => {
   it('a paused Redis costs at most 1 + ceil(elapsed / back-off) bounded waits; every other request gets 503 at once without a command; served again after SIGCONT', async () => {
-    const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
+    const kind = redisClientKind();
+    const client = kind.single(server.url);
     const { proxy, sent } = counting(client);
     // commandTimeoutMs 100, the back-off at its default (1000 ms)
     const mw = idempotency({ redis: proxy, commandTimeoutMs: 100, logger: false });
@@ -64,7 +75,7 @@ describe('idempotency with Redis paused', () => {
     try {
       // Redis working: served and stored (retried: on a loaded machine the first connection and
       // the scripts' first EVAL may take longer than the 100 ms time limit)
-      await client.ping();
+      await untilReady(client);
       await waitFor(async () => (await post('first')).headers['idempotent-replayed'] === 'true', {
         timeoutMs: 15_000,
         intervalMs: 50,
@@ -102,7 +113,7 @@ describe('idempotency with Redis paused', () => {
       });
     } finally {
       await mw.close();
-      client.disconnect();
+      await kind.quit(client);
     }
   });
 });

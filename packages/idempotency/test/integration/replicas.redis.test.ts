@@ -4,8 +4,16 @@
 // killed and the replica promoted (REPLICAOF NO ONE), as Sentinel would. The replica reaches the
 // primary through a TCP relay in this test, so that a partition (the relay cut) can keep a write
 // from the replica for certain (a stopped replica would still find it in its socket buffer).
+// The middleware runs on clients of the kind RESIL_REDIS_CLIENT names; set-up is done by ioredis.
 import net from 'node:net';
-import { type RedisServer, startRedisServer, waitFor } from '@resil/testkit';
+import type { RedisClient } from '@resil/core';
+import {
+  type RedisServer,
+  redisClientKind,
+  startRedisServer,
+  untilReady,
+  waitFor,
+} from '@resil/testkit';
 import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -16,7 +24,10 @@ interface Pair {
   primary: RedisServer;
   replica: RedisServer;
   clients: Redis[];
+  /** An ioredis client, for set-up (WAIT probes, REPLICAOF). */
   client(server: RedisServer): Redis;
+  /** A client of the kind RESIL_REDIS_CLIENT names, ready: the one given to the middleware. */
+  subject(server: RedisServer): Promise<RedisClient>;
   /** Cuts the replication link for good (the replica can no longer reach the primary). */
   partition(): void;
   stop(): Promise<void>;
@@ -61,6 +72,14 @@ async function startPair(): Promise<Pair> {
     clients.push(c);
     return c;
   };
+  const kind = redisClientKind();
+  const subjects: RedisClient[] = [];
+  const subject = async (server: RedisServer) => {
+    const c = kind.single(server.url);
+    subjects.push(c);
+    await untilReady(c);
+    return c;
+  };
   // in sync: a write on the primary is acknowledged by the replica
   const probe = client(primary);
   await waitFor(
@@ -75,25 +94,26 @@ async function startPair(): Promise<Pair> {
     replica,
     clients,
     client,
+    subject,
     partition: link.cut,
     async stop() {
       link.cut();
       for (const c of clients) c.disconnect();
+      await Promise.all(subjects.map((c) => kind.quit(c, 200)));
       await primary.stop();
       await replica.stop();
     },
   };
 }
 
-/** Fail over: the primary dies, the replica becomes the primary. */
-async function failover(pair: Pair): Promise<Redis> {
+/** Fail over: the primary dies, the replica becomes the primary; a client of it for the retry. */
+async function failover(pair: Pair): Promise<RedisClient> {
   await pair.primary.stop();
-  const promoted = pair.client(pair.replica);
-  await promoted.replicaof('NO', 'ONE');
-  return promoted;
+  await pair.client(pair.replica).replicaof('NO', 'ONE');
+  return pair.subject(pair.replica);
 }
 
-function app(redis: Redis, options: IdempotencyOptions, handler: express.RequestHandler) {
+function app(redis: RedisClient, options: IdempotencyOptions, handler: express.RequestHandler) {
   const a = express();
   a.use(express.json());
   a.use(idempotency({ redis, scope: () => 'one-client', logger: false, ...options }));
@@ -124,7 +144,7 @@ describe('idempotency across a Redis failover (asynchronous replication)', () =>
         res.status(201).json({ run: runs });
       };
       pair.partition(); // nothing written from now on reaches the replica
-      const before = app(pair.client(pair.primary), options, handler);
+      const before = app(await pair.subject(pair.primary), options, handler);
       const firstP = send(before).then((r) => r);
       // either the handler starts (no WAIT) or the request is refused (WAIT not acknowledged)
       const first = await Promise.race([firstP, inHandler.then(() => undefined)]);
@@ -172,7 +192,7 @@ describe('idempotency across a Redis failover (asynchronous replication)', () =>
         await gate;
         res.status(201).json({ run: runs });
       };
-      const firstP = send(app(pair.client(pair.primary), options, handler)).then((r) => r);
+      const firstP = send(app(await pair.subject(pair.primary), options, handler)).then((r) => r);
       await inHandler;
       const promoted = await failover(pair);
       const retry = await send(app(promoted, options, handler));

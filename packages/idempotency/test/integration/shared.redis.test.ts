@@ -37,7 +37,7 @@ describeEachRedis('idempotency across processes', (target) => {
       });
       const answers = results.flatMap((r) => r.answers);
       expect(answers).toHaveLength(100);
-      expect(Number(await target.redis.get(counter))).toBe(1);
+      expect(Number(await target.admin.get(counter))).toBe(1);
       const created = answers.filter((a) => a.status === 201);
       const bodies = new Set(created.map((a) => a.body));
       expect(bodies.size).toBe(1); // every 201 is the one original response
@@ -75,7 +75,7 @@ describeEachRedis('idempotency across processes', (target) => {
     started.go();
     // the harness reports emitted events on the outcome; poll the counter instead (the handler
     // increments it before it hangs)
-    await waitFor(async () => Number(await target.redis.get(counter)) === 1, {
+    await waitFor(async () => Number(await target.admin.get(counter)) === 1, {
       timeoutMs: 10_000,
       what: 'the handler to start',
     });
@@ -148,7 +148,7 @@ describeEachRedis('idempotency across processes', (target) => {
       // its socket) while the handler runs
       const first = post(a, key);
       first.promise.catch(() => undefined);
-      await waitFor(async () => Number(await target.redis.get(counter)) === 1, {
+      await waitFor(async () => Number(await target.admin.get(counter)) === 1, {
         what: 'the handler to start',
       });
       first.destroy();
@@ -161,7 +161,7 @@ describeEachRedis('idempotency across processes', (target) => {
         await new Promise((r) => setTimeout(r, leaseMs / 4)); // pacing, not synchronisation
       }
       expect(new Set(statuses)).toEqual(new Set([409]));
-      await target.redis.set(`${counter}:gate`, '1'); // the first run may finish now
+      await target.admin.set(`${counter}:gate`, '1'); // the first run may finish now
       const replay = await waitFor(
         async () => {
           const r = await post(b, key).promise;
@@ -171,16 +171,16 @@ describeEachRedis('idempotency across processes', (target) => {
       );
       expect(replay.replayed).toBe(true);
       expect(JSON.parse(replay.body)).toMatchObject({ run: 1 });
-      expect(Number(await target.redis.get(counter))).toBe(1);
+      expect(Number(await target.admin.get(counter))).toBe(1);
     } finally {
-      await target.redis.set(`${counter}:gate`, '1');
-      await target.redis.set(`${counter}:stop`, '1');
+      await target.admin.set(`${counter}:gate`, '1');
+      await target.admin.set(`${counter}:stop`, '1');
       await started.done.catch(() => undefined);
     }
   });
 
   it('waitForReplicas with more replicas than exist: the claim (WAIT in its pipeline) is released and refused with 503', async () => {
-    const nodes = 'nodes' in target.redis ? target.redis.nodes('master') : [target.redis];
+    const nodes = 'nodes' in target.admin ? target.admin.nodes('master') : [target.admin];
     let most = 0;
     for (const node of nodes) {
       const info = await node.info('replication');
@@ -228,7 +228,7 @@ describeEachRedis('idempotency across processes', (target) => {
     });
     await request(app).post('/x').set('Idempotency-Key', 'patient-ssn-123-45-6789').send({});
     const keys: string[] = [];
-    const nodes = 'nodes' in target.redis ? target.redis.nodes('master') : [target.redis];
+    const nodes = 'nodes' in target.admin ? target.admin.nodes('master') : [target.admin];
     for (const node of nodes) keys.push(...(await node.keys(`${prefix}*`)));
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^.*\{idem:[0-9a-f]{64}\}$/);

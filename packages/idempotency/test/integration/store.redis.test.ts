@@ -1,9 +1,10 @@
-// The Redis store's contract, script by script, on the shared test Redis (this file's own prefix):
+// The Redis store's contract, script by script, on the shared test Redis (this file's own prefix;
+// the store on a client of the kind RESIL_REDIS_CLIENT names, assertions through ioredis):
 // what claim, complete, renew and release return and leave in Redis, owner checks, expiry, and
 // the refusals (client not ready, command timeout, too few replicas).
 import { CORE_ERROR_CODES } from '@resil/core';
-import { useRedis } from '@resil/testkit';
-import { Redis } from 'ioredis';
+import { untilReady, useRedis } from '@resil/testkit';
+import type { Redis } from 'ioredis';
 import { ERROR_CODES, isIdempotencyStoreError } from '../../src';
 import { RedisStore, type StoredResponse } from '../../src/store';
 import { fakeRedis, replyError } from '../helpers';
@@ -26,8 +27,8 @@ describe('RedisStore', () => {
     expect(store.kind).toBe('redis');
     const k = key();
     expect(await store.claim(k, 'o1', 'fp1', 5_000)).toEqual({ claimed: true });
-    expect(await r.redis.hgetall(k)).toEqual({ state: 'running', owner: 'o1', fp: 'fp1' });
-    const ttl = await r.redis.pttl(k);
+    expect(await r.admin.hgetall(k)).toEqual({ state: 'running', owner: 'o1', fp: 'fp1' });
+    const ttl = await r.admin.pttl(k);
     expect(ttl).toBeGreaterThan(3_000);
     expect(ttl).toBeLessThanOrEqual(5_000);
     const again = await store.claim(k, 'o2', 'fp2', 5_000);
@@ -35,7 +36,7 @@ describe('RedisStore', () => {
     if (again.claimed || again.state !== 'running') throw new Error('unreachable');
     expect(again.leaseLeftMs).toBeGreaterThan(3_000);
     expect(again.leaseLeftMs).toBeLessThanOrEqual(5_000);
-    expect((await r.redis.hgetall(k)).owner).toBe('o1'); // the second claim changed nothing
+    expect((await r.admin.hgetall(k)).owner).toBe('o1'); // the second claim changed nothing
   });
 
   it('complete: only the owner stores; the record is done with ttlMs and is replayed exactly (status, headers, binary body)', async () => {
@@ -43,17 +44,17 @@ describe('RedisStore', () => {
     const k = key();
     await store.claim(k, 'o1', 'fp', 5_000);
     expect(await store.complete(k, 'other', response(), 60_000)).toBe(false);
-    expect((await r.redis.hget(k, 'state')) ?? '').toBe('running');
+    expect((await r.admin.hget(k, 'state')) ?? '').toBe('running');
     expect(await store.complete(k, 'o1', response(), 60_000)).toBe(true);
-    expect(await r.redis.hget(k, 'state')).toBe('done');
-    expect(await r.redis.hget(k, 'omitted')).toBe('0');
-    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+    expect(await r.admin.hget(k, 'state')).toBe('done');
+    expect(await r.admin.hget(k, 'omitted')).toBe('0');
+    expect(await r.admin.pttl(k)).toBeGreaterThan(50_000);
     const replay = await store.claim(k, 'o2', 'fp', 5_000);
     expect(replay).toEqual({ claimed: false, state: 'done', fp: 'fp', response: response() });
     // a completed record is never renewed or released
     expect(await store.renew(k, 'o1', 1_000)).toBe(false);
     expect(await store.release(k, 'o1')).toBe(false);
-    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+    expect(await r.admin.pttl(k)).toBeGreaterThan(50_000);
   });
 
   it('complete: an omitted body and no headers are kept as such', async () => {
@@ -75,9 +76,9 @@ describe('RedisStore', () => {
     const k = key();
     await store.claim(k, 'o1', 'fp', 1_000);
     expect(await store.renew(k, 'other', 60_000)).toBe(false);
-    expect(await r.redis.pttl(k)).toBeLessThanOrEqual(1_000);
+    expect(await r.admin.pttl(k)).toBeLessThanOrEqual(1_000);
     expect(await store.renew(k, 'o1', 60_000)).toBe(true);
-    expect(await r.redis.pttl(k)).toBeGreaterThan(50_000);
+    expect(await r.admin.pttl(k)).toBeGreaterThan(50_000);
     expect(await store.renew(key(), 'o1', 60_000)).toBe(false); // no record
   });
 
@@ -86,9 +87,9 @@ describe('RedisStore', () => {
     const k = key();
     await store.claim(k, 'o1', 'fp', 5_000);
     expect(await store.release(k, 'other')).toBe(false);
-    expect(await r.redis.exists(k)).toBe(1);
+    expect(await r.admin.exists(k)).toBe(1);
     expect(await store.release(k, 'o1')).toBe(true);
-    expect(await r.redis.exists(k)).toBe(0);
+    expect(await r.admin.exists(k)).toBe(0);
     expect(await store.release(k, 'o1')).toBe(false);
     expect(await store.claim(k, 'o2', 'fp', 5_000)).toEqual({ claimed: true });
   });
@@ -97,7 +98,7 @@ describe('RedisStore', () => {
     const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     const k = key();
     await store.claim(k, 'o1', 'fp', 100);
-    await r.redis.pexpire(k, 1); // expire it now rather than waiting for the lease
+    await r.admin.pexpire(k, 1); // expire it now rather than waiting for the lease
     let claimed = false;
     for (let i = 0; i < 100 && !claimed; i++)
       claimed = (await store.claim(k, 'o2', 'fp', 5_000)).claimed;
@@ -105,8 +106,9 @@ describe('RedisStore', () => {
   });
 
   it('refuses at once when the client is not connected (never queued)', async () => {
-    const closed = new Redis(r.url, { lazyConnect: true, enableOfflineQueue: true });
-    closed.disconnect();
+    const closed = r.client(); // of the kind RESIL_REDIS_CLIENT names
+    await untilReady(closed);
+    await r.kind.quit(closed);
     const store = new RedisStore(closed, { timeoutMs: 2_000 });
     await expect(store.claim(key(), 'o', 'fp', 1_000)).rejects.toMatchObject({
       code: CORE_ERROR_CODES.REDIS_UNAVAILABLE,
@@ -148,7 +150,7 @@ describe('RedisStore', () => {
     const err = await store.claim(k, 'o1', 'fp', 5_000).catch((e: unknown) => e);
     expect(isIdempotencyStoreError(err)).toBe(true);
     expect(err).toMatchObject({ code: ERROR_CODES.NOT_REPLICATED, name: 'IdempotencyStoreError' });
-    expect(await r.redis.exists(k)).toBe(0); // released
+    expect(await r.admin.exists(k)).toBe(0); // released
     // a record already claimed elsewhere is answered as usual (no refusal needed)
     const plain = new RedisStore(r.redis, { timeoutMs: 2_000 });
     await plain.claim(k, 'o1', 'fp', 5_000);
@@ -156,7 +158,7 @@ describe('RedisStore', () => {
     await expect(store.complete(k, 'o1', response(), 60_000)).rejects.toMatchObject({
       code: ERROR_CODES.NOT_REPLICATED,
     });
-    expect(await r.redis.hget(k, 'state')).toBe('done'); // stored, just not acknowledged
+    expect(await r.admin.hget(k, 'state')).toBe('done'); // stored, just not acknowledged
     // the owner check still applies under WAIT
     expect(await store.complete(k, 'other', response(), 60_000)).toBe(false);
   });
@@ -381,13 +383,13 @@ describe('middleware on the shared Redis', () => {
     app.use(mw);
     const ttls: number[] = [];
     app.post('/h', async (_req, res) => {
-      const [k] = await r.redis.keys(`${keyPrefix}*`);
-      ttls.push(await r.redis.pttl(k as string));
+      const [k] = await r.admin.keys(`${keyPrefix}*`);
+      ttls.push(await r.admin.pttl(k as string));
       res.status(201).json({ ok: true });
     });
     const first = await request(app).post('/h').set('Idempotency-Key', 'ttl').send({});
     expect(first.status).toBe(201);
-    const keys = await r.redis.keys(`${keyPrefix}*`);
+    const keys = await r.admin.keys(`${keyPrefix}*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(
       new RegExp(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\{idem:[0-9a-f]{64}\\}$`),
@@ -396,7 +398,7 @@ describe('middleware on the shared Redis', () => {
     expect(ttls[0]).toBeLessThanOrEqual(30_000);
     let ttl = -1;
     for (let i = 0; i < 200 && ttl < 0; i++)
-      ttl = await r.redis.pttl(keys[0] as string).then((t) => (t > 30_000 ? t : -1)); // the record is written right after the answer
+      ttl = await r.admin.pttl(keys[0] as string).then((t) => (t > 30_000 ? t : -1)); // the record is written right after the answer
     expect(ttl).toBeGreaterThan(86_000_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000);
     await mw.close();
