@@ -37,12 +37,12 @@ describe.each(CLIENT_KINDS)('defineScript with $name', (kind) => {
     it('loads a script Redis has never seen (NOSCRIPT, then EVAL) and runs it by SHA afterwards', async () => {
       // The prefix in a comment makes the script text, so its SHA, new to this Redis.
       const script = defineScript(`-- ${r.prefix}\n${INCR_BOTH}`, { numberOfKeys: 2 });
-      const [known] = (await r.redis.script('EXISTS', script.sha)) as number[];
+      const [known] = (await redisCommand(r.redis, ['SCRIPT', 'EXISTS', script.sha])) as number[];
       expect(known).toBe(0);
       const keys = keyBuilder(r.prefix, 'test');
       const k = [keys.key('a'), keys.key('a', 'b')];
       await expect(script.run(c, k, [5])).resolves.toEqual([1, 5]);
-      expect(await r.redis.script('EXISTS', script.sha)).toEqual([1]);
+      expect(await redisCommand(r.redis, ['SCRIPT', 'EXISTS', script.sha])).toEqual([1]);
       await expect(script.run(c, k, [5])).resolves.toEqual([2, 10]);
     });
     it('replies alike on every client: integers, strings, nil, nested tables, Buffer and number arguments', async () => {
