@@ -1,3 +1,5 @@
+import { strykerConfig } from '../../scripts/stryker-base.mjs';
+
 // Mutation testing of @resil/idempotency with StrykerJS 9. Run from the repository root:
 //   npx stryker run packages/idempotency/stryker.config.mjs   (or: npm run test:mutation:idempotency)
 // Needs the test Redis at REDIS_URL (default redis://127.0.0.1:6379): the tests it runs are listed
@@ -29,46 +31,14 @@ if (part !== undefined && !(part in MUTATE))
   throw new RangeError('RESIL_MUTATION_PART must be store, parsing, flow or unset');
 const suffix = part ? `-${part}` : '';
 
-/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
-export default {
-  packageManager: 'npm',
-  testRunner: 'jest',
-  jest: {
-    projectType: 'custom',
-    configFile: 'packages/idempotency/jest.mutation.config.cjs',
-    enableFindRelatedTests: false,
-  },
-  // index.ts only re-exports.
+export default strykerConfig({
+  pkg: 'idempotency',
+  jestConfig: 'jest.mutation.config.cjs',
   mutate: MUTATE[part] ?? [`${src}/**/*.ts`, `!${src}/index.ts`],
-  coverageAnalysis: 'perTest',
-  // Static mutants (the module-level constant lists: KNOWN options, DENIED_HEADERS, PROBLEM_TYPES,
-  // ERROR_CODES, the Lua scripts) would each need the whole suite; they are not run, and not
-  // counted in the score. The lists are pinned by equality tests (test/unit/contract.test.ts)
-  // and the scripts by test/integration/store.redis.test.ts.
-  ignoreStatic: true,
-  // A 2-core machine shared with others: two test runners at most.
-  concurrency: 2,
-  // On a loaded machine a slow run must not pass for a timeout (which counts as killed); a hang
-  // inside a test is cut by the 5 s test timeout (jest.mutation.config.cjs) and counts as a kill.
-  timeoutMS: 20_000,
-  incremental: true,
   incrementalFile: `packages/idempotency/reports/stryker-incremental${suffix}.json`,
-  tempDirName: 'packages/idempotency/.stryker-tmp',
-  ignorePatterns: [
-    '/*',
-    '!/package.json',
-    '!/tsconfig.base.json',
-    '!/jest.config.base.cjs',
-    '!/packages',
-    '/packages/*',
-    '!/packages/idempotency',
-    '!/packages/testkit',
-    '/packages/idempotency/dist',
-    '/packages/idempotency/reports',
-    '/packages/idempotency/.turbo',
-  ],
-  reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: `packages/idempotency/reports/mutation/mutation${suffix}.html` },
-  jsonReporter: { fileName: `packages/idempotency/reports/mutation/mutation${suffix}.json` },
-  thresholds: { high: 90, low: 80, break: 80 },
-};
+  report: `mutation${suffix}`,
+  testkit: true,
+  // Static mutants (module-level tables and patterns) would each need the whole suite.
+  ignoreStatic: true,
+  timeoutMS: 20_000,
+});

@@ -1,3 +1,5 @@
+import { strykerConfig } from '../../scripts/stryker-base.mjs';
+
 // Mutation testing of @resil/safe-log with StrykerJS 9. Run from the repository root:
 //   npx stryker run packages/safe-log/stryker.config.mjs --concurrency 1
 // (CI: `npm run test:mutation:ci`, scripts/mutation-ci.mjs, with --concurrency 2.)
@@ -22,15 +24,9 @@ const PARTS = {
 };
 const part = process.env.RESIL_MUTATION_PART;
 
-/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
-export default {
-  packageManager: 'npm',
-  testRunner: 'jest',
-  jest: {
-    projectType: 'custom',
-    configFile: 'packages/safe-log/jest.mutation.config.cjs',
-    enableFindRelatedTests: false,
-  },
+export default strykerConfig({
+  pkg: 'safe-log',
+  jestConfig: 'jest.mutation.config.cjs',
   mutate: PARTS[part] ?? [
     'packages/safe-log/src/**/*.ts',
     // Re-exports only.
@@ -39,44 +35,14 @@ export default {
     // mutants are string edits of a word list, not logic.
     '!packages/safe-log/src/data/names.ts',
   ],
-  coverageAnalysis: 'perTest',
+  // Committed, so CI re-runs only the mutants whose code or covering tests changed.
+  incrementalFile: PARTS[part]
+    ? `packages/safe-log/reports/stryker-incremental-${part}.json`
+    : 'packages/safe-log/stryker-incremental.json',
+  report: PARTS[part] ? part : 'mutation',
+  testkit: true,
   // Static mutants (module-level tables and patterns: SENSITIVE_KEYS, DEFAULT_PATTERNS sources,
   // label lists, the compiled regular expressions) would each need the whole suite; they are not
   // run and not counted in the score.
   ignoreStatic: true,
-  // A 2-core machine shared with others: two test runners at most.
-  concurrency: 2,
-  // Generous: on a loaded machine a slow run must not pass for a timeout (which counts as killed);
-  // real infinite loops are stopped early by Stryker's hit limit.
-  timeoutMS: 30_000,
-  incremental: true,
-  // Committed, so CI re-runs only the mutants whose code or covering tests changed (not shipped:
-  // package.json `files` lists dist, src and the docs only).
-  incrementalFile: PARTS[part]
-    ? `packages/safe-log/reports/stryker-incremental-${part}.json`
-    : 'packages/safe-log/stryker-incremental.json',
-  tempDirName: 'packages/safe-log/.stryker-tmp',
-  ignorePatterns: [
-    '/*',
-    '!/package.json',
-    '!/tsconfig.base.json',
-    '!/jest.config.base.cjs',
-    '!/packages',
-    '/packages/*',
-    '!/packages/safe-log',
-    '!/packages/testkit',
-    '/packages/safe-log/dist',
-    '/packages/safe-log/reports',
-    '/packages/safe-log/stryker-incremental.json',
-    '/packages/safe-log/.turbo',
-    '/packages/testkit/dist',
-  ],
-  reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: {
-    fileName: `packages/safe-log/reports/mutation/${PARTS[part] ? part : 'mutation'}.html`,
-  },
-  jsonReporter: {
-    fileName: `packages/safe-log/reports/mutation/${PARTS[part] ? part : 'mutation'}.json`,
-  },
-  thresholds: { high: 90, low: 80, break: 80 },
-};
+});
