@@ -3,7 +3,8 @@
 // and their payloads, pub/sub between two clients, and the fall-back to memory when the client
 // cannot reach Redis. Also run by Stryker for every mutant (jest.mutation.config.cjs): no worker
 // processes, no redis-server of its own.
-import { createRedis, useRedis, waitFor } from '@resil/testkit';
+import { quitClient, type RedisClient } from '@resil/core';
+import { redisClientKind, redisUrl, useRedis, waitFor } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import {
   CircuitOpenError,
@@ -20,9 +21,9 @@ const name = () => `inproc.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
 
 const track = closeAfterEach();
-const clients: Redis[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.disconnect();
+const clients: RedisClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => quitClient(c, 500)));
 });
 
 /**
@@ -33,7 +34,7 @@ afterEach(() => {
 const commandTimeoutMs = 5_000;
 
 /** A breaker whose function fails or succeeds as `mode.ok` says. */
-function make(extra: Record<string, unknown> = {}, redis: Redis = r.redis) {
+function make(extra: Record<string, unknown> = {}, redis: RedisClient = r.redis) {
   const mode = { ok: false, calls: 0 };
   const f = track(
     circuitBreaker({
@@ -67,7 +68,7 @@ describe('breaker on the shared Redis, in process', () => {
     expect(f.breaker.degraded).toBe(false);
     mode.ok = true;
     await expect(f()).resolves.toBe('ok');
-    expect(await r.redis.exists(key)).toBe(0);
+    expect(await r.admin.exists(key)).toBe(0);
   });
 
   it('failures below the threshold are counted in the hash (closed, failures n, an epoch); a success sets failures to 0', async () => {
@@ -80,7 +81,7 @@ describe('breaker on the shared Redis, in process', () => {
     const h = await hash(key);
     expect(h).toMatchObject({ state: 'closed', failures: '2' });
     expect(Number(h.epoch)).toBeGreaterThan(0);
-    const ttl = await r.redis.pttl(key);
+    const ttl = await r.admin.pttl(key);
     expect(ttl).toBeGreaterThan(86_000_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000);
     mode.ok = true;
@@ -131,7 +132,7 @@ describe('breaker on the shared Redis, in process', () => {
     await f.breaker.ready();
     const until = (await redisMs()) + 60_000;
     // opened elsewhere, without a message on the channel
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'open',
@@ -234,7 +235,7 @@ describe('breaker on the shared Redis, in process', () => {
     await expect(g()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(g.breaker.state).toBe('open');
     // a change nobody published: refresh() reads it
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'closed',
@@ -425,12 +426,12 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     f.breaker.onDegraded((e) => events.push(['degraded', e]));
     f.breaker.onRestored((e) => events.push(['restored', e]));
     await f.breaker.ready();
-    c.disconnect();
+    await drop(c);
     await expect(f()).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.degraded).toBe(true);
     expect(f.breaker.state).toBe('open');
-    expect(await r.redis.exists(key)).toBe(0);
-    await c.connect();
+    expect(await r.admin.exists(key)).toBe(0);
+    await reconnect(c);
     await waitFor(() => events.length === 2, { timeoutMs: 5_000, what: 'the restored event' });
     expect(events).toEqual([
       ['degraded', { name: n, reason: expect.stringMatching(/^(failed|unavailable)$/) }],
@@ -468,11 +469,11 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     await b.breaker.ready();
     await a.breaker.open();
     await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
-    c.disconnect();
+    await drop(c);
     await b.breaker.refresh(); // the client is down: degraded, nothing read
     expect(b.breaker.degraded).toBe(true);
     // closed meanwhile, without a message b could hear
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'closed',
@@ -481,7 +482,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
       'epoch',
       String(Number((await hash(key)).epoch) + 1),
     );
-    await c.connect();
+    await reconnect(c);
     await waitFor(() => b.breaker.state === 'closed', {
       timeoutMs: 5_000,
       what: 'b to read the close',
@@ -507,7 +508,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
       }),
     );
     await f.breaker.ready();
-    c.disconnect();
+    await drop(c);
     const seen: string[] = [];
     f.breaker.onStateChange((e) => seen.push(`${e.from}->${e.to}`));
     await expect(f()).rejects.toMatchObject({ status: 503 });
@@ -520,8 +521,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
 
   it('when its subscriber reconnects, the breaker reads the state it missed meanwhile', async () => {
     const label = `resil-breaker-sub-${process.pid}-${++seq}`;
-    const c = createRedis({ connectionName: label });
-    clients.push(c);
+    const c = createClient({ name: label });
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
     const f = track(
@@ -535,14 +535,14 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     );
     await f.breaker.ready();
     // this test's own subscriber connection (the client's duplicate carries its name)
-    const list = (await r.redis.client('LIST')) as string;
+    const list = (await r.admin.client('LIST')) as string;
     const subs = list
       .split('\n')
       .filter((l) => l.includes(` name=${label} `) && /cmd=(subscribe|ssubscribe)/.test(l));
     expect(subs).toHaveLength(1);
     const id = /id=(\d+)/.exec(subs[0] as string)?.[1] as string;
     // opened while the subscriber is away: a message nobody hears, so only a read shows it
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'open',
@@ -553,7 +553,7 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
       'epoch',
       '1',
     );
-    await r.redis.client('KILL', 'ID', id);
+    await r.admin.client('KILL', 'ID', id);
     await waitFor(() => f.breaker.state === 'open', {
       timeoutMs: 10_000,
       what: 'the breaker to read the state after its subscriber reconnected',
@@ -597,8 +597,20 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
   });
 });
 
-function createClient(): Redis {
-  const c = createRedis();
+/** A client of this run's kind (RESIL_REDIS_CLIENT), closed after the test. */
+function createClient(options: { name?: string } = {}): RedisClient {
+  const c = redisClientKind().single(redisUrl(), options);
   clients.push(c);
   return c;
+}
+
+/** Drops the client's connection (ioredis `disconnect()`, node-redis `destroy()`). */
+async function drop(c: RedisClient): Promise<void> {
+  if ('destroy' in c && typeof c.destroy === 'function') c.destroy();
+  else c.disconnect?.();
+}
+
+/** Connects a dropped client again (both kinds: `connect()`). */
+async function reconnect(c: RedisClient): Promise<void> {
+  await (c as unknown as { connect(): Promise<unknown> }).connect();
 }

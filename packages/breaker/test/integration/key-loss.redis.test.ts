@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { RedisClient } from '@resil/core';
 import {
   describeEachRedis,
   type RedisServer,
@@ -24,8 +25,10 @@ const CAP = 30; // calls per worker at most, so that a circuit that never opens 
 interface Setup {
   prefix: string;
   env: Record<string, string>;
-  /** A client for the test itself (the operator's breaker, key checks). */
-  redis: Redis | Cluster;
+  /** A client for the operator's breaker (of this run's kind, RESIL_REDIS_CLIENT). */
+  redis: RedisClient;
+  /** An ioredis client for the test's own key checks. */
+  admin: Redis | Cluster;
   /** Loses the circuit's key while the workers run, and resolves once they may go on. */
   lose(key: string): Promise<void>;
   /**
@@ -71,7 +74,7 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
     })(async () => 'ok');
     try {
       await operator.breaker.ready();
-      if (setup.clockWentBack) await setup.redis.hset(key, 'epoch', String(2 ** 52));
+      if (setup.clockWentBack) await setup.admin.hset(key, 'epoch', String(2 ** 52));
       await operator.breaker.open();
       await waitFor(() => operator.breaker.nextProbeInMs === 0, {
         timeoutMs: 5_000,
@@ -116,7 +119,7 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
     expect(reached).toBeGreaterThanOrEqual(THRESHOLD);
     expect(reached).toBeLessThanOrEqual(THRESHOLD + WORKERS - 1);
     expect(done.map((d) => d.rejectedInRow)).toEqual([5, 5, 5]); // every one fails fast
-    expect(await setup.redis.hget(key, 'state')).toBe('open');
+    expect(await setup.admin.hget(key, 'state')).toBe('open');
   } finally {
     for (const child of started.children) if (child.connected) child.send({ t: 'exit' });
     await started.done.catch(() => started.killAll());
@@ -133,10 +136,11 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
         prefix: target.prefix,
         env: target.env,
         redis: target.client(),
+        admin: target.admin,
         async lose(key) {
-          if (loss === 'DEL') await target.redis.del(key);
-          else await target.redis.pexpire(key, 1);
-          await waitFor(async () => (await target.redis.exists(key)) === 0, {
+          if (loss === 'DEL') await target.admin.del(key);
+          else await target.admin.pexpire(key, 1);
+          await waitFor(async () => (await target.admin.exists(key)) === 0, {
             timeoutMs: 5_000,
             what: 'the key to be gone',
           });
@@ -162,7 +166,7 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
     try {
       await f.breaker.ready();
       await f.breaker.open();
-      await target.redis.del(key);
+      await target.admin.del(key);
       await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
       expect(reached).toBe(0);
       await waitFor(() => f.breaker.nextProbeInMs === 0, {
@@ -182,9 +186,10 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
       prefix: target.prefix,
       env: target.env,
       redis: target.client(),
+      admin: target.admin,
       afterwards: 'open',
       async lose(key) {
-        await target.redis.del(key);
+        await target.admin.del(key);
       },
     });
   });
@@ -194,9 +199,10 @@ describeEachRedis('shared circuit after its key is lost', (target) => {
       prefix: target.prefix,
       env: target.env,
       redis: target.client(),
+      admin: target.admin,
       clockWentBack: true,
       async lose(key) {
-        await target.redis.del(key);
+        await target.admin.del(key);
       },
     });
   });
@@ -212,6 +218,7 @@ describe('shared circuit after Redis restarts empty', () => {
         prefix: 'resil:',
         env: { REDIS_URL: server.url },
         redis,
+        admin: redis,
         async lose() {
           const { port } = server;
           await server.stop();

@@ -6,7 +6,14 @@
 // the failure count this worker knows. The stopped Redis is a redis-server of this file's own
 // (testkit), never the shared one. Also run by Stryker for every mutant (test/mutation/all.ts):
 // the own redis-server is started only when one of its tests runs.
-import { type RedisServer, startRedisServer, useRedis, waitFor } from '@resil/testkit';
+import { clientStatus, quitClient, type RedisClient, redisCommand } from '@resil/core';
+import {
+  type RedisServer,
+  redisClientKind,
+  startRedisServer,
+  useRedis,
+  waitFor,
+} from '@resil/testkit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { CircuitOpenError, circuitBreaker } from '../../src';
 import { circuitReader } from '../helpers/redis';
@@ -25,7 +32,14 @@ function own<T extends { breaker: { close(): Promise<void> } }>(f: T): T {
   return f;
 }
 const { hash, redisMs } = circuitReader(r);
-function client(url: string, options: RedisOptions = {}): Redis {
+/** A client the breaker is given, of this run's kind (RESIL_REDIS_CLIENT), closed after the test. */
+function client(url: string, options: { name?: string } = {}): RedisClient {
+  const c = redisClientKind().single(url, options);
+  cleanup.push(() => quitClient(c, 500));
+  return c;
+}
+/** An ioredis client with options of its own (`lazyConnect`, `enableOfflineQueue`). */
+function ioredisClient(url: string, options: RedisOptions): Redis {
   const c = new Redis(url, { maxRetriesPerRequest: 1, ...options });
   c.on('error', () => {});
   cleanup.push(() => c.disconnect());
@@ -114,7 +128,7 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
 
   it('two breakers on one client share one subscriber connection; closing one keeps the other listening; closing the last one closes the subscriber, not the caller’s client', async () => {
     const label = `brk-${process.pid}-${++seq}`;
-    const c = client(server.url, { connectionName: label });
+    const c = client(server.url, { name: label });
     const settings = { resetTimeoutMs: 60_000, logger: false as const };
     const a = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'a'));
     const b = own(circuitBreaker({ ...settings, name: name(), redis: c })(async () => 'b'));
@@ -137,8 +151,8 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     await waitFor(async () => (await connections(label)) === 1, {
       what: 'the subscriber connection to close',
     });
-    expect(c.status).toBe('ready');
-    expect(await c.ping()).toBe('PONG');
+    expect(clientStatus(c)).toBe('ready');
+    expect(await redisCommand(c, ['PING'])).toBe('PONG');
   });
 
   it('a breaker given a URL opens its own two connections and close() closes both', async () => {
@@ -193,7 +207,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
   it('a lazyConnect client (offline queue on) connects for the first read: a breaker created while the circuit is open rejects its first call, not degraded', async () => {
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'open',
@@ -206,7 +220,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
       'epoch',
       '1',
     );
-    const c = client(r.url, { lazyConnect: true });
+    const c = ioredisClient(r.url, { lazyConnect: true });
     expect(c.status).toBe('wait');
     let calls = 0;
     const degraded: unknown[] = [];
@@ -233,7 +247,7 @@ describe('breaker on the shared Redis: client options and pub/sub', () => {
       keyPrefix: r.prefix,
       logger: false as const,
     };
-    const c = client(r.url, { lazyConnect: true, enableOfflineQueue: false });
+    const c = ioredisClient(r.url, { lazyConnect: true, enableOfflineQueue: false });
     const f = own(circuitBreaker({ ...settings, redis: c })(async () => 'f'));
     await f.breaker.ready();
     await waitFor(() => !f.breaker.degraded, { what: 'the lazy client to connect' });
@@ -318,12 +332,12 @@ describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', 
     const until = (await redisMs()) + 60_000;
     const now = await redisMs();
     const epoch = (await redisMs()) * 1000 + 10_000_000; // newer than anything Redis wrote
-    await r.redis.publish(channel, `${f.breaker.name}|open|${until}|${now}|${epoch}`);
+    await r.admin.publish(channel, `${f.breaker.name}|open|${until}|${now}|${epoch}`);
     await waitFor(() => f.breaker.state === 'open', { what: 'the newer message to apply' });
     expect(f.breaker.nextProbeInMs).toBeGreaterThan(50_000);
     // an older close (crossed on the way), then a marker for g that shows it was delivered
-    await r.redis.publish(channel, `${f.breaker.name}|closed|0|${now}|${epoch - 1}`);
-    await r.redis.publish(channel, `${g.breaker.name}|open|${until}|${now}|${epoch}`);
+    await r.admin.publish(channel, `${f.breaker.name}|closed|0|${now}|${epoch - 1}`);
+    await r.admin.publish(channel, `${g.breaker.name}|open|${until}|${now}|${epoch}`);
     await waitFor(() => g.breaker.state === 'open', { what: 'the marker message' });
     expect(f.breaker.state).toBe('open');
     await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
@@ -341,7 +355,7 @@ describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', 
     expect(f.breaker.state).toBe('open');
     await waitFor(() => f.breaker.nextProbeInMs === 0, { what: 'the reset timeout' });
     // closed elsewhere, without a message on the channel
-    await r.redis.hset(
+    await r.admin.hset(
       key,
       'state',
       'closed',
@@ -384,7 +398,7 @@ describe('breaker on the shared Redis: epochs, probes asked of Redis, ready()', 
       ),
     );
     await f.breaker.ready();
-    const [, subscribers] = (await r.redis.pubsub('NUMSUB', `${prefix}breaker:changes`)) as [
+    const [, subscribers] = (await r.admin.pubsub('NUMSUB', `${prefix}breaker:changes`)) as [
       string,
       number,
     ];

@@ -145,7 +145,7 @@ describeEachRedis('shared circuit breaker', (target) => {
       what: 'the open state to reach the other client',
     }).catch(async (e) => {
       throw new Error(
-        `${e.message}; a=${a.breaker.state} b=${b.breaker.state} hash=${JSON.stringify(await target.redis.hgetall(`${target.prefix}{breaker:${n}}`))}`,
+        `${e.message}; a=${a.breaker.state} b=${b.breaker.state} hash=${JSON.stringify(await target.admin.hgetall(`${target.prefix}{breaker:${n}}`))}`,
       );
     });
     await expect(b()).rejects.toBeInstanceOf(CircuitOpenError);
@@ -262,7 +262,7 @@ describeEachRedis('shared circuit breaker', (target) => {
     late[0]?.(Object.assign(new Error('late'), { status: 503 })); // the first probe fails at last
     await expect(hung).rejects.toMatchObject({ status: 503 });
     expect(f.breaker.state).toBe('closed');
-    expect(await target.redis.hget(key, 'state')).toBe('closed');
+    expect(await target.admin.hget(key, 'state')).toBe('closed');
   });
 
   it("a probe's late result is fenced in Redis: it does not decide for the probe another worker holds now", async () => {
@@ -312,13 +312,13 @@ describeEachRedis('shared circuit breaker', (target) => {
       },
       { timeoutMs: 5_000, what: "b's probe after a's lease" },
     );
-    expect(await target.redis.hget(key, 'state')).toBe('halfOpen');
+    expect(await target.admin.hget(key, 'state')).toBe('halfOpen');
     pending[0]?.ok(); // a's probe succeeds, too late: it must not close the circuit under b's probe
     await expect(first).resolves.toBe('ok');
-    expect(await target.redis.hget(key, 'state')).toBe('halfOpen');
+    expect(await target.admin.hget(key, 'state')).toBe('halfOpen');
     pending[1]?.ko(); // b's probe (the one holding the lease) decides: open again
     await expect(second).rejects.toMatchObject({ status: 503 });
-    expect(await target.redis.hget(key, 'state')).toBe('open');
+    expect(await target.admin.hget(key, 'state')).toBe('open');
   });
 
   it('keeps its state in Redis under one hash-tagged key (no CROSSSLOT on a Cluster)', async () => {
@@ -337,7 +337,7 @@ describeEachRedis('shared circuit breaker', (target) => {
     await expect(f()).rejects.toThrow();
     await expect(f()).rejects.toThrow();
     expect(f.breaker.state).toBe('open');
-    const hash = await target.redis.hgetall(`${target.prefix}{breaker:${n}}`);
+    const hash = await target.admin.hgetall(`${target.prefix}{breaker:${n}}`);
     expect(hash).toMatchObject({ state: 'open', failures: '2' });
     expect(Number(hash.openUntil)).toBeGreaterThan(0);
   });
