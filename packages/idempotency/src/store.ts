@@ -227,9 +227,9 @@ const NOSCRIPT: PipelineReplies = [[new Error('NOSCRIPT'), null]];
  * The script (`EVALSHA`, or `EVAL` when `first` is false) and `WAIT` on a node-redis client or
  * cluster, answered like an ioredis pipeline. Both are sent before either is answered: a client
  * writes its commands in order on its one connection; a cluster routes both by `key` to the
- * same master. The script's failure rejects (an outage then counts in `BoundedRedis`, NOSCRIPT
- * is retried by the caller); a failed `WAIT` answers as an error, which counts as no
- * acknowledgement.
+ * same master. Settles once both answered; the script's failure then rejects (an outage counts
+ * in `BoundedRedis`, NOSCRIPT is retried by the caller); a failed `WAIT` answers as an error,
+ * which counts as no acknowledgement.
  */
 function scriptThenWait(
   client: NodeRedisLike,
@@ -248,7 +248,16 @@ function scriptThenWait(
     (acks): [Error | null, unknown] => [null, acks],
     (err: unknown): [Error | null, unknown] => [err as Error, null],
   );
-  return Promise.all([ran, waited]).then(([result, acks]) => [[null, result], acks]);
+  // Settled only once both answered (as an ioredis pipeline): a NOSCRIPT retried at once would
+  // queue behind this WAIT, and its time limit would count the rest of this WAIT's block.
+  const scripted = ran.then(
+    (result): [Error | null, unknown] => [null, result],
+    (err: unknown): [Error | null, unknown] => [err as Error, null],
+  );
+  return Promise.all([scripted, waited]).then(([script, acks]) => {
+    if (script[0]) throw script[0];
+    return [script, acks];
+  });
 }
 
 /**

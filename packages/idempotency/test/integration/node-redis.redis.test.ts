@@ -216,6 +216,20 @@ describe('node-redis on a Redis of our own (empty script cache)', () => {
       expect(later.get('cmdstat_wait')?.calls).toBe(3);
     },
   );
+  it('NOSCRIPT under a WAIT that blocks: the EVAL is sent once the first WAIT answered, each within its own time limit (NOT_REPLICATED, not a time-out)', async () => {
+    const client = await single(server.url);
+    await client.sendCommand(['SCRIPT', 'FLUSH']);
+    // no replica: each WAIT 1 blocks its whole 2 s; each round may take 1 s + 2 s. Had the EVAL
+    // been sent while the first WAIT still blocked, the second round would wait ~4 s: a time-out.
+    const store = new RedisStore(client, {
+      timeoutMs: 1_000,
+      waitForReplicas: { replicas: 1, timeoutMs: 2_000 },
+    });
+    await expect(store.claim('{idem:noscript-blocked}', 'o1', 'fp', 5_000)).rejects.toMatchObject({
+      code: ERROR_CODES.NOT_REPLICATED,
+    });
+    expect(await client.exists('{idem:noscript-blocked}')).toBe(0); // released
+  }, 20_000);
 });
 
 describe('node-redis createCluster on a 3-master Redis Cluster', () => {
