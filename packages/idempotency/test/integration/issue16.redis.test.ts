@@ -1,5 +1,6 @@
 // Regression tests for issue #16, findings 1–5 (@resil/idempotency), each on the real test Redis.
 import type { AddressInfo } from 'node:net';
+import { redisCommand } from '@resil/core';
 import { useRedis, waitFor } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
@@ -14,8 +15,13 @@ function prefix(): string {
   return `${r.prefix}${++seq}:`;
 }
 
+/**
+ * The records under `keyPrefix`, read on the middleware's own connection (`r.redis`, of either
+ * kind): a release or write the middleware sent before is answered before this KEYS.
+ */
 async function records(keyPrefix: string): Promise<string[]> {
-  return r.admin.keys(`${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+  const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  return (await redisCommand(r.redis, ['KEYS', pattern])) as string[];
 }
 
 function middleware(keyPrefix: string, extra: IdempotencyOptions = {}) {
