@@ -121,7 +121,7 @@ describe('WORKERS=2 with Redis (node:cluster, real processes)', () => {
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(registry.state.counters.executed.create).toBe(1);
     // The record lives in Redis under this test's prefix, where every worker reads it.
-    expect((await r.redis.keys(`${r.prefix}*`)).length).toBeGreaterThan(0);
+    expect((await r.admin.keys(`${r.prefix}*`)).length).toBeGreaterThan(0);
   });
 
   it('a failing registry opens the create breaker for both workers together: 3 failures in all, not 3 per worker', async () => {
