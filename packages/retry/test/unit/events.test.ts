@@ -231,8 +231,8 @@ function recordingSpan() {
       return span;
     },
     spanContext: () => ({
-      traceId: '0'.repeat(31) + '1',
-      spanId: '0'.repeat(15) + '1',
+      traceId: `${'0'.repeat(31)}1`,
+      spanId: `${'0'.repeat(15)}1`,
       traceFlags: 1,
     }),
     isRecording: () => true,
