@@ -1,6 +1,7 @@
 import { optionalRequire } from '../internal/optional';
 import type { Closeable } from '../lifecycle';
 import {
+  bounded,
   isNodeRedisClient,
   type NodeRedisLike,
   quitNodeRedis,
@@ -54,27 +55,11 @@ export async function quitClient(client: RedisClient, timeoutMs = 1000): Promise
     onEnd = resolve;
   });
   client.on('end', onEnd);
-  const bounded = async (p: Promise<unknown>) => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        p,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-          timer.unref?.();
-        }),
-      ]);
-    } catch {
-      // the connection went away meanwhile: nothing left to quit
-    } finally {
-      clearTimeout(timer);
-    }
-  };
   try {
-    if (client.status === 'ready') await bounded(client.quit());
+    if (client.status === 'ready') await bounded(client.quit(), timeoutMs);
     if (client.status !== 'end') {
       client.disconnect();
-      if (client.status !== 'end') await bounded(ended);
+      if (client.status !== 'end') await bounded(ended, timeoutMs);
     }
   } finally {
     client.off('end', onEnd);

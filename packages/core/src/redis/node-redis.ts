@@ -145,7 +145,8 @@ export function isNodeRedisErrorReply(err: unknown): boolean {
   return false;
 }
 
-async function bounded(p: Promise<unknown>, timeoutMs: number): Promise<void> {
+/** Waits for `p` at most `timeoutMs`; a rejection is swallowed (the connection went away). */
+export async function bounded(p: Promise<unknown>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
