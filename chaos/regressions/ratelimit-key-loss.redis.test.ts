@@ -1,6 +1,6 @@
 import { createRateLimiter } from '@resil/ratelimit';
 import { deleteByPrefix, maxInWindow, useRedis, waitFor } from '@resil/testkit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@resil/core';
 
 /**
  * Found by the chaos checker (chaos/FINDINGS.md): the outbound limiter forgot the grants of the
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
  * the GCRA hash kept (seed 29531828 on the Cluster, one `DEL` of `:log`).
  */
 async function saturateThenEvict(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   name: string,
   evict: () => Promise<number>,
@@ -65,8 +65,8 @@ describe('createRateLimiter: key loss (chaos findings C1, C2)', () => {
   it('keeps every sliding window within points when only its grant log is deleted (C2)', async () => {
     const prefix = `${r.prefix}log-only:`;
     const grants = await saturateThenEvict(r.redis, prefix, 'log-only', async () => {
-      const keys = (await r.redis.keys(`${prefix}*`)).filter((k) => k.endsWith(':log'));
-      return keys.length ? r.redis.del(...keys) : 0;
+      const keys = (await r.admin.keys(`${prefix}*`)).filter((k) => k.endsWith(':log'));
+      return keys.length ? r.admin.del(...keys) : 0;
     });
     expect(maxInWindow(grants, 950)).toBeLessThanOrEqual(10);
   });

@@ -99,8 +99,8 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
   });
   // The README lets a breaker whose Redis is unreachable or slower than commandTimeoutMs count
   // in memory: the checker must know when that happened (a loaded machine slows Redis too).
-  call.breaker.on('degraded', () => send({ t: 'event', kind: 'degraded', at: Date.now() }));
-  call.breaker.on('restored', () => send({ t: 'event', kind: 'restored', at: Date.now() }));
+  call.breaker.onDegraded(() => send({ t: 'event', kind: 'degraded', at: Date.now() }));
+  call.breaker.onRestored(() => send({ t: 'event', kind: 'restored', at: Date.now() }));
   await call.breaker.ready();
   let running = false;
   let loop: Promise<void> | undefined;
@@ -116,7 +116,7 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
     async stop() {
       running = false;
       await loop;
-      call.breaker.shutdown();
+      await call.breaker.close();
       if (redis instanceof Cluster) redis.disconnect();
     },
     async handle(op) {
@@ -141,7 +141,7 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
           await call.breaker.open();
           return true;
         case 'close':
-          await call.breaker.close();
+          await call.breaker.forceClose();
           return true;
         case 'call':
           return Promise.race([once(), sleep(cfg.capMs).then(() => 'hung' as const)]);
