@@ -1,6 +1,6 @@
+import type { RedisClient } from '@resil/core';
 import { createRateLimiter } from '@resil/ratelimit';
 import { deleteByPrefix, maxInWindow, useRedis, waitFor } from '@resil/testkit';
-import type { RedisClient } from '@resil/core';
 
 /**
  * Found by the chaos checker (chaos/FINDINGS.md): the outbound limiter forgot the grants of the
