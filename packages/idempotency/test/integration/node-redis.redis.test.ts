@@ -3,7 +3,7 @@
 // Redis, a redis-server of our own with an empty script cache (NOSCRIPT under waitForReplicas),
 // and createCluster on a 3-master Redis Cluster (scripts and WAIT on the master of each key's
 // slot: no MOVED, every WAIT where its script ran).
-import { CORE_ERROR_CODES } from '@resil/core';
+import { CORE_ERROR_CODES, quitClient, type RedisClient } from '@resil/core';
 import {
   type RedisClusterHandle,
   type RedisServer,
@@ -30,9 +30,12 @@ async function connected<C extends AnyClient>(c: C): Promise<C> {
 }
 const single = (url: string, resp: 2 | 3 = 2) =>
   connected(createClient({ url, RESP: resp }) as unknown as Client);
-afterAll(async () => {
-  for (const c of made) if (c.isOpen) await c.close().catch(() => c.destroy());
-});
+// Teardown is bounded (core's quitClient: QUIT within 1 s, then destroy): a plain close() waits
+// for commands still queued, and a command our store timed out stays queued in node-redis while
+// its server is stopped and the client reconnects. CI hung here for the 30 s hook limit.
+const quitAll = (list: AnyClient[]) =>
+  Promise.all(list.splice(0).map((c) => quitClient(c as unknown as RedisClient)));
+afterAll(() => quitAll(made));
 
 const response: StoredResponse = {
   status: 201,
@@ -183,6 +186,7 @@ describe('node-redis on a Redis of our own (empty script cache)', () => {
     server = await startRedisServer();
   }, 30_000);
   afterAll(async () => {
+    await quitAll(made); // before its server goes
     await server?.stop();
   });
 
@@ -240,7 +244,7 @@ describe('node-redis createCluster on a 3-master Redis Cluster', () => {
     nodes = await Promise.all(cluster.nodes.map((n) => single(`redis://${n.host}:${n.port}`)));
   }, 60_000);
   afterAll(async () => {
-    for (const n of nodes) if (n.isOpen) await n.close();
+    await quitAll(made); // the nodes and the cluster clients, before the cluster goes
     await cluster?.stop();
   });
 
