@@ -1,3 +1,12 @@
+export type { CallContext, CallOptions } from './context';
+export {
+  callContext,
+  compose,
+  deriveContext,
+  isCallContext,
+  splitContext,
+  withCallOptions,
+} from './context';
 export { Deadlines } from './deadlines';
 export type { CoreErrorCode, RedisUnavailableReason, ResilErrorOptions } from './errors';
 export {

@@ -1,0 +1,2 @@
+// @resil/bulkhead: see README.md (issue #19).
+export {};
