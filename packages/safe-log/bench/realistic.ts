@@ -1,0 +1,143 @@
+/**
+ * SafeLogger against plain winston in the realistic shapes of bench case 8 (bench/src/cases/safe-log.ts),
+ * measured on this package's own src (the repository bench resolves @resil/safe-log through
+ * node_modules, which may point at another checkout).
+ *
+ *   cd packages/safe-log && npx tsx bench/realistic.ts [--rounds=9] [--ms=400] [--only=8d,8e]
+ *
+ * Cases (20 records of about 1 KB per batch, the record of bench case 8):
+ *   8d  the same 20 records every batch, a turn of the event loop (setImmediate) after each batch
+ *   8e  a new requestId and a new free-text note in every record (as 8c), a turn after each batch
+ *   8c  as 8e, but no turn between batches of one round (one turn at the end of the round)
+ * Rounds of winston and SafeLogger alternate in one process; each round runs for --ms. Printed per
+ * case: the median over rounds of (SafeLogger records/s) / (winston records/s), by wall time and
+ * by process CPU time (process.cpuUsage, user + system), and CPU µs per record of each.
+ */
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { SafeLogger } from '../src';
+
+class NullStream extends Writable {
+  override _write(_chunk: unknown, _enc: BufferEncoding, cb: () => void): void {
+    cb();
+  }
+}
+
+/** The record of bench case 8 (bench/src/cases/safe-log.ts sampleRecord). */
+export function sampleRecord(i: number): Record<string, unknown> {
+  return {
+    requestId: `req-${i}-7f3a9c2e`,
+    route: '/hospitals/:id',
+    method: 'POST',
+    status: 201,
+    durationMs: 12.5,
+    user: { id: 'u-1842', role: 'registrar', email: 'ana.garcia@example.org' },
+    hospital: {
+      id: 'h-000912',
+      name: 'St. Mary General',
+      address: { street: '1200 Westheimer Rd', city: 'Houston', zip: '77006' },
+      beds: 420,
+      departments: ['cardiology', 'oncology', 'pediatrics', 'emergency'],
+    },
+    patient: {
+      mrn: 'MRN-00482913',
+      ssn: '123-45-6789',
+      dob: '1984-03-12',
+      phone: '+1 713 555 0199',
+    },
+    upstream: {
+      url: 'https://registry.example.org/v1/hospitals?dob=1984-03-12&name=Ana',
+      attempt: 2,
+      latencyMs: [10.2, 11.9, 35.1],
+      headers: { 'content-type': 'application/json', 'x-request-id': 'abc123' },
+    },
+    note: 'created after one retry; registry answered 503 once then 201',
+    tags: ['create', 'activate', 'idempotent'],
+  };
+}
+const fresh = (n: number, rec: Record<string, unknown>) => ({
+  ...rec,
+  requestId: `req-${n}-${(n * 2654435761) % 4294967296}`,
+  note: `created after ${n % 5} retries; registry answered 503 once then 201 (attempt ${n})`,
+});
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k as string, v ?? 'true'] as const;
+  }),
+);
+const ROUNDS = Number(args.get('rounds') ?? 9);
+const MS = Number(args.get('ms') ?? 400);
+const ONLY = (args.get('only') ?? '8d,8e,8c').split(',');
+const BATCH = 20;
+
+const ours = new SafeLogger('bench', {
+  transports: [new winston.transports.Stream({ stream: new NullStream() })],
+});
+const plain = winston.createLogger({
+  format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+  transports: [new winston.transports.Stream({ stream: new NullStream() })],
+});
+type Log = (rec: Record<string, unknown>) => void;
+const logOurs: Log = (rec) => ours.info('hospital created', rec);
+const logPlain: Log = (rec) => plain.info('hospital created', rec);
+const records = Array.from({ length: BATCH }, (_, i) => sampleRecord(i));
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+let seq = 0;
+
+interface Round {
+  n: number;
+  wallNs: number;
+  cpuUs: number;
+}
+
+async function round(kind: string, log: Log): Promise<Round> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const until = t0 + BigInt(MS * 1e6);
+  let n = 0;
+  while (process.hrtime.bigint() < until) {
+    if (kind === '8d') for (const rec of records) log(rec);
+    else for (const rec of records) log(fresh(seq++, rec));
+    n += BATCH;
+    if (kind !== '8c') await tick();
+  }
+  await tick();
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  const c = process.cpuUsage(cpu0);
+  return { n, wallNs, cpuUs: c.user + c.system };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+};
+
+async function main(): Promise<void> {
+  for (const kind of ONLY) {
+    // warm-up
+    await round(kind, logPlain);
+    await round(kind, logOurs);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const usOurs: number[] = [];
+    const usPlain: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const first = r % 2 === 0;
+      const a = await round(kind, first ? logPlain : logOurs);
+      const b = await round(kind, first ? logOurs : logPlain);
+      const p = first ? a : b;
+      const o = first ? b : a;
+      wall.push(o.n / o.wallNs / (p.n / p.wallNs));
+      cpu.push(o.n / o.cpuUs / (p.n / p.cpuUs));
+      usOurs.push(o.cpuUs / o.n);
+      usPlain.push(p.cpuUs / p.n);
+    }
+    console.log(
+      `${kind}: ratio (SafeLogger/winston) wall ${median(wall).toFixed(2)}x [${wall.map((x) => x.toFixed(2)).join(' ')}], ` +
+        `cpu ${median(cpu).toFixed(2)}x; cpu us/record SafeLogger ${median(usOurs).toFixed(1)}, winston ${median(usPlain).toFixed(1)}`,
+    );
+  }
+}
+void main();
