@@ -2,7 +2,13 @@ import { checkOptions, enumOption, functionOption } from '@resil/core';
 import winston from 'winston';
 import { getLogContext, otelTraceIds, type TraceIds } from './context';
 import { redactInfo } from './format';
-import { createRedactor, getDefaultRedactor, type RedactOptions } from './redactor';
+import { recordJson } from './internal/json';
+import {
+  createRedactor,
+  getDefaultRedactor,
+  type RedactOptions,
+  type Redactor,
+} from './redactor';
 
 export type LogMeta = Record<string, unknown>;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -22,6 +28,28 @@ export interface SafeLoggerOptions {
    * the application has it installed, else none
    */
   traceIds?: (() => TraceIds | undefined) | false;
+}
+
+/** winston's key for the serialised line (triple-beam's MESSAGE). */
+const MESSAGE = Symbol.for('message');
+/** logform's JSON format: used for records that recordJson does not handle. */
+const JSON_FORMAT = winston.format.json();
+
+/**
+ * The record redacted, stamped and serialised: the same as
+ * `combine(format(redactInfo)(), timestamp(), json())` with one format call instead of three and
+ * a serialiser for plain data (internal/json.ts) that writes the same bytes as logform's.
+ */
+function recordLine(
+  info: winston.Logform.TransformableInfo,
+  r: Redactor,
+): winston.Logform.TransformableInfo {
+  redactInfo(info, r);
+  if (!info.timestamp) info.timestamp = new Date().toISOString();
+  const line = recordJson(info);
+  if (line === undefined) return JSON_FORMAT.transform(info, JSON_FORMAT.options) as typeof info;
+  (info as unknown as Record<symbol, unknown>)[MESSAGE] = line;
+  return info;
 }
 
 const EMPTY: LogMeta = Object.freeze({});
@@ -79,12 +107,9 @@ export class SafeLogger {
     this.#traceIds = options.traceIds ?? otelTraceIds;
     this.#logger = winston.createLogger({
       level,
-      // Redact first (the caller's fields only), then stamp, then serialise.
-      format: winston.format.combine(
-        winston.format((info) => redactInfo(info, r))(),
-        winston.format.timestamp(),
-        winston.format.json(),
-      ),
+      // Redact first (the caller's fields only), then stamp, then serialise: what
+      // combine(redact, timestamp(), json()) does, in one format (see recordLine).
+      format: winston.format((info) => recordLine(info, r))(),
       defaultMeta: { logger: name, ...(options.defaultMeta ?? {}) },
       transports: options.transports ?? [new winston.transports.Console()],
       exitOnError: false,

@@ -1,0 +1,101 @@
+/**
+ * The JSON line of a redacted record, byte for byte what `winston.format.json()` writes
+ * (logform: safe-stable-stringify with its default options — keys sorted by UTF-16 code units,
+ * `undefined` fields left out, `undefined` in arrays and non-finite numbers as `null` — and a
+ * replacer that writes bigints as strings), without calling a replacer for every value.
+ *
+ * It handles only what the redaction produces: strings, finite and non-finite numbers, booleans,
+ * `null`, `undefined`, arrays and objects whose prototype is `Object.prototype` or `null` without
+ * a `toJSON` method. On anything else (a function, symbol, bigint, class instance, proxy-like
+ * object with `toJSON`, nesting deeper than 256, which is how a cycle shows) it returns
+ * `undefined` and the caller uses logform's serialiser, so the output never differs.
+ */
+
+const MAX_DEPTH = 256;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what JSON escapes
+const NEEDS_JSON_ESCAPE = /[\u0000-\u001f\u0022\u005c\ud800-\udfff]/;
+
+/** A string as JSON (the same text as JSON.stringify, which escapes lone surrogates too). */
+function quote(s: string): string {
+  return s.length < 5000 && !NEEDS_JSON_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/** Insertion sort for short key lists (what safe-stable-stringify does: same order as sort()). */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 200) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const current = keys[i] as string;
+    let at = i;
+    while (at !== 0 && (keys[at - 1] as string) > current) {
+      keys[at] = keys[at - 1] as string;
+      at--;
+    }
+    keys[at] = current;
+  }
+  return keys;
+}
+
+class Unsupported extends Error {}
+const UNSUPPORTED = new Unsupported();
+
+function value(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return quote(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'undefined':
+      return undefined;
+    case 'object':
+      break;
+    default:
+      throw UNSUPPORTED;
+  }
+  if (v === null) return 'null';
+  if (depth >= MAX_DEPTH) throw UNSUPPORTED;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) throw UNSUPPORTED;
+    if (v.length === 0) return '[]';
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      out += value(v[i], depth + 1) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  return object(v, depth);
+}
+
+function object(v: object, depth: number): string {
+  const proto = Object.getPrototypeOf(v);
+  if (
+    (proto !== Object.prototype && proto !== null) ||
+    typeof (v as { toJSON?: unknown }).toJSON === 'function'
+  )
+    throw UNSUPPORTED;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  sortKeys(keys);
+  let out = '{';
+  let sep = '';
+  for (const k of keys) {
+    const s = value((v as Record<string, unknown>)[k], depth + 1);
+    if (s !== undefined) {
+      out += `${sep}${quote(k)}:${s}`;
+      sep = ',';
+    }
+  }
+  return `${out}}`;
+}
+
+/** The record as winston.format.json() writes it, or undefined when it holds anything else. */
+export function recordJson(record: object): string | undefined {
+  try {
+    return object(record, 0);
+  } catch (e) {
+    if (e === UNSUPPORTED) return undefined;
+    throw e;
+  }
+}
