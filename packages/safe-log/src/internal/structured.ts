@@ -89,24 +89,15 @@ const SQL_HINT = re(
 const SQL_LITERAL = re("'(?:[^'\\n]|''){0,500}'", 'g');
 
 /** What SQL_HINT needs (one of its words, any case): a cheap look before the regular expression. */
-function sqlWords(text: string): boolean {
-  const lower = text.toLowerCase();
-  return (
-    lower.includes('insert') ||
-    lower.includes('delete') ||
-    lower.includes('values') ||
-    lower.includes('where')
-  );
-}
+const SQL_WORDS = re('insert|delete|values|where', 'i');
 
 export function redactDrivers(text: string, mark: Mark): string {
   let out = text;
-  const key = (v: string) => mark('key', v);
-  if (out.includes('Key (')) out = out.replace(PG_KEY, key);
-  if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, key);
+  if (out.includes('Key (')) out = out.replace(PG_KEY, (v: string) => mark('key', v));
+  if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, (v: string) => mark('key', v));
   if (out.includes('dup key'))
     out = out.replace(MONGO_DUP, (v: string) => ` ${mark('key', v.trim())} `);
-  if (sqlWords(out) && SQL_HINT.test(out))
+  if (SQL_WORDS.test(out) && SQL_HINT.test(out))
     out = out.replace(SQL_LITERAL, (v: string) => `'${mark('sql', v.slice(1, -1))}'`);
   return out;
 }
@@ -210,14 +201,92 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside. */
-const LABELLED = re(
+export const LABELLED = re(
   `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])[\\s:#=.-]{0,4}(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');
 
+/**
+ * What every label of LABELLED_KINDS starts with (lower case): its first word, or the part of it
+ * before an optional letter. A match of LABELLED starts where no ASCII letter or digit precedes,
+ * with one of these (any case), and needs an ASCII digit after the label.
+ */
+export const LABEL_HEADS: readonly string[] = (
+  'mr med chart patient hospital case member policy group subscriber health beneficiary mbi hicn ' +
+  'insurance plan bank billing account acct iban routing vin licen plate vehicle registration ' +
+  'driver nursing dl dea cert passport state device pacemaker implant pump serial s/n sn imei mac ' +
+  'fingerprint biometric retina iris voice fac palm ss social sin nhs national tax dob date birth ' +
+  'born d.o.b'
+).split(' ');
+/** What every label of LABELLED_PHONE starts with. */
+export const PHONE_HEADS: readonly string[] = 'phone tel mobile cell fax call contact'.split(' ');
+
+/** Heads grouped by their first letter (lower-case char code). */
+type Heads = ReadonlyMap<number, readonly string[]>;
+function byFirstLetter(heads: readonly string[]): Heads {
+  const map = new Map<number, string[]>();
+  for (const h of heads) {
+    const c = h.charCodeAt(0);
+    let list = map.get(c);
+    if (!list) {
+      list = [];
+      map.set(c, list);
+    }
+    list.push(h);
+  }
+  return map;
+}
+const LABEL_HEAD_INDEX = byFirstLetter(LABEL_HEADS);
+const PHONE_HEAD_INDEX = byFirstLetter(PHONE_HEADS);
+
+function asciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** True when `head` (lower case) is written at `at` in `text`, ASCII letters in any case. */
+function headAt(text: string, at: number, head: string): boolean {
+  if (at + head.length > text.length) return false;
+  for (let j = 0; j < head.length; j++) {
+    let c = text.charCodeAt(at + j);
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== head.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/**
+ * The cheap look before LABELLED or LABELLED_PHONE runs (a gate: false only when the regular
+ * expression cannot match): a word start (no ASCII letter or digit
+ * before it; the expressions' `(?<![a-z0-9])` with the `i` flag) that begins with a head, and
+ * an ASCII digit after it (both expressions need one after the label).
+ */
+export function labelCandidate(text: string, heads: Heads): boolean {
+  let head = false;
+  let prev = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (head) return true;
+    } else if (!head && !asciiAlnum(prev)) {
+      const list = heads.get(c >= 65 && c <= 90 ? c | 0x20 : c);
+      if (list !== undefined)
+        for (const h of list)
+          if (headAt(text, i, h)) {
+            head = true;
+            break;
+          }
+    }
+    prev = c;
+  }
+  return false;
+}
+export const labelGate = (text: string): boolean => labelCandidate(text, LABEL_HEAD_INDEX);
+export const phoneLabelGate = (text: string): boolean => labelCandidate(text, PHONE_HEAD_INDEX);
+
 /** Identifiers after a label of their kind. */
 export function redactLabelled(text: string, mark: Mark): string {
+  if (!labelGate(text)) return text;
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
     const value = groups[LABELLED_KINDS.length] as string;
     if (!HAS_DIGIT.test(value)) return match;
@@ -229,11 +298,12 @@ export function redactLabelled(text: string, mark: Mark): string {
 }
 
 /** A phone number after a phone label, in any national format. */
-const LABELLED_PHONE = re(
+export const LABELLED_PHONE = re(
   '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
   'gi',
 );
 export function redactLabelledPhones(text: string, mark: Mark): string {
+  if (!phoneLabelGate(text)) return text;
   return text.replace(
     LABELLED_PHONE,
     (match: string, value: string) =>

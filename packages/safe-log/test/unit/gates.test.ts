@@ -1,4 +1,12 @@
 import fc from 'fast-check';
+import {
+  LABEL_HEADS,
+  LABELLED,
+  LABELLED_PHONE,
+  labelGate,
+  PHONE_HEADS,
+  phoneLabelGate,
+} from '../../src/internal/structured';
 import { DEFAULT_PATTERNS, RULE_GATES, type TextStats, textStats } from '../../src/rules';
 
 /**
@@ -91,5 +99,86 @@ describe('gates of the value patterns never skip a rule that matches (issue #17 
     expect(passes('age', 'aged 93')).toBe(true);
     expect(passes('url', 'GET /api/hospitals/12345')).toBe(false);
     expect(passes('photo', 'version 1.2.3')).toBe(false);
+  });
+});
+
+describe('gates of the label rules never skip a label that matches (issue #17 throughput)', () => {
+  const LABEL_PIECES = [
+    ...LABEL_HEADS,
+    ...PHONE_HEADS,
+    'MRN',
+    'Mr#',
+    'medical record',
+    'Med Rec',
+    'Member ID',
+    'membership no.',
+    'policy no.',
+    'Medicare MBI',
+    'acct.',
+    'VIN',
+    'license plate',
+    'licence plate',
+    "driver's license",
+    'Nursing Licence',
+    'D.O.B.',
+    'DOB',
+    'date of birth',
+    'SS#',
+    'S/N',
+    'pacemaker serial',
+    'voice print',
+    'facial template',
+    'retinal scan',
+    'Phone',
+    'TEL',
+    'call back on',
+    'callback',
+    'contact number',
+    'registry',
+    'retries',
+    'update',
+    ':',
+    '#',
+    ' ',
+    '  ',
+    '-',
+    '.',
+    '=',
+    '/',
+    '(',
+    ')',
+    '1',
+    '12345',
+    '555-0199',
+    'a',
+    'X1',
+    '_',
+    'é',
+    'ſ',
+    '\u212a',
+    '\ue000',
+  ];
+  const labelText = fc
+    .array(fc.constantFrom(...LABEL_PIECES), { maxLength: 10 })
+    .map((p) => p.join(''));
+  it.each([
+    ['labelled identifiers', LABELLED, labelGate],
+    ['labelled phones', LABELLED_PHONE, phoneLabelGate],
+  ] as const)('%s', (_name, regexp, gate) => {
+    const once = new RegExp(regexp.source, regexp.flags.replace('g', ''));
+    fc.assert(
+      fc.property(labelText, (s) => {
+        if (!gate(s)) expect(once.test(s)).toBe(false);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('known labels pass, words that only resemble one do not', () => {
+    expect(labelGate('Member ID: XK1234')).toBe(true);
+    expect(labelGate('https://x.org/v1/hospitals?id=1')).toBe(true);
+    expect(labelGate('created after 3 retries; registry answered 503')).toBe(false);
+    expect(labelGate('12 then mrn')).toBe(false);
+    expect(phoneLabelGate('Tel: 555 0199')).toBe(true);
+    expect(phoneLabelGate('hotel 5550199')).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ const json = winston.format.json();
 /** What logform's json() writes for `record`. */
 function logform(record: object): string {
   const info = json.transform({ ...record } as winston.Logform.TransformableInfo, json.options);
-  return (info as unknown as Record<symbol, string>)[MESSAGE];
+  return (info as unknown as Record<symbol, string>)[MESSAGE] as string;
 }
 
 describe('recordJson: the same bytes as winston.format.json() (throughput, issue #17)', () => {
