@@ -3,7 +3,8 @@
  * measured on this package's own src (the repository bench resolves @resil/safe-log through
  * node_modules, which may point at another checkout).
  *
- *   cd packages/safe-log && npx tsx bench/realistic.ts [--rounds=9] [--ms=400] [--only=8d,8e]
+ *   cd packages/safe-log && npx tsx --conditions=@resil/source bench/realistic.ts [--rounds=9] [--ms=400] [--only=8d,8e]
+ *   SL_DIST=1 …   the same on the build in ./dist (npx tsup src/index.ts --format cjs --out-dir dist)
  *
  * Cases (20 records of about 1 KB per batch, the record of bench case 8):
  *   8d  the same 20 records every batch, a turn of the event loop (setImmediate) after each batch
@@ -15,7 +16,7 @@
  */
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { SafeLogger } from '../src';
+import type * as SafeLog from '../src';
 import { fresh, sampleRecord } from './records';
 
 class NullStream extends Writable {
@@ -35,6 +36,13 @@ const MS = Number(args.get('ms') ?? 400);
 const ONLY = (args.get('only') ?? '8d,8e,8c').split(',');
 const BATCH = 20;
 
+// SL_DIST=1: the build in ./dist (`npx tsup src/index.ts --format cjs --out-dir dist`), as users run
+// it; SL_DIST=<path>: another build (e.g. of the previous commit), to compare.
+const { SafeLogger } = (
+  process.env.SL_DIST
+    ? require(process.env.SL_DIST === '1' ? '../dist/index.js' : process.env.SL_DIST)
+    : require('../src')
+) as typeof SafeLog;
 const ours = new SafeLogger('bench', {
   transports: [new winston.transports.Stream({ stream: new NullStream() })],
 });
