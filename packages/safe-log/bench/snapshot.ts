@@ -12,8 +12,10 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { buildCorpus } from '../eval/corpus';
-import { createRedactor, SafeLogger } from '../src';
+import type * as SafeLog from '../src';
 
+// SL_SRC=<dir>: another copy of src (e.g. the previous commit's, from `git archive`), to compare.
+const { createRedactor, SafeLogger } = require(process.env.SL_SRC ?? '../src') as typeof SafeLog;
 const N = Number(
   process.argv.find((a) => a.startsWith('--strings='))?.split('=')[1] ?? 200_000,
 );
@@ -72,7 +74,7 @@ const TOKENS = [
   '&', '?', '/', '#', '|', '.', ',', ';', '-', ' ', ' ', ' ', '  ', '\n', '\r', '\t', 'v1.2.3',
   'ICD-10 E11.9', 'CPT 99213', '$120.50', '12 ms', 'uuid 3f2a9c1e-7b4d-4e2a-9c1e-7b4d4e2a9c1e',
   '1200 Westheimer Rd', '42 Rue de la Paix', 'Hauptstraße 5', 'x', 'ok', 'retry', 'Error',
-  '\ue000', '\ue105\ue001', 'PHI:', 'é', '李', 'ß', 'İ', '0', '7', '42', '2024', 'A1', 'Zz',
+  '\ue000', '\ue105\ue001', 'PHI:', '\u2028', '\u007f', '\u001b', '\t', '\u0000', '\u0085', 'é', '李', 'ß', 'İ', '0', '7', '42', '2024', 'A1', 'Zz',
 ];
 const rs = [
   createRedactor(),

@@ -108,8 +108,6 @@ export interface Redactor {
 export const REDACTED = '[REDACTED]';
 /** What every value pattern needs: a string without any of it skips the pattern scan. */
 const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b', 'i');
-/** A character some rule needs: a string with none of them is returned as it is. */
-const ANY_RULE = re('[\\dA-Z@?=:/.|{\\[#\\u0080-\\uffff]', '');
 /** Where a JSON document starts inside a string (`… failed: {"resourceType":…}`). */
 const JSON_START = re('[{\\[][ \\t]{0,3}["{\\[]', '');
 /** Error properties never written: live connections and requests, not data. */
@@ -170,6 +168,76 @@ function neutralise(text: string): string {
   );
 }
 
+/** Character classes of a string, found in one pass (see `classify`). */
+const C_DIGIT = 1;
+const C_UPPER = 2; // A-Z
+const C_NONASCII = 4; // any code unit from 0x80 on (placeholders included)
+const C_PLACEHOLDER = 8; // \ue000 or \ue001
+const C_CONTROL = 16; // what NEEDS_ESCAPE finds
+const C_AT = 32;
+const C_QUESTION = 64;
+const C_EQUALS = 128;
+const C_COLON = 256;
+const C_SLASH = 512;
+const C_DOT = 1024;
+const C_PIPE = 2048;
+const C_BRACKET = 4096; // { or [
+const C_HASH = 8192;
+const C_DASH = 16384;
+/** ASCII code unit -> its class bits. */
+const ASCII_CLASS = new Uint16Array(128);
+for (let c = 48; c <= 57; c++) ASCII_CLASS[c] = C_DIGIT;
+for (let c = 65; c <= 90; c++) ASCII_CLASS[c] = C_UPPER;
+for (const [ch, bit] of [
+  ['@', C_AT],
+  ['?', C_QUESTION],
+  ['=', C_EQUALS],
+  [':', C_COLON],
+  ['/', C_SLASH],
+  ['.', C_DOT],
+  ['|', C_PIPE],
+  ['{', C_BRACKET],
+  ['[', C_BRACKET],
+  ['#', C_HASH],
+  ['-', C_DASH],
+] as const)
+  ASCII_CLASS[ch.charCodeAt(0)] = bit;
+for (let c = 0; c <= 0x1f; c++) if (c !== 9) ASCII_CLASS[c] = C_CONTROL; // \t is kept
+ASCII_CLASS[0x7f] = C_CONTROL;
+/** The character classes `text` holds (one pass, no allocation). */
+function classify(text: string): number {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) bits |= ASCII_CLASS[c] as number;
+    else {
+      bits |= C_NONASCII;
+      if (c === 0xe000 || c === 0xe001) bits |= C_PLACEHOLDER;
+      else if (c === 0x2028 || c === 0x2029) bits |= C_CONTROL;
+    }
+  }
+  return bits;
+}
+/**
+ * A character some rule needs (a digit, A-Z, `@ ? = : / . | { [ #`, anything from U+0080 on): a
+ * string with none of them is returned as it is.
+ */
+const C_ANY_RULE =
+  C_DIGIT | C_UPPER | C_AT | C_QUESTION | C_EQUALS | C_COLON | C_SLASH | C_DOT | C_PIPE | C_BRACKET | C_HASH | C_NONASCII;
+/** Classes of the characters `needs` lists, or undefined when one of them has no class of its own. */
+function needsClasses(needs: string): number | undefined {
+  let bits = 0;
+  for (const ch of needs) {
+    const c = ch.charCodeAt(0);
+    // A class holds the character and maybe others: testing it says "maybe" more often, never
+    // "no" for a string that holds the character.
+    const bit = c < 128 ? (ASCII_CLASS[c] as number) : 0;
+    if (bit === 0) return undefined;
+    bits |= bit;
+  }
+  return bits;
+}
+
 export function createRedactor(options: RedactOptions = {}): Redactor {
   const maxDepth = options.maxDepth ?? 12;
   if (!Number.isInteger(maxDepth) || maxDepth < 1)
@@ -214,6 +282,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // strings that hold one of the needed characters; groups run in the order of their first rule.
   const families: Array<{
     needs: RegExp | undefined;
+    /** The classes (classify) of the characters in `needs`, when each has one: tested instead. */
+    needClasses: number | undefined;
     /** Built-in families only: false when no rule of the family can match (rules.ts RULE_GATES). */
     gate: ((text: string, s: TextStats) => boolean) | undefined;
     regexp: RegExp;
@@ -246,6 +316,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       : undefined;
     families.push({
       needs: needs ? new RegExp(`[${needs.replace(/[\\\]^-]/g, '\\$&')}]`) : undefined,
+      needClasses: needs ? needsClasses(needs) : undefined,
       gate,
       regexp: new RegExp(list.map((r) => `(${r.source})`).join('|'), 'gi'),
       rules: list,
@@ -315,18 +386,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       dropped = text.length - end;
       text = text.slice(0, end);
     }
-    if (text.includes(PH_OPEN) || text.includes(PH_CLOSE)) text = text.replace(PRIVATE_MARKS, '');
+    let cls = classify(text);
+    if (cls & C_PLACEHOLDER) {
+      text = text.replace(PRIVATE_MARKS, '');
+      cls = classify(text);
+    }
     const saved = base;
     base = tokens.length;
     let out: string;
     try {
-      out = scan(text, mark);
+      out = scan(text, mark, cls);
       if (tokens.length > base) out = unmark(out);
     } finally {
       tokens.length = base;
       base = saved;
     }
-    if (NEEDS_ESCAPE.test(out)) out = neutralise(out);
+    // An unchanged string holds a control character only when the classes say so.
+    if ((out !== text || cls & C_CONTROL) && NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
   }
 
@@ -349,8 +425,16 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // Counted again only after a family has marked something (marks only remove characters).
     const stats: TextStats = { digits: 0, colons: 0, dashes: 0, longestAlnum: 0 };
     let counted: string | undefined;
+    let cls = 0;
+    let classified: string | undefined;
     for (const f of families) {
-      if (f.needs && !f.needs.test(out)) continue;
+      if (f.needClasses !== undefined) {
+        if (classified !== out) {
+          cls = classify(out);
+          classified = out;
+        }
+        if (!(cls & f.needClasses)) continue;
+      } else if (f.needs && !f.needs.test(out)) continue;
       if (f.gate) {
         if (counted !== out) {
           textStats(out, stats);
@@ -387,10 +471,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   /** Every rule over one string (already cut to maxStringLength). */
-  function scan(text: string, mark: Mark): string {
+  function scan(text: string, mark: Mark, cls: number = classify(text)): string {
     // Lower-case words without digits or punctuation cannot hold anything a rule looks for.
-    if (!custom && !ANY_RULE.test(text)) return text;
-    const json = JSON_START.exec(text);
+    if (!custom && !(cls & C_ANY_RULE)) return text;
+    const json = cls & C_BRACKET ? JSON_START.exec(text) : null;
     if (json) {
       const close = text[json.index] === '{' ? '}' : ']';
       const end = text.lastIndexOf(close);
@@ -408,17 +492,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         }
       }
     }
-    let out = redactDrivers(redactHl7(text, mark), mark);
-    const mayMatch = custom || MAY_MATCH.test(out);
+    // Marks only take characters away (and add spaces, quotes and placeholders), so the classes
+    // of `text` still hold every character the later steps look for; they skip only a step that
+    // cannot find anything.
+    let out = redactDrivers(cls & C_PIPE ? redactHl7(text, mark) : text, mark);
+    const mayMatch =
+      custom || ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out));
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
-    if (out.includes(':') || out.includes('=')) out = redactKeyValues(out, sensitiveKey, mark);
-    if (mayMatch) {
+    if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))
+      out = redactKeyValues(out, sensitiveKey, mark);
+    // Each of these needs a digit in what it marks.
+    if (mayMatch && cls & C_DIGIT) {
       out = redactLabelled(out, mark);
       out = redactLabelledPhones(out, mark);
       out = redactAddresses(out, mark);
     }
-    return redactNames(out, mark);
+    return cls & (C_UPPER | C_NONASCII) ? redactNames(out, mark) : out;
   }
 
   function error(err: Error, depth: number, seen: object[]): Record<string, unknown> {
