@@ -85,29 +85,51 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
+// SL_BASE=<path of a build>: a third subject, another build of SafeLogger, in the same rounds.
+const baseLog: Log | undefined = process.env.SL_BASE
+  ? (() => {
+      const { SafeLogger: Base } = require(process.env.SL_BASE) as typeof SafeLog;
+      const base = new Base('bench', {
+        transports: [new winston.transports.Stream({ stream: new NullStream() })],
+      });
+      return (rec) => base.info('hospital created', rec);
+    })()
+  : undefined;
+
 async function main(): Promise<void> {
   for (const kind of ONLY) {
-    // warm-up
-    await round(kind, logPlain);
-    await round(kind, logOurs);
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    const usOurs: number[] = [];
-    const usPlain: number[] = [];
+    const subjects: Array<[string, Log]> = [
+      ['winston', logPlain],
+      ['SafeLogger', logOurs],
+    ];
+    if (baseLog) subjects.push(['SafeLogger (SL_BASE)', baseLog]);
+    for (const [, log] of subjects) await round(kind, log); // warm-up
+    const results = new Map<string, Round[]>(subjects.map(([name]) => [name, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      const first = r % 2 === 0;
-      const a = await round(kind, first ? logPlain : logOurs);
-      const b = await round(kind, first ? logOurs : logPlain);
-      const p = first ? a : b;
-      const o = first ? b : a;
-      wall.push(o.n / o.wallNs / (p.n / p.wallNs));
-      cpu.push(o.n / o.cpuUs / (p.n / p.cpuUs));
-      usOurs.push(o.cpuUs / o.n);
-      usPlain.push(p.cpuUs / p.n);
+      // A different subject goes first in each round.
+      for (let k = 0; k < subjects.length; k++) {
+        const [name, log] = subjects[(r + k) % subjects.length] as [string, Log];
+        results.get(name)?.push(await round(kind, log));
+      }
+    }
+    const plainRounds = results.get('winston') as Round[];
+    const parts: string[] = [];
+    for (const [name] of subjects.slice(1)) {
+      const rounds = results.get(name) as Round[];
+      const wall = rounds.map((o, i) => {
+        const p = plainRounds[i] as Round;
+        return o.n / o.wallNs / (p.n / p.wallNs);
+      });
+      const cpu = rounds.map((o, i) => {
+        const p = plainRounds[i] as Round;
+        return o.n / o.cpuUs / (p.n / p.cpuUs);
+      });
+      parts.push(
+        `${name}/winston wall ${median(wall).toFixed(2)}x [${wall.map((x) => x.toFixed(2)).join(' ')}], cpu ${median(cpu).toFixed(2)}x, ${median(rounds.map((o) => o.cpuUs / o.n)).toFixed(1)} cpu us/record`,
+      );
     }
     console.log(
-      `${kind}: ratio (SafeLogger/winston) wall ${median(wall).toFixed(2)}x [${wall.map((x) => x.toFixed(2)).join(' ')}], ` +
-        `cpu ${median(cpu).toFixed(2)}x; cpu us/record SafeLogger ${median(usOurs).toFixed(1)}, winston ${median(usPlain).toFixed(1)}`,
+      `${kind}: winston ${median(plainRounds.map((p) => p.cpuUs / p.n)).toFixed(1)} cpu us/record; ${parts.join('; ')}`,
     );
   }
 }
