@@ -38,4 +38,3 @@ export const fresh = (n: number, rec: Record<string, unknown>) => ({
   requestId: `req-${n}-${(n * 2654435761) % 4294967296}`,
   note: `created after ${n % 5} retries; registry answered 503 once then 201 (attempt ${n})`,
 });
-

@@ -223,7 +223,18 @@ function classify(text: string): number {
  * string with none of them is returned as it is.
  */
 const C_ANY_RULE =
-  C_DIGIT | C_UPPER | C_AT | C_QUESTION | C_EQUALS | C_COLON | C_SLASH | C_DOT | C_PIPE | C_BRACKET | C_HASH | C_NONASCII;
+  C_DIGIT |
+  C_UPPER |
+  C_AT |
+  C_QUESTION |
+  C_EQUALS |
+  C_COLON |
+  C_SLASH |
+  C_DOT |
+  C_PIPE |
+  C_BRACKET |
+  C_HASH |
+  C_NONASCII;
 /** Classes of the characters `needs` lists, or undefined when one of them has no class of its own. */
 function needsClasses(needs: string): number | undefined {
   let bits = 0;
@@ -497,7 +508,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // cannot find anything.
     let out = redactDrivers(cls & C_PIPE ? redactHl7(text, mark) : text, mark);
     const mayMatch =
-      custom || ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out));
+      custom ||
+      ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out));
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
     if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))

@@ -3,12 +3,7 @@ import winston from 'winston';
 import { getLogContext, otelTraceIds, type TraceIds } from './context';
 import { redactInfo } from './format';
 import { recordJson } from './internal/json';
-import {
-  createRedactor,
-  getDefaultRedactor,
-  type RedactOptions,
-  type Redactor,
-} from './redactor';
+import { createRedactor, getDefaultRedactor, type RedactOptions, type Redactor } from './redactor';
 
 export type LogMeta = Record<string, unknown>;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

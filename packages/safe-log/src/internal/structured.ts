@@ -222,20 +222,20 @@ export const LABEL_HEADS: readonly string[] = (
 /** What every label of LABELLED_PHONE starts with. */
 export const PHONE_HEADS: readonly string[] = 'phone tel mobile cell fax call contact'.split(' ');
 
-/** Heads grouped by their first letter (lower-case char code). */
-type Heads = ReadonlyMap<number, readonly string[]>;
+/** Heads by the char code of their first letter (lower case; ASCII only). */
+type Heads = ReadonlyArray<readonly string[] | undefined>;
 function byFirstLetter(heads: readonly string[]): Heads {
-  const map = new Map<number, string[]>();
+  const table: Array<string[] | undefined> = new Array(128).fill(undefined);
   for (const h of heads) {
     const c = h.charCodeAt(0);
-    let list = map.get(c);
+    let list = table[c];
     if (!list) {
       list = [];
-      map.set(c, list);
+      table[c] = list;
     }
     list.push(h);
   }
-  return map;
+  return table;
 }
 const LABEL_HEAD_INDEX = byFirstLetter(LABEL_HEADS);
 const PHONE_HEAD_INDEX = byFirstLetter(PHONE_HEADS);
@@ -268,8 +268,8 @@ export function labelCandidate(text: string, heads: Heads): boolean {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (head) return true;
-    } else if (!head && !asciiAlnum(prev)) {
-      const list = heads.get(c >= 65 && c <= 90 ? c | 0x20 : c);
+    } else if (!head && c < 128 && !asciiAlnum(prev)) {
+      const list = heads[c >= 65 && c <= 90 ? c | 0x20 : c];
       if (list !== undefined)
         for (const h of list)
           if (headAt(text, i, h)) {

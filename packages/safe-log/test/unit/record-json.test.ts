@@ -40,7 +40,13 @@ describe('recordJson: the same bytes as winston.format.json() (throughput, issue
   it('sorts keys, drops undefined fields, writes holes and undefined in arrays as null', () => {
     const sparse: unknown[] = [1];
     sparse[3] = 'x';
-    const rec = { b: 1, a: undefined, 'é': [undefined, sparse], '\ud800': 'lone \udc00', __proto__: null };
+    const rec = {
+      b: 1,
+      a: undefined,
+      é: [undefined, sparse],
+      '\ud800': 'lone \udc00',
+      __proto__: null,
+    };
     expect(recordJson(rec)).toBe(logform(rec));
     expect(recordJson(rec)).toBe('{"b":1,"é":[null,[1,null,null,"x"]],"\\ud800":"lone \\udc00"}');
   });
