@@ -20,6 +20,24 @@ function quote(s: string): string {
   return s.length < 5000 && !NEEDS_JSON_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
+/**
+ * Keys repeat in every record: their quoted form is kept (at most 4,096 keys of up to 64
+ * characters, emptied when full). It holds only keys as they are written to the line, after the
+ * redaction.
+ */
+const quotedKeys = new Map<string, string>();
+function quoteKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = quote(k);
+    if (k.length <= 64) {
+      if (quotedKeys.size >= 4096) quotedKeys.clear();
+      quotedKeys.set(k, q);
+    }
+  }
+  return q;
+}
+
 /** Insertion sort for short key lists (what safe-stable-stringify does: same order as sort()). */
 function sortKeys(keys: string[]): string[] {
   if (keys.length > 200) return keys.sort();
@@ -83,7 +101,7 @@ function object(v: object, depth: number): string {
   for (const k of keys) {
     const s = value((v as Record<string, unknown>)[k], depth + 1);
     if (s !== undefined) {
-      out += `${sep}${quote(k)}:${s}`;
+      out += `${sep}${quoteKey(k)}:${s}`;
       sep = ',';
     }
   }
