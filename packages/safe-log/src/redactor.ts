@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
 import {
+  labelGates,
   type Mark,
   redactAddresses,
   redactDrivers,
@@ -11,6 +12,22 @@ import {
   redactLabelledPhones,
 } from './internal/structured';
 import {
+  ASCII_CLASS,
+  C_AT,
+  C_BRACKET,
+  C_COLON,
+  C_CONTROL,
+  C_DIGIT,
+  C_DOT,
+  C_EQUALS,
+  C_HASH,
+  C_NONASCII,
+  C_PIPE,
+  C_PLACEHOLDER,
+  C_QUESTION,
+  C_SLASH,
+  C_UPPER,
+  classify,
   DEFAULT_PATTERNS,
   FHIR_PERSON_ELEMENTS,
   FHIR_PERSON_TYPES,
@@ -168,56 +185,6 @@ function neutralise(text: string): string {
   );
 }
 
-/** Character classes of a string, found in one pass (see `classify`). */
-const C_DIGIT = 1;
-const C_UPPER = 2; // A-Z
-const C_NONASCII = 4; // any code unit from 0x80 on (placeholders included)
-const C_PLACEHOLDER = 8; // \ue000 or \ue001
-const C_CONTROL = 16; // what NEEDS_ESCAPE finds
-const C_AT = 32;
-const C_QUESTION = 64;
-const C_EQUALS = 128;
-const C_COLON = 256;
-const C_SLASH = 512;
-const C_DOT = 1024;
-const C_PIPE = 2048;
-const C_BRACKET = 4096; // { or [
-const C_HASH = 8192;
-const C_DASH = 16384;
-/** ASCII code unit -> its class bits. */
-const ASCII_CLASS = new Uint16Array(128);
-for (let c = 48; c <= 57; c++) ASCII_CLASS[c] = C_DIGIT;
-for (let c = 65; c <= 90; c++) ASCII_CLASS[c] = C_UPPER;
-for (const [ch, bit] of [
-  ['@', C_AT],
-  ['?', C_QUESTION],
-  ['=', C_EQUALS],
-  [':', C_COLON],
-  ['/', C_SLASH],
-  ['.', C_DOT],
-  ['|', C_PIPE],
-  ['{', C_BRACKET],
-  ['[', C_BRACKET],
-  ['#', C_HASH],
-  ['-', C_DASH],
-] as const)
-  ASCII_CLASS[ch.charCodeAt(0)] = bit;
-for (let c = 0; c <= 0x1f; c++) if (c !== 9) ASCII_CLASS[c] = C_CONTROL; // \t is kept
-ASCII_CLASS[0x7f] = C_CONTROL;
-/** The character classes `text` holds (one pass, no allocation). */
-function classify(text: string): number {
-  let bits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128) bits |= ASCII_CLASS[c] as number;
-    else {
-      bits |= C_NONASCII;
-      if (c === 0xe000 || c === 0xe001) bits |= C_PLACEHOLDER;
-      else if (c === 0x2028 || c === 0x2029) bits |= C_CONTROL;
-    }
-  }
-  return bits;
-}
 /**
  * A character some rule needs (a digit, A-Z, `@ ? = : / . | { [ #`, anything from U+0080 on): a
  * string with none of them is returned as it is.
@@ -436,23 +403,16 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // Counted again only after a family has marked something (marks only remove characters).
     const stats: TextStats = { digits: 0, colons: 0, dashes: 0, longestAlnum: 0 };
     let counted: string | undefined;
-    let cls = 0;
-    let classified: string | undefined;
     for (const f of families) {
-      if (f.needClasses !== undefined) {
-        if (classified !== out) {
-          cls = classify(out);
-          classified = out;
-        }
-        if (!(cls & f.needClasses)) continue;
-      } else if (f.needs && !f.needs.test(out)) continue;
-      if (f.gate) {
-        if (counted !== out) {
-          textStats(out, stats);
-          counted = out;
-        }
-        if (!f.gate(out, stats)) continue;
+      // Classes and counts of `out` in one pass, taken again only after a family has marked.
+      if ((f.needClasses !== undefined || f.gate) && counted !== out) {
+        textStats(out, stats);
+        counted = out;
       }
+      if (f.needClasses !== undefined) {
+        if (!((stats.classes as number) & f.needClasses)) continue;
+      } else if (f.needs && !f.needs.test(out)) continue;
+      if (f.gate && !f.gate(out, stats)) continue;
       // What `out.replace(f.regexp, fn)` does, without building an arguments array per match.
       const re = f.regexp;
       re.lastIndex = 0;
@@ -516,8 +476,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       out = redactKeyValues(out, sensitiveKey, mark);
     // Each of these needs a digit in what it marks.
     if (mayMatch && cls & C_DIGIT) {
-      out = redactLabelled(out, mark);
-      out = redactLabelledPhones(out, mark);
+      // Both label gates in one pass; the phone gate is taken again if a label marked something.
+      const gates = labelGates(out);
+      const before = out;
+      out = redactLabelled(out, mark, (gates & 1) !== 0);
+      out =
+        out === before
+          ? redactLabelledPhones(out, mark, (gates & 2) !== 0)
+          : redactLabelledPhones(out, mark);
       out = redactAddresses(out, mark);
     }
     return cls & (C_UPPER | C_NONASCII) ? redactNames(out, mark) : out;

@@ -473,6 +473,59 @@ export interface TextStats {
   dashes: number;
   /** The longest run of ASCII letters and digits. */
   longestAlnum: number;
+  /** The character classes of the string (`classify`), found in the same pass. */
+  classes?: number;
+}
+
+/** Character classes of a string, found in one pass (see `classify`). */
+export const C_DIGIT = 1;
+export const C_UPPER = 2; // A-Z
+export const C_NONASCII = 4; // any code unit from 0x80 on (placeholders included)
+export const C_PLACEHOLDER = 8; // \ue000 or \ue001
+export const C_CONTROL = 16; // what NEEDS_ESCAPE finds
+export const C_AT = 32;
+export const C_QUESTION = 64;
+export const C_EQUALS = 128;
+export const C_COLON = 256;
+export const C_SLASH = 512;
+export const C_DOT = 1024;
+export const C_PIPE = 2048;
+export const C_BRACKET = 4096; // { or [
+export const C_HASH = 8192;
+export const C_DASH = 16384;
+/** ASCII code unit -> its class bits. */
+export const ASCII_CLASS = new Uint16Array(128);
+for (let c = 48; c <= 57; c++) ASCII_CLASS[c] = C_DIGIT;
+for (let c = 65; c <= 90; c++) ASCII_CLASS[c] = C_UPPER;
+for (const [ch, bit] of [
+  ['@', C_AT],
+  ['?', C_QUESTION],
+  ['=', C_EQUALS],
+  [':', C_COLON],
+  ['/', C_SLASH],
+  ['.', C_DOT],
+  ['|', C_PIPE],
+  ['{', C_BRACKET],
+  ['[', C_BRACKET],
+  ['#', C_HASH],
+  ['-', C_DASH],
+] as const)
+  ASCII_CLASS[ch.charCodeAt(0)] = bit;
+for (let c = 0; c <= 0x1f; c++) if (c !== 9) ASCII_CLASS[c] = C_CONTROL; // \t is kept
+ASCII_CLASS[0x7f] = C_CONTROL;
+/** The character classes `text` holds (one pass, no allocation). */
+export function classify(text: string): number {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) bits |= ASCII_CLASS[c] as number;
+    else {
+      bits |= C_NONASCII;
+      if (c === 0xe000 || c === 0xe001) bits |= C_PLACEHOLDER;
+      else if (c === 0x2028 || c === 0x2029) bits |= C_CONTROL;
+    }
+  }
+  return bits;
 }
 
 /** Counts in one pass what the gates of the default rules look at. */
@@ -482,8 +535,15 @@ export function textStats(text: string, into: TextStats): TextStats {
   let dashes = 0;
   let run = 0;
   let longest = 0;
+  let bits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c < 128) bits |= ASCII_CLASS[c] as number;
+    else {
+      bits |= C_NONASCII;
+      if (c === 0xe000 || c === 0xe001) bits |= C_PLACEHOLDER;
+      else if (c === 0x2028 || c === 0x2029) bits |= C_CONTROL;
+    }
     if (c >= 48 && c <= 57) {
       digits++;
       run++;
@@ -495,6 +555,7 @@ export function textStats(text: string, into: TextStats): TextStats {
       else if (c === 45) dashes++;
     }
   }
+  into.classes = bits;
   into.digits = digits;
   into.colons = colons;
   into.dashes = dashes;

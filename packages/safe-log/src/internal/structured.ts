@@ -282,11 +282,48 @@ export function labelCandidate(text: string, heads: Heads): boolean {
   return false;
 }
 export const labelGate = (text: string): boolean => labelCandidate(text, LABEL_HEAD_INDEX);
+/** labelGate (bit 1) and phoneLabelGate (bit 2) in one pass. */
+export function labelGates(text: string): number {
+  let label = false;
+  let phone = false;
+  let found = 0;
+  let prev = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (label) found |= 1;
+      if (phone) found |= 2;
+      if (found === 3) return 3;
+    } else if (c < 128 && !asciiAlnum(prev)) {
+      const lower = c >= 65 && c <= 90 ? c | 0x20 : c;
+      if (!label) {
+        const list = LABEL_HEAD_INDEX[lower];
+        if (list !== undefined)
+          for (const h of list)
+            if (headAt(text, i, h)) {
+              label = true;
+              break;
+            }
+      }
+      if (!phone) {
+        const list = PHONE_HEAD_INDEX[lower];
+        if (list !== undefined)
+          for (const h of list)
+            if (headAt(text, i, h)) {
+              phone = true;
+              break;
+            }
+      }
+    }
+    prev = c;
+  }
+  return found;
+}
 export const phoneLabelGate = (text: string): boolean => labelCandidate(text, PHONE_HEAD_INDEX);
 
 /** Identifiers after a label of their kind. */
-export function redactLabelled(text: string, mark: Mark): string {
-  if (!labelGate(text)) return text;
+export function redactLabelled(text: string, mark: Mark, gate = labelGate(text)): string {
+  if (!gate) return text;
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
     const value = groups[LABELLED_KINDS.length] as string;
     if (!HAS_DIGIT.test(value)) return match;
@@ -302,8 +339,12 @@ export const LABELLED_PHONE = re(
   '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
   'gi',
 );
-export function redactLabelledPhones(text: string, mark: Mark): string {
-  if (!phoneLabelGate(text)) return text;
+export function redactLabelledPhones(
+  text: string,
+  mark: Mark,
+  gate = phoneLabelGate(text),
+): string {
+  if (!gate) return text;
   return text.replace(
     LABELLED_PHONE,
     (match: string, value: string) =>

@@ -4,6 +4,7 @@ import {
   LABELLED,
   LABELLED_PHONE,
   labelGate,
+  labelGates,
   PHONE_HEADS,
   phoneLabelGate,
 } from '../../src/internal/structured';
@@ -180,5 +181,18 @@ describe('gates of the label rules never skip a label that matches (issue #17 th
     expect(labelGate('12 then mrn')).toBe(false);
     expect(phoneLabelGate('Tel: 555 0199')).toBe(true);
     expect(phoneLabelGate('hotel 5550199')).toBe(false);
+  });
+});
+
+describe('labelGates is both label gates in one pass', () => {
+  it('equals (labelGate ? 1 : 0) | (phoneLabelGate ? 2 : 0)', () => {
+    const pieces = [...LABEL_HEADS, ...PHONE_HEADS, ' ', ':', '1', 'a', 'X', '-', '\u212a', 'é'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (p) => {
+        const s = p.join('');
+        expect(labelGates(s)).toBe((labelGate(s) ? 1 : 0) | (phoneLabelGate(s) ? 2 : 0));
+      }),
+      { numRuns: 20000 },
+    );
   });
 });
