@@ -3,6 +3,17 @@
 // the mutation runs (stryker.config.mjs).
 import { luhn, redact } from '../../src';
 import {
+  C_AT,
+  C_BRACKET,
+  C_COLON,
+  C_CONTROL,
+  C_DASH,
+  C_DIGIT,
+  C_NONASCII,
+  C_PLACEHOLDER,
+  C_SLASH,
+  C_UPPER,
+  classify,
   DEFAULT_PATTERNS,
   hasImageExtension,
   hasPersonPath,
@@ -37,11 +48,29 @@ describe('rules.ts helpers (mutation tests)', () => {
       colons: 2,
       dashes: 2,
       longestAlnum: 18,
+      classes: C_DIGIT | C_UPPER | C_COLON | C_DASH,
     });
     expect(s.digits).toBe(21);
-    expect(textStats('', s)).toEqual({ digits: 0, colons: 0, dashes: 0, longestAlnum: 0 });
+    expect(textStats('', s)).toEqual({
+      digits: 0,
+      colons: 0,
+      dashes: 0,
+      longestAlnum: 0,
+      classes: 0,
+    });
+    // The classes are those of classify (one pass for both).
+    for (const t of ['ab12:cd-e:f- Z9', 'x\ue000y\u2028', '\t', '\u0001é', 'plain words'])
+      expect(textStats(t, s).classes).toBe(classify(t));
+    expect(classify('a\ue001\u2029\tb')).toBe(C_NONASCII | C_PLACEHOLDER | C_CONTROL);
+    expect(classify('tab\there')).toBe(0);
     expect(textStats('09AZaz', s).longestAlnum).toBe(6);
-    expect(textStats('/@[`{', s)).toEqual({ digits: 0, colons: 0, dashes: 0, longestAlnum: 0 });
+    expect(textStats('/@[`{', s)).toEqual({
+      digits: 0,
+      colons: 0,
+      dashes: 0,
+      longestAlnum: 0,
+      classes: C_SLASH | C_AT | C_BRACKET,
+    });
     expect(textStats('ab cdef gh', s).longestAlnum).toBe(4);
     expect(textStats('abcd é ab', s).longestAlnum).toBe(4);
   });
