@@ -120,6 +120,13 @@ const disabled: Telemetry = Object.freeze({
   setResendCount() {},
 });
 
+/** The API's own no-op MeterProvider (what `getMeterProvider()` gives before an SDK registers). */
+function isNoopProvider(provider: MeterProviderLike): boolean {
+  return (
+    (provider as { constructor?: { name?: string } }).constructor?.name === 'NoopMeterProvider'
+  );
+}
+
 /**
  * Telemetry for one strategy. Instruments are created on first use and again whenever the
  * global MeterProvider changes (an SDK registered after the package was loaded still gets data).
@@ -132,11 +139,17 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const scope = options.scope ?? '@resil/core';
   const base: Attributes = { [TELEMETRY_NAMES.STRATEGY_NAME]: options.strategy };
   if (options.pipeline !== undefined) base[TELEMETRY_NAMES.PIPELINE_NAME] = options.pipeline;
-  let inst: Instruments | undefined;
-  const instruments = (): Instruments | undefined => {
+  // Instruments per MeterProvider; null for the API's no-op provider (no SDK registered), so a
+  // call then builds no attribute object at all (a healthy breaker call paid ~0.8 µs for it).
+  let seen: MeterProviderLike | undefined;
+  let inst: Instruments | null = null;
+  const instruments = (): Instruments | null => {
     try {
       const provider = api.metrics.getMeterProvider();
-      if (inst?.provider === provider) return inst;
+      if (provider === seen) return inst;
+      seen = provider;
+      inst = null;
+      if (isNoopProvider(provider)) return null;
       const meter = provider.getMeter(scope, options.version);
       inst = {
         provider,
@@ -155,7 +168,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       };
       return inst;
     } catch {
-      return undefined; // telemetry never changes the outcome of a call
+      return null; // telemetry never changes the outcome of a call
     }
   };
   const activeSpan = (span?: SpanLike) => {
@@ -176,14 +189,17 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     enabled: true,
     event(name: string, init: EventInit = {}) {
       guard(() => {
+        const counter = instruments()?.events;
+        const span = activeSpan(init.span);
+        if (!counter && !span) return;
         const attrs: Attributes = {
           ...init.attributes,
           ...base,
           [TELEMETRY_NAMES.EVENT_NAME]: name,
           [TELEMETRY_NAMES.EVENT_SEVERITY]: init.severity ?? 'information',
         };
-        instruments()?.events.add(1, attrs);
-        activeSpan(init.span)?.addEvent(name, attrs);
+        counter?.add(1, attrs);
+        span?.addEvent(name, attrs);
       });
     },
     attempt(
@@ -191,6 +207,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       init: { attempt: number; handled: boolean; errorType?: string; attributes?: Attributes },
     ) {
       guard(() => {
+        const histogram = instruments()?.attempts;
+        if (!histogram) return;
         const attrs: Attributes = {
           ...init.attributes,
           ...base,
@@ -198,14 +216,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
           [TELEMETRY_NAMES.ATTEMPT_HANDLED]: init.handled,
         };
         if (init.errorType !== undefined) attrs[TELEMETRY_NAMES.ERROR_TYPE] = init.errorType;
-        instruments()?.attempts.record(durationMs, attrs);
+        histogram.record(durationMs, attrs);
       });
     },
     execution(durationMs: number, init: { errorType?: string; attributes?: Attributes } = {}) {
       guard(() => {
+        const histogram = instruments()?.executions;
+        if (!histogram) return;
         const attrs: Attributes = { ...init.attributes, ...base };
         if (init.errorType !== undefined) attrs[TELEMETRY_NAMES.ERROR_TYPE] = init.errorType;
-        instruments()?.executions.record(durationMs, attrs);
+        histogram.record(durationMs, attrs);
       });
     },
     setResendCount(count: number, span?: SpanLike) {

@@ -168,3 +168,38 @@ describe('createTelemetry', () => {
     expect(() => createTelemetry({} as never)).toThrow(TypeError);
   });
 });
+
+describe('no SDK registered: nothing is built per call', () => {
+  afterEach(() => metrics.disable());
+
+  it("the API's own no-op provider gets no meter and no attribute object; an SDK registered later does", () => {
+    metrics.disable();
+    const noop = metrics.getMeterProvider();
+    const getMeter = jest.spyOn(noop, 'getMeter');
+    const t = createTelemetry({ strategy: 'breaker', pipeline: 'p' });
+    const spread = jest.fn(() => ({}));
+    const attributes = new Proxy({}, { ownKeys: spread }) as Attributes;
+    t.event('opened', { attributes });
+    t.attempt(1, { attempt: 1, handled: false, attributes });
+    t.execution(1, { attributes });
+    expect(getMeter).not.toHaveBeenCalled();
+    expect(spread).not.toHaveBeenCalled(); // no `{ ...attributes }` copy was made
+    getMeter.mockRestore();
+
+    const { provider, recorded } = recordingProvider();
+    metrics.setGlobalMeterProvider(provider as never);
+    t.event('opened', { attributes: { a: 1 } });
+    t.execution(2);
+    expect(recorded.map((r) => r.instrument)).toEqual([
+      TELEMETRY_NAMES.EVENTS,
+      TELEMETRY_NAMES.PIPELINE_DURATION,
+    ]);
+  });
+
+  it('an active span still gets the event when no meter is registered', () => {
+    metrics.disable();
+    const { span, events } = recordingSpan();
+    createTelemetry({ strategy: 'retry' }).event('retry', { span });
+    expect(events.map((e) => e.name)).toEqual(['retry']);
+  });
+});
