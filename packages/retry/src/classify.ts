@@ -79,6 +79,22 @@ export function isRetryable(err: unknown): boolean {
   return networkCode(err);
 }
 
+/**
+ * The default `isFailureResult`: true for a Response-like result (an object with a numeric
+ * `status` and a `headers` field, as fetch's `Response` or an HTTP client's response) whose status
+ * is one of RETRYABLE_STATUS (408, 425, 429, 500, 502, 503, 504). Anything else is a success.
+ */
+export function isFailureResponse(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return false;
+  const r = result as { status?: unknown; headers?: unknown };
+  return (
+    typeof r.status === 'number' &&
+    RETRYABLE_STATUS.has(r.status) &&
+    typeof r.headers === 'object' &&
+    r.headers !== null
+  );
+}
+
 /** The one value of a header, or undefined when absent or given more than once. */
 function header(headers: unknown, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;

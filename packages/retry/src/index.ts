@@ -1,10 +1,12 @@
-export { statusOf } from '@resil/core';
+export type { CallContext, CallOptions } from '@resil/core';
+export { callContext, compose, statusOf, withCallOptions } from '@resil/core';
 export type { RetryBudgetOptions } from './budget';
 export { RetryBudget } from './budget';
 export {
   errorTypeOf,
   isAbort,
   isCircuitOpen,
+  isFailureResponse,
   isRetryable,
   MAX_TIMER_MS,
   parseRetryAfter,
@@ -29,3 +31,5 @@ export type {
   RetryPolicy,
 } from './retryable';
 export { backoffMs, retryable } from './retryable';
+export type { TimedOut, Timeout, TimeoutEvents, TimeoutNotice, TimeoutOptions } from './timeout';
+export { TIMEOUT_ERROR_CODE, TimeoutError, timeout } from './timeout';

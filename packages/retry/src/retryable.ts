@@ -1,6 +1,7 @@
 import {
   checkOptions,
   createTelemetry,
+  deriveContext,
   type Event,
   EventEmitter,
   enumOption,
@@ -9,11 +10,19 @@ import {
   type Logger,
   numberOption,
   resolveLogger,
+  splitContext,
   TELEMETRY_NAMES,
 } from '@resil/core';
 import asyncRetry from 'async-retry';
 import type { RetryBudget } from './budget';
-import { describe, errorTypeOf, isRetryable, MAX_TIMER_MS, retryAfterMsOf } from './classify';
+import {
+  describe,
+  errorTypeOf,
+  isFailureResponse,
+  isRetryable,
+  MAX_TIMER_MS,
+  retryAfterMsOf,
+} from './classify';
 import { markAttempts } from './errors';
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
@@ -34,7 +43,8 @@ export type GiveUpReason =
   | 'retry-after-too-long'
   | 'elapsed'
   | 'budget'
-  | 'aborted';
+  | 'aborted'
+  | 'deadline';
 
 /** What the `onGiveUp` option receives. */
 export interface GiveUpEvent {
@@ -100,8 +110,17 @@ export interface RetryOptions {
   maxElapsedMs?: number;
   /** Which errors are retried (sync or async). @default isRetryable */
   retryOn?: (error: unknown) => boolean | Promise<boolean>;
-  /** Cancels the pending wait at once and stops further attempts. @default none */
+  /**
+   * Cancels the pending wait at once and stops further attempts, for every call of the policy
+   * (a per-call signal goes in the call's context: core `withCallOptions`). @default none
+   */
   signal?: AbortSignal;
+  /**
+   * Which resolved results are failures: retried like a retryable error (their `Retry-After` is
+   * honoured); when attempts run out, the last result is returned, not thrown (Polly's semantics).
+   * @default isFailureResponse (a Response-like object with status 408, 425, 429, 500, 502, 503 or 504)
+   */
+  isFailureResult?: (result: unknown) => boolean;
   /** A budget shared by several functions; when empty, failures are not retried. @default none */
   budget?: RetryBudget;
   /** Name in log lines. @default the function's (or method's) name */
@@ -145,6 +164,7 @@ const DEFAULTS: RetryPolicy = Object.freeze({
 const KNOWN: ReadonlySet<string> = new Set([
   ...Object.keys(DEFAULTS),
   'retryOn',
+  'isFailureResult',
   'signal',
   'budget',
   'name',
@@ -192,7 +212,15 @@ function resolve(o: Partial<RetryOptions>): RetryPolicy {
   const maxElapsedMs = integerOrInfinity('maxElapsedMs', o.maxElapsedMs, 0);
   const factor = numberOption(OWNER, 'factor', o.factor, { default: DEFAULTS.factor, min: 1 });
   const jitter = enumOption(OWNER, 'jitter', o.jitter, JITTERS, DEFAULTS.jitter);
-  for (const fn of ['retryOn', 'onRetry', 'onGiveUp', 'onSuccess', 'random', 'clock'] as const)
+  for (const fn of [
+    'retryOn',
+    'isFailureResult',
+    'onRetry',
+    'onGiveUp',
+    'onSuccess',
+    'random',
+    'clock',
+  ] as const)
     functionOption(OWNER, fn, o[fn]);
   return Object.freeze({
     maxAttempts,
@@ -258,6 +286,39 @@ async function classify(
   }
 }
 
+/** The signal that fires when any of `signals` does, or undefined for none. */
+function joinSignals(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length < 2) return present[0];
+  return AbortSignal.any(present);
+}
+
+/**
+ * `pending`, or a rejection with the signal's reason as soon as it fires: a function that ignores
+ * its signal no longer holds the caller (its late outcome is dropped).
+ */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return pending;
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(pending).then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Thrown inside async-retry to start the next attempt after a failure result. */
+const RETRY_RESULT = new Error('retry a failure result');
+
 /** Calls `listener` with `event`, if there is one; a throwing listener never changes the outcome of the call. */
 function emit<E>(listener: ((event: E) => void) | undefined, event: E): void {
   // Stryker disable next-line ConditionalExpression: equivalent: without this check, calling undefined throws a TypeError that the catch below swallows; the check only saves that throw
@@ -289,6 +350,15 @@ export function retryable(options: RetryOptions = {}): Retryable {
   const o = checkOptions(OWNER, options, KNOWN);
   const policy = resolve(o);
   const retryOn = o.retryOn ?? isRetryable;
+  const isFailureResult = o.isFailureResult ?? isFailureResponse;
+  /** Whether a resolved result is a failure: exactly `true` only; a throwing predicate means no. */
+  const isFailure = (result: unknown): boolean => {
+    try {
+      return isFailureResult(result) === true;
+    } catch {
+      return false;
+    }
+  };
   const random = o.random ?? Math.random;
   const clock = o.clock ?? Date.now;
   const { signal, budget, onRetry, onGiveUp, onSuccess } = o;
@@ -316,8 +386,15 @@ export function retryable(options: RetryOptions = {}): Retryable {
       );
     const warnSpent = () =>
       logger.warn(`retry budget spent: ${name} not retried`, { name, event: 'budget-exhausted' });
-    const wrapped = function (this: unknown, ...args: unknown[]) {
+    const wrapped = function (this: unknown, ...incoming: unknown[]) {
+      // A context passed by the caller or an outer policy (compose) is taken off and honoured.
+      const { args, context } = splitContext(incoming);
       const started = clock();
+      const deadline = context?.deadline;
+      // The policy's signal and the call's (a call context's signal fires at its deadline too).
+      const outer = joinSignals(signal, context?.signal);
+      const stopReason = (): GiveUpReason =>
+        deadline !== undefined && clock() >= deadline ? 'deadline' : 'aborted';
       let previousMs = policy.minDelayMs;
       budget?.deposit();
       /** The call ends with `error` (after `attempts` attempts): events, telemetry, the mark. */
@@ -331,65 +408,105 @@ export function retryable(options: RetryOptions = {}): Retryable {
       };
       return asyncRetry(
         async (bail: (e: Error) => void, attempt: number) => {
-          if (signal?.aborted) {
-            bail(signal.reason);
+          if (outer?.aborted) {
+            giveUp(outer.reason, attempt - 1, stopReason());
+            bail(outer.reason);
+            return undefined;
+          }
+          if (deadline !== undefined && clock() >= deadline) {
+            // A deadline already passed (its signal fires a timer tick later): no attempt starts.
+            const late = new DOMException('The call deadline passed', 'TimeoutError');
+            giveUp(late, attempt - 1, 'deadline');
+            bail(late as unknown as Error);
             return undefined;
           }
           // The resend count of a retried (outbound) call, on the caller's active span.
           telemetry.setResendCount(attempt - 1);
           const attemptStarted = clock();
+          // This attempt's signal: the caller's abort, the deadline, or the policy moving on.
+          const controller = new AbortController();
+          const attemptSignal = joinSignals(outer, controller.signal) as AbortSignal;
+          const ctx = deriveContext(context, { signal: attemptSignal, attempt, deadline });
+          let value: unknown;
+          let failed = false;
+          let error: unknown;
           try {
-            const value = await fn.apply(this, args);
+            value = await untilAborted(fn.apply(this, [...args, ctx]), outer);
+          } catch (e) {
+            failed = true;
+            error = e;
+          }
+          if (!failed && !isFailure(value)) {
             telemetry.attempt(clock() - attemptStarted, { attempt, handled: false });
             telemetry.execution(clock() - started);
             emit(onSuccess, { attempts: attempt });
             return value;
-          } catch (error) {
-            const handled = await classify(retryOn, error);
-            const code = errorTypeOf(error);
-            telemetry.attempt(clock() - attemptStarted, { attempt, handled, errorType: code });
-            const stop = (reason: GiveUpReason) => {
-              giveUp(error, attempt, reason);
-              bail(error as Error);
-              return undefined;
-            };
-            if (attempt >= policy.maxAttempts) return stop('exhausted');
-            if (!handled) return stop('not-retryable');
-            const now = clock();
-            const asked = retryAfterMsOf(error, now);
-            if ((asked ?? 0) > policy.maxRetryAfterMs) return stop('retry-after-too-long');
-            // A Retry-After can lengthen the wait, never shorten it below the computed backoff.
-            const delayMs = Math.max(backoffMs(policy, attempt, previousMs, random), asked ?? 0);
-            previousMs = Math.max(delayMs, 1);
-            if (now + delayMs - started > policy.maxElapsedMs) return stop('elapsed');
-            if (budget) {
-              const wasSpent = budget.exhausted;
-              if (!budget.tryWithdraw()) {
-                // Logged once per spell of an empty budget; counted every time.
-                if (!wasSpent) emit(warnSpent, name);
-                exhausted.emit({ name });
-                telemetry.event('budget-exhausted', { severity: 'warning' });
-                return stop('budget');
-              }
-            }
-            const wait = sleep(delayMs, signal);
-            // Emitted after the timer is scheduled, so a test can advance fake time from the hook.
-            emit(onRetry, { attempt, delayMs, error });
-            retried.emit({ name, attempt, delayMs, code });
-            telemetry.event('retry', {
-              severity: 'warning',
-              attributes: { [TELEMETRY_NAMES.ATTEMPT_NUMBER]: attempt },
-            });
-            emit(log, { attempt, delayMs, error });
-            try {
-              await wait;
-            } catch (reason) {
-              giveUp(error, attempt, 'aborted');
-              bail(reason as Error);
-              return undefined;
-            }
-            throw error; // async-retry starts the next attempt
           }
+          // An error, or a result `isFailureResult` marks (retried; the last one is returned).
+          const failure = failed ? error : value;
+          const code = errorTypeOf(failure);
+          const over = () =>
+            controller.abort(new DOMException('The attempt is over', 'AbortError'));
+          if (failed && outer?.aborted) {
+            // The caller's abort or the deadline: never retried, whatever the function threw.
+            telemetry.attempt(clock() - attemptStarted, {
+              attempt,
+              handled: false,
+              errorType: code,
+            });
+            giveUp(error, attempt, stopReason());
+            over();
+            bail(outer.reason);
+            return undefined;
+          }
+          const handled = failed ? await classify(retryOn, error) : true;
+          telemetry.attempt(clock() - attemptStarted, { attempt, handled, errorType: code });
+          const stop = (reason: GiveUpReason) => {
+            giveUp(failure, attempt, reason);
+            if (!failed) return value; // Polly: the last result, as it is
+            over();
+            bail(error as Error);
+            return undefined;
+          };
+          if (attempt >= policy.maxAttempts) return stop('exhausted');
+          if (!handled) return stop('not-retryable');
+          const now = clock();
+          const asked = retryAfterMsOf(failure, now);
+          if ((asked ?? 0) > policy.maxRetryAfterMs) return stop('retry-after-too-long');
+          // A Retry-After can lengthen the wait, never shorten it below the computed backoff.
+          const delayMs = Math.max(backoffMs(policy, attempt, previousMs, random), asked ?? 0);
+          previousMs = Math.max(delayMs, 1);
+          if (now + delayMs - started > policy.maxElapsedMs) return stop('elapsed');
+          // A deadline covers the waits too: no wait starts that would end at or after it.
+          if (deadline !== undefined && now + delayMs >= deadline) return stop('deadline');
+          if (budget) {
+            const wasSpent = budget.exhausted;
+            if (!budget.tryWithdraw()) {
+              // Logged once per spell of an empty budget; counted every time.
+              if (!wasSpent) emit(warnSpent, name);
+              exhausted.emit({ name });
+              telemetry.event('budget-exhausted', { severity: 'warning' });
+              return stop('budget');
+            }
+          }
+          over(); // the attempt is over: what it left running stops
+          const wait = sleep(delayMs, outer);
+          // Emitted after the timer is scheduled, so a test can advance fake time from the hook.
+          emit(onRetry, { attempt, delayMs, error: failure });
+          retried.emit({ name, attempt, delayMs, code });
+          telemetry.event('retry', {
+            severity: 'warning',
+            attributes: { [TELEMETRY_NAMES.ATTEMPT_NUMBER]: attempt },
+          });
+          emit(log, { attempt, delayMs, error: failure });
+          try {
+            await wait;
+          } catch (reason) {
+            giveUp(failure, attempt, stopReason());
+            bail(reason as Error);
+            return undefined;
+          }
+          throw failed ? error : RETRY_RESULT; // async-retry starts the next attempt
         },
         // Attempts only: every wait is ours (above), so async-retry's own timer is zero.
         {

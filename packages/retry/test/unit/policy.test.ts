@@ -328,7 +328,10 @@ describe('retryable behaviour', () => {
     );
     expect((out.error as Error).message).toBe('stop');
     expect(fn).toHaveBeenCalledTimes(1);
-    expect(gaveUp).toEqual([{ attempts: 1, error: err, reason: 'aborted' }]);
+    // #19: the call settles at the abort (a function that ignores its signal no longer holds the
+    // caller), so the failure the policy saw is the abort's reason, not the later 503.
+    expect(gaveUp).toEqual([{ attempts: 1, error: out.error, reason: 'aborted' }]);
+    expect(err).toBeDefined();
   });
 
   it('an abort during the wait rejects before the timer fires and leaves no listener', async () => {
