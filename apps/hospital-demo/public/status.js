@@ -82,5 +82,25 @@
     }
   }
 
-  document.addEventListener('DOMContentLoaded', refresh);
+  // The fleet and its charts: server-rendered HTML and SVG (no inline script or style in it),
+  // swapped in every FLEET_MS. Parsed by DOMParser, so nothing in it runs.
+  const FLEET_MS = 3000;
+  async function refreshFleet() {
+    try {
+      const res = await fetch('/status/fleet', { headers: { accept: 'text/html' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const fresh = doc.getElementById('fleet-view');
+      if (fresh) document.getElementById('fleet').replaceChildren(document.importNode(fresh, true));
+    } catch (err) {
+      document.getElementById('error').textContent = `could not refresh the fleet: ${err.message}`;
+    } finally {
+      setTimeout(refreshFleet, FLEET_MS);
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    refresh();
+    setTimeout(refreshFleet, FLEET_MS);
+  });
 })();

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { createActivity } from './activity';
 import type { Config } from './config';
 import { handleErrors } from './error-handler';
+import { createFleet } from './fleet';
+import { SecondRing } from './fleet/ring';
 import { front } from './front';
 import type { HospitalApiClient } from './hospital-api-client';
 import { createMetrics, type Metrics } from './metrics';
@@ -72,8 +74,13 @@ export function createApp(deps: AppDeps): DemoApp {
   const redis = deps.redis ?? ownRedis;
   // OpenTelemetry: the packages report through the global API; /metrics and /traces read it.
   const otel = { metrics: installOtelMetrics(), tracing: installTracing() };
-  const activity = createActivity(metrics, now);
+  const workerId = deps.workerId ?? 'main';
+  // Every app series carries the worker: the Grafana dashboard's `worker` variable.
+  metrics.registry.setDefaultLabels({ worker: workerId });
+  const ring = new SecondRing(now);
+  const activity = createActivity(metrics, now, ring);
   const layers = wireLayers({ config, upstreamUrl, redis, logger, metrics, activity });
+  const fleet = createFleet({ config, redis, layers, activity, ring, metrics, workerId, now });
 
   // `app` is the public service; `ops` holds the operator endpoints. Without OPS_PORT the public
   // app serves the operator endpoints too; with it, only `ops` does (on its own listener).
@@ -90,7 +97,8 @@ export function createApp(deps: AppDeps): DemoApp {
     otel,
     layers,
     activity,
-    workerId: deps.workerId ?? 'main',
+    fleet,
+    workerId,
     now,
   });
   ops.use(opsRoutes);
@@ -109,6 +117,7 @@ export function createApp(deps: AppDeps): DemoApp {
   const close = () => {
     closing ??= (async () => {
       try {
+        fleet.close();
         await layers.close();
       } finally {
         if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());

@@ -13,6 +13,11 @@ export interface Metrics {
   readonly idempotency: Counter<'outcome'>;
   readonly upstreamCalls: Counter<'endpoint' | 'outcome'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly breakerCalls: Counter<'breaker' | 'outcome'>;
+  readonly outboundGrants: Counter;
+  readonly outboundLimit: Gauge;
+  readonly outboundUtilisation: Gauge;
+  readonly redisDegraded: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -47,7 +52,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     idempotency: new Counter({
       name: 'hospital_demo_idempotency_total',
-      help: 'Idempotency-Key outcomes: replayed, conflict (409 in progress), mismatch (422 other payload)',
+      help: 'Idempotency-Key outcomes: executed, replayed, conflict (409 in progress), mismatch (422 other payload)',
       labelNames: ['outcome'],
       registers,
     }),
@@ -62,6 +67,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Inbound request duration by method, route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    breakerCalls: new Counter({
+      name: 'hospital_demo_breaker_calls_total',
+      help: 'Calls through each circuit breaker by outcome: success, failure, rejected (circuit open)',
+      labelNames: ['breaker', 'outcome'],
+      registers,
+    }),
+    outboundGrants: new Counter({
+      name: 'hospital_demo_outbound_grants_total',
+      help: 'Tokens granted by the outbound limiter (calls allowed to the hospital registry)',
+      registers,
+    }),
+    outboundLimit: new Gauge({
+      name: 'hospital_demo_outbound_limit',
+      help: 'Outbound limiter ceiling: tokens per window (OUTBOUND_RATE_LIMIT)',
+      registers,
+    }),
+    outboundUtilisation: new Gauge({
+      name: 'hospital_demo_outbound_utilisation_ratio',
+      help: 'Tokens this process was granted in the last window, divided by the limit (0..1)',
+      registers,
+    }),
+    redisDegraded: new Gauge({
+      name: 'hospital_demo_redis_degraded',
+      help: '1 when Redis is configured but unreachable or a layer runs on its in-memory fallback, else 0',
       registers,
     }),
   };

@@ -6,8 +6,11 @@ import type { Breaker, IdempotencyMiddleware, RateLimiter, RateLimitMiddleware }
  * packages return them.
  */
 
-/** Idempotency outcomes that never reach the handler. */
-export type IdempotencyOutcome = 'replayed' | 'conflict' | 'mismatch';
+/** Idempotency outcomes: `executed` ran the handler, the others answered without it. */
+export type IdempotencyOutcome = 'executed' | 'replayed' | 'conflict' | 'mismatch';
+
+/** What a breaker did with a call. */
+export type BreakerCallOutcome = 'success' | 'failure' | 'rejected';
 
 /** Who is told what the packages decided (src/activity.ts: the status page and the metrics). */
 export interface OutcomeListener {
@@ -17,10 +20,14 @@ export interface OutcomeListener {
   outboundRefused(): void;
   /** An inbound limiter answered 429 (`onLimited`). */
   inboundLimited(): void;
-  /** The idempotency middleware answered without running the handler. */
+  /** The idempotency middleware ran the handler, or answered without running it. */
   idempotency(outcome: IdempotencyOutcome): void;
   /** A breaker changed state (`onStateChange`), whoever made the change. */
   breakerChanged(breaker: string, to: string): void;
+  /** A breaker let a call through and it succeeded or failed, or rejected it (open). */
+  breakerCall(breaker: string, outcome: BreakerCallOutcome): void;
+  /** A layer's shared store went away (`onDegraded`) or came back (`onRestored`). */
+  storeDegraded(layer: string, degraded: boolean): void;
 }
 
 export interface Observed {
@@ -36,10 +43,20 @@ export function observe(layers: Observed, listener: OutcomeListener): () => void
     layers.outbound.onGranted(() => listener.outboundGranted()),
     layers.outbound.onRefused(() => listener.outboundRefused()),
     ...layers.inbound.map((m) => m.onLimited(() => listener.inboundLimited())),
+    layers.idempotency.onExecuted(() => listener.idempotency('executed')),
     layers.idempotency.onReplayed(() => listener.idempotency('replayed')),
     layers.idempotency.onConflict(() => listener.idempotency('conflict')),
     layers.idempotency.onMismatch(() => listener.idempotency('mismatch')),
     ...layers.breakers.map((b) => b.onStateChange(({ to }) => listener.breakerChanged(b.name, to))),
+    ...layers.breakers.flatMap((b) => [
+      b.onSuccess(() => listener.breakerCall(b.name, 'success')),
+      b.onFailure(() => listener.breakerCall(b.name, 'failure')),
+      b.onRejected(() => listener.breakerCall(b.name, 'rejected')),
+      b.onDegraded(() => listener.storeDegraded(b.name, true)),
+      b.onRestored(() => listener.storeDegraded(b.name, false)),
+    ]),
+    layers.outbound.onDegraded(() => listener.storeDegraded('outbound', true)),
+    layers.outbound.onRestored(() => listener.storeDegraded('outbound', false)),
   ];
   return () => {
     for (const s of subs) s.dispose();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Activity } from './activity';
 import type { Config } from './config';
 import { sendProblem } from './errors';
+import type { Fleet } from './fleet';
 import type { Metrics } from './metrics';
 import { statusPage } from './status-page';
 import type { OtelMetrics } from './telemetry/metrics';
@@ -23,6 +24,8 @@ export interface OpsOptions {
   otel: { metrics: OtelMetrics; tracing: OtelTracing };
   layers: Layers;
   activity: Activity;
+  /** The heartbeats and the last 10 minutes (src/fleet). */
+  fleet: Fleet;
   workerId: string;
   now: () => number;
 }
@@ -50,6 +53,7 @@ export function opsRouter(o: OpsOptions): Router {
   router.get('/metrics', limited, async (_req, res) => {
     await refreshShared();
     layers.syncBreakerGauges();
+    o.fleet.syncGauges();
     // One exposition: the app's prom-client families, then the OpenTelemetry ones (other names).
     const [own, otel] = await Promise.all([metrics.registry.metrics(), o.otel.metrics.text()]);
     res.type(metrics.registry.contentType).send(own + otel);

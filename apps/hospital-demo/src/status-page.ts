@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
+import { renderFleet } from './fleet/view';
 import type { OpsOptions } from './ops';
 import type { Breaker } from './resil';
 
@@ -45,10 +46,19 @@ export function statusPage(
   const statusCss = readPublic('status.css');
 
   const router = express.Router();
-  router.get('/status', limited, (_req, res) => {
+  // The fleet and its charts are rendered here (SVG in the HTML: the page works with JavaScript
+  // off); /status.js swaps in /status/fleet every few seconds.
+  router.get('/status', limited, async (_req, res) => {
+    const fleet = renderFleet(await o.fleet.view());
     res.setHeader('Content-Security-Policy', STATUS_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(statusHtml);
+    res.type('html').send(statusHtml.replace('<!--FLEET-->', () => fleet));
+  });
+  router.get('/status/fleet', limited, async (_req, res) => {
+    const fleet = renderFleet(await o.fleet.view());
+    res.setHeader('Content-Security-Policy', STATUS_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(fleet);
   });
   router.get('/status.js', limited, (_req, res) => {
     res.setHeader('Content-Security-Policy', STATUS_CSP);
@@ -64,7 +74,7 @@ export function statusPage(
   router.get('/status.json', limited, async (_req, res) => {
     // Changes made by other workers arrive by pub/sub within milliseconds; the page also reads
     // the shared state, at most once per STATUS_REFRESH_MS however many pages are open.
-    await o.refreshShared();
+    const [, fleet] = await Promise.all([o.refreshShared(), o.fleet.view()]);
     const t = o.now();
     res.setHeader('Cache-Control', 'no-store');
     res.json({
@@ -72,6 +82,17 @@ export function statusPage(
       worker: o.workerId,
       time: new Date(t).toISOString(),
       sharedState: Boolean(o.redis),
+      fleet: {
+        shared: fleet.shared,
+        truncated: fleet.truncated,
+        workers: fleet.workers.map((w) => ({
+          id: w.id,
+          worker: w.worker,
+          at: w.at,
+          redis: w.redis,
+          breakers: w.breakers.map((b) => ({ name: b.name, state: b.state })),
+        })),
+      },
       breakers: o.layers.hospitalApi.breakers.map(breakerView),
       outbound: {
         limit: config.outboundRateLimit,

@@ -98,7 +98,7 @@ describe('resilience layers (threshold 2, 3 attempts, breaker reset 60 s)', () =
     expect(retry).toMatchObject({ reason: 'http_429', delayMs: 1000 }); // Retry-After, not the 1-5 ms backoff
     const metrics = await request(h.app).get('/metrics');
     expect(metrics.text).toMatch(
-      /hospital_demo_retries_total\{endpoint="create",reason="http_429"\} [1-9]/,
+      /hospital_demo_retries_total\{endpoint="create",reason="http_429",worker="main"\} [1-9]/,
     );
   });
 
@@ -153,7 +153,7 @@ describe('rate limits', () => {
       expect(h.registry.state.counters.received.create).toBe(2);
       const metrics = await request(h.app).get('/metrics');
       expect(metrics.text).toContain(
-        'hospital_demo_rate_limit_rejections_total{direction="inbound"} 1',
+        'hospital_demo_rate_limit_rejections_total{direction="inbound",worker="main"} 1',
       );
     } finally {
       await h.close();
@@ -191,7 +191,7 @@ describe('idempotency while the first request is still running', () => {
       expect((await first).status).toBe(201); // the hung attempt timed out, the retry succeeded
       expect(h.registry.state.counters.executed.create).toBe(1);
       const metrics = await request(h.app).get('/metrics');
-      expect(metrics.text).toContain('hospital_demo_idempotency_total{outcome="conflict"} 1');
+      expect(metrics.text).toContain('hospital_demo_idempotency_total{outcome="conflict",worker="main"} 1');
     } finally {
       await h.close();
     }
