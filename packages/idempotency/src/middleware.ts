@@ -10,8 +10,6 @@ import {
   hasErrorCode,
   hashKeyPart,
   integerOption,
-  isRedisClient,
-  keyBuilder,
   type Logger,
   makeCloseable,
   problem,
@@ -20,32 +18,27 @@ import {
   stringOption,
 } from '@resil/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { RECORD_OPTIONS, type RecordOptions, resolveRecords } from './common';
 import { ERROR_CODES, PROBLEM_SLUGS } from './errors';
 import type { IdempotencyEvents, OutcomeEvent } from './events';
-import {
-  type ClaimResult,
-  type IdempotencyStore,
-  MemoryStore,
-  type RedisLike,
-  RedisStore,
-  type StoredResponse,
-} from './store';
+import type { ClaimResult, StoredResponse } from './store';
 
-export interface IdempotencyOptions {
+export interface IdempotencyOptions extends RecordOptions {
   /** Methods the middleware applies to. @default ['POST', 'PATCH'] */
   methods?: string[];
   /** A request of those methods without the header gets 400. @default true */
   required?: boolean;
+  /** The request header that carries the key (an HTTP token, any case). @default 'Idempotency-Key' */
+  header?: string;
   /** Who the key belongs to; part of the storage key. @default the user id (`req.user.id`) if any, else the client IP */
   scope?: (req: Request) => string | undefined;
   /**
-   * Records in Redis (shared by every worker): an ioredis `Redis` or `Cluster`, a node-redis
-   * (`redis` v5) client or cluster (`createClient()`, `createCluster()`; connected by you), or a
-   * URL (an ioredis client, shared per URL). @default memory (one process)
+   * What of the request must match for a repeat to be replayed (else 422), in place of the body:
+   * any JSON-like value (canonical JSON, then hashed). The method and the path with its sorted
+   * query are always part of the fingerprint. Runs after the body parsers; if it throws, the
+   * error goes to `next(err)` and nothing is claimed. @default the parsed body (`req.body`)
    */
-  redis?: RedisLike | string;
-  /** @default 'resil:' */
-  keyPrefix?: string;
+  fingerprint?: (req: Request) => unknown;
   /** How long a completed response is kept and replayed. @default 86400000 (24 h) */
   ttlMs?: number;
   /** The in-progress claim's lease; renewed while the handler runs; a crashed worker's key is free after it. @default 30000 */
@@ -66,24 +59,6 @@ export interface IdempotencyOptions {
   excludeHeaders?: string[];
   /** Store unreachable: 'deny' answers 503 (no risk of a double execution); 'allow' runs the handler without protection. @default 'deny' */
   onStoreError?: 'deny' | 'allow';
-  /** Longest wait for a Redis reply. @default 500 */
-  commandTimeoutMs?: number;
-  /**
-   * After a Redis failure or time-out, how long requests are answered as a store failure
-   * (`onStoreError`) at once, without a command; then one request probes Redis while the others
-   * keep failing fast. A paused Redis so costs one `commandTimeoutMs` wait per period. @default 1000
-   */
-  redisBackoffMs?: number;
-  /**
-   * Redis only: after each claim and each completion, `WAIT replicas timeoutMs` on the same
-   * connection. A claim fewer replicas acknowledged is released and the request is answered as
-   * a store failure (`onStoreError`). @default undefined (no WAIT)
-   */
-  waitForReplicas?: { replicas: number; timeoutMs: number };
-  /** Memory store only: most records kept. @default 10000 */
-  memoryMaxRecords?: number;
-  /** Memory store only: most bytes kept (key, tokens, headers, body). @default 67108864 (64 MiB) */
-  memoryMaxBytes?: number;
   /**
    * Where a lost lease, a store outage, an unparsed body or an unreplicated write is logged, or
    * false. `@resil/safe-log`'s `SafeLogger` fits. @default core `codeLogger('resil.idempotency')`
@@ -100,9 +75,9 @@ export type IdempotencyMiddleware = RequestHandler & IdempotencyEvents & Closeab
 const KNOWN: ReadonlySet<string> = new Set([
   'methods',
   'required',
+  'header',
   'scope',
-  'redis',
-  'keyPrefix',
+  'fingerprint',
   'ttlMs',
   'leaseMs',
   'onConcurrent',
@@ -111,13 +86,9 @@ const KNOWN: ReadonlySet<string> = new Set([
   'maxBodyBytes',
   'excludeHeaders',
   'onStoreError',
-  'commandTimeoutMs',
-  'redisBackoffMs',
-  'waitForReplicas',
-  'memoryMaxRecords',
-  'memoryMaxBytes',
   'logger',
   'name',
+  ...RECORD_OPTIONS,
 ]);
 
 /** Never stored or replayed: per-connection, per-response or credential headers. */
@@ -379,22 +350,6 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
   const leaseMs = int('leaseMs', o.leaseMs, 30_000, 100);
   const waitTimeoutMs = int('waitTimeoutMs', o.waitTimeoutMs, 10_000, 0);
   const maxBodyBytes = int('maxBodyBytes', o.maxBodyBytes, 1024 * 1024, 0);
-  const commandTimeoutMs = int('commandTimeoutMs', o.commandTimeoutMs, 500, 1);
-  const redisBackoffMs = int('redisBackoffMs', o.redisBackoffMs, 1000, 0);
-  const waitForReplicas = o.waitForReplicas;
-  if (waitForReplicas !== undefined) {
-    if (typeof waitForReplicas !== 'object' || waitForReplicas === null)
-      throw new TypeError('idempotency: waitForReplicas must be { replicas, timeoutMs }');
-    int('waitForReplicas.replicas', waitForReplicas.replicas, undefined, 1);
-    int('waitForReplicas.timeoutMs', waitForReplicas.timeoutMs, undefined, 1);
-    if (o.redis === undefined) throw new TypeError('idempotency: waitForReplicas needs redis');
-  }
-  const memoryMaxRecords = int('memoryMaxRecords', o.memoryMaxRecords, 10_000, 1);
-  const memoryMaxBytes = int('memoryMaxBytes', o.memoryMaxBytes, 64 * 1024 * 1024, 1024);
-  if (o.redis !== undefined && (o.memoryMaxRecords !== undefined || o.memoryMaxBytes !== undefined))
-    throw new TypeError(
-      'idempotency: memoryMaxRecords and memoryMaxBytes apply to the memory store only (no redis)',
-    );
   const onConcurrent = enumOption(
     OWNER,
     'onConcurrent',
@@ -407,20 +362,18 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
   const storeStatus =
     functionOption<(status: number) => boolean>(OWNER, 'storeStatus', o.storeStatus) ??
     ((s: number) => s < 500);
-  const given = o.redis;
-  if (given !== undefined && typeof given !== 'string' && !isRedisClient(given))
-    throw new TypeError(
-      'idempotency: redis must be an ioredis Redis or Cluster, a node-redis client or cluster, or a URL',
-    );
-  // The layout is core's keyBuilder: `${keyPrefix}{idem:<sha256 of scope and key>}`.
-  const keys = keyBuilder(
-    stringOption(OWNER, 'keyPrefix', o.keyPrefix, {
-      default: 'resil:',
-      pattern: /^[^{}]*$/,
-      describe: 'a string without { or }',
-    }),
-    'idem',
+  const header = stringOption(OWNER, 'header', o.header, {
+    default: 'Idempotency-Key',
+    pattern: /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+    describe: 'an HTTP header name',
+  });
+  const fingerprintOf = functionOption<(req: Request) => unknown>(
+    OWNER,
+    'fingerprint',
+    o.fingerprint,
   );
+  const records = resolveRecords(OWNER, o);
+  const { store, hasher, keys } = records;
   const name = stringOption(OWNER, 'name', o.name, { default: 'idempotency', minLength: 1 });
   const logger = resolveLogger(OWNER, 'resil.idempotency', o.logger);
   const denied = new Set([
@@ -429,14 +382,6 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
   ]);
   let storeDown = false; // logged once per outage, not per request
   let unparsedLogged = false;
-  const store: IdempotencyStore =
-    given !== undefined
-      ? new RedisStore(given, {
-          timeoutMs: commandTimeoutMs,
-          backoffMs: redisBackoffMs,
-          waitForReplicas,
-        })
-      : new MemoryStore({ maxRecords: memoryMaxRecords, maxBytes: memoryMaxBytes });
   const renewals = new Set<NodeJS.Timeout>();
 
   // Outcome events: listeners (onX) and OpenTelemetry (resilience.strategy.events).
@@ -482,16 +427,12 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
   ) {
     try {
       if (!methods.has(req.method)) return next();
-      const raw = req.get('Idempotency-Key');
+      const raw = req.get(header);
       if (raw === undefined) {
         if (!required) return next();
-        // the method is one of the configured ones (a token), never other input
-        return answer(
-          res,
-          'MISSING_KEY',
-          {},
-          `${req.method} requests need an Idempotency-Key header.`,
-        );
+        // the method is one of the configured ones (a token) and the header name is configured,
+        // never other input
+        return answer(res, 'MISSING_KEY', {}, `${req.method} requests need an ${header} header.`);
       }
       const key = parseIdempotencyKey(raw);
       if (key === undefined) return answer(res, 'INVALID_KEY');
@@ -505,10 +446,11 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
         return answer(res, 'BODY_UNPARSED');
       }
       const scope = scopeOf?.(req) ?? defaultScope(req);
-      const derived = hashKeyPart(`${scope}\n${key}`, 64);
+      const derived = hasher.hash(`${scope}\n${key}`, 64);
       (req as unknown as Record<symbol, string>)[DERIVED] = derived.slice(0, 32);
       const storageKey = keys.key(derived);
-      const fp = hashKeyPart(`${req.method} ${target(req)}\n${canonicalJson(bodyOf(req))}`, 64);
+      const payload = fingerprintOf ? fingerprintOf(req) : bodyOf(req);
+      const fp = hasher.hash(`${req.method} ${target(req)}\n${canonicalJson(payload)}`, 64);
       const owner = randomUUID();
 
       const deadline = Date.now() + waitTimeoutMs;
@@ -697,7 +639,7 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
     for (const t of renewals) clearInterval(t);
     renewals.clear();
     for (const e of Object.values(emitters)) e.clear();
-    await store.close();
+    await records.close();
   });
 }
 

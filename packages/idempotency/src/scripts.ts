@@ -23,10 +23,11 @@ return {h[1] or 'running', h[2] or '', h[3] or '', h[4] or '', h[5] or '', h[6] 
   { numberOfKeys: 1 },
 );
 
-/** ARGV: owner, status, headers, body, omitted, ttlMs. 1 when stored, 0 when the lease was lost. */
+/** ARGV: owner, status, headers, body, omitted, ttlMs. 1 when stored, 0 when the lease was lost (or already done). */
 export const COMPLETE = defineScript(
   `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[4], 'omitted', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 return 1`,

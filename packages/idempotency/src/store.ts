@@ -33,16 +33,29 @@ export type ClaimResult =
   | { claimed: false; state: 'running'; fp: string; leaseLeftMs: number }
   | { claimed: false; state: 'done'; fp: string; response: StoredResponse };
 
-/** Where records live. Every method rejects on a store failure (the middleware decides). */
+/**
+ * Where records live: the `store` option takes any implementation (the package's Redis and memory
+ * stores implement it; `test/store-contract.ts` is the suite a store must pass). Every method
+ * rejects on a store failure (the middleware answers it as `onStoreError` says). Keys are opaque
+ * strings (already hashed); `owner` is a random token per claim; `fp` a hex fingerprint.
+ */
 export interface IdempotencyStore {
-  readonly kind: 'redis' | 'memory';
+  /** What it is, for logs ('redis', 'memory', or your own name). */
+  readonly kind?: string;
+  /**
+   * Atomically: when `key` holds no live record, store a running claim by `owner` with `fp` that
+   * expires after `leaseMs` and answer `{ claimed: true }`; otherwise answer the record (running:
+   * its fp and the lease left; done: its fp and the stored response). Never both callers claimed.
+   */
   claim(key: string, owner: string, fp: string, leaseMs: number): Promise<ClaimResult>;
+  /** Only when `owner` holds the running claim: store the response, done, for `ttlMs`. True when stored. */
   complete(key: string, owner: string, response: StoredResponse, ttlMs: number): Promise<boolean>;
+  /** Only when `owner` holds the running claim: extend its lease to `leaseMs` from now. */
   renew(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Only when `owner` holds the running claim: delete it (the request may run again). */
   release(key: string, owner: string): Promise<boolean>;
-  /** Releases what the store holds (a client lease); idempotent. */
+  /** Releases what the store holds (a client lease); idempotent. Never called on a store you pass in `store`. */
   close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface MemoryRecord {
@@ -156,7 +169,7 @@ export class MemoryStore extends Resource implements IdempotencyStore {
   }
   async complete(key: string, owner: string, response: StoredResponse, ttlMs: number) {
     const r = this.#get(key);
-    if (!r || r.owner !== owner) return false;
+    if (!r || r.owner !== owner || r.state !== 'running') return false;
     const base = RECORD_OVERHEAD + key.length + owner.length + r.fp.length;
     this.#delete(key, r); // out of the way while room is made; re-inserted last (newest)
     let kept = response;
