@@ -81,8 +81,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     outboundLimit: new Gauge({
-      name: 'hospital_demo_outbound_limit',
-      help: 'Outbound limiter ceiling: tokens per window (OUTBOUND_RATE_LIMIT)',
+      name: 'hospital_demo_outbound_limit_per_second',
+      help: 'Outbound limiter ceiling in tokens per second (OUTBOUND_RATE_LIMIT per OUTBOUND_WINDOW_MS), shared by all workers with Redis',
       registers,
     }),
     outboundUtilisation: new Gauge({

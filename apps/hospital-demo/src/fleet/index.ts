@@ -151,7 +151,7 @@ export function createFleet(o: FleetOptions): Fleet {
     },
     syncGauges() {
       const used = activity.outboundUsed(config.outboundWindowMs);
-      o.metrics.outboundLimit.set(config.outboundRateLimit);
+      o.metrics.outboundLimit.set((config.outboundRateLimit * 1000) / config.outboundWindowMs);
       o.metrics.outboundUtilisation.set(used / config.outboundRateLimit);
       o.metrics.redisDegraded.set(redisLink() === 'degraded' ? 1 : 0);
     },

@@ -72,8 +72,12 @@ describe('open endpoints: /healthz, /readyz, /metrics, /status', () => {
     expect(res.text).toContain(
       'hospital_demo_breaker_state{breaker="hospital-api.create",state="closed",worker="main"} 1',
     );
-    expect(res.text).toContain('hospital_demo_idempotency_total{outcome="replayed",worker="main"} 1');
-    expect(res.text).toContain('hospital_demo_idempotency_total{outcome="mismatch",worker="main"} 1');
+    expect(res.text).toContain(
+      'hospital_demo_idempotency_total{outcome="replayed",worker="main"} 1',
+    );
+    expect(res.text).toContain(
+      'hospital_demo_idempotency_total{outcome="mismatch",worker="main"} 1',
+    );
     expect(res.text).toMatch(
       /hospital_demo_http_request_duration_seconds_count\{worker="main",method="POST",route="\/hospitals\/",status="201"\} 2/,
     );

@@ -191,7 +191,9 @@ describe('idempotency while the first request is still running', () => {
       expect((await first).status).toBe(201); // the hung attempt timed out, the retry succeeded
       expect(h.registry.state.counters.executed.create).toBe(1);
       const metrics = await request(h.app).get('/metrics');
-      expect(metrics.text).toContain('hospital_demo_idempotency_total{outcome="conflict",worker="main"} 1');
+      expect(metrics.text).toContain(
+        'hospital_demo_idempotency_total{outcome="conflict",worker="main"} 1',
+      );
     } finally {
       await h.close();
     }
