@@ -3,8 +3,9 @@
 // Jest runs one file, test/mutation/unit-suite.ts, which imports the unit test files (one module
 // registry per mutant run instead of one per file). Left out of the mutant runs: the linear-cost
 // tests (they measure CPU time and kill no mutant a faster test does not), the ReDoS gate (it
-// checks the text of src/, which Stryker instruments) and the HTTP fuzzer (hundreds of requests
-// per mutant; its properties are pinned by exact tests in the other files). Property tests run
+// checks the text of src/, which Stryker instruments), the HTTP fuzzer (hundreds of requests
+// per mutant; its properties are pinned by exact tests in the other files) and the missing-peer
+// test (a Node process each; the loader's branches are pinned in-process). Property tests run
 // RESIL_FC_MAX_RUNS cases at most (set by the Stryker config). The browser test is not a unit test.
 module.exports = require('../../jest.config.base.cjs')(__dirname, {
   testMatch: ['<rootDir>/test/mutation/unit-suite.ts'],

@@ -1,7 +1,7 @@
 import { ResilError } from '@resil/core';
 
 /** Stable error codes of @resil/sanitize, never reused. */
-export type SanitizeErrorCode = 'RESIL_SANITIZE_TOO_LONG';
+export type SanitizeErrorCode = 'RESIL_SANITIZE_TOO_LONG' | 'RESIL_SANITIZE_PEER_MISSING';
 
 /**
  * An input the sanitiser refuses (a core `ResilError`). The message names the rule (and the limit), never the input.
@@ -9,7 +9,7 @@ export type SanitizeErrorCode = 'RESIL_SANITIZE_TOO_LONG';
  */
 export class SanitizeError extends ResilError<SanitizeErrorCode> {
   override readonly name = 'SanitizeError';
-  /** The limit that was exceeded (UTF-16 code units), for `RESIL_SANITIZE_TOO_LONG`. */
+  /** The limit that was exceeded (UTF-16 code units), for `RESIL_SANITIZE_TOO_LONG`; 0 for other codes. */
   readonly limit: number;
 
   constructor(code: SanitizeErrorCode, message: string, limit: number, options?: ErrorOptions) {

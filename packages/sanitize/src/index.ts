@@ -1,6 +1,6 @@
 export { bodyErrorProblem, bodyErrors } from './body-errors';
 export { isSanitizeError, SanitizeError, type SanitizeErrorCode } from './errors';
-export { securityHeaders } from './headers';
+export { type SecurityHeadersOptions, securityHeaders } from './headers';
 export {
   createSanitizer,
   DEFAULT_MAX_INPUT_LENGTH,
@@ -16,4 +16,19 @@ export {
   type SanitizeRequestOptions,
   sanitizeRequest,
 } from './request';
-export { type FieldError, validate } from './validate';
+export {
+  type AjvErrorLike,
+  type AjvLike,
+  type AjvValidateFunction,
+  type FieldError,
+  type JsonSchema,
+  MAX_FIELD_LENGTH,
+  MAX_LISTED_ERRORS,
+  type SchemaOutput,
+  type StandardSchemaLike,
+  type ValidatedHandler,
+  type ValidatedPart,
+  type ValidateOptions,
+  type ValidateSchemaOptions,
+  validate,
+} from './validate';

@@ -9,6 +9,7 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isSanitizeError } from './errors';
 import { sanitizeText } from './input';
+import { compileExclude, type ExcludeState, stepExclude } from './internal/exclude';
 import { SANITIZE_PROBLEMS, type SanitizeProblemSlug, sanitizeProblem } from './problems';
 
 export interface SanitizeRequestOptions {
@@ -26,6 +27,15 @@ export interface SanitizeRequestOptions {
   parameterPollution?: 'first' | 'last' | 'reject' | 'keep';
   /** Query parameters that may legitimately repeat (kept as arrays). @default [] */
   arrayParams?: string[];
+  /**
+   * Field paths whose string values are left as they are (passwords, tokens, rich text handled
+   * elsewhere), in every part: dot paths (`'user.password'`), `*` for exactly one level
+   * (`'content.*'`, `'list.*'` for every item, `'list.0'` for the first); a path excludes its
+   * value and everything under it. Keys are still checked and cleaned there, and the length,
+   * depth and size limits still apply. At most 1000 paths of at most `maxDepth` segments.
+   * @default []
+   */
+  exclude?: string[];
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
@@ -40,6 +50,7 @@ const KNOWN = new Set([
   'maxKeys',
   'parameterPollution',
   'arrayParams',
+  'exclude',
 ]);
 
 class Refusal extends Error {
@@ -120,6 +131,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     'last',
   );
   const arrayParams = new Set(o.arrayParams ?? []);
+  const excluded = compileExclude(o.exclude ?? [], maxDepth);
 
   /** Counts keys and items against maxKeys; over it, 413. */
   const spend = (budget: { left: number }, n: number): void => {
@@ -151,8 +163,18 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       `A field or key longer than ${maxStringLength} characters is not accepted.`,
     );
 
-  const walk = (value: unknown, depth: number, budget: { left: number }): unknown => {
-    if (typeof value === 'string') return cleanString(value);
+  /** `ex`: where the walk stands in the `exclude` paths (undefined: nothing here or below). */
+  const walk = (
+    value: unknown,
+    depth: number,
+    budget: { left: number },
+    ex: ExcludeState | undefined,
+  ): unknown => {
+    if (typeof value === 'string') {
+      if (ex?.all !== true) return cleanString(value);
+      if (value.length > maxStringLength) throw tooLong();
+      return value;
+    }
     if (value === null || typeof value !== 'object') return value;
     if (depth >= maxDepth)
       throw new Refusal(
@@ -164,7 +186,8 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
     if (Array.isArray(value)) {
       spend(budget, value.length);
       const items: unknown[] = [];
-      for (const v of value) items.push(walk(v, depth + 1, budget));
+      for (let i = 0; i < value.length; i++)
+        items.push(walk(value[i], depth + 1, budget, stepExclude(ex, String(i))));
       return items;
     }
     if (Buffer.isBuffer(value) || value instanceof Date) return value;
@@ -175,7 +198,9 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       if (isDangerousKey(key)) continue;
       const cleanKey = cleanString(key);
       if (isDangerousKey(cleanKey)) continue;
-      put(out, cleanKey, walk((value as Record<string, unknown>)[key], depth + 1, budget));
+      // Matched on the key as sent: a key that needed cleaning to match is not excluded.
+      const child = (value as Record<string, unknown>)[key];
+      put(out, cleanKey, walk(child, depth + 1, budget, stepExclude(ex, key)));
     }
     return out;
   };
@@ -215,7 +240,7 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
       get: () => current,
       set: (v: unknown) => {
         try {
-          current = walk(v, 0, { left: maxKeys });
+          current = walk(v, 0, { left: maxKeys }, excluded);
           refused = undefined;
         } catch (err) {
           current = {};
@@ -240,11 +265,14 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
           // On the route, after an app-level hook refused these params: answer for it.
           const refused = r[PARAMS_REFUSED];
           if (refused !== undefined) throw refused;
-          hookParams(req, current === undefined ? {} : walk(current, 0, { left: maxKeys }));
+          hookParams(
+            req,
+            current === undefined ? {} : walk(current, 0, { left: maxKeys }, excluded),
+          );
           continue;
         }
         if (current === undefined) continue;
-        let cleaned = walk(current, 0, { left: maxKeys });
+        let cleaned = walk(current, 0, { left: maxKeys }, excluded);
         if (part === 'query' && cleaned && typeof cleaned === 'object' && !Array.isArray(cleaned))
           cleaned = dePollute(cleaned as Record<string, unknown>);
         // Express 5's req.query is a getter: define an own property over it.

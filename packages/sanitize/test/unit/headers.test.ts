@@ -60,3 +60,60 @@ describe('securityHeaders', () => {
     expect(h['referrer-policy']).toBe('no-referrer');
   });
 });
+
+describe('securityHeaders: Cache-Control for a JSON API (#20)', () => {
+  async function get(
+    before: express.RequestHandler | undefined,
+    mw: express.RequestHandler,
+    handler: express.RequestHandler = (_req, res) => {
+      res.json({ patient: 'x' });
+    },
+  ) {
+    const app = express();
+    if (before) app.use(before);
+    app.use(mw);
+    app.get('/', handler);
+    return (await request(app).get('/')).headers;
+  }
+
+  it('sends Cache-Control: no-store by default', async () => {
+    expect((await get(undefined, securityHeaders()))['cache-control']).toBe('no-store');
+  });
+
+  it('keeps a Cache-Control set before it, and a handler can still set its own', async () => {
+    const earlier: express.RequestHandler = (_req, res, next) => {
+      res.setHeader('Cache-Control', 'private, max-age=60');
+      next();
+    };
+    expect((await get(earlier, securityHeaders()))['cache-control']).toBe('private, max-age=60');
+    const own = await get(undefined, securityHeaders(), (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').json({});
+    });
+    expect(own['cache-control']).toBe('public, max-age=300');
+  });
+
+  it('cacheControl: another value, or false for none; helmet never sees the option', async () => {
+    expect(
+      (await get(undefined, securityHeaders({ cacheControl: 'no-cache' })))['cache-control'],
+    ).toBe('no-cache');
+    const none = await get(undefined, securityHeaders({ cacheControl: false }));
+    expect(none['cache-control']).toBeUndefined();
+    expect(none['x-frame-options']).toBe('DENY');
+  });
+
+  it.each([
+    ['a number', 3, TypeError],
+    ['true', true, TypeError],
+    ['an empty string', '', RangeError],
+    ['a string with a line break', 'no-store\r\nX-Evil: 1', RangeError],
+  ])('refuses cacheControl %s naming the option', (_what, value, Type) => {
+    let thrown: unknown;
+    try {
+      securityHeaders({ cacheControl: value as never });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(Type);
+    expect(thrown).toMatchObject({ option: 'cacheControl' });
+  });
+});
