@@ -17,6 +17,7 @@ import {
   C_BRACKET,
   C_COLON,
   C_CONTROL,
+  C_DASH,
   C_DIGIT,
   C_DOT,
   C_EQUALS,
@@ -125,6 +126,11 @@ export interface Redactor {
 export const REDACTED = '[REDACTED]';
 /** What every value pattern needs: a string without any of it skips the pattern scan. */
 const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b', 'i');
+/**
+ * MAC and IPv6 addresses may hold no digit (`ab:cd:ef:ab:cd:ef`, `abcd:ef::beef`): three groups of
+ * hex letters joined by `:` or `-`, or a `::` after a group.
+ */
+const HEX_GROUPS = re('[0-9a-f]{1,4}([:-])[0-9a-f]{1,4}\\1[0-9a-f]{1,4}|[0-9a-f]{1,4}::', 'i');
 /** Where a JSON document starts inside a string (`… failed: {"resourceType":…}`). */
 const JSON_START = re('[{\\[][ \\t]{0,3}["{\\[]', '');
 /** Error properties never written: live connections and requests, not data. */
@@ -186,7 +192,7 @@ function neutralise(text: string): string {
 }
 
 /**
- * A character some rule needs (a digit, A-Z, `@ ? = : / . | { [ #`, anything from U+0080 on): a
+ * A character some rule needs (a digit, A-Z, `@ ? = : / . | { [ # -`, anything from U+0080 on): a
  * string with none of them is returned as it is.
  */
 const C_ANY_RULE =
@@ -201,6 +207,7 @@ const C_ANY_RULE =
   C_PIPE |
   C_BRACKET |
   C_HASH |
+  C_DASH |
   C_NONASCII;
 /** Classes of the characters `needs` lists, or undefined when one of them has no class of its own. */
 function needsClasses(needs: string): number | undefined {
@@ -359,8 +366,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let dropped = 0;
     if (text.length > maxStringLength) {
       // Cut before the last token that crosses the limit, so no part of an identifier is kept.
+      // At most 256 characters back, and never before the start: a word that crosses the limit
+      // and starts within those 256 is dropped whole.
+      const floor = Math.max(0, maxStringLength - 256);
       let end = maxStringLength;
-      while (end > maxStringLength - 256 && WORD_CHAR.test(text[end - 1] as string)) end--;
+      while (end > floor && WORD_CHAR.test(text[end - 1] as string)) end--;
       dropped = text.length - end;
       text = text.slice(0, end);
     }
@@ -469,7 +479,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let out = redactDrivers(cls & C_PIPE ? redactHl7(text, mark) : text, mark);
     const mayMatch =
       custom ||
-      ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out));
+      ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out)) ||
+      ((cls & (C_COLON | C_DASH)) !== 0 && HEX_GROUPS.test(out));
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
     if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))
@@ -538,7 +549,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   const plainKeys = new Set<string>();
   function safeKey(k: string): string {
     if (plainKeys.has(k)) return k;
-    if (MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k)) return string(k);
+    if (MAY_MATCH.test(k) || HEX_GROUPS.test(k) || NEEDS_ESCAPE.test(k)) return string(k);
     if (plainKeys.size >= CLEAN_MAX_ENTRIES) plainKeys.clear();
     if (k.length <= CLEAN_MAX_LENGTH) plainKeys.add(k);
     return k;
@@ -559,7 +570,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   function keyInfo(k: string): KeyInfo {
     let info = keyInfos.get(k);
     if (info !== undefined) return info;
-    const plain = MAY_MATCH.test(k) || NEEDS_ESCAPE.test(k) ? undefined : k;
+    const plain = MAY_MATCH.test(k) || HEX_GROUPS.test(k) || NEEDS_ESCAPE.test(k) ? undefined : k;
     info = { sensitive: sensitiveKey(k), person: personKey(k), normal: normaliseKey(k), plain };
     // Keys that need a scan may hold a value: only their verdicts are cached, never kept here.
     if (plain !== undefined && k.length <= CLEAN_MAX_LENGTH) {

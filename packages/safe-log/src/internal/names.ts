@@ -5,21 +5,54 @@
  *    capitals) are a name, up to six of them, particles ("van", "de", "bin") included;
  * 2. anywhere, a run of two to four capitalised words of which one is a known given name (and none
  *    a facility word), or one capitalised word that is a known given name, is a name.
- * The dictionaries (src/data/names.ts) hold given names and surnames of many cultures, lower-cased,
+ * The dictionaries (src/data/names.txt, read once on first use) hold given names and surnames of many cultures, lower-cased,
  * without ordinary English words; they are split into sets on first use only.
  */
-import { GIVEN_NAMES, PLACES, SURNAMES } from '../data/names';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { re } from './regexps';
 import type { Mark } from './structured';
 
-let given: Set<string> | undefined;
-let surnames: Set<string> | undefined;
-let places: Set<string> | undefined;
+/**
+ * Where the dictionary file is: `src/data/names.txt`, found from this module in the sources
+ * (`src/internal/`) and in the build (`dist/`, one file for both the CommonJS and the ES module
+ * build, so the package ships the dictionary once).
+ */
+export const NAMES_FILES: readonly string[] = [
+  path.join(__dirname, '..', 'data', 'names.txt'),
+  path.join(__dirname, '..', 'src', 'data', 'names.txt'),
+];
+
+/** The three lines of the dictionary file: given names, surnames, given names that are places. */
+export function readNames(files: readonly string[] = NAMES_FILES): [string, string, string] {
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const [g = '', s = '', p = ''] = text.split('\n');
+    return [g, s, p];
+  }
+  const err = new Error(
+    '@resil/safe-log: the names dictionary (src/data/names.txt) is missing from the package',
+  );
+  (err as Error & { code: string }).code = 'ERR_SAFE_LOG_NAMES_MISSING';
+  throw err;
+}
+
+let dicts: { given: Set<string>; surnames: Set<string>; places: Set<string> } | undefined;
 function dictionaries(): { given: Set<string>; surnames: Set<string>; places: Set<string> } {
-  given ??= new Set(GIVEN_NAMES.split(' '));
-  surnames ??= new Set(SURNAMES.split(' '));
-  places ??= new Set(PLACES.split(' '));
-  return { given, surnames, places };
+  if (dicts === undefined) {
+    const [g, s, p] = readNames();
+    dicts = {
+      given: new Set(g.split(' ')),
+      surnames: new Set(s.split(' ')),
+      places: new Set(p.split(' ')),
+    };
+  }
+  return dicts;
 }
 
 /**
@@ -127,9 +160,11 @@ const LABELS = [
 
 // C1 controls inside a word are mojibake (UTF-8 read as Latin-1: "Ã\u0096mer" for "Ömer")
 const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}\\u0080-\\u009f]|['’‘ʻʼ-](?=\\p{L})){0,30}";
+/** Between an initial and the next word there may be no space ("A.B. Smith", "A.Smith"). */
+const AFTER_INITIAL = '(?<=(?<![\\p{L}\\p{N}])\\p{Lu}\\.)(?=\\p{L})';
 /** A label, a separator, then up to eight words (checked one by one in code). */
 const LABELLED = re(
-  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2})${WORD}\\.?){0,7})`,
+  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2}|${AFTER_INITIAL})${WORD}\\.?){0,7})`,
   'giu',
 );
 /** A run of capitalised words (at most five), for the dictionary rule. */
@@ -147,7 +182,8 @@ const CASED_START = re('^\\p{Lu}', 'u');
 const UPPER_SEP = re(', ?| ', '');
 const HAS_LOWER = re('\\p{Ll}', 'u');
 const UNCASED = re('^\\p{Lo}', 'u');
-const SPLIT = re('(,\\s|\\s{1,2})', 'u');
+const SPLIT = re(`(,\\s|\\s{1,2}|${AFTER_INITIAL})`, 'u');
+const CAPITAL = re('^\\p{Lu}$', 'u');
 const PLACE_BEFORE = re('(?<![\\p{L}])(?:st|mt|saint|mount)\\.?\\s$', 'iu');
 const TITLES = new Set([
   'dr',
@@ -205,6 +241,21 @@ function knownName(lower: string): boolean {
   return g.has(lower) || s.has(lower);
 }
 
+/** What may follow an initial for the initial to be part of a name. */
+function initialBefore(next: string): boolean {
+  const w = next.endsWith('.') ? next.slice(0, -1) : next;
+  const lower = w.toLowerCase();
+  return (
+    (w.length === 1 && CAPITAL.test(w)) ||
+    nameWord(next) ||
+    PARTICLES.has(lower) ||
+    (CASED_START.test(w) &&
+      HAS_LOWER.test(w) &&
+      !ROLE_WORDS.has(lower) &&
+      (knownName(lower) || CALENDAR.has(lower)))
+  );
+}
+
 /**
  * Do the capitalised words of `parts` name a facility ("Mercy General Hospital", "Kaiser
  * Permanente", "St. Mary's", "Ward 5")? Then their facility words are not names.
@@ -248,31 +299,35 @@ function takeName(words: string, rest: string): [number, number] | undefined {
     const shaped =
       UNCASED.test(w) || (CASED_START.test(w) && (HAS_LOWER.test(w) || w.length <= 12));
     const common = NOT_NAME.has(lower) && !TITLES.has(lower);
+    // "A. Smith", "J. R. Okafor", "A. van der Berg", "A. May": an initial before a name word,
+    // another initial or a particle is part of the name
+    const initial = w.length === 1 && CAPITAL.test(w) && next !== undefined && initialBefore(next);
     const isName =
-      shaped &&
-      (!NOT_NAME.has(lower) ||
-        // "Patient August Żebrowski", "daughter Name Abbott", "Patient An Bình Hoàng": a common
-        // word used as a name, known by the capitalised name word after it ("admitted May 12"
-        // has a number there)
-        (common && next !== undefined && nameWord(next)) ||
-        // "daughter May called twice", "Dear Re,": a common word alone right after the label is
-        // the name before the end or punctuation ("Contact: Has."), and before lower-case words
-        // when it is a month or day or a known name ("Contact: Has called"; "Patient The
-        // patient refused" keeps "The")
-        (common &&
-          taken === 0 &&
-          i === 0 &&
-          roleOk(w, lower) &&
-          LONE_NAME_AFTER.test(after) &&
-          (LONE_END.test(after) || CALENDAR.has(lower) || knownName(lower))) ||
-        // "Jasna Has", "Alessia Re", "Hoài An": a known name or a short word, capitalised, that is
-        // also a common word, after a name word
-        (common &&
-          taken > 0 &&
-          roleOk(w, lower) &&
-          HAS_LOWER.test(w) &&
-          (knownName(lower) || w.length <= 3))) &&
-      (!FACILITY.has(lower) || (!facility && FACILITY_WORDS.has(lower)));
+      initial ||
+      (shaped &&
+        (!NOT_NAME.has(lower) ||
+          // "Patient August Żebrowski", "daughter Name Abbott", "Patient An Bình Hoàng": a common
+          // word used as a name, known by the capitalised name word after it ("admitted May 12"
+          // has a number there)
+          (common && next !== undefined && nameWord(next)) ||
+          // "daughter May called twice", "Dear Re,": a common word alone right after the label is
+          // the name before the end or punctuation ("Contact: Has."), and before lower-case words
+          // when it is a month or day or a known name ("Contact: Has called"; "Patient The
+          // patient refused" keeps "The")
+          (common &&
+            taken === 0 &&
+            i === 0 &&
+            roleOk(w, lower) &&
+            LONE_NAME_AFTER.test(after) &&
+            (LONE_END.test(after) || CALENDAR.has(lower) || knownName(lower))) ||
+          // "Jasna Has", "Alessia Re", "Hoài An": a known name or a short word, capitalised, that is
+          // also a common word, after a name word
+          (common &&
+            taken > 0 &&
+            roleOk(w, lower) &&
+            HAS_LOWER.test(w) &&
+            (knownName(lower) || w.length <= 3))) &&
+        (!FACILITY.has(lower) || (!facility && FACILITY_WORDS.has(lower))));
     if (!isName && taken === 0 && TITLES.has(lower)) {
       // "seen by Dr. Smith": a title between the label and the name
     } else if (isName) {

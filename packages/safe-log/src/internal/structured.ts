@@ -186,7 +186,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'licence',
-    `driver'?s?\\s{0,2}licen[cs]e${N}|(?:nursing\\s{1,2}|medical\\s{1,2})?licen[cs]e${N}|dl|dea${N}|certificate${N}|cert${N}|passport${N}|state\\s{1,2}id`,
+    `driver'?s?\\s{0,2}licen[cs]e${N}|(?:nursing\\s{1,2}|medical\\s{1,2})?licen[cs]e${N}|(?<!/)dl|dea${N}|certificate${N}|cert${N}|passport${N}|state\\s{1,2}id`,
   ],
   [
     'device',
@@ -202,7 +202,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
 
 /** `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside. */
 export const LABELLED = re(
-  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])[\\s:#=.-]{0,4}(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');
