@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   booleanOption,
   type Closeable,
@@ -16,6 +17,7 @@ import {
   type RedisClient,
   Resource,
   resolveLogger,
+  splitContext,
   statusOf,
   stringOption,
 } from '@resil/core';
@@ -29,10 +31,13 @@ import {
   type CallSucceededEvent,
   type CallTimedOutEvent,
   Circuit,
+  type ConfiguredEvent,
+  defaultIsFailureResult,
   isFailureSafe,
   type StateChangeEvent,
 } from './circuit';
 import { BreakerConflictError, isCircuitOpenError } from './errors';
+import { checkConfigure, DYNAMIC_OPTIONS, type DynamicSettings, resolveDynamic } from './settings';
 import { RedisLink } from './stores/redis-link';
 
 export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -46,6 +51,38 @@ export interface CircuitBreakerOptions<A extends unknown[] = unknown[], R = unkn
   timeoutMs?: number;
   /** Whether an error counts as a failure of the dependency. @default HTTP 4xx other than 408/429 do not count */
   isFailure?: (error: unknown) => boolean;
+  /**
+   * Whether a resolved result counts as a failure (it is still returned to the caller), e.g. a
+   * fetch `Response` with status 503. @default `defaultIsFailureResult`: a Response-like result
+   * (numeric `status`, `headers` object) with status 5xx, 408 or 429; `false` turns it off
+   */
+  isFailureResult?: ((result: unknown) => boolean) | false;
+  /** 'consecutive': failureThreshold failures in a row; 'rate': a failure rate over windowMs. @default 'consecutive' */
+  mode?: 'consecutive' | 'rate';
+  /** rate mode: the failure rate (0–1] at or above which the circuit opens. @default 0.5 */
+  failureRateThreshold?: number;
+  /** rate mode: calls in the window (all workers) before the rate may open the circuit. @default 100 */
+  minimumCalls?: number;
+  /** rate mode and quorum: the rolling window (10 buckets), in ms (>= 100). @default 60000 */
+  windowMs?: number;
+  /** rate mode: a call at least this slow (ms) is a slow call; 0: none. @default 0 */
+  slowCallDurationMs?: number;
+  /** rate mode: the slow-call rate (0–1] at or above which the circuit opens. @default 1 */
+  slowCallRateThreshold?: number;
+  /** Trial calls let through in the half-open state, across all workers; all must succeed. @default 1 */
+  halfOpenPermits?: number;
+  /** Distinct workers that must have failed within windowMs before the circuit opens. @default 1 */
+  quorum?: number;
+  /** The longest open duration after repeated failed probes. @default resetTimeoutMs (no back-off) */
+  resetTimeoutMaxMs?: number;
+  /** Each failed probe in a row multiplies the open duration by this (1–100). @default 2 */
+  resetBackoffFactor?: number;
+  /** rate mode with redis: counts go to Redis once a batch holds this many calls. @default 100 */
+  flushEvery?: number;
+  /** rate mode with redis: counts go to Redis at the latest this long after a batch's first call. @default 1000 */
+  flushIntervalMs?: number;
+  /** This process's id in the quorum (1–100 characters). @default a random id per process */
+  workerId?: string;
   /** Called instead of failing: on a rejection while open, and on a failure. @default none */
   fallback?: (error: unknown, ...args: A) => R | Promise<R>;
   /**
@@ -88,7 +125,15 @@ const KNOWN = new Set([
   'probeLeaseMs',
   'logger',
   'telemetry',
+  'isFailureResult',
+  'flushEvery',
+  'flushIntervalMs',
+  'workerId',
+  ...DYNAMIC_OPTIONS,
 ]);
+
+/** This process's id in quorum sets. */
+const PROCESS_WORKER_ID = `${process.pid}-${randomBytes(6).toString('hex')}`;
 
 /**
  * The default `isFailure`: HTTP 4xx other than 408 and 429 are the caller's fault, not the
@@ -174,11 +219,23 @@ export class Breaker extends Resource {
   get nextProbeInMs(): number {
     return this.#circuit.nextProbeInMs;
   }
+  /** 'consecutive' or 'rate' (configure() may change it). */
+  get mode(): 'consecutive' | 'rate' {
+    return this.#circuit.settings.mode;
+  }
+  /** The circuit's current settings, as configure() may have changed them (a copy). */
+  get settings(): Readonly<DynamicSettings> {
+    const out = {} as Record<string, unknown>;
+    for (const k of DYNAMIC_OPTIONS) out[k] = this.#circuit.settings[k];
+    return out as unknown as DynamicSettings;
+  }
   /** Counters of this process (a copy). */
   get stats(): BreakerStats {
     return { ...this.#circuit.stats };
   }
 
+  /** New settings applied (configure() in this worker or another one). */
+  readonly onConfigured: Event<ConfiguredEvent> = (l) => this.#track(this.#circuit.onConfigured, l);
   /** Any state change, whoever made it (this worker, another one, an operator). */
   readonly onStateChange: Event<StateChangeEvent> = (l) =>
     this.#track(this.#circuit.onStateChange, l);
@@ -222,6 +279,31 @@ export class Breaker extends Resource {
   forceClose(): Promise<void> {
     return this.#circuit.force('closed');
   }
+  /** Holds the circuit open for every worker until release() (survives restarts). */
+  isolate(): Promise<void> {
+    return this.#circuit.force('isolate');
+  }
+  /** Ends an isolation: the circuit closes for every worker (as forceClose()). */
+  release(): Promise<void> {
+    return this.#circuit.force('closed');
+  }
+  /**
+   * Changes the circuit's thresholds and timeouts at run time, for every worker: validated as by
+   * circuitBreaker() (TypeError/RangeError naming the option), stored in Redis (a worker that
+   * starts later reads it), published and applied by every worker on the message. Resolves
+   * `{ shared: false }` when Redis did not answer (applied in this process only).
+   */
+  async configure(
+    partial: Partial<DynamicSettings>,
+  ): Promise<{ shared: boolean; settings: Readonly<DynamicSettings> }> {
+    const { settings, changed } = checkConfigure(partial, this.settings);
+    const shared = await this.#circuit.configure(changed, settings);
+    return { shared, settings: this.settings };
+  }
+  /** Rate mode: sends this process's batched counts to Redis now. */
+  flush(): Promise<void> {
+    return this.#circuit.flush();
+  }
   /**
    * Resolves when the breaker has read the shared state and listens for changes (immediately
    * without Redis). Calls never need it; await it at start-up to show a correct state at once.
@@ -242,6 +324,7 @@ export class Breaker extends Resource {
    */
   protected async onClose(): Promise<void> {
     for (const sub of [...this.#subscriptions]) sub.dispose();
+    if (this.#circuit.refs === 1) await this.#circuit.flush();
     await this.#release();
   }
 }
@@ -282,8 +365,8 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
       min: 1,
       ...(fallback === undefined ? {} : { default: fallback }),
     });
-  const failureThreshold = int('failureThreshold', o.failureThreshold, 5);
-  const resetTimeoutMs = int('resetTimeoutMs', o.resetTimeoutMs, 60_000);
+  const { timeoutMs: _dynamicTimeout, ...dynamicOptions } = o as Record<string, unknown>;
+  const dynamic = resolveDynamic(OWNER, dynamicOptions);
   const timeoutMs = o.timeoutMs === undefined ? undefined : int('timeoutMs', o.timeoutMs);
   const commandTimeoutMs = int('commandTimeoutMs', o.commandTimeoutMs, 300);
   const probeLeaseMs = int('probeLeaseMs', o.probeLeaseMs, timeoutMs ?? 30_000);
@@ -295,6 +378,21 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   const isFailure =
     functionOption<(error: unknown) => boolean>(OWNER, 'isFailure', o.isFailure) ??
     defaultIsFailure;
+  const isFailureResult =
+    o.isFailureResult === false
+      ? undefined
+      : (functionOption<(result: unknown) => boolean>(
+          OWNER,
+          'isFailureResult',
+          o.isFailureResult,
+        ) ?? defaultIsFailureResult);
+  const flushEvery = int('flushEvery', o.flushEvery, 100);
+  const flushIntervalMs = int('flushIntervalMs', o.flushIntervalMs, 1000);
+  const workerId = stringOption(OWNER, 'workerId', o.workerId, {
+    default: PROCESS_WORKER_ID,
+    minLength: 1,
+    maxLength: 100,
+  });
   const fallback = functionOption<(error: unknown, ...args: A) => R | Promise<R>>(
     OWNER,
     'fallback',
@@ -327,11 +425,22 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   let circuit: Circuit;
   const link = redis === undefined ? undefined : linkFor(redis, keyPrefix);
   const pool = link ? (linkCircuits.get(link) as Map<string, Circuit>) : memoryCircuits;
-  const settings = { failureThreshold, resetTimeoutMs, probeLeaseMs, commandTimeoutMs, telemetry };
+  const fixed = {
+    probeLeaseMs,
+    commandTimeoutMs,
+    telemetry,
+    flushEvery,
+    flushIntervalMs,
+    workerId,
+  };
+  const settings = { ...dynamic, ...fixed };
   const existing = pool.get(name);
   if (existing) {
     for (const [option, wanted] of Object.entries(settings)) {
-      const has = existing.settings[option as keyof typeof settings];
+      const has =
+        option in fixed
+          ? existing.settings[option as keyof typeof fixed]
+          : existing.base[option as keyof DynamicSettings];
       if (has !== wanted) throw new BreakerConflictError(name, option, has, wanted);
     }
     circuit = existing;
@@ -358,8 +467,11 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
   return (<F extends AnyAsyncFn>(fn: F, context?: ClassMethodDecoratorContext) => {
     if (typeof fn !== 'function')
       throw new TypeError('circuitBreaker: expected a function to wrap');
-    const wrapped = function (this: unknown, ...args: unknown[]) {
-      const call = circuit.run(() => fn.apply(this, args), isFailure, timeoutMs);
+    const run = { isFailure, isFailureResult, timeoutMs };
+    const wrapped = function (this: unknown, ...all: unknown[]) {
+      // A context passed by the caller or an outer policy is taken off and replaced by ours.
+      const { args, context } = splitContext(all);
+      const call = circuit.run((ctx) => fn.apply(this, [...args, ctx]), run, context);
       if (!fallback) return call;
       return call.catch((error: unknown) => {
         if (

@@ -71,8 +71,8 @@ export class BreakerConflictError extends TypeError {
   constructor(
     breakerName: string,
     option: string,
-    existing: number | boolean,
-    wanted: number | boolean,
+    existing: number | boolean | string,
+    wanted: number | boolean | string,
   ) {
     super(
       `circuitBreaker: ${option} ${wanted} conflicts with ${option} ${existing} of the breaker "${breakerName}" ` +

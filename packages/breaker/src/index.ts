@@ -9,9 +9,11 @@ export type {
   CallRejectedEvent,
   CallSucceededEvent,
   CallTimedOutEvent,
+  ConfiguredEvent,
   StateChangeEvent,
 } from './circuit';
-export { TELEMETRY_EVENTS } from './circuit';
+export { defaultIsFailureResult, TELEMETRY_EVENTS } from './circuit';
+export type { DynamicSettings } from './settings';
 export {
   BreakerConflictError,
   BreakerTimeoutError,

@@ -30,7 +30,18 @@ export interface SharedState {
   now: number;
   /** Incremented by every state change: an answer older than what a worker knows is ignored. */
   epoch: number;
+  /** read: the configuration stored by breaker.configure() (JSON). */
+  config?: string;
+  /** rate: the calls in the window. */
+  calls?: number;
 }
+
+/**
+ * The circuit's settings as the scripts take them (ARGV[6..16]): resetTimeoutMs,
+ * resetTimeoutMaxMs, resetBackoffFactor, quorum, windowMs, workerId, halfOpenPermits,
+ * probeLeaseMs, minimumCalls, failureRateThreshold, slowCallRateThreshold.
+ */
+export type ScriptSettings = readonly ScriptArg[];
 
 /** After a failed or timed-out command, how long the breakers leave Redis alone (ms). */
 export const BACKOFF_MS = 1000;
@@ -45,6 +56,8 @@ export interface LinkMember {
   onReconnected(): Promise<void>;
   /** Read the shared state again (changes published while nobody listened were missed). */
   resync(): Promise<void>;
+  /** A configuration published by breaker.configure() (JSON). */
+  onConfig(json: string): void;
 }
 
 /**
@@ -138,68 +151,113 @@ export class RedisLink extends Resource {
     await Promise.all([sub?.close(), this.#lease.release()]);
   }
 
-  read(name: string, timeoutMs: number) {
-    return this.#run(name, timeoutMs, SCRIPTS.read, []);
+  /** The state, and the stored configuration (JSON) in `config`. */
+  read(name: string, s: ScriptSettings, timeoutMs: number) {
+    return this.#run(name, timeoutMs, SCRIPTS.read, ['', '', ''], s);
   }
-  failure(name: string, threshold: number, resetMs: number, timeoutMs: number) {
-    return this.#run(name, timeoutMs, SCRIPTS.failure, [threshold, resetMs]);
+  failure(name: string, threshold: number, s: ScriptSettings, timeoutMs: number) {
+    return this.#run(name, timeoutMs, SCRIPTS.failure, [threshold, '', ''], s);
   }
-  success(name: string, timeoutMs: number) {
-    return this.#run(name, timeoutMs, SCRIPTS.success, []);
+  success(name: string, s: ScriptSettings, timeoutMs: number) {
+    return this.#run(name, timeoutMs, SCRIPTS.success, ['', '', ''], s);
   }
-  acquireProbe(name: string, leaseMs: number, timeoutMs: number) {
-    return this.#run(name, timeoutMs, SCRIPTS.acquireProbe, [leaseMs]);
+  /** A batch of rate-mode counts of this worker. */
+  rate(
+    name: string,
+    calls: number,
+    failures: number,
+    slow: number,
+    s: ScriptSettings,
+    timeoutMs: number,
+  ) {
+    return this.#run(name, timeoutMs, SCRIPTS.rate, [calls, failures, slow], s);
+  }
+  acquireProbe(name: string, s: ScriptSettings, timeoutMs: number) {
+    return this.#run(name, timeoutMs, SCRIPTS.acquireProbe, ['', '', ''], s);
   }
   /** `token`: the epoch of the probe's grant (fencing); undefined for a probe granted in memory. */
   probeResult(
     name: string,
-    outcome: 'success' | 'failure',
-    resetMs: number,
+    outcome: 'success' | 'failure' | 'cancel',
     token: number | undefined,
+    s: ScriptSettings,
     timeoutMs: number,
   ) {
-    return this.#run(name, timeoutMs, SCRIPTS.probeResult, [
-      outcome,
-      resetMs,
-      token === undefined ? '' : String(token),
-    ]);
+    return this.#run(
+      name,
+      timeoutMs,
+      SCRIPTS.probeResult,
+      [outcome, token === undefined ? '' : String(token), ''],
+      s,
+    );
   }
   force(
     name: string,
-    target: 'open' | 'closed' | 'sync',
-    resetMs: number,
+    target: 'open' | 'closed' | 'sync' | 'isolate',
     remainingMs: number,
+    s: ScriptSettings,
     timeoutMs: number,
   ) {
-    return this.#run(name, timeoutMs, SCRIPTS.force, [
-      target,
-      resetMs,
-      Math.max(0, Math.round(remainingMs)),
-    ]);
+    return this.#run(
+      name,
+      timeoutMs,
+      SCRIPTS.force,
+      [target, Math.max(0, Math.round(remainingMs)), ''],
+      s,
+    );
+  }
+  /** Merges `changed` (JSON) into the stored configuration; the stored JSON, or undefined. */
+  async configure(name: string, changed: string, timeoutMs: number): Promise<string | undefined> {
+    const reply = await this.#bounded.tryRun(
+      (c) => SCRIPTS.configure.run(c, this.#keys(name), [this.channel, name, changed]),
+      { timeoutMs },
+    );
+    return typeof reply === 'string' ? reply : undefined;
+  }
+
+  #keys(name: string): string[] {
+    return [
+      this.keys.key(name),
+      this.keys.key(name, 'w'),
+      this.keys.key(name, 'q'),
+      this.keys.key(name, 'config'),
+    ];
   }
 
   /**
-   * Runs a script (ARGV: channel, name, ...args) with a bounded wait; undefined when Redis is
-   * unusable, failed or too slow.
+   * Runs a script (ARGV: channel, name, three values, settings) with a bounded wait; undefined
+   * when Redis is unusable, failed or too slow.
    */
   async #run(
     name: string,
     timeoutMs: number,
     script: Script,
     args: ScriptArg[],
+    s: ScriptSettings,
   ): Promise<SharedState | undefined> {
     const reply = await this.#bounded.tryRun(
-      (c) => script.run(c, [this.keys.key(name)], [this.channel, name, ...args]),
+      (c) => script.run(c, this.#keys(name), [this.channel, name, ...args, ...s]),
       { timeoutMs },
     );
     if (reply === undefined) return undefined;
-    const [state, failures, until, now, epoch] = reply as [string, number, number, number, number];
+    const [state, failures, until, now, epoch, extra] = reply as [
+      string,
+      number,
+      number,
+      number,
+      number,
+      unknown,
+    ];
     return {
       state: state as SharedState['state'],
       failures: Number(failures),
       until: Number(until),
       now: Number(now),
       epoch: Number(epoch),
+      ...(script === SCRIPTS.read && typeof extra === 'string' ? { config: extra } : {}),
+      ...(script === SCRIPTS.rate && extra !== undefined && extra !== null
+        ? { calls: Number(extra) }
+        : {}),
     };
   }
 
@@ -229,6 +287,15 @@ export class RedisLink extends Resource {
   }
 
   #onMessage(message: string): void {
+    if (message.charCodeAt(0) === 1) {
+      // \x01version|json|name (the JSON holds no '|'; the name may)
+      const a = message.indexOf('|');
+      const b = message.indexOf('|', a + 1);
+      if (a < 0 || b < 0) return;
+      const set = this.#members.get(message.slice(b + 1));
+      if (set) for (const m of set) m.onConfig(message.slice(a + 1, b));
+      return;
+    }
     // name|state|until|now|epoch, where the name itself may contain '|'.
     const parts = message.split('|');
     if (parts.length < 5) return;

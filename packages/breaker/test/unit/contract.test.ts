@@ -322,9 +322,10 @@ describe('calls, events and stats', () => {
     const n = uniqueName();
     const f = track(
       circuitBreaker({ name: n, failureThreshold: 10, logger: false })(
-        async (s?: number, code?: string) => {
-          if (code) throw Object.assign(new Error('socket'), { code });
-          if (s) throw fail(s);
+        // the call context comes last: optional parameters must check their type (issue #19)
+        async (s?: unknown, code?: unknown) => {
+          if (typeof code === 'string') throw Object.assign(new Error('socket'), { code });
+          if (typeof s === 'number') throw fail(s);
           return 'ok';
         },
       ),
@@ -357,6 +358,9 @@ describe('calls, events and stats', () => {
       timeouts: 0,
       ignored: 1,
       fallbacks: 0,
+      cancelled: 0,
+      slow: 0,
+      flushes: 0,
     });
     expect(f.breaker.failures).toBe(0); // a success ends the run of consecutive failures
     await f(503).catch(() => {});

@@ -94,8 +94,9 @@ describe('breaker telemetry', () => {
   it('records the attempt (handled = counted as a failure) and execution durations, with error.type from the code or the HTTP status', async () => {
     const name = uniqueName();
     const f = circuitBreaker({ name, failureThreshold: 2, resetTimeoutMs: 60_000, logger: false })(
-      async (status?: number) => {
-        if (status) throw fail(status);
+      // the call context comes last: an optional parameter must check its type (issue #19)
+      async (status?: unknown) => {
+        if (typeof status === 'number') throw fail(status);
         return 'ok';
       },
     );
