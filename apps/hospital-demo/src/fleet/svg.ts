@@ -31,7 +31,7 @@ function xAxis(width: number, y: number): string {
 /** One band per row (a worker), a rect per run of the same state; '.' (unknown) is left blank. */
 export function bandChart(title: string, rows: Array<{ label: string; states: string }>): string {
   const width = Math.max(1, ...rows.map((r) => r.states.length));
-  const height = rows.length * (ROW + 4) + 14;
+  const height = rows.length * (ROW + 4);
   const parts: string[] = [];
   rows.forEach((row, i) => {
     const y = i * (ROW + 4);
@@ -51,7 +51,7 @@ export function bandChart(title: string, rows: Array<{ label: string; states: st
       start = k;
     }
   });
-  parts.push(xAxis(width, height - 2));
+  // The time axis is the line chart's, right below (same x scale).
   return svg(title, LEFT + width + RIGHT, height, parts.join(''), 'bands');
 }
 
