@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
 import {
@@ -168,6 +168,9 @@ function plainish(v: object): boolean {
 /** Longest string whose "nothing found" verdict is remembered, and how many are remembered. */
 const CLEAN_MAX_LENGTH = 256;
 const CLEAN_MAX_ENTRIES = 4096;
+
+/** How many strings with a finding are remembered, by a keyed hash (see `createRedactor`). */
+const FOUND_MAX_ENTRIES = 4096;
 
 /** Number of capture groups in a pattern source (to find each rule's group in the union). */
 function groupCount(source: string): number {
@@ -349,13 +352,55 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // holds a value a rule found; it is emptied when full, so it stays bounded.
   const clean = new Set<string>();
 
+  // Strings in which a rule found something (the same URL, e-mail or note in many records): their
+  // redacted text, found by a 64-bit hash of the string under a random key of this redactor, never
+  // by the string itself, so the map holds no value a rule found. Least recently used first out.
+  // Not with a censor function (it may write another text for the same value each time).
+  const found = new Map<number, { check: number; length: number; out: string }>();
+  const rememberFound = typeof options.censor !== 'function';
+  const seeds = randomBytes(8);
+  const seedA = seeds.readInt32LE(0);
+  const seedB = seeds.readInt32LE(4);
+  let hashB = 0;
+  /** Two 32-bit hashes of `s` in one pass: the first returned, the second in `hashB`. */
+  function hash(s: string): number {
+    let a = seedA;
+    let b = seedB;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+    a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
+    hashB = Math.imul(b ^ (b >>> 16), 0x27d4eb2f) ^ (b >>> 13);
+    return a ^ (a >>> 16);
+  }
+
   function string(input: string): string {
     const cacheable = input.length <= CLEAN_MAX_LENGTH;
-    if (cacheable && clean.has(input)) return input;
+    if (!cacheable) return scanString(input);
+    if (clean.has(input)) return input;
+    let key = 0;
+    if (rememberFound) {
+      key = hash(input);
+      const hit = found.get(key);
+      if (hit !== undefined && hit.check === hashB && hit.length === input.length) {
+        found.delete(key);
+        found.set(key, hit);
+        return hit.out;
+      }
+    }
+    const check = hashB;
     const out = scanString(input);
-    if (cacheable && out === input) {
+    if (out === input) {
       if (clean.size >= CLEAN_MAX_ENTRIES) clean.clear();
       clean.add(input);
+    } else if (rememberFound) {
+      if (found.size >= FOUND_MAX_ENTRIES && !found.has(key))
+        found.delete(found.keys().next().value as number);
+      found.set(key, { check, length: input.length, out });
     }
     return out;
   }

@@ -30,11 +30,46 @@ describe('remembered verdicts (throughput, issue #17)', () => {
     expect(calls.n).toBe(1);
   });
 
-  it('a string with a finding is never remembered: every call scans and redacts it', () => {
+  it('a short string with a finding is scanned once, then its redacted text is returned', () => {
     const { r, calls } = counting(true);
     for (let i = 0; i < 3; i++)
       expect(r.string('ticket zq123 opened')).toBe('ticket [REDACTED:probe] opened');
-    expect(calls.n).toBe(3);
+    expect(calls.n).toBe(1);
+    // another string of the same length is no hit
+    expect(r.string('ticket zq124 opened')).toBe('ticket [REDACTED:probe] opened');
+    expect(calls.n).toBe(2);
+    expect(r.string('ticket zq12 opened')).toBe('ticket zq12 opened');
+  });
+
+  it('remembered findings are bounded (4,096), least recently used out, and stay correct', () => {
+    const { r, calls } = counting(true);
+    expect(r.string('zq100 k')).toBe('[REDACTED:probe] k');
+    for (let i = 0; i < 4095; i++) r.string(`zq${String(i % 1000).padStart(3, '0')} ${i}`);
+    expect(calls.n).toBe(4096);
+    // used again while it is the oldest entry: it moves to the end and survives what follows
+    expect(r.string('zq100 k')).toBe('[REDACTED:probe] k');
+    expect(calls.n).toBe(4096);
+    for (let i = 0; i < 100; i++) r.string(`zq123 more ${i}`);
+    expect(r.string('zq100 k')).toBe('[REDACTED:probe] k');
+    expect(calls.n).toBe(4196);
+    // the first of the others was dropped: scanned again, with the same result
+    expect(r.string('zq000 0')).toBe('[REDACTED:probe] 0');
+    expect(calls.n).toBe(4197);
+  });
+
+  it('with a censor function every string with a finding is scanned and censored again', () => {
+    let n = 0;
+    const r = createRedactor({ censor: (kind) => `<${kind}#${++n}>` });
+    expect(r.string('ssn 123-45-6789')).toBe('ssn <ssn#1>');
+    expect(r.string('ssn 123-45-6789')).toBe('ssn <ssn#2>');
+  });
+
+  it('two redactors with different censors never share a remembered text', () => {
+    const a = createRedactor();
+    const b = createRedactor({ censor: 'last4' });
+    expect(a.string('ssn 123-45-6789')).toBe('ssn [REDACTED:ssn]');
+    expect(b.string('ssn 123-45-6789')).toBe('ssn [REDACTED:ssn…6789]');
+    expect(a.string('ssn 123-45-6789')).toBe('ssn [REDACTED:ssn]');
   });
 
   it('strings longer than 256 characters are always scanned', () => {
