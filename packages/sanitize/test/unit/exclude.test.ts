@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { sanitizeRequest } from '../../src';
-import { compileExclude, MAX_EXCLUDE_PATHS } from '../../src/internal/exclude';
+import { compileExclude, MAX_EXCLUDE_PATHS, MAX_EXCLUDE_STATES } from '../../src/internal/exclude';
 
 // Runs on Express 5 and, with RESIL_EXPRESS=4, on Express 4 (jest.config.base.cjs maps `express`).
 
@@ -166,7 +166,70 @@ describe('sanitizeRequest({ exclude })', () => {
   });
 });
 
+describe('exclude: exact refusals and boundaries', () => {
+  const message = (exclude: unknown, maxDepth = 3) => {
+    try {
+      sanitizeRequest({ exclude: exclude as string[], maxDepth });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('names the rule and the index of the path, never the path', () => {
+    expect(message('x')).toBe('sanitizeRequest: exclude must be an array of strings');
+    expect(message(['a', 'b.__proto__'])).toBe(
+      'sanitizeRequest: exclude [1] names a key that sanitizeRequest always drops',
+    );
+    expect(message(['a..b'])).toBe(
+      'sanitizeRequest: exclude [0] must be dot-separated keys or "*" (one level)',
+    );
+    expect(message(['a.b.c.d'])).toBe(
+      'sanitizeRequest: exclude [0] has more than maxDepth (3) segments',
+    );
+    expect(message(Array.from({ length: MAX_EXCLUDE_PATHS + 1 }, () => 'a'))).toBe(
+      'sanitizeRequest: exclude must have at most 1000 paths',
+    );
+    expect(message([`k${'a'.repeat(1000)}`], 10)).toBe(
+      'sanitizeRequest: exclude [0] must be at most 1000 characters',
+    );
+    expect(message(['a'.repeat(1000)], 10)).toBe('no error');
+  });
+
+  it('a string of exactly maxStringLength under an excluded path passes as it is', async () => {
+    const r = await request(echoApp({ exclude: ['p'], maxStringLength: 10 }))
+      .post('/')
+      .send({ p: '<b>"12345"' });
+    expect(r.status).toBe(200);
+    expect(r.body.body).toEqual({ p: '<b>"12345"' });
+  });
+});
+
 describe('compileExclude (bounded: one map look-up per key whatever the list)', () => {
+  it('paths sharing a prefix keep every branch; an ended path excludes whatever else matched', () => {
+    const root = compileExclude(['a.b', 'a.c', '*.x', '*.y'], 10);
+    expect(root?.next.get('a')?.next.get('b')?.all).toBe(true);
+    expect(root?.next.get('a')?.next.get('c')?.all).toBe(true);
+    expect(root?.other?.next.get('x')?.all).toBe(true);
+    expect(root?.other?.next.get('y')?.all).toBe(true);
+    const ended = compileExclude(['a', '*.b'], 10);
+    expect(ended?.next.get('a')?.all).toBe(true);
+    expect(ended?.other?.all).toBe(false);
+  });
+
+  it('refuses a list over MAX_EXCLUDE_STATES with the message naming the limit', () => {
+    const paths: string[] = [];
+    for (let mask = 0; mask < 1000; mask++)
+      paths.push(
+        Array.from({ length: 10 }, (_, level) =>
+          mask & (1 << level) ? `k${level}${mask % 7}` : '*',
+        ).join('.'),
+      );
+    expect(() => compileExclude(paths, 10)).toThrow(
+      `sanitizeRequest: exclude combines into more than ${MAX_EXCLUDE_STATES} states: use fewer "*" paths`,
+    );
+  });
+
   it('is undefined for no paths', () => {
     expect(compileExclude([], 10)).toBeUndefined();
   });

@@ -115,5 +115,10 @@ describe('securityHeaders: Cache-Control for a JSON API (#20)', () => {
     }
     expect(thrown).toBeInstanceOf(Type);
     expect(thrown).toMatchObject({ option: 'cacheControl' });
+    expect((thrown as Error).message).toBe(
+      Type === TypeError
+        ? 'securityHeaders: cacheControl must be a string or false'
+        : 'securityHeaders: cacheControl must be a non-empty header value of visible ASCII characters',
+    );
   });
 });

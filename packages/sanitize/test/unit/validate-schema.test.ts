@@ -353,3 +353,185 @@ describe('the optional peer ajv, loaded on first use', () => {
     expect(defaultAjv(() => Ajv)).not.toBe(defaultAjv(() => Ajv));
   });
 });
+
+describe('validate: edges of the schema path', () => {
+  const custom = (result: unknown) =>
+    ({
+      '~standard': { version: 1, vendor: 'test', validate: () => result },
+    }) as never;
+
+  it('problem bodies of the limits are exact; a Buffer body and nulls count as leaves', async () => {
+    const deep = await request(appWith(validate(z.unknown(), { maxDepth: 1 })))
+      .post('/')
+      .send({ a: {} });
+    expect(JSON.parse(deep.text)).toEqual({
+      type: 'https://resil.dev/problems/too-deeply-nested',
+      title: 'Request too deeply nested',
+      status: 400,
+      detail: 'Nesting deeper than 1 levels is not accepted.',
+    });
+    const wide = await request(appWith(validate(z.unknown(), { maxKeys: 2 })))
+      .post('/')
+      .send({ a: null, b: null, c: null });
+    expect(JSON.parse(wide.text)).toEqual({
+      type: 'https://resil.dev/problems/too-many-fields',
+      title: 'Request has too many fields',
+      status: 413,
+      detail: 'More than 2 fields and items are not accepted.',
+    });
+    expect(
+      (
+        await request(appWith(validate(z.unknown(), { maxKeys: 2, maxDepth: 1 })))
+          .post('/')
+          .send({ a: null, b: null })
+      ).status,
+    ).toBe(200);
+    const raw = express();
+    raw.post(
+      '/',
+      express.raw({ type: '*/*' }),
+      validate(z.unknown(), { maxKeys: 5 }),
+      (req, res) => {
+        res.json({ bytes: (req.body as Buffer).length });
+      },
+    );
+    expect(
+      (
+        await request(raw)
+          .post('/')
+          .set('content-type', 'application/octet-stream')
+          .send(Buffer.alloc(100))
+      ).body,
+    ).toEqual({ bytes: 100 });
+  });
+
+  it('a Standard Schema issue without a path names "", a path of { key } segments is joined', async () => {
+    const r = await request(
+      appWith(
+        validate(
+          custom({
+            issues: [
+              { message: 'whole body' },
+              { message: 'deep', path: [{ key: 'a' }, { key: 0 }, 'b'] },
+            ],
+          }),
+        ),
+      ),
+    )
+      .post('/')
+      .send({ a: [{ b: 1 }] });
+    expect(JSON.parse(r.text).errors).toEqual([
+      { field: '', message: 'whole body' },
+      { field: 'a[0].b', message: 'deep' },
+    ]);
+  });
+
+  it('messages: empty, not a string, over 200 characters, echoing a bigint → "Invalid value"', async () => {
+    const app = express();
+    app.use((req, _res, next) => {
+      req.body = { n: 12345n, s: 'x' };
+      next();
+    });
+    app.post(
+      '/',
+      validate(
+        custom({
+          issues: [
+            { message: '', path: ['s'] },
+            { message: 42, path: ['s'] },
+            { message: 'm'.repeat(201), path: ['s'] },
+            { message: 'm'.repeat(200), path: ['s'] },
+            { message: 'n 12345 too big', path: ['n'] },
+          ],
+        }),
+      ),
+    );
+    const r = await request(app).post('/');
+    expect(JSON.parse(r.text).errors.map((e: { message: string }) => e.message)).toEqual([
+      'Invalid value',
+      'Invalid value',
+      'Invalid value',
+      'm'.repeat(200),
+      'Invalid value',
+    ]);
+  });
+
+  it('a short value counts as a whole word only: letters and digits join a word, others end it', async () => {
+    const cases: Array<[unknown, string, string]> = [
+      ['no', 'unknown, nothing', 'unknown, nothing'],
+      ['no', 'unknown: no', 'Invalid value'],
+      ['no', 'no', 'Invalid value'],
+      [7, 'at most 17 items', 'at most 17 items'],
+      [7, 'at most 7', 'Invalid value'],
+      [7, '7 is too many', 'Invalid value'],
+      [7, 'item7', 'item7'],
+    ];
+    for (const [value, message, shown] of cases) {
+      const r = await request(appWith(validate(custom({ issues: [{ message, path: ['v'] }] }))))
+        .post('/')
+        .send({ v: value });
+      expect([message, JSON.parse(r.text).errors[0].message]).toEqual([message, shown]);
+    }
+  });
+
+  it('field paths: 100 characters kept whole, longer cut before a surrogate pair', async () => {
+    const app = appWith(validate([], { exact: true }));
+    const exact = `k${'a'.repeat(99)}`;
+    const pair = `k${'a'.repeat(97)}\u{1F600}bbb`;
+    const r = await request(app)
+      .post('/')
+      .send({ [exact]: 1, [pair]: 2 });
+    expect(JSON.parse(r.text).errors).toEqual([
+      { field: exact, message: 'Unknown field' },
+      { field: `k${'a'.repeat(97)}\u2026`, message: 'Unknown field' },
+    ]);
+  });
+
+  it('part: query defines a writable, enumerable, configurable own property', async () => {
+    const app = express();
+    app.get('/', validate(z.object({ q: z.string() }), { part: 'query' }), (req, res) => {
+      const listed = Object.keys(req).includes('query'); // enumerable
+      (req as { query: unknown }).query = { q: req.query.q, assigned: '1' }; // writable
+      Object.defineProperty(req, 'query', { value: { ...req.query, redefined: '1' } }); // configurable
+      res.json({ listed, query: req.query });
+    });
+    expect((await request(app).get('/?q=a&x=1')).body).toEqual({
+      listed: true,
+      query: { q: 'a', assigned: '1', redefined: '1' },
+    });
+  });
+
+  it('option errors name the rule', () => {
+    const message = (schema: unknown, options: unknown) => {
+      try {
+        validate(schema as never, options as never);
+      } catch (err) {
+        return [(err as { option?: string }).option, (err as Error).message];
+      }
+      return 'no error';
+    };
+    expect(message(patient, { exact: false })).toEqual([
+      'exact',
+      'validate: exact applies to chains; a schema says it itself (additionalProperties: false, z.strictObject)',
+    ]);
+    expect(message([], { part: 'body' })).toEqual([
+      'part',
+      'validate: part applies to a schema, not to chains',
+    ]);
+    expect(message([], { maxDepth: 3 })).toEqual([
+      'maxDepth',
+      'validate: maxDepth applies to a schema, not to chains',
+    ]);
+    expect(message(patient, { ajv: new Ajv() })).toEqual([
+      'ajv',
+      'validate: ajv applies to a JSON Schema, not to zod',
+    ]);
+    for (const ajv of [null, 'x', {}])
+      expect(message(jsonSchema, { ajv })).toEqual([
+        'ajv',
+        'validate: ajv must be an Ajv 8 instance',
+      ]);
+    expect(message(jsonSchema, { ajv: new Ajv() })).toBe('no error');
+    expect(message([], { exact: true })).toBe('no error');
+  });
+});
