@@ -79,9 +79,13 @@ export function toTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-export function write(dir: string, m: Machine, rows: Row[]): void {
+export function write(
+  dir: string,
+  m: Machine,
+  rows: Row[],
+  base: string = m.mode === 'quick' ? 'quick' : 'latest',
+): void {
   fs.mkdirSync(dir, { recursive: true });
-  const base = m.mode === 'quick' ? 'quick' : 'latest';
   fs.writeFileSync(
     path.join(dir, `${base}.json`),
     `${JSON.stringify({ machine: m, rows }, null, 2)}\n`,

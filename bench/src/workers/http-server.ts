@@ -1,18 +1,49 @@
 // The server side of bench case 9, in its own process: builds one app, listens on a free
 // loopback port, tells the parent the port, and runs until SIGTERM.
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { makeHttpApp } from '../cases/http-stack';
+import { DEMO_LAYERS, type DemoLayer, type HttpSubject, makeHttpApp } from '../cases/http-stack';
 
-const subject = process.env.BENCH_SUBJECT === 'stack' ? 'stack' : 'bare';
+const subject: HttpSubject =
+  process.env.BENCH_SUBJECT === 'stack' || process.env.BENCH_SUBJECT === 'demo'
+    ? process.env.BENCH_SUBJECT
+    : 'bare';
+const layers = (process.env.BENCH_LAYERS ?? DEMO_LAYERS.join(','))
+  .split(',')
+  .filter((l): l is DemoLayer => (DEMO_LAYERS as readonly string[]).includes(l));
 const redis = process.env.BENCH_REDIS_URL ? new Redis(process.env.BENCH_REDIS_URL) : undefined;
-const server = makeHttpApp(subject, redis, process.env.BENCH_PREFIX ?? 'bench:').listen(
-  0,
-  '127.0.0.1',
-  () => {
-    process.send?.({ port: (server.address() as AddressInfo).port });
-  },
+const app = makeHttpApp(
+  subject,
+  redis,
+  process.env.BENCH_PREFIX ?? 'bench:',
+  layers,
+  process.env.BENCH_PROFILE === '1',
 );
+const server = app.listen(0, '127.0.0.1', () => {
+  process.send?.({ port: (server.address() as AddressInfo).port });
+});
+// Profile requests from the parent (src/workers/profile-http.ts): start and stop the V8 CPU
+// profiler in this process, so the profile covers the measured load only.
+if (process.env.BENCH_PROFILE === '1') {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  process.on('message', async (m: { cmd?: string }) => {
+    if (m.cmd === 'profile-start') {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+      process.send?.({ started: true });
+    } else if (m.cmd === 'profile-stop') {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      process.send?.({ profile });
+    }
+  });
+}
 process.on('SIGTERM', () => {
   server.closeAllConnections();
   server.close(() => {

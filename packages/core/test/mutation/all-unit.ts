@@ -1,0 +1,10 @@
+// Mutation testing only (jest.unit.config.cjs): one Jest test file that loads every unit test
+// file, so that each mutant run sets up the environment and loads the sources once instead of
+// once per file. Not matched by the ordinary Jest config (no .test.ts suffix).
+import fs from 'node:fs';
+import path from 'node:path';
+
+const unit = path.join(__dirname, '..', 'unit');
+for (const file of fs.readdirSync(unit).sort()) {
+  if (file.endsWith('.test.ts') && !file.endsWith('.cost.test.ts')) require(path.join(unit, file));
+}
