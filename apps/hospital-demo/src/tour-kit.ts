@@ -41,6 +41,11 @@ export function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** What to look at on /status (the fleet table and the charts of the last 10 minutes) during a step. */
+export function watch(what: string): void {
+  say(c(36, `   watch /status: ${what}`));
+}
+
 export function check(what: string, ok: boolean, seen: string): void {
   if (!ok) tally.failures++;
   say(`   ${ok ? c(32, '✓') : c(31, '✗')} ${what}`);

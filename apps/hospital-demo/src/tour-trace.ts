@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SpanView } from './telemetry/tracing';
-import { bold, check, dim, say } from './tour-kit';
+import { bold, check, dim, say, watch } from './tour-kit';
 
 /** What `GET /traces/:requestId` answers. */
 export interface TraceJson {
@@ -56,6 +56,9 @@ export async function traceStep(o: {
   say(`\n${bold(`${o.step}. Follow one request through the layers`)} (its OpenTelemetry trace)`);
   say(
     `   expected: the registry fails the first create attempt with 503; retry resends it (${RESEND}=1 on the hospital-api.create span, a "retry" span event) and the second attempt succeeds; the request span carries the inbound limiter's and idempotency's decisions`,
+  );
+  watch(
+    '"Retries per second, by reason" shows one http_503 retry; the create breaker stays green (one failed attempt is not a failed call)',
   );
   await o.faults({ failNext: 1 });
   const requestId = `tour-${randomUUID()}`;

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { bold, c, check, connect, dim, type StatusJson, say, sleep, tally } from './tour-kit';
+import {
+  bold,
+  c,
+  check,
+  connect,
+  dim,
+  type StatusJson,
+  say,
+  sleep,
+  tally,
+  watch,
+} from './tour-kit';
 import { traceStep } from './tour-trace';
 
 /**
@@ -35,13 +46,18 @@ async function main(): Promise<void> {
       `policy: ${retryMaxAttempts} attempts per call, breaker opens after ${breakerFailureThreshold} failed calls and probes after ${breakerResetTimeoutMs} ms, outbound ${s.outbound.limit} calls per ${s.outbound.windowMs} ms`,
     ),
   );
-  say(dim(`watch it live: ${serviceUrl}/status   (and the service's log in the other terminal)`));
+  say(
+    dim(
+      `watch it live: ${opsUrl}/status   (and the service's log in the other terminal): the Fleet table lists every worker (with Redis), the charts show the last 10 minutes per second and refresh every 3 s`,
+    ),
+  );
 
   // ---- 1. create ----------------------------------------------------------------------------
   say(`\n${bold('1. Create a hospital')} (POST /hospitals with an Idempotency-Key)`);
   say(
     '   expected: 201 { id, name, status: "active" }; the registry created it once and activated it once',
   );
+  watch('"Idempotency" charts one executed; "Outbound limiter" two grants (create, activate)');
   const key = randomUUID();
   const first = await create(key);
   let n = await counters();
@@ -61,6 +77,7 @@ async function main(): Promise<void> {
   say(
     '   expected: the same 201 replayed (Idempotent-Replayed: true); still one create at the registry',
   );
+  watch('"Idempotency" charts one replayed, and no new outbound grant: the registry is not called');
   const again = await create(key);
   n = await counters();
   check(
@@ -83,6 +100,9 @@ async function main(): Promise<void> {
   say(`\n${bold('4. The registry starts failing')} (every call answers 503)`);
   say(
     `   expected: each call is retried (${retryMaxAttempts} attempts, backoff), fails with 502; after ${breakerFailureThreshold} failed calls the create breaker opens and the next call fails fast with 503 + Retry-After, without reaching the registry`,
+  );
+  watch(
+    'the hospital-api.create band turns red (open); its failures/s spike with calls/s, "Retries" shows http_503; while open, calls/s stays at 0 (rejected calls never reach the registry)',
   );
   await faults({ errorRate: 1, errorStatus: 503 });
   const before = await counters();
@@ -117,6 +137,9 @@ async function main(): Promise<void> {
   say(
     '   expected: after the reset timeout one probe call goes through, succeeds, and the breaker closes',
   );
+  watch(
+    'the red band lasts the reset timeout, then the probe call: amber (half-open) for an instant, then green (closed)',
+  );
   await faults({ errorRate: 0, failNext: 0 });
   const wait = createBreaker(await status())?.nextProbeInMs ?? 0;
   say(dim(`   waiting ${(wait / 1000).toFixed(1)} s for the breaker's reset timeout…`));
@@ -145,6 +168,9 @@ async function main(): Promise<void> {
   );
   say(
     `   expected: the outbound limiter spaces the calls to ${s.outbound.limit} per ${s.outbound.windowMs} ms, so all succeed and the registry (which allows 10/s) does not have to refuse any`,
+  );
+  watch(
+    '"Outbound limiter" grants/s climbs to the dashed limit line and stays under it for a few seconds; "Inbound 429s" stays at 0',
   );
   const beforeBurst = await counters();
   const started = performance.now();

@@ -91,6 +91,9 @@ describe('npm run demo:tour against a running demo (server.ts with the in-proces
     expect(text).toMatch(/POST create {2}503 {2}error/);
     expect(text).toContain('· retry (retry)');
     expect(text).toContain(`status: ${opsUrl}/status`);
+    // every step says what to watch on the page
+    expect((text.match(/watch \/status: /g) ?? []).length).toBe(6);
+    expect(text).toContain('watch /status: the hospital-api.create band turns red (open)');
     expect(code).toBe(0);
   });
 });
