@@ -273,7 +273,6 @@ export function bulkhead(options: BulkheadOptions): Bulkhead {
   /** A slot now, or undefined when every slot is taken. */
   const tryTake = async (): Promise<Slot | undefined> => {
     if (!bounded) return takeLocal(limit);
-    if (!bounded.usable()) return takeLocal(localLimit);
     const token = randomUUID();
     // Counted before the answer: while it is pending, a degraded path must see it.
     active++;

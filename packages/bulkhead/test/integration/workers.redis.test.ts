@@ -29,6 +29,15 @@ function peak(intervals: Array<[number, number]>, from = -Infinity, to = Infinit
   return max;
 }
 
+/** The finished calls' intervals. */
+function closed(marks: Mark[]): Array<[number, number]> {
+  const starts = new Map<string, number>();
+  const out: Array<[number, number]> = [];
+  for (const m of marks) if (m.t === 'start') starts.set(m.id, m.at);
+  for (const m of marks) if (m.t === 'end') out.push([starts.get(m.id) as number, m.at]);
+  return out;
+}
+
 it('4 workers, limit 4: never more than 4 in flight while a worker holding 2 slots is SIGKILLed; its slots come back after the lease', async () => {
   const limit = 4;
   const leaseMs = 1_500;
@@ -42,9 +51,10 @@ it('4 workers, limit 4: never more than 4 in flight while a worker holding 2 slo
       prefix: r.prefix,
       limit,
       leaseMs,
-      runMs: index === 0 ? 60_000 : 6_000,
+      runMs: 90_000,
       loops: index === 0 ? 2 : 3,
       hang: index === 0,
+      waitBegin: index !== 0,
       durations: [15, 40, 5, 25, 60],
     }),
     timeoutMs: 150_000,
@@ -57,8 +67,21 @@ it('4 workers, limit 4: never more than 4 in flight while a worker holding 2 slo
     what: 'worker 0 holding 2 slots',
     timeoutMs: 60_000,
   });
+  for (const child of started.children.slice(1)) child.send({ t: 'begin' });
+  // the survivors compete for the 2 other slots before the kill
+  await waitFor(() => marks.filter((m) => m.worker !== 0 && m.t === 'end').length >= 20, {
+    what: 'the survivors running',
+    timeoutMs: 60_000,
+  });
   const killedAt = Date.now();
   started.kill(0, 'SIGKILL');
+  // the survivors run until they have used all 4 slots at once after the victim's leases ran out
+  // (bounded: the assertion below tells what was reached)
+  await waitFor(() => peak(closed(marks), killedAt + leaseMs + 200) >= limit, {
+    what: 'the survivors using every slot again',
+    timeoutMs: 30_000,
+  }).catch(() => undefined);
+  for (const child of started.children.slice(1)) child.send({ t: 'stop' });
   const outcomes = await started.done;
   expect(outcomes[0]?.signal).toBe('SIGKILL');
   for (const o of outcomes.slice(1))
@@ -89,7 +112,7 @@ it('4 workers, limit 4: never more than 4 in flight while a worker holding 2 slo
   expect(starts.size).toBe(2);
   const worst = peak(intervals);
   const afterKillHeld = peak(survivors, killedAt, killedAt + leaseMs / 2);
-  const later = peak(survivors, killedAt + leaseMs + 500);
+  const later = peak(survivors, killedAt + leaseMs + 200);
   process.stdout.write(
     `bulkhead workers: ${survivors.length} calls, peak ${worst} in flight; ${afterKillHeld} while the victim's leases ran, ${later} after\n`,
   );
