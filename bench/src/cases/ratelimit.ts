@@ -146,7 +146,7 @@ export async function limiterCost(settings: Settings, redis: Redis, prefix: stri
     logger: false,
   });
   const req = { method: 'GET', headers: {}, ip: '10.0.0.1', app: { get: () => false } } as never;
-  const res = { setHeader: () => undefined } as never;
+  const res = { setHeader: () => undefined, getHeader: () => undefined } as never;
   const inbound = () => mw(req, res, () => undefined) as unknown as Promise<void>;
   await ours.tryAcquire();
   await rlf.consume('k');

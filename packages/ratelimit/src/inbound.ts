@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import {
+  booleanOption,
   type Closeable,
   CORE_ERROR_CODES,
   checkOptions,
   clientStatus,
   createTelemetry,
   Deadlines,
+  defineScript,
   type Event,
   EventEmitter,
   enumOption,
@@ -16,10 +19,12 @@ import {
   leaseClient,
   makeCloseable,
   OptionRangeError,
+  OptionTypeError,
   onClientEnd,
   onClientReady,
   problem,
   type RedisClient,
+  ResilError,
   resolveLogger,
   sendProblem,
   stringOption,
@@ -28,17 +33,43 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { redisOption } from './internal/redis-option';
 import { ipKey } from './ip';
+import { INBOUND_CONSUME, INBOUND_REFUND } from './scripts';
 import type {
   AllowedEvent,
   LimitedEvent,
+  RefundedEvent,
   StoreDegradedEvent,
   StoreErrorEvent,
   StoreRestoredEvent,
 } from './types';
 
+/** What a limiter decided for a request: `req.rateLimit`, and the fourth argument of `handler`. */
+export interface RateLimitInfo {
+  /** Units allowed per window for this request (`points`, or what `points(req)` returned). */
+  readonly limit: number;
+  /** Units left in the window (0 on a 429). */
+  readonly remaining: number;
+  /** Milliseconds until the window resets (or the block ends). */
+  readonly resetMs: number;
+  /** The limiter's `policyName`. */
+  readonly policy: string;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by @resil/ratelimit: the most restrictive limiter's decision on this request. */
+      rateLimit?: RateLimitInfo;
+    }
+  }
+}
+
 export interface RateLimitOptions {
-  /** Requests (or cost units) allowed per window. @default 100 */
-  points?: number;
+  /**
+   * Requests (or cost units) allowed per window, or a function of the request (per plan, per API
+   * key; sync or async) returning an integer >= 1. @default 100
+   */
+  points?: number | ((req: Request) => number | Promise<number>);
   /** The window in ms, whole seconds (rate-limiter-flexible counts in seconds). @default 60000 */
   durationMs?: number;
   /** The client key. @default the client IP (`req.ip`, so Express's `trust proxy` decides), IPv6 grouped by `ipv6Subnet` */
@@ -74,6 +105,16 @@ export interface RateLimitOptions {
   inMemoryBlockOnConsumed?: number;
   /** Where the proxy warning and store outages are logged, or false. @default core `codeLogger('resil.ratelimit')` */
   logger?: Logger | false;
+  /** Give back a request's units when its response succeeds (status < 400). @default false */
+  skipSuccessfulRequests?: boolean;
+  /** Give back a request's units when its response fails (status >= 400, or the connection closed before the response ended). @default false */
+  skipFailedRequests?: boolean;
+  /** Answers a request over the limit instead of the 429 problem+json (headers already set). @default 429 application/problem+json */
+  handler?: (req: Request, res: Response, next: NextFunction, info: RateLimitInfo) => unknown;
+  /** Once a key exceeds the limit it stays refused this long (whole seconds, in Redis: every worker). @default 0 (off) */
+  blockDurationMs?: number;
+  /** Also send X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds). @default false */
+  legacyHeaders?: boolean;
 }
 
 /** The middleware `rateLimit()` returns: a request handler with its events and `close()`. */
@@ -84,10 +125,17 @@ export interface RateLimitMiddleware extends RequestHandler, Closeable {
   readonly onLimited: Event<LimitedEvent>;
   /** The store failed for a request; `insurance`: the in-memory insurance decided it. */
   readonly onStoreError: Event<StoreErrorEvent>;
+  /** A refund of skipSuccessfulRequests / skipFailedRequests was applied (`refunded`) or refused (its window had ended, or the store failed). */
+  readonly onRefunded: Event<RefundedEvent>;
   /** The store became unusable (once per outage). */
   readonly onDegraded: Event<StoreDegradedEvent>;
   /** The store answers again after an outage. */
   readonly onRestored: Event<StoreRestoredEvent>;
+  /**
+   * Forgets a client's count (and block) in the store and the insurance: `key` as `keyBy`
+   * returns it (a raw IPv6 address is grouped by `ipv6Subnet`, as for requests).
+   */
+  resetKey(key: string): Promise<void>;
   /**
    * Releases the Redis client leased from a URL (the last lease quits it); a client you passed
    * stays yours. Idempotent; also `await using`.
@@ -111,16 +159,111 @@ const KNOWN = new Set([
   'storeTimeoutMs',
   'inMemoryBlockOnConsumed',
   'logger',
+  'skipSuccessfulRequests',
+  'skipFailedRequests',
+  'handler',
+  'blockDurationMs',
+  'legacyHeaders',
 ]);
 
 const OWNER = 'rateLimit';
 const STORE_ERRORS = ['insurance', 'allow', 'deny'] as const;
+/** The stores' own quota when `points` is a function: the middleware compares with the request's. */
+const UNBOUNDED = 2 ** 40;
+const CONSUME = defineScript(INBOUND_CONSUME, { numberOfKeys: 1 });
+const REFUND = defineScript(INBOUND_REFUND, { numberOfKeys: 1 });
+
+/**
+ * A store's answer with what a refund needs: the window's end on Redis's clock (`end`), or its
+ * record in memory (`rec`); `ins`: the insurance decided it.
+ */
+interface Decision extends RateLimiterRes {
+  end?: number;
+  rec?: unknown;
+  ins?: boolean;
+}
+interface MemoryRecord {
+  value: number;
+  expiresAt: number | null;
+}
+type Upsert = (
+  rlKey: string,
+  points: number,
+  msDuration: number,
+  forceExpire?: boolean,
+) => Promise<unknown>;
+type ResOf = (rlKey: string, changed: number, result: unknown) => Decision;
+const upsert = (RateLimiterRedis.prototype as unknown as { _upsert: Upsert })._upsert;
+const resOf = (RateLimiterRedis.prototype as unknown as { _getRateLimiterRes: ResOf })
+  ._getRateLimiterRes;
+
+/**
+ * rate-limiter-flexible's Redis limiter, counting with this package's script (the same counter,
+ * plus the window's end, which a refund needs); blocks (`forceExpire`) stay its own.
+ */
+class RedisStore extends RateLimiterRedis {
+  _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false) {
+    if (forceExpire) return upsert.call(this, rlKey, points, msDuration, true);
+    if (
+      !(this as unknown as { _isRedisReady(k: string, r: boolean): boolean })._isRedisReady(
+        rlKey,
+        false,
+      )
+    )
+      return Promise.reject(new Error('Redis connection is not ready'));
+    const c = (this as unknown as { client: RedisClient }).client;
+    return CONSUME.run(c as never, [rlKey], [points, Math.floor(msDuration / 1000)]);
+  }
+  _getRateLimiterRes(rlKey: string, changed: number, result: unknown): Decision {
+    const res = resOf.call(this, rlKey, changed, result);
+    const end = (result as unknown[])[2];
+    if (end !== undefined) res.end = Number(end);
+    return res;
+  }
+}
+
+/** rate-limiter-flexible's memory limiter, whose answers carry their window's record. */
+class MemoryStore extends RateLimiterMemory {
+  #records(): Map<string, MemoryRecord> {
+    return (this as unknown as { _memoryStorage: { _storage: Map<string, MemoryRecord> } })
+      ._memoryStorage._storage;
+  }
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: Record<string, unknown>,
+  ): Promise<RateLimiterRes> {
+    const p = super.consume(key, points, options);
+    // the record the count went to (looked up in the same tick: no other request in between)
+    const rec = this.#records().get(this.getKey(key));
+    return p.then(
+      (r: Decision) => {
+        r.rec = rec;
+        return r;
+      },
+      (e: unknown) => {
+        if (e instanceof RateLimiterRes) (e as Decision).rec = rec;
+        throw e;
+      },
+    );
+  }
+  /** Gives back up to `cost` units to the window `rec`, if it is still the key's; never below 0. */
+  refund(key: string, rec: unknown, cost: number): number {
+    const cur = this.#records().get(this.getKey(key));
+    if (cur === undefined || cur !== rec) return 0;
+    if (cur.expiresAt !== null && cur.expiresAt <= Date.now()) return 0;
+    const n = Math.min(cost, cur.value);
+    if (n <= 0) return 0;
+    cur.value -= n;
+    return n;
+  }
+}
 
 /**
  * The insurance limiter, which tells when rate-limiter-flexible hands a request to it (the store
  * failed or its client is not ready); `decide` is this package's own call after a time-out.
  */
-class Insurance extends RateLimiterMemory {
+class Insurance extends MemoryStore {
   readonly #onTakeover: () => void;
   constructor(opts: ConstructorParameters<typeof RateLimiterMemory>[0], onTakeover: () => void) {
     super(opts);
@@ -132,12 +275,26 @@ class Insurance extends RateLimiterMemory {
     options?: Record<string, unknown>,
   ): Promise<RateLimiterRes> {
     this.#onTakeover();
-    return super.consume(key, points, options);
+    return this.decide(String(key), points ?? 1, options);
   }
-  decide(key: string, points: number): Promise<RateLimiterRes> {
-    return super.consume(key, points);
+  decide(key: string, points: number, options?: Record<string, unknown>): Promise<RateLimiterRes> {
+    return super.consume(key, points, options).then(
+      (r: Decision) => {
+        r.ins = true;
+        return r;
+      },
+      (e: unknown) => {
+        if (e instanceof RateLimiterRes) (e as Decision).ins = true;
+        throw e;
+      },
+    );
   }
 }
+
+const append = (res: Response, name: string, value: string) => {
+  const cur = res.getHeader(name);
+  res.setHeader(name, cur === undefined ? value : `${cur}, ${value}`);
+};
 
 /**
  * Inbound rate limit middleware (Express 4 and 5) on rate-limiter-flexible: a fixed window per
@@ -153,13 +310,24 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       ...(fallback === undefined ? {} : { default: fallback }),
       ...(max === undefined ? {} : { max }),
     });
-  const points = int('points', o.points, 1, 100);
+  const pointsFn =
+    typeof o.points === 'function'
+      ? (o.points as (req: Request) => number | Promise<number>)
+      : undefined;
+  const points = pointsFn ? UNBOUNDED : int('points', o.points, 1, 100);
   const durationMs = int('durationMs', o.durationMs, 1000, 60_000);
   if (durationMs % 1000 !== 0)
     throw new OptionRangeError(
       'durationMs',
       `${OWNER}: durationMs must be a whole number of seconds (a multiple of 1000)`,
     );
+  const blockDurationMs = int('blockDurationMs', o.blockDurationMs, 0, 0);
+  if (blockDurationMs % 1000 !== 0)
+    throw new OptionRangeError(
+      'blockDurationMs',
+      `${OWNER}: blockDurationMs must be a whole number of seconds (a multiple of 1000)`,
+    );
+  const blockS = blockDurationMs / 1000;
   const ipv6Subnet = int('ipv6Subnet', o.ipv6Subnet, 1, 56, 128);
   const expectedWorkers = int('expectedWorkers', o.expectedWorkers, 1, 1);
   const storeTimeoutMs = int('storeTimeoutMs', o.storeTimeoutMs, 1, 200);
@@ -167,6 +335,19 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const keyByOption = functionOption<(req: Request) => string>(OWNER, 'keyBy', o.keyBy);
   const costOf = functionOption<(req: Request) => number>(OWNER, 'cost', o.cost);
   const skip = functionOption<(req: Request) => boolean>(OWNER, 'skip', o.skip);
+  const handler = functionOption<NonNullable<RateLimitOptions['handler']>>(
+    OWNER,
+    'handler',
+    o.handler,
+  );
+  const skipSuccessful = booleanOption(
+    OWNER,
+    'skipSuccessfulRequests',
+    o.skipSuccessfulRequests,
+    false,
+  );
+  const skipFailed = booleanOption(OWNER, 'skipFailedRequests', o.skipFailedRequests, false);
+  const legacyHeaders = booleanOption(OWNER, 'legacyHeaders', o.legacyHeaders, false);
   const redis = redisOption(OWNER, o.redis);
   const policy = stringOption(OWNER, 'policyName', o.policyName, {
     default: 'default',
@@ -176,6 +357,12 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const sendHeaders = o.headers ?? true;
   const keyPrefix = stringOption(OWNER, 'keyPrefix', o.keyPrefix, { default: 'resil:' });
   const logger = resolveLogger(OWNER, 'resil.ratelimit', o.logger);
+  if (pointsFn && o.inMemoryBlockOnConsumed !== undefined)
+    throw new OptionTypeError(
+      CORE_ERROR_CODES.OPTION_TYPE,
+      'inMemoryBlockOnConsumed',
+      `${OWNER}: inMemoryBlockOnConsumed needs a number of points (not a function)`,
+    );
   const block =
     o.inMemoryBlockOnConsumed === undefined
       ? undefined
@@ -183,6 +370,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const duration = durationMs / 1000;
   const lease = redis === undefined ? undefined : leaseClient(redis);
   const client: RedisClient | undefined = lease?.client;
+  // rate-limiter-flexible blocks a key itself when it knows the quota; with points(req), the
+  // middleware does (below)
+  const storeBlock = !pointsFn && blockS > 0 ? { blockDuration: blockS } : {};
 
   const telemetry = createTelemetry({
     strategy: 'ratelimit',
@@ -191,6 +381,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   });
   const allowedEvents = new EventEmitter<AllowedEvent>();
   const limitedEvents = new EventEmitter<LimitedEvent>();
+  const refundedEvents = new EventEmitter<RefundedEvent>();
   const storeErrorEvents = new EventEmitter<StoreErrorEvent>();
   const degradedEvents = new EventEmitter<StoreDegradedEvent>();
   const restoredEvents = new EventEmitter<StoreRestoredEvent>();
@@ -227,8 +418,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
 
   // bumped each time rate-limiter-flexible hands a request to the insurance
   let takeovers = 0;
+  const insurancePoints = (limit: number) => Math.max(1, Math.floor(limit / expectedWorkers));
   const insurance = new Insurance(
-    { points: Math.max(1, Math.floor(points / expectedWorkers)), duration, keyPrefix: 'insurance' },
+    { points: insurancePoints(points), duration, keyPrefix: 'insurance', ...storeBlock },
     () => {
       takeovers++;
       const code = failureCode();
@@ -236,34 +428,51 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       storeError(code, true);
     },
   );
-  const store = client
-    ? new RateLimiterRedis({
-        storeClient: client,
+  const memory = client
+    ? undefined
+    : new MemoryStore({
         points,
         duration,
-        // one budget per limiter: the key names the policy, its quota and its window, so two
-        // limiters of one app never count in each other's budget unless all three agree
-        keyPrefix: `${keyPrefix}ratelimit:in:${policy}:q${points}w${duration}`,
-        rejectIfRedisNotReady: true,
-        // node-redis (v4+): rate-limiter-flexible's own route for it, `eval(lua, { keys, arguments })`
-        // (its default, `defineCommand`, is ioredis's)
-        useRedisPackage: isNodeRedisClient(client),
-        ...(onStoreError === 'insurance' ? { insuranceLimiter: insurance } : {}),
-        ...(block ? { inMemoryBlockOnConsumed: block, inMemoryBlockDuration: duration } : {}),
-      })
-    : new RateLimiterMemory({
-        points,
-        duration,
+        ...storeBlock,
         ...(block ? { inMemoryBlockOnConsumed: block, inMemoryBlockDuration: duration } : {}),
       });
+  // refunds need the window's end from the count; without them, rate-limiter-flexible's own script
+  const Redis = skipSuccessful || skipFailed ? RedisStore : RateLimiterRedis;
+  const store: RateLimiterRedis | MemoryStore =
+    memory ??
+    new Redis({
+      storeClient: client,
+      points,
+      duration,
+      // one budget per limiter: the key names the policy, its quota and its window, so two
+      // limiters of one app never count in each other's budget unless all three agree
+      keyPrefix: `${keyPrefix}ratelimit:in:${policy}:q${pointsFn ? 'fn' : points}w${duration}`,
+      rejectIfRedisNotReady: true,
+      // node-redis (v4+): rate-limiter-flexible's own route for it (blocks, get, delete)
+      useRedisPackage: isNodeRedisClient(client),
+      ...storeBlock,
+      ...(onStoreError === 'insurance' ? { insuranceLimiter: insurance } : {}),
+      ...(block ? { inMemoryBlockOnConsumed: block, inMemoryBlockDuration: duration } : {}),
+    });
 
   let warnedProxy = false;
   // Recent clients' hashed keys: a client's key is hashed once, not on every request.
   const hashed = new Map<string, string>();
-  const keyBy = keyByOption ?? ((req: Request) => ipKey(req.ip, ipv6Subnet));
+  /** The store key of a client key: a raw IPv6 address grouped by ipv6Subnet, then hashed. */
+  const keyOf = (raw: string): string => {
+    let key = hashed.get(raw);
+    if (key === undefined) {
+      const grouped = isIPv6(raw) ? ipKey(raw, ipv6Subnet) : raw;
+      // Keys are hashed: client addresses and user ids never appear in Redis.
+      key = createHash('sha256').update(grouped).digest('base64url').slice(0, 22);
+      if (hashed.size >= 10_000) hashed.clear();
+      hashed.set(raw, key);
+    }
+    return key;
+  };
 
   /** Decided (`rejected`: over the limit), or the code of a store failure nobody decided. */
-  type Outcome = { r: RateLimiterRes; rejected: boolean } | string;
+  type Outcome = { r: Decision; rejected: boolean } | string;
   // Until the client's first connection is made, a request waits for it (bounded by
   // storeTimeoutMs) instead of going to the insurance: a worker that just started counts in Redis.
   let firstConnect: Promise<void> | undefined;
@@ -286,72 +495,193 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
 
   const deadlines = new Deadlines(storeTimeoutMs);
-  const consume = async (key: string, cost: number): Promise<Outcome> => {
+  /** A store error: over the limit (from Redis, the insurance or the in-memory block), or a failure. */
+  const onStoreThrow = (e: unknown): Outcome => {
+    // Over the limit: never a store error.
+    if (e instanceof RateLimiterRes) return { r: e, rejected: true };
+    const code = failureCode();
+    markStore(true, code === CORE_ERROR_CODES.REDIS_FAILED ? 'failed' : 'unavailable');
+    return code;
+  };
+  /** A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error. */
+  const onTimeout = (key: string, cost: number): Outcome | Promise<Outcome> => {
+    markStore(true, 'timeout');
+    if (onStoreError !== 'insurance') return CORE_ERROR_CODES.REDIS_TIMEOUT;
+    storeError(CORE_ERROR_CODES.REDIS_TIMEOUT, true);
+    return insurance.decide(key, cost).then((r) => ({ r, rejected: false }), onStoreThrow);
+  };
+  const allowed = (r: RateLimiterRes): Outcome => ({ r, rejected: false });
+  // set once the client has been ready: from then on no request looks at the first connection
+  let connected = false;
+  /**
+   * One count in the store, raced against storeTimeoutMs (one promise, one deadline entry: the
+   * hot path). Never rejects: a failure is its code.
+   */
+  const consume = (key: string, cost: number): Promise<Outcome> => {
+    // a memory store answers at once: no deadline to race
+    if (!client) return store.consume(key, cost).then(allowed, onStoreThrow);
+    if (!connected) {
+      const first = waitFirstConnect(client);
+      if (first)
+        return deadlines.race(first, storeTimeoutMs).then(() => {
+          if (clientStatus(client) === 'ready') connected = true;
+          return consumeRedis(key, cost);
+        });
+      if (clientStatus(client) === 'ready') connected = true;
+    }
+    return consumeRedis(key, cost);
+  };
+  const consumeRedis = (key: string, cost: number): Promise<Outcome> => {
     const before = takeovers;
-    try {
-      const first = client ? waitFirstConnect(client) : undefined;
-      if (first) await deadlines.race(first, storeTimeoutMs);
-      // a memory store answers at once: no deadline to race
-      const r = client
-        ? await deadlines.race(store.consume(key, cost), storeTimeoutMs)
-        : await store.consume(key, cost);
-      if (r === 'timeout') {
-        // A slow (paused) Redis: decide now, as rate-limiter-flexible would on an error.
-        markStore(true, 'timeout');
-        if (onStoreError !== 'insurance') return CORE_ERROR_CODES.REDIS_TIMEOUT;
-        storeError(CORE_ERROR_CODES.REDIS_TIMEOUT, true);
-        return { r: await insurance.decide(key, cost), rejected: false };
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const cancel = deadlines.add(storeTimeoutMs, () => {
+        if (settled) return;
+        settled = true;
+        resolve(onTimeout(key, cost));
+      });
+      store.consume(key, cost).then(
+        (r) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          if (storeDown && takeovers === before && clientStatus(client as RedisClient) === 'ready')
+            markStore(false);
+          resolve({ r, rejected: false });
+        },
+        (e: unknown) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          resolve(onStoreThrow(e));
+        },
+      );
+    });
+  };
+
+  const policyValue = `"${policy}";q=${points};w=${duration}`;
+  const setHeaders = (res: Response, limit: number, remaining: number, resetMs: number) => {
+    const resetS = Math.max(0, Math.ceil(resetMs / 1000));
+    // several limiters on one route: each adds its own list member (draft-ietf-httpapi-ratelimit-headers)
+    append(
+      res,
+      'RateLimit-Policy',
+      pointsFn ? `"${policy}";q=${limit};w=${duration}` : policyValue,
+    );
+    append(res, 'RateLimit', `"${policy}";r=${remaining};t=${resetS}`);
+    if (legacyHeaders) {
+      // one value each: the most restrictive limiter's
+      const cur = res.getHeader('X-RateLimit-Remaining');
+      if (cur === undefined || Number(cur) > remaining) {
+        res.setHeader('X-RateLimit-Limit', String(limit));
+        res.setHeader('X-RateLimit-Remaining', String(remaining));
+        res.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + resetMs) / 1000)));
       }
-      if (storeDown && takeovers === before && client && clientStatus(client) === 'ready')
-        markStore(false);
-      return { r, rejected: false };
-    } catch (e) {
-      // Over the limit (from Redis, the insurance or the in-memory block): never a store error.
-      if (e instanceof RateLimiterRes) return { r: e, rejected: true };
-      const code = failureCode();
-      markStore(true, code === CORE_ERROR_CODES.REDIS_FAILED ? 'failed' : 'unavailable');
-      return code;
     }
   };
 
-  const setHeaders = (res: Response, r: RateLimiterRes) => {
-    const resetS = Math.max(0, Math.ceil(r.msBeforeNext / 1000));
-    res.setHeader('RateLimit-Policy', `"${policy}";q=${points};w=${duration}`);
-    res.setHeader('RateLimit', `"${policy}";r=${Math.max(0, r.remainingPoints)};t=${resetS}`);
+  /** Gives back a request's units to the window that took them (see INBOUND_REFUND). */
+  const refund = (key: string, cost: number, d: Decision) => {
+    let given: Promise<unknown>;
+    if (d.rec !== undefined)
+      given = Promise.resolve(
+        (d.ins ? insurance : (memory as MemoryStore)).refund(key, d.rec, cost),
+      );
+    else if (d.end !== undefined && client)
+      given = REFUND.run(client as never, [(store as RedisStore).getKey(key)], [cost, d.end]);
+    else given = Promise.resolve(0);
+    given.then(
+      (n) => {
+        if (refundedEvents.size > 0) refundedEvents.emit({ policy, cost, refunded: Number(n) > 0 });
+      },
+      () => {
+        if (refundedEvents.size > 0) refundedEvents.emit({ policy, cost, refunded: false });
+      },
+    );
+  };
+  /** Decides the refund when the response ends: finished (by its status) or closed early (failed). */
+  const refundOnEnd = (res: Response, key: string, cost: number, d: Decision) => {
+    let settled = false;
+    const settle = (finished: boolean) => {
+      if (settled) return;
+      settled = true;
+      const ok = finished && res.statusCode < 400;
+      if (ok ? skipSuccessful : skipFailed) refund(key, cost, d);
+    };
+    res.once('finish', () => settle(true));
+    res.once('close', () => settle(false));
+  };
+  const refunds = skipSuccessful || skipFailed;
+
+  const limitOf = async (req: Request): Promise<number> => {
+    const v = await (pointsFn as (req: Request) => number | Promise<number>)(req);
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError('rateLimit: points(req) must return an integer >= 1');
+    return v;
   };
 
-  const middleware = async function resilRateLimit(
+  /** Over the limit: the block (points(req)), the headers, the event, then 429 or `handler`. */
+  const limited = async (
     req: Request,
     res: Response,
     next: NextFunction,
-  ) {
+    key: string,
+    cost: number,
+    limit: number,
+    r: Decision,
+  ): Promise<void> => {
+    let waitMs = r.msBeforeNext;
+    // points(req): the first request over the limit blocks the key (rate-limiter-flexible does it
+    // for a fixed quota), in the store that counted it
+    if (pointsFn && blockS > 0 && r.consumedPoints - cost <= limit) {
+      const blocked = await deadlines.race(
+        (r.ins ? insurance : store).block(key, blockS).then(
+          () => 'blocked',
+          () => 'failed', // the block is lost, not the 429
+        ),
+        storeTimeoutMs,
+      );
+      if (blocked === 'blocked') waitMs = blockDurationMs;
+    }
+    const info: RateLimitInfo = {
+      limit,
+      remaining: 0,
+      resetMs: Math.max(0, Math.ceil(waitMs)),
+      policy,
+    };
+    req.rateLimit = info;
+    setHeaders(res, limit, 0, info.resetMs);
+    const retryS = Math.max(1, Math.ceil(waitMs / 1000));
+    if (limitedEvents.size > 0) limitedEvents.emit({ policy, retryAfterMs: info.resetMs });
+    telemetry.event('limited');
+    if (handler) {
+      res.setHeader('Retry-After', String(retryS));
+      await handler(req, res, next, info);
+      return;
+    }
+    sendProblem(
+      res,
+      problem({
+        slug: 'rate-limited',
+        status: 429,
+        title: 'Too Many Requests',
+        detail: `Rate limit exceeded; retry after ${retryS} s.`,
+      }),
+      { 'Retry-After': String(retryS) },
+    );
+  };
+
+  /** What the store said, answered: next(), 429, or the store failure's policy. */
+  const respond = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    key: string,
+    cost: number,
+    quota: number,
+    outcome: Outcome,
+  ): void | Promise<void> => {
     try {
-      if (skip?.(req)) return next();
-      if (
-        !warnedProxy &&
-        req.headers['x-forwarded-for'] !== undefined &&
-        !req.app?.get?.('trust proxy')
-      ) {
-        warnedProxy = true;
-        logger.warn(
-          "rate limit: requests carry X-Forwarded-For but Express 'trust proxy' is not set; clients are keyed by the connecting address (set 'trust proxy' to your proxies to key by client)",
-          { event: 'trust-proxy-unset', policy },
-        );
-      }
-      const raw = keyBy(req);
-      if (typeof raw !== 'string') throw new TypeError('rateLimit: keyBy must return a string');
-      // Keys are hashed: client addresses and user ids never appear in Redis.
-      let key = hashed.get(raw);
-      if (key === undefined) {
-        key = createHash('sha256').update(raw).digest('base64url').slice(0, 22);
-        if (hashed.size >= 10_000) hashed.clear();
-        hashed.set(raw, key);
-      }
-      const cost = costOf ? costOf(req) : 1;
-      if (!Number.isInteger(cost) || cost < 0)
-        throw new RangeError('rateLimit: cost must return an integer >= 0');
-      if (cost === 0) return next();
-      const outcome = await consume(key, cost);
       if (typeof outcome === 'string') {
         storeError(outcome, false);
         if (onStoreError === 'deny') {
@@ -369,45 +699,103 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         }
         return next(); // 'allow' (or an insurance failure: never reject on our own fault)
       }
-      const { r, rejected } = outcome;
-      if (rejected) {
-        setHeaders(res, r);
-        const retryS = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
-        if (limitedEvents.size > 0)
-          limitedEvents.emit({ policy, retryAfterMs: Math.max(0, Math.ceil(r.msBeforeNext)) });
-        telemetry.event('limited');
-        sendProblem(
-          res,
-          problem({
-            slug: 'rate-limited',
-            status: 429,
-            title: 'Too Many Requests',
-            detail: `Rate limit exceeded; retry after ${retryS} s.`,
-          }),
-          { 'Retry-After': String(retryS) },
-        );
-        return;
-      }
-      if (sendHeaders) setHeaders(res, r);
-      if (allowedEvents.size > 0)
-        allowedEvents.emit({ policy, remaining: Math.max(0, r.remainingPoints) });
+      const r: Decision = outcome.r;
+      const limit = r.ins ? insurancePoints(quota) : quota;
+      if (outcome.rejected || r.consumedPoints > limit)
+        return limited(req, res, next, key, cost, limit, r).catch(next);
+      const remaining = Math.max(0, limit - r.consumedPoints);
+      const resetMs = Math.max(0, Math.ceil(r.msBeforeNext));
+      const seen = req.rateLimit;
+      if (seen === undefined || seen.remaining > remaining)
+        req.rateLimit = { limit, remaining, resetMs, policy };
+      if (sendHeaders) setHeaders(res, limit, remaining, resetMs);
+      if (refunds) refundOnEnd(res, key, cost, r);
+      if (allowedEvents.size > 0) allowedEvents.emit({ policy, remaining });
       telemetry.event('allowed');
       next();
     } catch (err) {
       next(err);
     }
   };
+
+  // the default keyBy's cache: req.ip to the store key (no address parsing on a known client)
+  const byIp = keyByOption ? undefined : new Map<string, string>();
+  const middleware = function resilRateLimit(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> | undefined {
+    try {
+      if (skip?.(req)) return void next();
+      if (
+        !warnedProxy &&
+        req.headers['x-forwarded-for'] !== undefined &&
+        !req.app?.get?.('trust proxy')
+      ) {
+        warnedProxy = true;
+        logger.warn(
+          "rate limit: requests carry X-Forwarded-For but Express 'trust proxy' is not set; clients are keyed by the connecting address (set 'trust proxy' to your proxies to key by client)",
+          { event: 'trust-proxy-unset', policy },
+        );
+      }
+      let key: string | undefined;
+      if (byIp) {
+        const ip = req.ip ?? '';
+        key = byIp.get(ip);
+        if (key === undefined) {
+          key = keyOf(ipKey(ip, ipv6Subnet));
+          if (byIp.size >= 10_000) byIp.clear();
+          byIp.set(ip, key);
+        }
+      } else {
+        const raw = (keyByOption as (req: Request) => string)(req);
+        if (typeof raw !== 'string') throw new TypeError('rateLimit: keyBy must return a string');
+        key = keyOf(raw);
+      }
+      const k = key;
+      const cost = costOf ? costOf(req) : 1;
+      if (!Number.isInteger(cost) || cost < 0)
+        throw new RangeError('rateLimit: cost must return an integer >= 0');
+      if (cost === 0) return void next();
+      if (pointsFn)
+        return limitOf(req).then(
+          (quota) =>
+            consume(k, cost).then((outcome) => respond(req, res, next, k, cost, quota, outcome)),
+          next,
+        );
+      // consume never rejects, respond catches its own errors
+      return consume(k, cost).then((outcome) => respond(req, res, next, k, cost, points, outcome));
+    } catch (err) {
+      next(err);
+    }
+  };
+  const resetKey = async (key: string): Promise<void> => {
+    if (typeof key !== 'string') throw new TypeError('rateLimit: resetKey(key) takes a string');
+    const k = keyOf(key);
+    const done = await deadlines.race(
+      Promise.all([store.delete(k), client ? insurance.delete(k) : undefined]),
+      storeTimeoutMs,
+    );
+    if (done === 'timeout')
+      throw new ResilError(
+        CORE_ERROR_CODES.REDIS_TIMEOUT,
+        'rateLimit: resetKey: the store did not answer in time',
+      );
+  };
   const withEvents = Object.assign(middleware, {
     onAllowed: allowedEvents.event,
     onLimited: limitedEvents.event,
+    onRefunded: refundedEvents.event,
     onStoreError: storeErrorEvents.event,
     onDegraded: degradedEvents.event,
     onRestored: restoredEvents.event,
+    resetKey,
   });
   return makeCloseable(withEvents, async () => {
     for (const e of [
       allowedEvents,
       limitedEvents,
+      refundedEvents,
       storeErrorEvents,
       degradedEvents,
       restoredEvents,

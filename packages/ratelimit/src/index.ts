@@ -7,7 +7,12 @@ export {
   RateLimitQueueFullError,
   RateLimitTimeoutError,
 } from './errors';
-export { type RateLimitMiddleware, type RateLimitOptions, rateLimit } from './inbound';
+export {
+  type RateLimitInfo,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from './inbound';
 export { ipKey } from './ip';
 export {
   type AcquireOptions,
@@ -19,6 +24,7 @@ export type {
   AllowedEvent,
   GrantedEvent,
   LimitedEvent,
+  RefundedEvent,
   RefusedEvent,
   StoreDegradedEvent,
   StoreErrorEvent,

@@ -125,3 +125,56 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', c - points))
 redis.call('PEXPIRE', KEYS[2], ttl)
 return {tostring(wait), 1}
 `;
+
+/**
+ * The inbound window counter (rate-limiter-flexible's script, plus the window's end): the key
+ * is created with the window's TTL, incremented by the cost; returns {consumed, pttl, end}
+ * where `end` is the key's expiry on Redis's clock (ms): `PEXPIRETIME` (Redis 7+, exact), or
+ * `TIME` + `PTTL` before 7. It is the window's identity for a refund.
+ *
+ * KEYS: [1] the counter. ARGV: cost, window (whole seconds).
+ */
+export const INBOUND_CONSUME = `
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+local e = redis.pcall('PEXPIRETIME', KEYS[1])
+if type(e) ~= 'number' then
+  local t = redis.call('TIME')
+  e = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
+end
+return {consumed, ttl, e}
+`;
+
+/**
+ * The refund of skipSuccessfulRequests / skipFailedRequests: gives back `cost` units only to the
+ * window that took them (the same expiry: exactly with `PEXPIRETIME`, within 50 ms before Redis
+ * 7, far below the shortest window, 1 s, by which a later window ends later), never below zero,
+ * never to a key that expired (no key is created). A key re-armed by a block has another end:
+ * no refund.
+ *
+ * KEYS: [1] the counter. ARGV: cost, the window's end (ms, Redis clock) as the count saw it.
+ * Returns the units given back (0: none).
+ */
+export const INBOUND_REFUND = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return 0 end
+local e = redis.pcall('PEXPIRETIME', KEYS[1])
+if type(e) == 'number' then
+  if e ~= tonumber(ARGV[2]) then return 0 end
+else
+  local t = redis.call('TIME')
+  local finish = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
+  if math.abs(finish - tonumber(ARGV[2])) > 50 then return 0 end
+end
+local v = tonumber(redis.call('GET', KEYS[1]))
+if v == nil or v <= 0 then return 0 end
+local n = tonumber(ARGV[1])
+if n > v then n = v end
+redis.call('DECRBY', KEYS[1], n)
+return n
+`;

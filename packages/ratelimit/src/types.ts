@@ -51,3 +51,13 @@ export interface StoreErrorEvent {
   readonly code: string;
   readonly insurance: boolean;
 }
+
+/**
+ * A refund (skipSuccessfulRequests / skipFailedRequests) of `cost` units: `refunded` false when
+ * the request's window had ended (or been re-armed by a block), or the store failed.
+ */
+export interface RefundedEvent {
+  readonly policy: string;
+  readonly cost: number;
+  readonly refunded: boolean;
+}
