@@ -104,9 +104,11 @@ describe('bulkhead with Redis', () => {
   it('a running call renews its lease: it outlives leaseMs and still holds the slot', async () => {
     const name = `s${++seq}`;
     const key = `${r.prefix}{bulkhead:${name}}:leases`;
-    // renewed every 333 ms: a stall of the event loop up to 667 ms keeps the lease
-    const a = make({ name, limit: 1, leaseMs: 1_000 });
-    const other = make({ name, limit: 1, leaseMs: 1_000 });
+    // renewed every 1 s; a slow answer on a loaded machine must not count as an outage (a
+    // degraded caller skips renewals for its 1 s back-off)
+    const opts = { name, limit: 1, leaseMs: 3_000, commandTimeoutMs: 5_000 };
+    const a = make(opts);
+    const other = make(opts);
     const h = held();
     const call = a(h.fn)();
     await waitFor(() => h.pending.length === 1);
