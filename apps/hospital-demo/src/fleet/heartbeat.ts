@@ -26,7 +26,7 @@ export const MAX_HEARTBEAT_BYTES = 64 * 1024;
 export const MAX_WORKERS = 32;
 /** How often a worker publishes, and how long its entry outlives its last heartbeat. */
 export const HEARTBEAT_MS = 1_000;
-export const HEARTBEAT_TTL_MS = 5_000;
+export const HEARTBEAT_TTL_MS = 10_000;
 
 /** JSON of `hb`, within MAX_HEARTBEAT_BYTES: fewer seconds of series until it fits. */
 export function encodeHeartbeat(hb: Heartbeat, seriesOf: (len: number) => Series): string {

@@ -1,6 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort, useRedis, waitFor } from '@resil/testkit';
-import { fleetKeys, MAX_HEARTBEAT_BYTES, parseHeartbeat } from '../../src/fleet/heartbeat';
+import {
+  fleetKeys,
+  HEARTBEAT_TTL_MS,
+  MAX_HEARTBEAT_BYTES,
+  parseHeartbeat,
+} from '../../src/fleet/heartbeat';
 import { type RunningRegistry, startRegistry } from '../../src/registry/server';
 import { ADMIN, ALICE, spawnServer } from '../helpers';
 
@@ -67,10 +72,11 @@ describe('/status shows every worker of the fleet (WORKERS=2 on Redis, real proc
     const answeredBy = new Set<string>();
     await waitFor(
       async () => {
+        // each worker in turn answers with both (a loaded machine may delay one heartbeat)
         const s = await fleet();
         expect(s.fleet.shared).toBe(true);
-        expect(s.fleet.workers.map((w) => w.worker).sort()).toEqual(['1', '2']);
-        answeredBy.add(s.worker);
+        const listed = s.fleet.workers.map((w) => w.worker).sort();
+        if (listed.join() === '1,2') answeredBy.add(s.worker);
         return answeredBy.size === 2;
       },
       { timeoutMs: 20_000 },
@@ -96,7 +102,7 @@ describe('/status shows every worker of the fleet (WORKERS=2 on Redis, real proc
       expect(parseHeartbeat(text)?.id).toBe(id);
       const ttl = await r.admin.pttl(keys.heartbeat(id));
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(5_000);
+      expect(ttl).toBeLessThanOrEqual(HEARTBEAT_TTL_MS);
     }
     // SIGKILL one worker: no goodbye, its entry must expire (the primary forks a new worker 3)
     const victim = ids[0] as string;
