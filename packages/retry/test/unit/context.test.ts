@@ -309,3 +309,64 @@ describe('retryable: failure results (isFailureResult)', () => {
     expect(() => retryable({ isFailureResult: 1 as never })).toThrow(TypeError);
   });
 });
+
+describe('retryable: deadline boundaries (a controlled clock)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const run = async (delayMs: number) => {
+    const deadline = Date.now() + 1_000_000;
+    const gaveUp: GiveUpEvent[] = [];
+    let calls = 0;
+    const fn = async (_c?: CallContext) => {
+      calls++;
+      throw httpError(503);
+    };
+    const out = await settle(
+      retryable({
+        logger: false,
+        maxAttempts: 2,
+        minDelayMs: delayMs,
+        maxDelayMs: delayMs,
+        jitter: 'none',
+        clock: () => deadline - 1_000,
+        onGiveUp: (e) => gaveUp.push(e),
+      })(fn)(callContext({ deadline })),
+    );
+    return { out, calls, reasons: gaveUp.map((g) => g.reason) };
+  };
+
+  it('a wait ending exactly at the deadline is not started', async () => {
+    const { calls, reasons } = await run(1_000);
+    expect(calls).toBe(1);
+    expect(reasons).toEqual(['deadline']);
+  });
+
+  it('a wait ending 1 ms before the deadline is made', async () => {
+    const { calls, reasons } = await run(999);
+    expect(calls).toBe(2);
+    expect(reasons).toEqual(['exhausted']);
+  });
+});
+
+describe('isFailureResponse', () => {
+  it('is true only for an object with a retryable numeric status and a headers object', async () => {
+    const { isFailureResponse, RETRYABLE_STATUS } = await import('../../src');
+    for (const status of RETRYABLE_STATUS)
+      expect(isFailureResponse({ status, headers: {} })).toBe(true);
+    expect(isFailureResponse(new Response(null, { status: 503 }))).toBe(true);
+    for (const value of [
+      { status: 503 },
+      { status: 503, headers: null },
+      { status: 503, headers: 'x' },
+      { status: '503', headers: {} },
+      { status: 404, headers: {} },
+      { status: 200, headers: {} },
+      null,
+      undefined,
+      503,
+      'Service Unavailable',
+    ])
+      expect(isFailureResponse(value)).toBe(false);
+  });
+});
