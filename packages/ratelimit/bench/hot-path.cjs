@@ -12,7 +12,7 @@ const mw = rateLimit({ points: 1e9, durationMs: 60_000, logger: false });
 if (process.env.RESIL_BENCH_LISTENER === '1') mw.onAllowed?.(() => {});
 const raw = new RateLimiterMemory({ points: 1e9, duration: 60 });
 const req = { method: 'GET', headers: {}, ip: '10.0.0.1', app: { get: () => false } };
-const res = { setHeader: () => undefined };
+const res = { setHeader: () => undefined, getHeader: () => undefined };
 const subjects = {
   'rateLimit middleware (memory)': () => mw(req, res, () => undefined),
   'rate-limiter-flexible RateLimiterMemory.consume': () => raw.consume('k'),

@@ -292,7 +292,8 @@ class Insurance extends MemoryStore {
 }
 
 const append = (res: Response, name: string, value: string) => {
-  const cur = res.getHeader(name);
+  // optional: a minimal response object (a test's, another framework's) may lack getHeader
+  const cur = res.getHeader?.(name);
   res.setHeader(name, cur === undefined ? value : `${cur}, ${value}`);
 };
 
@@ -511,34 +512,36 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return insurance.decide(key, cost).then((r) => ({ r, rejected: false }), onStoreThrow);
   };
   const allowed = (r: RateLimiterRes): Outcome => ({ r, rejected: false });
+  /** What follows a count: the answer to the request. */
+  type Then = (o: Outcome) => void | Promise<void>;
   // set once the client has been ready: from then on no request looks at the first connection
   let connected = false;
   /**
-   * One count in the store, raced against storeTimeoutMs (one promise, one deadline entry: the
-   * hot path). Never rejects: a failure is its code.
+   * One count in the store, raced against storeTimeoutMs, handed to `then` (one promise, one
+   * deadline entry: the hot path). Never rejects by itself: a failure is its code.
    */
-  const consume = (key: string, cost: number): Promise<Outcome> => {
+  const consume = (key: string, cost: number, then: Then): Promise<void> => {
     // a memory store answers at once: no deadline to race
-    if (!client) return store.consume(key, cost).then(allowed, onStoreThrow);
+    if (!client) return store.consume(key, cost).then(allowed, onStoreThrow).then(then);
     if (!connected) {
       const first = waitFirstConnect(client);
       if (first)
         return deadlines.race(first, storeTimeoutMs).then(() => {
           if (clientStatus(client) === 'ready') connected = true;
-          return consumeRedis(key, cost);
+          return consumeRedis(key, cost, then);
         });
       if (clientStatus(client) === 'ready') connected = true;
     }
-    return consumeRedis(key, cost);
+    return consumeRedis(key, cost, then);
   };
-  const consumeRedis = (key: string, cost: number): Promise<Outcome> => {
+  const consumeRedis = (key: string, cost: number, then: Then): Promise<void> => {
     const before = takeovers;
-    return new Promise<Outcome>((resolve) => {
+    return new Promise<void>((resolve) => {
       let settled = false;
       const cancel = deadlines.add(storeTimeoutMs, () => {
         if (settled) return;
         settled = true;
-        resolve(onTimeout(key, cost));
+        resolve(Promise.resolve(onTimeout(key, cost)).then(then));
       });
       store.consume(key, cost).then(
         (r) => {
@@ -547,13 +550,13 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
           cancel();
           if (storeDown && takeovers === before && clientStatus(client as RedisClient) === 'ready')
             markStore(false);
-          resolve({ r, rejected: false });
+          resolve(then({ r, rejected: false }));
         },
         (e: unknown) => {
           if (settled) return;
           settled = true;
           cancel();
-          resolve(onStoreThrow(e));
+          resolve(then(onStoreThrow(e)));
         },
       );
     });
@@ -571,7 +574,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     append(res, 'RateLimit', `"${policy}";r=${remaining};t=${resetS}`);
     if (legacyHeaders) {
       // one value each: the most restrictive limiter's
-      const cur = res.getHeader('X-RateLimit-Remaining');
+      const cur = res.getHeader?.('X-RateLimit-Remaining');
       if (cur === undefined || Number(cur) > remaining) {
         res.setHeader('X-RateLimit-Limit', String(limit));
         res.setHeader('X-RateLimit-Remaining', String(remaining));
@@ -759,12 +762,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (cost === 0) return void next();
       if (pointsFn)
         return limitOf(req).then(
-          (quota) =>
-            consume(k, cost).then((outcome) => respond(req, res, next, k, cost, quota, outcome)),
+          (quota) => consume(k, cost, (o) => respond(req, res, next, k, cost, quota, o)),
           next,
         );
       // consume never rejects, respond catches its own errors
-      return consume(k, cost).then((outcome) => respond(req, res, next, k, cost, points, outcome));
+      return consume(k, cost, (o) => respond(req, res, next, k, cost, points, o));
     } catch (err) {
       next(err);
     }

@@ -58,6 +58,7 @@ function runOnce(mw: ReturnType<typeof rateLimit>, req: Request): Promise<number
     const res = {
       statusCode: 200,
       setHeader: () => res,
+      getHeader: () => undefined,
       status(s: number) {
         res.statusCode = s;
         return res;
