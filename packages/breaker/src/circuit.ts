@@ -297,6 +297,8 @@ export class Circuit implements LinkMember {
   /** Rate mode: counts not yet sent to Redis. */
   #batch = { calls: 0, fails: 0, slows: 0 };
   #flushTimer: NodeJS.Timeout | undefined;
+  /** The batch being sent (one at a time). */
+  #flushing: Promise<void> | undefined;
   #scriptSettings: ScriptSettings;
 
   constructor(settings: CircuitSettings, link: RedisLink | undefined) {
@@ -677,7 +679,7 @@ export class Circuit implements LinkMember {
     if (slow) b.slows++;
     if (fail || slow) return this.flush();
     if (b.calls >= s.flushEvery) {
-      void this.flush();
+      if (this.#flushing === undefined) void this.flush();
       return;
     }
     if (this.#flushTimer === undefined) {
@@ -689,18 +691,33 @@ export class Circuit implements LinkMember {
     }
   }
 
-  /** Sends the batched counts (rate mode); decides in memory when Redis does not answer. */
+  /**
+   * Sends the batched counts (rate mode); decides in memory when Redis does not answer. One batch
+   * in flight per circuit: counts made meanwhile wait for the next one (a burst of calls never
+   * piles up commands).
+   */
   async flush(): Promise<void> {
     if (this.#flushTimer) {
       clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
     }
+    while (this.#flushing) await this.#flushing;
     const b = this.#batch;
     if (b.calls === 0 || !this.link) return;
     this.#batch = { calls: 0, fails: 0, slows: 0 };
+    const sending = this.#send(b, this.link);
+    this.#flushing = sending;
+    try {
+      await sending;
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async #send(b: { calls: number; fails: number; slows: number }, link: RedisLink): Promise<void> {
     this.stats.flushes++;
     const seen = this.#applied;
-    const r = await this.link.rate(
+    const r = await link.rate(
       this.name,
       b.calls,
       b.fails,
@@ -708,8 +725,8 @@ export class Circuit implements LinkMember {
       this.#scriptSettings,
       this.#timeoutMs,
     );
-    if (r) return this.#apply(r, seen);
-    this.#decideHere();
+    if (r) this.#apply(r, seen);
+    else this.#decideHere();
   }
 
   /** Rate mode in memory (or while Redis is away): this process's window decides. */

@@ -13,7 +13,6 @@ export type {
   StateChangeEvent,
 } from './circuit';
 export { defaultIsFailureResult, TELEMETRY_EVENTS } from './circuit';
-export type { DynamicSettings } from './settings';
 export {
   BreakerConflictError,
   BreakerTimeoutError,
@@ -23,4 +22,5 @@ export {
   isCircuitOpenError,
   LEGACY_OPEN_CODE,
 } from './errors';
+export type { DynamicSettings } from './settings';
 export type { RedisLike } from './stores/redis-link';

@@ -51,7 +51,9 @@ describe('call context', () => {
         },
       ),
     );
-    await expect(f()).rejects.toBeInstanceOf(BreakerTimeoutError);
+    await expect((f as unknown as () => Promise<unknown>)()).rejects.toBeInstanceOf(
+      BreakerTimeoutError,
+    );
     expect(signal?.aborted).toBe(true);
     expect(isBreakerTimeoutError(signal?.reason)).toBe(true);
     expect(f.breaker.state).toBe('open');
@@ -132,9 +134,12 @@ describe('decisions on results', () => {
     await expect(marked('bad')).resolves.toBe('bad');
     expect(marked.breaker.state).toBe('open');
     const off = track(
-      circuitBreaker({ name: uniqueName(), failureThreshold: 1, isFailureResult: false, logger: false })(
-        async () => response(503),
-      ),
+      circuitBreaker({
+        name: uniqueName(),
+        failureThreshold: 1,
+        isFailureResult: false,
+        logger: false,
+      })(async () => response(503)),
     );
     await off();
     expect(off.breaker.state).toBe('closed');
@@ -232,9 +237,12 @@ describe('half-open permits, back-off, isolate', () => {
   it('halfOpenPermits: N trial calls, the next one rejected; all N must succeed to close', async () => {
     const pending: Array<() => void> = [];
     const f = track(
-      circuitBreaker({ name: uniqueName(), halfOpenPermits: 2, resetTimeoutMs: 1_000, logger: false })(
-        () => new Promise<string>((resolve) => pending.push(() => resolve('ok'))),
-      ),
+      circuitBreaker({
+        name: uniqueName(),
+        halfOpenPermits: 2,
+        resetTimeoutMs: 1_000,
+        logger: false,
+      })(() => new Promise<string>((resolve) => pending.push(() => resolve('ok')))),
     );
     await f.breaker.open();
     jest.setSystemTime(Date.now() + 1_001);
@@ -336,6 +344,8 @@ describe('configure()', () => {
       ),
     );
     await f.breaker.configure({ timeoutMs: 20 });
-    await expect(f()).rejects.toBeInstanceOf(BreakerTimeoutError);
+    await expect((f as unknown as () => Promise<unknown>)()).rejects.toBeInstanceOf(
+      BreakerTimeoutError,
+    );
   });
 });
