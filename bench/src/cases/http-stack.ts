@@ -364,6 +364,7 @@ export async function inboundHttp(
   const rounds = settings.quick ? 1 : 3;
   const rps: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
+  const failed: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
     const order = Object.entries(SUBJECTS);
     for (let i = 0; i < round; i++) order.push(order.shift() as [string, HttpSubject]);
@@ -377,6 +378,7 @@ export async function inboundHttp(
       if (result.errors > 0) progress(`  ${name}: ${result.errors} errors`);
       collect(rps, name, result.requests.average);
       collect(p99, name, result.latency.p99);
+      collect(failed, name, result.non2xx + result.errors);
     }
   }
   for (const name of Object.keys(SUBJECTS)) {
@@ -395,6 +397,14 @@ export async function inboundHttp(
       unit: 'ms',
       better: 'lower',
       values: p99[name] as number[],
+    });
+    record({
+      case: CASE_HTTP,
+      subject: name,
+      metric: 'non-2xx answers and errors per run (503: Redis slower than its bound)',
+      unit: 'answers',
+      better: 'lower',
+      values: failed[name] as number[],
     });
   }
   relate(CASE_HTTP, 'requests per second', BARE);

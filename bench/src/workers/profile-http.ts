@@ -6,7 +6,8 @@
 // Each sample is charged to the innermost `layer_*` frame on its stack (the layer and what it calls
 // synchronously), or sooner to the layer whose package the frame is in (idempotency, rateLimit,
 // requestLogger, validate: their Redis-reply continuations and response hooks run outside their
-// wrapper); what is left is charged by package (Express, ioredis, Node). Writes
+// wrapper), except Node writing the response and the router passing on to the next layer, which
+// have rows of their own; what is left is charged by package (Express, ioredis, Node). Writes
 // bench/results/http-profile.{md,json}: CPU µs per request for each layer, and the top functions by
 // self time with their source file:line (through the packages' source maps).
 // The profiled server runs with --no-turbo-inlining (else V8 inlines the wrappers away), which
@@ -17,7 +18,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '@resil/testkit';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { loadFor, serveInChild } from '../cases/http-stack';
+import { commandsByName } from '../redis';
 
 interface CallFrame {
   functionName: string;
@@ -65,9 +68,25 @@ const BY_URL: Array<[RegExp, string]> = [
   ],
 ];
 
+/** Node's functions that put the response on the socket (charged to no layer). */
+const RESPONSE_WRITE = new Set([
+  'writeHead',
+  '_storeHeader',
+  '_send',
+  '_writeRaw',
+  'end',
+  '_flushOutput',
+  '_finish',
+]);
+const ROUTER = /\/node_modules\/router\//;
+
 function classify(frames: CallFrame[]): string {
-  // innermost first: an owned package's frame, or a layer wrapper, whichever comes first
+  // innermost first: Node writing the response (inside res.end, whoever wrapped it), the router
+  // passing on to the next layer, an owned package's frame, or a layer wrapper
   for (const f of frames) {
+    if (/^node:_http_(outgoing|server)$/.test(f.url) && RESPONSE_WRITE.has(f.functionName))
+      return 'Node http: writing the response (status line, headers, body)';
+    if (ROUTER.test(f.url)) return 'Express 5 router: dispatch between layers';
     for (const [re, name] of OWNED) if (re.test(f.url)) return name;
     if (f.functionName.startsWith('layer_')) return f.functionName.slice(6);
   }
@@ -113,22 +132,29 @@ async function main(): Promise<void> {
   const s = await serveInChild('demo', server.url, prefix, { profile: true });
   let requests = 0;
   let non2xx = 0;
-  let profile: CpuProfile;
+  let profile: CpuProfile | undefined;
+  let commands: Record<string, number> = {};
+  const redis = new Redis(server.url);
   try {
     await autocannon(loadFor('demo', s.url, 2)); // warm-up, not profiled
-    profile = (await s.profile(async () => {
-      const r = await autocannon(loadFor('demo', s.url, seconds));
-      requests = r.requests.total;
-      non2xx = r.non2xx;
-    })) as CpuProfile;
+    commands = await commandsByName(redis, async () => {
+      profile = (await s.profile(async () => {
+        const r = await autocannon(loadFor('demo', s.url, seconds));
+        requests = r.requests.total;
+        non2xx = r.non2xx;
+      })) as CpuProfile;
+    });
   } finally {
+    redis.disconnect();
     await s.close();
     await server.stop();
   }
-  if (process.env.BENCH_DUMP) fs.writeFileSync(process.env.BENCH_DUMP, JSON.stringify(profile));
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const prof: CpuProfile | undefined = profile;
+  if (!prof) throw new Error('no profile');
+  if (process.env.BENCH_DUMP) fs.writeFileSync(process.env.BENCH_DUMP, JSON.stringify(prof));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const stackOf = (id: number): CallFrame[] => {
     const out: CallFrame[] = [];
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -141,8 +167,8 @@ async function main(): Promise<void> {
   const selfTime = new Map<string, { us: number; fn: string; at: string }>();
   let busy = 0;
   let idle = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i + 1] ?? prof.timeDeltas[i] ?? 0;
     const frames = stackOf(id);
     const leaf = frames[0];
     if (!leaf || leaf.functionName === '(idle)') {
@@ -170,12 +196,20 @@ async function main(): Promise<void> {
     '',
     `${new Date().toISOString()}; Node ${process.version}; ${requests} requests in ${seconds} s (${non2xx} non-2xx), server busy ${fmt(busy / 1e6)} s, idle ${fmt(idle / 1e6)} s of CPU-profiled time. Repeat: \`cd bench && npx tsx src/workers/profile-http.ts --seconds=10\`.`,
     '',
-    'CPU time of the server process per request, by layer: a layer includes what it calls synchronously (the `handler` row includes writing the response) and, for idempotency, rateLimit, requestLogger and validate, everything run in their package (Redis-reply continuations, response hooks, the log line). The server runs with `--no-turbo-inlining` so that the layer wrappers stay visible: read shares and relative costs; the absolute µs are higher than in the unprofiled bench.',
+    'CPU time of the server process per request, by layer: a layer includes what it calls synchronously (except the router passing on to the next layer, and Node writing the response: rows of their own; the `handler` row is `res.json`: serialising and the ETag) and, for idempotency, rateLimit, requestLogger and validate, everything run in their package (Redis-reply continuations, response hooks, the log line). The server runs with `--no-turbo-inlining` so that the layer wrappers stay visible: read shares and relative costs; the absolute µs are higher than in the unprofiled bench.',
     '',
     '| layer | CPU µs per request | share of server CPU |',
     '|---|---:|---:|',
     ...rows.map((r) => `| ${r.layer} | ${fmt(r.usPerRequest)} | ${(r.share * 100).toFixed(1)} % |`),
     `| **total** | **${fmt(busy / requests)}** | 100 % |`,
+    '',
+    "## Redis commands per request (the private redis-server's commandstats)",
+    '',
+    '| command | per request |',
+    '|---|---:|',
+    ...Object.entries(commands)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `| ${c} | ${(n / requests).toFixed(2)} |`),
     '',
     '## Top functions by self time',
     '',
@@ -191,7 +225,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'http-profile.md'), md);
   fs.writeFileSync(
     path.join(dir, 'http-profile.json'),
-    `${JSON.stringify({ node: process.version, requests, seconds, busyUs: busy, rows, top }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, requests, seconds, busyUs: busy, rows, commands, top }, null, 2)}\n`,
   );
   process.stdout.write(`${md}\n(results in bench/results/http-profile.{md,json})\n`);
 }
