@@ -6,6 +6,9 @@ import { batchOf, compareNs, record, type Settings } from '../harness';
 import { commandsByName } from '../redis';
 
 const CASE_IDEM = '7. idempotency on Redis';
+const CASE_ENC = '7b. idempotency encryption at rest (encryptionKey, AES-256-GCM + HMAC)';
+/** A 2 KB JSON answer, about the size of a patient record. */
+const RECORD = JSON.stringify({ ok: true, notes: 'x'.repeat(2000) });
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
@@ -40,6 +43,23 @@ export async function idempotencyCost(
       res.status(201).json({ ok: true });
     },
   );
+  for (const [path, encryptionKey] of [
+    ['/rec', undefined],
+    ['/rec-enc', Buffer.alloc(32, 7)],
+  ] as const)
+    a.post(
+      path,
+      idempotency({
+        redis,
+        keyPrefix: `${prefix}idemenc${path.length}:`,
+        ttlMs: 600_000,
+        logger: false,
+        ...(encryptionKey ? { encryptionKey } : {}),
+      }),
+      (_req, res) => {
+        res.status(201).type('json').send(RECORD);
+      },
+    );
   const s = await serve(a);
   const post = (path: string, key?: string) =>
     fetch(`${s.url}${path}`, {
@@ -48,7 +68,25 @@ export async function idempotencyCost(
       body: '{"name":"St. Mary"}',
     }).then((r) => r.arrayBuffer());
   await post('/idem', 'replayed');
+  await post('/rec', 'replayed');
+  await post('/rec-enc', 'replayed');
   try {
+    // Encryption at rest: the same route and 2 KB answer with and without encryptionKey.
+    await compareNs(
+      CASE_ENC,
+      {
+        'first request, no encryption': batchOf(BATCH, () => post('/rec', `fresh-${++seq}`)),
+        'first request, encryptionKey': batchOf(BATCH, () => post('/rec-enc', `fresh-${++seq}`)),
+        'replay, no encryption': batchOf(BATCH, () => post('/rec', 'replayed')),
+        'replay, encryptionKey': batchOf(BATCH, () => post('/rec-enc', 'replayed')),
+      },
+      settings,
+      {
+        batch: BATCH,
+        metric: 'time per request (HTTP on loopback, 2 KB answer)',
+        versus: 'first request, no encryption',
+      },
+    );
     await compareNs(
       CASE_IDEM,
       {

@@ -1,5 +1,4 @@
 import {
-  functionOption,
   integerOption,
   isRedisClient,
   type KeyBuilder,
@@ -95,7 +94,8 @@ export function resolveRecords(owner: string, o: RecordOptions): Records {
     if (typeof custom !== 'object' || custom === null)
       throw new TypeError(`${owner}: store must implement IdempotencyStore`);
     for (const m of STORE_METHODS)
-      functionOption(owner, `store.${m}`, (custom as unknown as Record<string, unknown>)[m]);
+      if (typeof (custom as unknown as Record<string, unknown>)[m] !== 'function')
+        throw new TypeError(`${owner}: store.${m} must be a function`);
     for (const other of [
       'redis',
       'waitForReplicas',
