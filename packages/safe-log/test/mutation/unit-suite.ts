@@ -17,13 +17,15 @@ import path from 'node:path';
  * - properties.test.ts: loads @faker-js/faker with all its locales (2 to 5 s per mutant run);
  *   mutation-properties.test.ts pins the HL7, FHIR and labelled-name behaviour exactly;
  * - request-logger.test.ts: loads express and supertest (about 1 s per mutant run);
- *   mutation-request-logger.test.ts drives the middleware with stand-in req/res objects.
+ *   mutation-request-logger.test.ts drives the middleware with stand-in req/res objects;
+ * - package-files.test.ts: runs `npm pack --dry-run` (several seconds) and tests no source file.
  */
 export const LEFT_OUT = [
   'eval.test.ts',
   'redos.test.ts',
   'properties.test.ts',
   'request-logger.test.ts',
+  'package-files.test.ts',
 ];
 
 const unit = path.join(__dirname, '..', 'unit');
