@@ -9,6 +9,8 @@
 //            the shared test Redis under unique prefixes for the Redis-only options); not the
 //            fuzzers nor the deep-body tests (they pin hostile input, the parsing part's ground,
 //            and would double the time of every mutant of the flow)
+//   issue20  src/crypto.ts, src/common.ts, src/function.ts (#20) with their unit tests and the
+//            store contract (memory and Redis, plain and encrypted)
 //   (unset)  the whole package with every test below (over an hour on a shared 2-core machine)
 // Never run: the tests that start worker processes or their own redis-server (shared, outage,
 // replicas), issue16.redis.test.ts (its #16.1 holds leases for 3 s per mutant), fuzz.redis
@@ -28,6 +30,11 @@ const PARTS = {
     '<rootDir>/test/unit/contract.test.ts',
     '<rootDir>/test/unit/flow.test.ts',
     '<rootDir>/test/integration/flow.redis.test.ts',
+  ],
+  issue20: [
+    '<rootDir>/test/unit/issue20.test.ts',
+    '<rootDir>/test/unit/store-contract.memory.test.ts',
+    '<rootDir>/test/integration/store-contract.redis.test.ts',
   ],
 };
 const part = process.env.RESIL_MUTATION_PART;

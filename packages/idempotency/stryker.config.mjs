@@ -8,7 +8,7 @@ import { strykerConfig } from '../../scripts/stryker-base.mjs';
 // node_modules is symlinked.
 // Property tests (fast-check, the fuzzers) run at most this many cases per property per mutant.
 process.env.RESIL_FC_MAX_RUNS ??= '10';
-// One part at a time (see jest.mutation.config.cjs): RESIL_MUTATION_PART=store, parsing or flow.
+// One part at a time (see jest.mutation.config.cjs): RESIL_MUTATION_PART=store, parsing, flow or issue20.
 // The three parts together mutate every file of src except index.ts (it only re-exports), and
 // every line of middleware.ts: parsing takes the parsers' lines, flow all the others.
 const part = process.env.RESIL_MUTATION_PART;
@@ -26,9 +26,11 @@ const MUTATE = {
     `${src}/events.ts`,
     `${src}/scripts.ts`,
   ],
+  // #20: encryption at rest, the shared record options, makeIdempotent
+  issue20: [`${src}/crypto.ts`, `${src}/common.ts`, `${src}/function.ts`],
 };
 if (part !== undefined && !(part in MUTATE))
-  throw new RangeError('RESIL_MUTATION_PART must be store, parsing, flow or unset');
+  throw new RangeError('RESIL_MUTATION_PART must be store, parsing, flow, issue20 or unset');
 const suffix = part ? `-${part}` : '';
 
 export default strykerConfig({
