@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { idempotency } from '@resil/idempotency';
+import { idempotency, MemoryStore, makeIdempotent } from '@resil/idempotency';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { batchOf, compareNs, record, type Settings } from '../harness';
@@ -24,11 +24,50 @@ async function serve(app: express.Express): Promise<{ url: string; close: () => 
   };
 }
 
+const CASE_ENC_CPU =
+  '7c. idempotency encryption at rest, in process (makeIdempotent on the memory store, 2 KB result)';
+
+/**
+ * The CPU cost of encryptionKey without HTTP or Redis (whose noise hides it on a shared machine):
+ * makeIdempotent on one memory store, a first call (HMAC of key and fingerprint, seal) and a
+ * replay (HMAC, open), with and without encryptionKey.
+ */
+export async function encryptionCpuCost(settings: Settings): Promise<void> {
+  const BATCH = 100;
+  const result = JSON.parse(RECORD) as unknown;
+  const make = (encryptionKey?: Buffer) =>
+    makeIdempotent(async (_id: string) => result, {
+      key: (id) => id,
+      store: new MemoryStore({ maxRecords: 1_000_000, maxBytes: 1 << 30 }),
+      logger: false,
+      ...(encryptionKey ? { encryptionKey } : {}),
+    });
+  const plain = make();
+  const sealed = make(Buffer.alloc(32, 7));
+  await plain('replayed');
+  await sealed('replayed');
+  let seq = 0;
+  await compareNs(
+    CASE_ENC_CPU,
+    {
+      'first call, no encryption': batchOf(BATCH, () => plain(`k${++seq}`)),
+      'first call, encryptionKey': batchOf(BATCH, () => sealed(`k${++seq}`)),
+      'replay, no encryption': batchOf(BATCH, () => plain('replayed')),
+      'replay, encryptionKey': batchOf(BATCH, () => sealed('replayed')),
+    },
+    settings,
+    { batch: BATCH, metric: 'time per call (in process)', versus: 'first call, no encryption' },
+  );
+  await plain.close();
+  await sealed.close();
+}
+
 export async function idempotencyCost(
   settings: Settings,
   redis: Redis,
   prefix: string,
 ): Promise<void> {
+  await encryptionCpuCost(settings);
   const BATCH = 10;
   let seq = 0;
   const a = express();
