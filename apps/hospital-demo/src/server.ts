@@ -136,6 +136,10 @@ async function primary(): Promise<void> {
   let port = config.port;
   const fork = () => cluster.fork(env);
   cluster.on('listening', (_w, address) => {
+    // Each worker also listens on OPS_PORT: only the service's listeners count (the banner and
+    // the session used to get the operator port as the service's with WORKERS > 1).
+    if (config.opsPort !== undefined && config.opsPort !== 0 && address.port === config.opsPort)
+      return;
     listening++;
     port = address.port;
     if (listening === config.workers) {

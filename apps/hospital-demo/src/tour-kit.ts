@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { type DemoSession, readSession } from './session';
 import type { TraceJson } from './tour-trace';
 
@@ -125,9 +126,33 @@ export async function connect() {
       ms: Math.round(performance.now() - started),
     };
   };
+  // Traces are kept by the worker that served the request. With WORKERS > 1, each new connection
+  // goes to the next worker (the cluster's round robin), so ask on fresh connections until one
+  // knows the request: at most 16 tries.
   const trace = async (requestId: string): Promise<TraceJson | undefined> => {
-    const res = await fetch(`${opsUrl}/traces/${encodeURIComponent(requestId)}`);
-    return res.ok ? ((await res.json()) as TraceJson) : undefined;
+    const url = `${opsUrl}/traces/${encodeURIComponent(requestId)}`;
+    for (let i = 0; i < 16; i++) {
+      const r = await getOnFreshConnection(url);
+      if (r.status === 200) return JSON.parse(r.body) as TraceJson;
+      if (r.status !== 404) return undefined;
+    }
+    return undefined;
   };
   return { serviceUrl, opsUrl, adminKey, control, status, counters, faults, create, trace };
+}
+
+/** GET on a connection of its own (no keep-alive agent), so a cluster may route it elsewhere. */
+function getOnFreshConnection(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
