@@ -166,7 +166,8 @@ describeEachRedis('breaker policies across workers (#19)', (target) => {
         timeoutMs: 10_000,
         what: 'every worker to hear of the open circuit',
       });
-      await d.all({ t: 'hammer', loops: 2 });
+      // 4 loops per worker: one worker may hold all 3 permits and still have a loop that calls on
+      await d.all({ t: 'hammer', loops: 4 });
       await waitFor(() => d.count('reached') >= 3, {
         timeoutMs: 20_000,
         what: 'three trial calls',
