@@ -375,3 +375,40 @@ describe('timeout(): names, messages and listeners', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('retryable: an abort before the wait starts', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('a classifier that aborts the call: no wait starts, the call rejects with the reason at once', async () => {
+    const ac = new AbortController();
+    const reason = new Error('caller left');
+    const failure = httpError(503);
+    const gaveUp: GiveUpEvent[] = [];
+    let calls = 0;
+    const wrapped = retryable({
+      logger: false,
+      minDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      jitter: 'none',
+      retryOn: () => {
+        ac.abort(reason);
+        return true;
+      },
+      onGiveUp: (e) => gaveUp.push(e),
+    })(async (_c?: CallContext) => {
+      calls++;
+      throw failure;
+    });
+    let out: unknown;
+    withCallOptions(wrapped, { signal: ac.signal })().catch((e: unknown) => {
+      out = e;
+    });
+    // no fake time passes: the 60 s wait must not be needed for the call to settle
+    for (let i = 0; i < 20 && out === undefined; i++) await jest.advanceTimersByTimeAsync(0);
+    expect(out).toBe(reason);
+    expect(calls).toBe(1);
+    expect(gaveUp).toEqual([{ attempts: 1, error: failure, reason: 'aborted' }]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
