@@ -178,35 +178,31 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       return undefined;
     }
   };
-  const guard = (fn: () => void) => {
-    try {
-      fn();
-    } catch {
-      // telemetry never changes the outcome of a call
-    }
-  };
+
   return Object.freeze({
     enabled: true,
-    event(name: string, init: EventInit = {}) {
-      guard(() => {
+    event(name: string, init?: EventInit) {
+      try {
         const counter = instruments()?.events;
-        const span = activeSpan(init.span);
+        const span = activeSpan(init?.span);
         if (!counter && !span) return;
         const attrs: Attributes = {
-          ...init.attributes,
+          ...init?.attributes,
           ...base,
           [TELEMETRY_NAMES.EVENT_NAME]: name,
-          [TELEMETRY_NAMES.EVENT_SEVERITY]: init.severity ?? 'information',
+          [TELEMETRY_NAMES.EVENT_SEVERITY]: init?.severity ?? 'information',
         };
         counter?.add(1, attrs);
         span?.addEvent(name, attrs);
-      });
+      } catch {
+        // telemetry never changes the outcome of a call
+      }
     },
     attempt(
       durationMs: number,
       init: { attempt: number; handled: boolean; errorType?: string; attributes?: Attributes },
     ) {
-      guard(() => {
+      try {
         const histogram = instruments()?.attempts;
         if (!histogram) return;
         const attrs: Attributes = {
@@ -217,22 +213,28 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         };
         if (init.errorType !== undefined) attrs[TELEMETRY_NAMES.ERROR_TYPE] = init.errorType;
         histogram.record(durationMs, attrs);
-      });
+      } catch {
+        // telemetry never changes the outcome of a call
+      }
     },
     execution(durationMs: number, init: { errorType?: string; attributes?: Attributes } = {}) {
-      guard(() => {
+      try {
         const histogram = instruments()?.executions;
         if (!histogram) return;
         const attrs: Attributes = { ...init.attributes, ...base };
         if (init.errorType !== undefined) attrs[TELEMETRY_NAMES.ERROR_TYPE] = init.errorType;
         histogram.record(durationMs, attrs);
-      });
+      } catch {
+        // telemetry never changes the outcome of a call
+      }
     },
     setResendCount(count: number, span?: SpanLike) {
       if (!Number.isInteger(count) || count < 1) return;
-      guard(() => {
+      try {
         activeSpan(span)?.setAttribute(TELEMETRY_NAMES.RESEND_COUNT, count);
-      });
+      } catch {
+        // telemetry never changes the outcome of a call
+      }
     },
   });
 }

@@ -177,7 +177,7 @@ describe('no SDK registered: nothing is built per call', () => {
     const noop = metrics.getMeterProvider();
     const getMeter = jest.spyOn(noop, 'getMeter');
     const t = createTelemetry({ strategy: 'breaker', pipeline: 'p' });
-    const spread = jest.fn(() => ({}));
+    const spread = jest.fn((): (string | symbol)[] => []);
     const attributes = new Proxy({}, { ownKeys: spread }) as Attributes;
     t.event('opened', { attributes });
     t.attempt(1, { attempt: 1, handled: false, attributes });
