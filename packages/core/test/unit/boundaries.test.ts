@@ -15,11 +15,16 @@ import {
 import { optionalRequire } from '../../src/internal/optional';
 
 describe('keyBuilder guards', () => {
-  it('refuses a prefix, namespace or id that is not a string', () => {
-    expect(() => keyBuilder(5 as never, 'breaker')).toThrow(TypeError);
-    expect(() => keyBuilder('resil:', 5 as never)).toThrow(TypeError);
-    expect(() => keyBuilder('resil:', 'breaker').key(5 as never)).toThrow(TypeError);
-    expect(() => keyBuilder('resil:', 'breaker').tag('a}')).toThrow(TypeError);
+  it('refuses a prefix, namespace or id that is not a string, naming what is wrong', () => {
+    const prefix = 'keyBuilder: keyPrefix must be a string without { or }';
+    const namespace = 'keyBuilder: namespace must be a non-empty string without {, } or :';
+    const id = 'keyBuilder: an id must be a string without }';
+    expect(() => keyBuilder(5 as never, 'breaker')).toThrow(new TypeError(prefix));
+    expect(() => keyBuilder('a{', 'breaker')).toThrow(new TypeError(prefix));
+    expect(() => keyBuilder('resil:', 5 as never)).toThrow(new TypeError(namespace));
+    expect(() => keyBuilder('resil:', 'a:b')).toThrow(new TypeError(namespace));
+    expect(() => keyBuilder('resil:', 'breaker').key(5 as never)).toThrow(new TypeError(id));
+    expect(() => keyBuilder('resil:', 'breaker').tag('a}')).toThrow(new TypeError(id));
   });
   it('accepts an empty prefix and exposes what it was built with, frozen', () => {
     const keys = keyBuilder('', 'idem');
@@ -36,7 +41,9 @@ describe('hashKeyPart boundaries', () => {
     expect(hashKeyPart('x', 64)).toHaveLength(64);
     expect(() => hashKeyPart('x', 7)).toThrow(RangeError);
     expect(() => hashKeyPart('x', 65)).toThrow(RangeError);
-    expect(() => hashKeyPart('x', 8.5)).toThrow(RangeError);
+    expect(() => hashKeyPart('x', 8.5)).toThrow(
+      new RangeError('hashKeyPart: length must be an integer from 8 to 64'),
+    );
   });
   it('is the prefix of the SHA-256 of the value', () => {
     // sha256('abc')
@@ -52,6 +59,10 @@ describe('hashTagOf edge cases', () => {
     expect(hashTagOf('{}')).toBe('{}');
     expect(hashTagOf('}a{b}')).toBe('b');
     expect(hashTagOf('{a}')).toBe('a');
+    // no open brace: the whole key, even with a close brace in it
+    expect(hashTagOf('a}b')).toBe('a}b');
+    // the close brace is looked for after the open one only
+    expect(hashTagOf('}{a}')).toBe('a');
   });
 });
 
@@ -209,5 +220,8 @@ describe('optionalRequire', () => {
   it('rethrows any other failure of the module (one that throws while loading)', () => {
     const fixture = path.join(__dirname, 'fixtures', 'throws-on-load.cjs');
     expect(() => optionalRequire(fixture)).toThrow('fixture: fails on load');
+  });
+  it("takes the ES module loader's not-found code as absent too", () => {
+    expect(optionalRequire(path.join(__dirname, 'fixtures', 'esm-not-found.cjs'))).toBeUndefined();
   });
 });
