@@ -64,7 +64,7 @@ describe('retryable', () => {
     ['a TypeError without a network cause', new TypeError('x is not a function'), 1],
     ['ENOTFOUND', Object.assign(new Error('x'), { code: 'ENOTFOUND' }), 1],
     ['a string', 'oops', 1],
-  ])('%s: %s attempt(s), then the original error', async (_label, error, attempts) => {
+  ])('%s (%p): its attempts, then the original error', async (_label, error, attempts) => {
     const fn = jest.fn(async () => {
       throw error;
     });
