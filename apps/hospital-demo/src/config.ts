@@ -64,6 +64,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** How long a request's claim on an Idempotency-Key lasts if its worker dies. @default 30000 */
   readonly idempotencyLeaseMs: number;
+  /** AES-256-GCM key of the idempotency records at rest (IDEMPOTENCY_ENCRYPTION_KEY, base64, 32 bytes). */
+  readonly idempotencyEncryptionKey: Buffer;
+  /** Set when IDEMPOTENCY_ENCRYPTION_KEY was not given: generated for this run (base64). */
+  readonly generatedIdempotencyKey: string | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Express `trust proxy`: `false` (default), `true`, a hop count or a list of addresses. */
   readonly trustProxy: boolean | number | string;
@@ -117,6 +121,20 @@ export function loadConfig(env: Env = process.env): Config {
     adminKey = generatedAdminKey;
   } else if (adminKey.length < MIN_KEY_LENGTH) {
     problems.push(`ADMIN_API_KEY must be at least ${MIN_KEY_LENGTH} characters`);
+  }
+
+  let generatedIdempotencyKey: string | undefined;
+  let idempotencyKeyText = clean('IDEMPOTENCY_ENCRYPTION_KEY');
+  if (idempotencyKeyText === undefined) {
+    generatedIdempotencyKey = randomBytes(32).toString('base64');
+    idempotencyKeyText = generatedIdempotencyKey;
+  }
+  const idempotencyEncryptionKey = Buffer.from(idempotencyKeyText, 'base64');
+  if (
+    idempotencyEncryptionKey.length !== 32 ||
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(idempotencyKeyText)
+  ) {
+    problems.push('IDEMPOTENCY_ENCRYPTION_KEY must be 32 bytes in base64 (44 characters)');
   }
 
   const mode = (clean('REGISTRY_MODE') ?? 'normal') as RegistryMode;
@@ -180,6 +198,8 @@ export function loadConfig(env: Env = process.env): Config {
     inboundWindowMs: int('INBOUND_WINDOW_MS', 60_000, 1_000, 3_600_000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     idempotencyLeaseMs: int('IDEMPOTENCY_LEASE_MS', 30_000, 100, 3_600_000),
+    idempotencyEncryptionKey,
+    generatedIdempotencyKey,
     logLevel,
     trustProxy,
     opsPort,

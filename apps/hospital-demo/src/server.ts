@@ -131,6 +131,9 @@ async function primary(): Promise<void> {
   const env: Record<string, string> = { UPSTREAM_URL: upstream };
   if (config.generatedApiKey) env.API_KEYS = `dev:${config.generatedApiKey}`;
   if (config.generatedAdminKey) env.ADMIN_API_KEY = config.generatedAdminKey;
+  // The workers must share the key: a record one sealed, another must open.
+  if (config.generatedIdempotencyKey)
+    env.IDEMPOTENCY_ENCRYPTION_KEY = config.generatedIdempotencyKey;
   let stopping = false;
   let listening = 0;
   let port = config.port;

@@ -108,6 +108,8 @@ export function wireLayers(o: LayersOptions): Layers {
   const idempotent = idempotency({
     scope: (req) => ownerOf(req) ?? 'anonymous',
     leaseMs: config.idempotencyLeaseMs,
+    // records at rest are AES-256-GCM envelopes, their key names HMACs: no patient data in Redis
+    encryptionKey: config.idempotencyEncryptionKey,
     logger,
     ...shared,
   });

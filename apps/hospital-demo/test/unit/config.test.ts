@@ -116,3 +116,30 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('IDEMPOTENCY_ENCRYPTION_KEY', () => {
+  it('takes a 32-byte base64 key; unset: one generated per run', () => {
+    const given = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({ ...KEYS, IDEMPOTENCY_ENCRYPTION_KEY: given });
+    expect(c.idempotencyEncryptionKey.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(c.generatedIdempotencyKey).toBeUndefined();
+    const d = loadConfig(KEYS);
+    expect(d.idempotencyEncryptionKey).toHaveLength(32);
+    expect(
+      Buffer.from(d.generatedIdempotencyKey ?? '', 'base64').equals(d.idempotencyEncryptionKey),
+    ).toBe(true);
+  });
+
+  it('refuses a key of another length or not base64, without echoing it', () => {
+    for (const bad of [Buffer.alloc(16).toString('base64'), 'not-base64-at-all!!']) {
+      try {
+        loadConfig({ ...KEYS, IDEMPOTENCY_ENCRYPTION_KEY: bad });
+        throw new Error('accepted');
+      } catch (err) {
+        expect(isConfigError(err)).toBe(true);
+        expect((err as Error).message).toContain('IDEMPOTENCY_ENCRYPTION_KEY must be 32 bytes');
+        expect((err as Error).message).not.toContain(bad);
+      }
+    }
+  });
+});
