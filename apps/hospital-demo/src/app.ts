@@ -10,7 +10,7 @@ import type { HospitalApiClient } from './hospital-api-client';
 import { createMetrics, type Metrics } from './metrics';
 import { opsRouter } from './ops';
 import { SafeLogger } from './resil';
-import { adminRouter, type HandlerInput, hospitalsRouter } from './routes';
+import { adminRouter, type HandlerInput, hospitalsRouter, sessionRouter } from './routes';
 import { traceRequests } from './telemetry/http';
 import { installOtelMetrics } from './telemetry/metrics';
 import { installTracing } from './telemetry/tracing';
@@ -109,6 +109,7 @@ export function createApp(deps: AppDeps): DemoApp {
   const routeOptions = { config, layers, logger, onInput: deps.onInput };
   app.use('/admin', adminRouter(routeOptions));
   app.use('/hospitals', hospitalsRouter(routeOptions));
+  app.use('/session', sessionRouter(routeOptions));
 
   handleErrors(app, logger);
   handleErrors(ops, logger);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { adminAuth, apiKeyAuth, ownerOf } from './auth';
+import { adminAuth, apiKeyAuth, matchKey, ownerOf } from './auth';
 import type { Config } from './config';
 import { sendProblem } from './errors';
 import { keepBase } from './front';
@@ -12,7 +12,7 @@ import type { Layers } from './wiring';
 
 /** What a /hospitals handler receives. */
 export interface HandlerInput {
-  route: 'POST /hospitals' | 'GET /hospitals/:id' | 'DELETE /hospitals/:id';
+  route: 'POST /hospitals' | 'GET /hospitals/:id' | 'DELETE /hospitals/:id' | 'POST /session';
   body: unknown;
   query: unknown;
   params: unknown;
@@ -42,6 +42,30 @@ export function adminRouter(o: RouteOptions): Router {
     res.json(breakerView(b));
   });
   return admin;
+}
+
+/**
+ * `POST /session` `{ "apiKey": "..." }`: a login-like check of an API key against the configured
+ * keys, 204 or 401 problem+json. Limited per client IP to 5 failures per 15 min (successes are
+ * refunded). `apiKey` is excluded from sanitising: a key with `<` or `"` must arrive as sent;
+ * every other field is still cleaned.
+ */
+export function sessionRouter(o: RouteOptions): Router {
+  const session = express.Router();
+  session.use(keepBase, o.layers.login);
+  session.use(express.json({ limit: '4kb' }), sanitizeRequest({ exclude: ['apiKey'] }));
+  session.post('/', (req, res) => {
+    o.onInput?.({ route: 'POST /session', body: req.body, query: req.query, params: req.params });
+    const key = (req.body as { apiKey?: unknown } | undefined)?.apiKey;
+    const owner =
+      typeof key === 'string' && key.length <= 512 ? matchKey(key, o.config.apiKeys) : undefined;
+    if (owner === undefined) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="hospital-demo"');
+      return sendProblem(res, 401, 'unauthorized', 'Unauthorized', 'the API key is not valid');
+    }
+    res.status(204).end();
+  });
+  return session;
 }
 
 /** `/hospitals`: create (idempotent), read and delete, each only the key owner's. */

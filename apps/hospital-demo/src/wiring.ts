@@ -24,6 +24,8 @@ export interface Layers {
   readonly inbound: RateLimitMiddleware;
   /** The operator endpoints' own limit, per client IP. */
   readonly ops: RateLimitMiddleware;
+  /** `POST /session`: 5 failed attempts per client IP per 15 min; successes are refunded. */
+  readonly login: RateLimitMiddleware;
   /** `Idempotency-Key` handling of `POST /hospitals`, scoped by the key's owner. */
   readonly idempotency: IdempotencyMiddleware;
   /** Sets the breaker-state gauges from the breakers' current state (at each scrape). */
@@ -105,6 +107,16 @@ export function wireLayers(o: LayersOptions): Layers {
     logger,
     ...shared,
   });
+  // Brute-force protection: only failed logins count (skipSuccessfulRequests refunds the rest).
+  const loginLimit = rateLimit({
+    points: 5,
+    durationMs: 15 * 60_000,
+    policyName: 'login',
+    skipSuccessfulRequests: true,
+    expectedWorkers: config.workers,
+    logger,
+    ...shared,
+  });
   const idempotent = idempotency({
     scope: (req) => ownerOf(req) ?? 'anonymous',
     leaseMs: config.idempotencyLeaseMs,
@@ -117,7 +129,7 @@ export function wireLayers(o: LayersOptions): Layers {
   const unsubscribe = observe(
     {
       outbound: limiter,
-      inbound: [inboundLimit, opsLimit],
+      inbound: [inboundLimit, opsLimit, loginLimit],
       idempotency: idempotent,
       breakers: hospitalApi.breakers,
     },
@@ -129,6 +141,7 @@ export function wireLayers(o: LayersOptions): Layers {
     outbound: limiter,
     inbound: inboundLimit,
     ops: opsLimit,
+    login: loginLimit,
     idempotency: idempotent,
     syncBreakerGauges,
     async close() {
@@ -138,6 +151,7 @@ export function wireLayers(o: LayersOptions): Layers {
         limiter.close(),
         inboundLimit.close(),
         opsLimit.close(),
+        loginLimit.close(),
         idempotent.close(),
         ...hospitalApi.breakers.map((b) => b.close()),
       ]);
