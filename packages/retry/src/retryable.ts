@@ -316,6 +316,11 @@ function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
+/** Carries a rejection with undefined or null through async-retry's `bail` (see `stop`). */
+class NullishRejection {
+  constructor(readonly value: null | undefined) {}
+}
+
 /** Thrown inside async-retry to start the next attempt after a failure result. */
 const RETRY_RESULT = new Error('retry a failure result');
 
@@ -465,7 +470,9 @@ export function retryable(options: RetryOptions = {}): Retryable {
             giveUp(failure, attempt, reason);
             if (!failed) return value; // Polly: the last result, as it is
             over();
-            bail(error as Error);
+            // async-retry rejects with `err || new Error('Aborted')`: a nullish rejection travels
+            // boxed and is unwrapped below, so the caller gets exactly what the function threw.
+            bail((error ?? new NullishRejection(error)) as Error);
             return undefined;
           };
           if (attempt >= policy.maxAttempts) return stop('exhausted');
@@ -506,7 +513,10 @@ export function retryable(options: RetryOptions = {}): Retryable {
             bail(reason as Error);
             return undefined;
           }
-          throw failed ? error : RETRY_RESULT; // async-retry starts the next attempt
+          // async-retry starts the next attempt. Never hand it the function's own error: it reads
+          // `err.bail` on what it gets (undefined or null left the call unsettled; a truthy `bail`
+          // property stopped the retries). The failure is ours to rethrow, at give-up.
+          throw RETRY_RESULT;
         },
         // Attempts only: every wait is ours (above), so async-retry's own timer is zero.
         {
@@ -516,7 +526,9 @@ export function retryable(options: RetryOptions = {}): Retryable {
           factor: 1,
           randomize: false,
         },
-      );
+      ).catch((e: unknown) => {
+        throw e instanceof NullishRejection ? e.value : e;
+      });
     };
     Object.defineProperty(wrapped, 'name', { value: name, configurable: true });
     Object.defineProperty(wrapped, 'retry', { value: policy, enumerable: true });
