@@ -2,14 +2,23 @@ import type { Cluster, Redis } from 'ioredis';
 import { isUpstreamHttpError, isUpstreamNetworkError } from './errors';
 import {
   type Breaker,
+  type CallContext,
   circuitBreaker,
+  compose,
   type RateLimiter,
   type RetryEvent,
   retryable,
   type SafeLogger,
+  timeout,
 } from './resil';
 import { traced } from './telemetry/traced';
-import { reasonOf, upstreamCall } from './upstream-call';
+import {
+  type Attempt,
+  outboundAttempt,
+  type RegistryRequest,
+  reasonOf,
+  sendRequest,
+} from './upstream-call';
 
 export { reasonOf };
 
@@ -39,7 +48,7 @@ export type Endpoint = 'create' | 'activate' | 'get' | 'delete';
 export interface HospitalApiClientOptions {
   /** Base URL of the hospital registry. */
   baseUrl: string;
-  /** Per-call timeout (each attempt): AbortSignal.timeout. */
+  /** Time limit of each attempt's HTTP request: @resil/retry's `timeout()`, aborting `fetch`. */
   timeoutMs: number;
   /** The outbound limiter shared by every endpoint (and, with Redis, by every worker). */
   limiter: RateLimiter;
@@ -127,67 +136,91 @@ export function createHospitalApiClient(options: HospitalApiClientOptions): Hosp
       },
     });
 
-  const call = upstreamCall({
+  const withToken = outboundAttempt({
     baseUrl,
-    timeoutMs: o.timeoutMs,
     limiter: o.limiter,
     limiterMaxWaitMs: o.limiterMaxWaitMs,
     onCall: o.onCall,
   });
+  const send = sendRequest(baseUrl);
+  // Inside each method's breaker: retry around (span + outbound token) around timeout around
+  // fetch. Every layer passes the call context on; fetch gets its signal, so a time-out, the
+  // retry giving up or the caller's abort closes the connection.
+  const attempts = (endpoint: Endpoint): Attempt =>
+    compose<Attempt>(
+      retry(endpoint),
+      withToken,
+      timeout(o.timeoutMs, { name: `${prefix}.${endpoint}` }),
+    )(send);
+  const policies = {
+    create: attempts('create'),
+    activate: attempts('activate'),
+    get: attempts('get'),
+    delete: attempts('delete'),
+  };
+  /** One call through the endpoint's policies, with the breaker's context when it gave one. */
+  const call = (req: RegistryRequest, ctx: CallContext | undefined) =>
+    ctx ? policies[req.endpoint](req, ctx) : policies[req.endpoint](req);
   const id = (value: string) => encodeURIComponent(value);
 
   class RegistryClient implements Omit<HospitalApiClient, 'breakers'> {
     @traced(`${prefix}.create`)
     @breaker('create')
-    @retry('create')
     async create(
       input: NewHospital,
       opts: OnBehalfOf & { idempotencyKey: string },
+      ctx?: CallContext,
     ): Promise<UpstreamHospital> {
-      return (await call(
-        'create',
-        'POST',
-        '/v1/hospitals',
-        opts.owner,
-        input,
-        opts.idempotencyKey,
-      )) as UpstreamHospital;
+      const req: RegistryRequest = {
+        endpoint: 'create',
+        method: 'POST',
+        path: '/v1/hospitals',
+        owner: opts.owner,
+        body: input,
+        idempotencyKey: opts.idempotencyKey,
+      };
+      return (await call(req, ctx)) as UpstreamHospital;
     }
 
     @traced(`${prefix}.activate`)
     @breaker('activate')
-    @retry('activate')
     async activate(
       hospitalId: string,
       opts: OnBehalfOf & { idempotencyKey?: string },
+      ctx?: CallContext,
     ): Promise<UpstreamHospital> {
-      return (await call(
-        'activate',
-        'POST',
-        `/v1/hospitals/${id(hospitalId)}/activate`,
-        opts.owner,
-        undefined,
-        opts.idempotencyKey,
-      )) as UpstreamHospital;
+      const req: RegistryRequest = {
+        endpoint: 'activate',
+        method: 'POST',
+        path: `/v1/hospitals/${id(hospitalId)}/activate`,
+        owner: opts.owner,
+        ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+      };
+      return (await call(req, ctx)) as UpstreamHospital;
     }
 
     @traced(`${prefix}.get`)
     @breaker('get')
-    @retry('get')
-    async get(hospitalId: string, opts: OnBehalfOf): Promise<UpstreamHospital> {
-      return (await call(
-        'get',
-        'GET',
-        `/v1/hospitals/${id(hospitalId)}`,
-        opts.owner,
-      )) as UpstreamHospital;
+    async get(hospitalId: string, opts: OnBehalfOf, ctx?: CallContext): Promise<UpstreamHospital> {
+      const req: RegistryRequest = {
+        endpoint: 'get',
+        method: 'GET',
+        path: `/v1/hospitals/${id(hospitalId)}`,
+        owner: opts.owner,
+      };
+      return (await call(req, ctx)) as UpstreamHospital;
     }
 
     @traced(`${prefix}.delete`)
     @breaker('delete')
-    @retry('delete')
-    async delete(hospitalId: string, opts: OnBehalfOf): Promise<void> {
-      await call('delete', 'DELETE', `/v1/hospitals/${id(hospitalId)}`, opts.owner);
+    async delete(hospitalId: string, opts: OnBehalfOf, ctx?: CallContext): Promise<void> {
+      const req: RegistryRequest = {
+        endpoint: 'delete',
+        method: 'DELETE',
+        path: `/v1/hospitals/${id(hospitalId)}`,
+        owner: opts.owner,
+      };
+      await call(req, ctx);
     }
   }
 

@@ -19,7 +19,16 @@ export {
   type RateLimitMiddleware,
   rateLimit,
 } from '@resil/ratelimit';
-export { isRetryable, type RetryEvent, retryable } from '@resil/retry';
+export {
+  type CallContext,
+  callContext,
+  compose,
+  isRetryable,
+  type RetryEvent,
+  retryable,
+  TIMEOUT_ERROR_CODE,
+  timeout,
+} from '@resil/retry';
 export { requestLogger, SafeLogger } from '@resil/safe-log';
 export {
   bodyErrorProblem,

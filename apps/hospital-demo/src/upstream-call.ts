@@ -4,16 +4,15 @@ import {
   isUpstreamNetworkError,
   toNetworkError,
   UpstreamHttpError,
+  UpstreamNetworkError,
 } from './errors';
 import type { Endpoint } from './hospital-api-client';
 import { OWNER_HEADER } from './registry/protocol';
-import type { RateLimiter } from './resil';
+import { type CallContext, type RateLimiter, TIMEOUT_ERROR_CODE } from './resil';
 import { failSpan } from './telemetry/tracing';
 
 export interface UpstreamCallOptions {
   baseUrl: string;
-  /** Per-attempt timeout: AbortSignal.timeout. */
-  timeoutMs: number;
   limiter: RateLimiter;
   limiterMaxWaitMs: number;
   /** Called after each HTTP attempt (metrics). */
@@ -29,37 +28,50 @@ export function reasonOf(err: unknown): string {
 
 const tracer = trace.getTracer('hospital-demo');
 
+/** One request to the registry. */
+export interface RegistryRequest {
+  endpoint: Endpoint;
+  method: string;
+  path: string;
+  owner: string;
+  body?: unknown;
+  idempotencyKey?: string;
+}
+
+/** One attempt; receives the call context (its signal aborts the request) as its last argument. */
+export type Attempt = (req: RegistryRequest, ctx?: CallContext) => Promise<unknown>;
+
+/** A time-out of @resil/retry's `timeout()` as the registry's own ETIMEDOUT network error. */
+function asNetworkError(endpoint: Endpoint, err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code === TIMEOUT_ERROR_CODE
+    ? new UpstreamNetworkError(endpoint, 'ETIMEDOUT', { cause: err })
+    : err;
+}
+
 /**
- * One attempt of a registry call: a CLIENT span (method, path template, status; never the id or
- * the body), an outbound token (the limiter's `granted` event lands on this span, with the wait),
- * then the HTTP request with its own timeout. A non-2xx answer is an UpstreamHttpError, a failed
- * connection an UpstreamNetworkError: the shapes the retry classifier reads.
+ * The wrapper around each attempt (a `compose` step, inside retry, outside `timeout()`): a CLIENT
+ * span (method, path template, status; never the id or the body), an outbound token (the
+ * limiter's `granted` event lands on this span, with the wait; the wait is not part of the
+ * attempt's time limit), then the attempt. A time-out becomes an UpstreamNetworkError ETIMEDOUT,
+ * the shape the retry classifier, the breaker and the error handler read.
  */
-export function upstreamCall(o: UpstreamCallOptions) {
-  return (
-    endpoint: Endpoint,
-    method: string,
-    path: string,
-    owner: string,
-    body?: unknown,
-    idempotencyKey?: string,
-  ): Promise<unknown> =>
+export function outboundAttempt(o: UpstreamCallOptions): (fn: Attempt) => Attempt {
+  return (fn) => (req, ctx) =>
     tracer.startActiveSpan(
-      `${method} ${endpoint}`,
+      `${req.method} ${req.endpoint}`,
       {
         kind: SpanKind.CLIENT,
-        attributes: { 'http.request.method': method, 'hospital.endpoint': endpoint },
+        attributes: { 'http.request.method': req.method, 'hospital.endpoint': req.endpoint },
       },
       async (span) => {
         try {
           await o.limiter.acquire({ timeoutMs: o.limiterMaxWaitMs });
-          const out = await send(o, endpoint, method, path, owner, body, idempotencyKey, (s) =>
-            span.setAttribute('http.response.status_code', s),
-          ).catch((err: unknown) => {
-            o.onCall?.(endpoint, reasonOf(err));
-            throw err;
+          const out = await (ctx ? fn(req, ctx) : fn(req)).catch((err: unknown) => {
+            const e = asNetworkError(req.endpoint, err);
+            o.onCall?.(req.endpoint, reasonOf(e));
+            throw e;
           });
-          o.onCall?.(endpoint, 'ok');
+          o.onCall?.(req.endpoint, 'ok');
           return out;
         } catch (err) {
           failSpan(span, err);
@@ -71,38 +83,39 @@ export function upstreamCall(o: UpstreamCallOptions) {
     );
 }
 
-async function send(
-  o: UpstreamCallOptions,
-  endpoint: Endpoint,
-  method: string,
-  path: string,
-  owner: string,
-  body: unknown,
-  idempotencyKey: string | undefined,
-  status: (s: number) => void,
-): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json', [OWNER_HEADER]: owner };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-  let res: Response;
-  try {
-    res = await fetch(`${o.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
-  } catch (err) {
-    throw toNetworkError(endpoint, err);
-  }
-  status(res.status);
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new UpstreamHttpError(endpoint, res.status, res.headers);
-  }
-  try {
-    return res.status === 204 ? undefined : await res.json();
-  } catch (err) {
-    throw toNetworkError(endpoint, err);
-  }
+/**
+ * The HTTP request of one attempt: `fetch` with the call context's signal (a time-out, the
+ * caller's abort or the retry giving up closes the connection). A non-2xx answer is an
+ * UpstreamHttpError, a failed connection an UpstreamNetworkError.
+ */
+export function sendRequest(baseUrl: string): Attempt {
+  return async (req, ctx) => {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      [OWNER_HEADER]: req.owner,
+    };
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+    let res: Response;
+    try {
+      res = await fetch(`${baseUrl}${req.path}`, {
+        method: req.method,
+        headers,
+        ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
+        ...(ctx ? { signal: ctx.signal } : {}),
+      });
+    } catch (err) {
+      throw toNetworkError(req.endpoint, err);
+    }
+    trace.getActiveSpan()?.setAttribute('http.response.status_code', res.status);
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new UpstreamHttpError(req.endpoint, res.status, res.headers);
+    }
+    try {
+      return res.status === 204 ? undefined : await res.json();
+    } catch (err) {
+      throw toNetworkError(req.endpoint, err);
+    }
+  };
 }
