@@ -28,10 +28,55 @@ export interface RouteOptions {
 
 const HOSPITAL_ID = /^hosp_[0-9a-f-]{36}$/;
 
-/** `POST /admin/breakers/:name/open|close`: the admin key may force a breaker, nothing else. */
+/** The settings `PUT /admin/breakers/:name` may change, with their bounds (as the env's). */
+const BREAKER_SETTINGS = {
+  failureThreshold: { min: 1, max: 10_000 },
+  resetTimeoutMs: { min: 1, max: 3_600_000 },
+} as const;
+type BreakerSetting = keyof typeof BREAKER_SETTINGS;
+
+/** The change a PUT body asks for, or why it is refused (names only, never values). */
+function breakerChange(
+  body: unknown,
+): { change: Partial<Record<BreakerSetting, number>> } | { problem: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { problem: 'send a JSON object with failureThreshold and/or resetTimeoutMs' };
+  const change: Partial<Record<BreakerSetting, number>> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (!Object.hasOwn(BREAKER_SETTINGS, k))
+      return { problem: 'only failureThreshold and resetTimeoutMs may be changed' };
+    const { min, max } = BREAKER_SETTINGS[k as BreakerSetting];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      return { problem: `${k} must be an integer from ${min} to ${max}` };
+    change[k as BreakerSetting] = v;
+  }
+  if (Object.keys(change).length === 0)
+    return { problem: 'send failureThreshold and/or resetTimeoutMs' };
+  return { change };
+}
+
+/**
+ * `POST /admin/breakers/:name/open|close` forces a breaker; `PUT /admin/breakers/:name`
+ * `{ failureThreshold?, resetTimeoutMs? }` changes its thresholds through `breaker.configure()`
+ * (validated, stored in Redis and published to every worker). The admin key, nothing else.
+ */
 export function adminRouter(o: RouteOptions): Router {
   const admin = express.Router();
   admin.use(keepBase, o.layers.inbound, adminAuth(o.config.adminKeyDigest, o.config.apiKeys));
+  admin.put('/breakers/:name', express.json({ limit: '1kb' }), async (req, res) => {
+    const b = o.layers.hospitalApi.breakers.find((x) => x.name === req.params.name);
+    if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');
+    const asked = breakerChange(req.body);
+    if ('problem' in asked)
+      return sendProblem(res, 422, 'invalid-breaker-settings', 'Invalid settings', asked.problem);
+    const { shared } = await b.configure(asked.change);
+    o.logger.warn('breaker thresholds changed by admin', {
+      breaker: b.name,
+      changed: Object.keys(asked.change),
+      shared,
+    });
+    res.json({ ...breakerView(b), shared });
+  });
   admin.post('/breakers/:name/:action', async (req, res) => {
     const b = o.layers.hospitalApi.breakers.find((x) => x.name === req.params.name);
     if (!b) return sendProblem(res, 404, 'not-found', 'No such breaker');

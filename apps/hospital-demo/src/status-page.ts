@@ -29,6 +29,7 @@ export function breakerView(b: Breaker) {
     storage: b.storage,
     failures: b.failures,
     failureThreshold: b.failureThreshold,
+    resetTimeoutMs: b.resetTimeoutMs,
     nextProbeInMs: b.nextProbeInMs,
   };
 }
