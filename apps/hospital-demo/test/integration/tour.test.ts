@@ -95,14 +95,16 @@ describe.each([
       const code = await new Promise<number | null>((resolve) => tour.once('exit', resolve));
       expect(text).toContain('Every step behaved as expected.');
       expect(text).not.toContain('✗');
-      expect((text.match(/✓/g) ?? []).length).toBe(13);
+      expect((text.match(/✓/g) ?? []).length).toBe(14);
       // step 3 prints the trace of one request: the retried create and its two attempts
       expect(text).toMatch(/hospital-api\.create .*http\.request\.resend_count=1/);
       expect(text).toMatch(/POST create {2}503 {2}error/);
       expect(text).toContain('· retry (retry)');
       expect(text).toContain(`status: ${opsUrl}/status`);
       // every step says what to watch on the page
-      expect((text.match(/watch \/status: /g) ?? []).length).toBe(6);
+      expect((text.match(/watch \/status: /g) ?? []).length).toBe(7);
+      // step 7: the lowered threshold, as /status.json shows it (breaker.configure)
+      expect(text).toMatch(/PUT answered 200; \/status\.json shows failureThreshold 2 \(was 5\)/);
       expect(text).toContain('watch /status: the hospital-api.create band turns red (open)');
       expect(code).toBe(0);
     }, 120_000);
