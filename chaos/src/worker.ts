@@ -302,6 +302,101 @@ async function idemSession(cfg: IdemCfg): Promise<Session> {
   };
 }
 
+// ---------------------------------------------------------------------------- bulkhead
+
+interface BulkCfg {
+  name: string;
+  keyPrefix: string;
+  limit: number;
+  queue: number;
+  leaseMs: number;
+  loops: number;
+  maxMs: number;
+  expectedWorkers: number;
+  depUrl: string;
+  store: StoreAddress;
+}
+
+async function bulkSession(cfg: BulkCfg): Promise<Session> {
+  const { bulkhead } = await import('@resil/bulkhead');
+  const redis = redisFor(cfg.store);
+  const guard = bulkhead({
+    name: cfg.name,
+    keyPrefix: cfg.keyPrefix,
+    limit: cfg.limit,
+    queue: cfg.queue,
+    leaseMs: cfg.leaseMs,
+    expectedWorkers: cfg.expectedWorkers,
+    ...(redis ? { redis } : {}),
+    logger: false,
+  });
+  let degradedEpoch = 0;
+  guard.onDegraded(() => {
+    degradedEpoch++;
+  });
+  guard.onLeaseLost(() => send({ t: 'event', kind: 'leaseLost', at: Date.now() }));
+  const agent = new http.Agent({ keepAlive: true });
+  // The function: a request to the parent, which records when it started and ended (it answers
+  // after `ms`); this process's own view of the call is not used by the check.
+  const callParent = (ms: number, share: boolean) =>
+    new Promise<void>((resolve) => {
+      const req = http.request(
+        `${cfg.depUrl}/?w=${index}&ms=${ms}&d=${share ? 1 : 0}`,
+        { method: 'POST', agent },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+          res.on('error', () => resolve());
+        },
+      );
+      req.on('error', () => resolve());
+      req.end();
+    });
+  let running = false;
+  const loops: Promise<void>[] = [];
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      await guard.close();
+      if (redis instanceof Cluster) redis.disconnect();
+    },
+    async handle(op) {
+      if (op === 'start') {
+        running = true;
+        for (let l = 0; l < cfg.loops; l++) {
+          loops.push(
+            (async () => {
+              while (running) {
+                const ms = 5 + Math.floor(Math.random() * (cfg.maxMs - 5));
+                // admitted from the share: degraded when the call entered, when its function
+                // started, or in between (a conservative label: it only widens the allowance)
+                const d0 = guard.degraded;
+                const e0 = degradedEpoch;
+                try {
+                  await guard.execute(() =>
+                    callParent(ms, d0 || guard.degraded || degradedEpoch !== e0),
+                  );
+                } catch {
+                  await sleep(5 + Math.floor(Math.random() * 20));
+                }
+              }
+            })(),
+          );
+        }
+        return true;
+      }
+      if (op === 'halt') {
+        running = false;
+        await Promise.all(loops);
+        return true;
+      }
+      throw new Error(`unknown op ${op}`);
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------- protocol
 
 process.on('message', async (m: ToWorker) => {
@@ -320,6 +415,7 @@ process.on('message', async (m: ToWorker) => {
       const pkg = args.pkg as string;
       if (pkg === 'breaker') session = await breakerSession(args.cfg as BreakerCfg);
       else if (pkg === 'ratelimit') session = await rateSession(args.cfg as RateCfg);
+      else if (pkg === 'bulkhead') session = await bulkSession(args.cfg as BulkCfg);
       else session = await idemSession(args.cfg as IdemCfg);
       value = true;
     } else if (m.op === 'teardown') {
