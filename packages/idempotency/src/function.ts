@@ -13,6 +13,7 @@ import {
 import { RECORD_OPTIONS, type RecordOptions, resolveRecords } from './common';
 import { ERROR_CODES, IdempotencyError } from './errors';
 import { canonicalJson } from './middleware';
+import { keepClaimed } from './renewal';
 
 export interface MakeIdempotentOptions<A extends unknown[]> extends RecordOptions {
   /** The idempotency key of a call (required): e.g. a message id. A non-empty string. */
@@ -135,18 +136,7 @@ export function makeIdempotent<A extends unknown[], R>(
         'makeIdempotent: a call with this key is still running',
       );
     }
-    const renew = setInterval(
-      () => {
-        store.renew(storageKey, owner, leaseMs).catch(() => undefined);
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
-    renew.unref();
-    renewals.add(renew);
-    const stop = () => {
-      clearInterval(renew);
-      renewals.delete(renew);
-    };
+    const stop = keepClaimed(store, storageKey, owner, leaseMs, renewals);
     let result: Awaited<R>;
     let body: Buffer;
     try {

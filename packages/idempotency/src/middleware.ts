@@ -21,6 +21,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RECORD_OPTIONS, type RecordOptions, resolveRecords } from './common';
 import { ERROR_CODES, PROBLEM_SLUGS } from './errors';
 import type { IdempotencyEvents, OutcomeEvent } from './events';
+import { keepClaimed } from './renewal';
 import type { ClaimResult, StoredResponse } from './store';
 
 export interface IdempotencyOptions extends RecordOptions {
@@ -500,18 +501,7 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
       // Claimed: run the handler; the lease is renewed for as long as the handler has not
       // answered, whether or not the client is still connected (a client that timed out and
       // retries must get 409, not a second run).
-      const renew = setInterval(
-        () => {
-          store.renew(storageKey, owner, leaseMs).catch(() => undefined);
-        },
-        Math.max(50, Math.floor(leaseMs / 3)),
-      );
-      renew.unref();
-      renewals.add(renew);
-      const stopRenewal = () => {
-        clearInterval(renew);
-        renewals.delete(renew);
-      };
+      const stopRenewal = keepClaimed(store, storageKey, owner, leaseMs, renewals);
       const chunks: Buffer[] = [];
       let size = 0;
       const collect = (chunk: unknown, encoding?: unknown) => {
