@@ -1,14 +1,19 @@
-import type { Cluster, Redis } from 'ioredis';
 import { isUpstreamHttpError, isUpstreamNetworkError } from './errors';
+import type {
+  Endpoint,
+  HospitalApiClient,
+  HospitalApiClientOptions,
+  NewHospital,
+  OnBehalfOf,
+  UpstreamHospital,
+} from './hospital-api-types';
 import {
   type Breaker,
   type CallContext,
   circuitBreaker,
   compose,
-  type RateLimiter,
   type RetryEvent,
   retryable,
-  type SafeLogger,
   timeout,
 } from './resil';
 import { traced } from './telemetry/traced';
@@ -20,70 +25,15 @@ import {
   sendRequest,
 } from './upstream-call';
 
+export type {
+  Endpoint,
+  HospitalApiClient,
+  HospitalApiClientOptions,
+  NewHospital,
+  OnBehalfOf,
+  UpstreamHospital,
+} from './hospital-api-types';
 export { reasonOf };
-
-/** What the service sends to the registry. */
-export interface NewHospital {
-  name: string;
-  address: string;
-  contactEmail?: string;
-  contactPhone?: string;
-}
-
-/** What the registry answers. */
-export interface UpstreamHospital extends NewHospital {
-  id: string;
-  status: 'pending' | 'active';
-  /** The tenant the registry stored at create (sent as `X-Hospital-Owner`). */
-  owner?: string;
-}
-
-/** Who a call acts for: sent to the registry as `X-Hospital-Owner` (see the README, tenancy). */
-export interface OnBehalfOf {
-  owner: string;
-}
-
-export type Endpoint = 'create' | 'activate' | 'get' | 'delete';
-
-export interface HospitalApiClientOptions {
-  /** Base URL of the hospital registry. */
-  baseUrl: string;
-  /** Time limit of each attempt's HTTP request: @resil/retry's `timeout()`, aborting `fetch`. */
-  timeoutMs: number;
-  /** The outbound limiter shared by every endpoint (and, with Redis, by every worker). */
-  limiter: RateLimiter;
-  /** How long one attempt may wait for an outbound token. */
-  limiterMaxWaitMs: number;
-  breaker: {
-    failureThreshold: number;
-    resetTimeoutMs: number;
-    redis?: Redis | Cluster;
-    keyPrefix?: string;
-  };
-  retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
-  logger: SafeLogger;
-  /** Breaker names are `${name}.create` etc. @default 'hospital-api' */
-  name?: string;
-  /** Called before each retry's wait (metrics, status page). */
-  onRetry?: (endpoint: Endpoint, event: RetryEvent) => void;
-  /** Called after each HTTP attempt (metrics). */
-  onCall?: (endpoint: Endpoint, outcome: string) => void;
-}
-
-export interface HospitalApiClient {
-  create(
-    input: NewHospital,
-    options: OnBehalfOf & { idempotencyKey: string },
-  ): Promise<UpstreamHospital>;
-  activate(
-    id: string,
-    options: OnBehalfOf & { idempotencyKey?: string },
-  ): Promise<UpstreamHospital>;
-  get(id: string, options: OnBehalfOf): Promise<UpstreamHospital>;
-  delete(id: string, options: OnBehalfOf): Promise<void>;
-  /** One breaker per endpoint, in the order create, activate, get, delete. */
-  readonly breakers: readonly Breaker[];
-}
 
 /** A failure of the registry, for the breaker: network errors and 5xx (not 4xx, not our limiter). */
 export function isRegistryFailure(err: unknown): boolean {

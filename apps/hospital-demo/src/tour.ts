@@ -11,6 +11,7 @@ import {
   tally,
   watch,
 } from './tour-kit';
+import { thresholdStep } from './tour-thresholds';
 import { traceStep } from './tour-trace';
 
 /**
@@ -188,44 +189,14 @@ async function main(): Promise<void> {
   );
 
   // ---- 7. thresholds -------------------------------------------------------------------------
-  say(
-    `\n${bold("7. Lower the create breaker's threshold at run time")} (PUT /admin/breakers/:name)`,
-  );
-  const lowered = Math.max(1, Math.floor(breakerFailureThreshold / 2));
-  say(
-    `   expected: breaker.configure() stores failureThreshold ${lowered} in Redis and publishes it; /status.json (whichever worker answers) shows it`,
-  );
-  watch('the hospital-api.create row of the status page shows the new threshold');
-  if (adminKey) {
-    const name = createBreaker(s)?.name ?? 'hospital-api.create';
-    const configure = (failureThreshold: number) =>
-      fetch(`${serviceUrl}/admin/breakers/${encodeURIComponent(name)}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ failureThreshold }),
-      });
-    const changed = await configure(lowered);
-    // every worker applies it when the published change arrives: read a few answers, bounded
-    let shown: number | undefined;
-    for (let i = 0; i < 50; i++) {
-      shown = createBreaker(await status())?.failureThreshold;
-      if (shown === lowered) break;
-      await sleep(100);
-    }
-    check(
-      'the new threshold is applied',
-      changed.status === 200 && shown === lowered,
-      `PUT answered ${changed.status}; /status.json shows failureThreshold ${shown} (was ${breakerFailureThreshold})`,
-    );
-    const restored = await configure(breakerFailureThreshold);
-    say(
-      dim(
-        `   restored to ${breakerFailureThreshold} (${restored.status}) so the tour can run again`,
-      ),
-    );
-  } else {
-    say(dim('   skipped: no admin key (set DEMO_ADMIN_KEY)'));
-  }
+  await thresholdStep({
+    step: 7,
+    serviceUrl,
+    adminKey,
+    name: createBreaker(s)?.name ?? 'hospital-api.create',
+    breakerFailureThreshold,
+    status,
+  });
 
   say(
     `\n${tally.failures === 0 ? c(32, bold('Every step behaved as expected.')) : c(31, bold(`${tally.failures} expectation(s) not met.`))}`,
