@@ -78,7 +78,7 @@ export {
   toRedisLike,
 } from './redis/node-redis';
 export type { Script, ScriptArg, ScriptClient } from './redis/script';
-export { defineScript } from './redis/script';
+export { defineScript, isNoScript } from './redis/script';
 export type { ListeningEvent } from './redis/subscribe';
 export { ChannelSubscription, subscribeChannel } from './redis/subscribe';
 export type { RedisLike } from './redis/types';

@@ -2,6 +2,7 @@ import {
   BoundedRedis,
   type ClientLease,
   isNodeRedisClient,
+  isNoScript,
   leaseClient,
   type NodeRedisLike,
   type RedisClient,
@@ -228,11 +229,6 @@ interface Pipeline {
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 type PipelineReplies = Array<[Error | null, unknown]> | null;
-
-function isNoScript(err: unknown): boolean {
-  const m = (err as { message?: unknown } | null)?.message;
-  return typeof m === 'string' && m.startsWith('NOSCRIPT');
-}
 
 const NOSCRIPT: PipelineReplies = [[new Error('NOSCRIPT'), null]];
 

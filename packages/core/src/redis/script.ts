@@ -34,7 +34,11 @@ export interface Script {
   ): Promise<unknown>;
 }
 
-function isNoScript(err: unknown): boolean {
+/**
+ * True when `err` is Redis's `NOSCRIPT` answer (the script is not cached: run it by `EVAL`). For
+ * code that sends a script by hand (a pipeline with other commands) rather than through `run`.
+ */
+export function isNoScript(err: unknown): boolean {
   const m = (err as { message?: unknown } | null)?.message;
   return typeof m === 'string' && m.startsWith('NOSCRIPT');
 }

@@ -1,4 +1,4 @@
-import { CORE_ERROR_CODES, defineScript, hashTagOf, keyBuilder } from '../../src/index';
+import { CORE_ERROR_CODES, defineScript, hashTagOf, isNoScript, keyBuilder } from '../../src/index';
 
 function noScript(): Error {
   const e = new Error('NOSCRIPT No matching script. Please use EVAL.');
@@ -53,5 +53,21 @@ describe('defineScript', () => {
     );
     expect(() => defineScript('  ')).toThrow(TypeError);
     expect(() => defineScript(lua, { numberOfKeys: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('isNoScript', () => {
+  it('is true only for a NOSCRIPT reply (ioredis ReplyError, node-redis ErrorReply, a pipeline entry)', () => {
+    expect(isNoScript(new Error('NOSCRIPT No matching script. Please use EVAL.'))).toBe(true);
+    expect(isNoScript({ message: 'NOSCRIPT' })).toBe(true);
+    for (const other of [
+      new Error('ERR unknown command'),
+      new Error('the reply said NOSCRIPT later'),
+      { message: 42 },
+      'NOSCRIPT',
+      null,
+      undefined,
+    ])
+      expect(isNoScript(other)).toBe(false);
   });
 });
