@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { SafeLogger } from '@resil/safe-log';
 import pino from 'pino';
 import winston from 'winston';
+import { fresh, sampleRecord } from '../../../packages/safe-log/bench/records';
 import { buildCorpus } from '../../../packages/safe-log/eval/corpus';
 import { score } from '../../../packages/safe-log/eval/score';
 import { compareNs, record, relate, type Settings } from '../harness';
@@ -14,38 +15,8 @@ export class NullStream extends Writable {
   }
 }
 
-/** A realistic ~1 KB record from a hospital service: request context, a few identifiers, nesting. */
-export function sampleRecord(i: number): Record<string, unknown> {
-  return {
-    requestId: `req-${i}-7f3a9c2e`,
-    route: '/hospitals/:id',
-    method: 'POST',
-    status: 201,
-    durationMs: 12.5,
-    user: { id: 'u-1842', role: 'registrar', email: 'ana.garcia@example.org' },
-    hospital: {
-      id: 'h-000912',
-      name: 'St. Mary General',
-      address: { street: '1200 Westheimer Rd', city: 'Houston', zip: '77006' },
-      beds: 420,
-      departments: ['cardiology', 'oncology', 'pediatrics', 'emergency'],
-    },
-    patient: {
-      mrn: 'MRN-00482913',
-      ssn: '123-45-6789',
-      dob: '1984-03-12',
-      phone: '+1 713 555 0199',
-    },
-    upstream: {
-      url: 'https://registry.example.org/v1/hospitals?dob=1984-03-12&name=Ana',
-      attempt: 2,
-      latencyMs: [10.2, 11.9, 35.1],
-      headers: { 'content-type': 'application/json', 'x-request-id': 'abc123' },
-    },
-    note: 'created after one retry; registry answered 503 once then 201',
-    tags: ['create', 'activate', 'idempotent'],
-  };
-}
+/** A realistic ~1 KB record from a hospital service (kept with the package's own bench scripts). */
+export { sampleRecord };
 
 /** Runs `subjects` interleaved (compareNs) and records records/s, relative to plain winston. */
 async function versusWinston(
@@ -121,11 +92,6 @@ export async function safeLogging(settings: Settings): Promise<void> {
   // the redactor's remembered verdicts help only with the fields that do repeat (route, method…).
   let seqOurs = 0;
   let seqPlain = 0;
-  const fresh = (n: number, rec: Record<string, unknown>) => ({
-    ...rec,
-    requestId: `req-${n}-${(n * 2654435761) % 4294967296}`,
-    note: `created after ${n % 5} retries; registry answered 503 once then 201 (attempt ${n})`,
-  });
   await versusWinston(
     '8c. safe logging, 1 KB nested record, new strings in every record',
     {

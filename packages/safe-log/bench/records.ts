@@ -1,6 +1,6 @@
-/** The records of bench case 8 (bench/src/cases/safe-log.ts), shared by the scripts of this folder. */
+/** The records of bench case 8: imported by bench/src/cases/safe-log.ts and the scripts of this folder. */
 
-/** The record of bench case 8 (bench/src/cases/safe-log.ts sampleRecord). */
+/** The record of bench case 8. */
 export function sampleRecord(i: number): Record<string, unknown> {
   return {
     requestId: `req-${i}-7f3a9c2e`,

@@ -21,21 +21,44 @@ function quote(s: string): string {
 }
 
 /**
- * Keys repeat in every record: their quoted form is kept (at most 4,096 keys of up to 64
+ * Values repeat too (routes, methods, roles, markers): the quoted form of strings of up to 256
+ * characters is kept (at most 4,096, emptied when full). It holds only strings as they are written
+ * to the line, after the redaction.
+ */
+const quotedValues = new Map<string, string>();
+function quoteValue(s: string): string {
+  if (s.length > 256) return quote(s);
+  let q = quotedValues.get(s);
+  if (q === undefined) {
+    q = quote(s);
+    if (quotedValues.size >= 4096) quotedValues.clear();
+    quotedValues.set(s, q);
+  }
+  return q;
+}
+
+/**
+ * Keys repeat in every record: the text written before each value is kept, `"key":` for the
+ * first field of an object and `,"key":` for the others (at most 4,096 keys of up to 64
  * characters, emptied when full). It holds only keys as they are written to the line, after the
  * redaction.
  */
-const quotedKeys = new Map<string, string>();
-function quoteKey(k: string): string {
-  let q = quotedKeys.get(k);
-  if (q === undefined) {
-    q = quote(k);
+interface KeyText {
+  first: string;
+  next: string;
+}
+const keyTexts = new Map<string, KeyText>();
+function keyText(k: string): KeyText {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    const first = `${quote(k)}:`;
+    t = { first, next: `,${first}` };
     if (k.length <= 64) {
-      if (quotedKeys.size >= 4096) quotedKeys.clear();
-      quotedKeys.set(k, q);
+      if (keyTexts.size >= 4096) keyTexts.clear();
+      keyTexts.set(k, t);
     }
   }
-  return q;
+  return t;
 }
 
 /** Insertion sort for short key lists (what safe-stable-stringify does: same order as sort()). */
@@ -59,7 +82,7 @@ const UNSUPPORTED = new Unsupported();
 function value(v: unknown, depth: number): string | undefined {
   switch (typeof v) {
     case 'string':
-      return quote(v);
+      return quoteValue(v);
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -97,12 +120,13 @@ function object(v: object, depth: number): string {
   if (keys.length === 0) return '{}';
   sortKeys(keys);
   let out = '{';
-  let sep = '';
+  let first = true;
   for (const k of keys) {
     const s = value((v as Record<string, unknown>)[k], depth + 1);
     if (s !== undefined) {
-      out += `${sep}${quoteKey(k)}:${s}`;
-      sep = ',';
+      const t = keyText(k);
+      out += (first ? t.first : t.next) + s;
+      first = false;
     }
   }
   return `${out}}`;
