@@ -1,5 +1,5 @@
 import type { SecondRing } from './fleet/ring';
-import type { Endpoint } from './hospital-api-client';
+import type { Endpoint } from './hospital-api-types';
 import type { Metrics } from './metrics';
 import type { OutcomeListener } from './observe';
 

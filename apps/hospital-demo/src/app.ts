@@ -6,7 +6,7 @@ import { handleErrors } from './error-handler';
 import { createFleet } from './fleet';
 import { SecondRing } from './fleet/ring';
 import { front } from './front';
-import type { HospitalApiClient } from './hospital-api-client';
+import type { HospitalApiClient } from './hospital-api-types';
 import { createMetrics, type Metrics } from './metrics';
 import { opsRouter } from './ops';
 import { SafeLogger } from './resil';

@@ -25,14 +25,6 @@ import {
   sendRequest,
 } from './upstream-call';
 
-export type {
-  Endpoint,
-  HospitalApiClient,
-  HospitalApiClientOptions,
-  NewHospital,
-  OnBehalfOf,
-  UpstreamHospital,
-} from './hospital-api-types';
 export { reasonOf };
 
 /** A failure of the registry, for the breaker: network errors and 5xx (not 4xx, not our limiter). */

@@ -6,7 +6,7 @@ import {
   UpstreamHttpError,
   UpstreamNetworkError,
 } from './errors';
-import type { Endpoint } from './hospital-api-client';
+import type { Endpoint } from './hospital-api-types';
 import { OWNER_HEADER } from './registry/protocol';
 import { type CallContext, type RateLimiter, TIMEOUT_ERROR_CODE } from './resil';
 import { failSpan } from './telemetry/tracing';

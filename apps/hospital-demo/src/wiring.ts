@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Activity } from './activity';
 import { ownerOf } from './auth';
 import type { Config } from './config';
-import { createHospitalApiClient, type HospitalApiClient, reasonOf } from './hospital-api-client';
+import { createHospitalApiClient, reasonOf } from './hospital-api-client';
+import type { HospitalApiClient } from './hospital-api-types';
 import { BREAKER_STATES, type Metrics } from './metrics';
 import { observe } from './observe';
 import {

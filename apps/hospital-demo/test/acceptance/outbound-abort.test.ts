@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@resil/testkit';
-import { createHospitalApiClient, type HospitalApiClient } from '../../src/hospital-api-client';
+import { createHospitalApiClient } from '../../src/hospital-api-client';
+import type { HospitalApiClient } from '../../src/hospital-api-types';
 import { type CallContext, callContext, createRateLimiter, SafeLogger } from '../../src/resil';
 
 /** A registry that never answers (mode hang) and records when each request's connection closes. */
