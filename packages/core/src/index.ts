@@ -1,3 +1,4 @@
+export { untilAborted } from './abort';
 export type { CallContext, CallOptions } from './context';
 export {
   callContext,

@@ -12,6 +12,7 @@ import {
   resolveLogger,
   splitContext,
   TELEMETRY_NAMES,
+  untilAborted,
 } from '@resil/core';
 import asyncRetry from 'async-retry';
 import type { RetryBudget } from './budget';
@@ -291,29 +292,6 @@ function joinSignals(...signals: Array<AbortSignal | undefined>): AbortSignal | 
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   if (present.length < 2) return present[0];
   return AbortSignal.any(present);
-}
-
-/**
- * `pending`, or a rejection with the signal's reason as soon as it fires: a function that ignores
- * its signal no longer holds the caller (its late outcome is dropped).
- */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return pending;
-  return new Promise<T>((resolvePromise, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(pending).then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolvePromise(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** Carries a rejection with undefined or null through async-retry's `bail` (see `stop`). */
