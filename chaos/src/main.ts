@@ -1,5 +1,5 @@
 /**
- * npm run test:chaos [-- --package breaker|ratelimit|idempotency|bulkhead] [--seed N] [--topology single|cluster]
+ * npm run test:chaos [-- --package breaker|breaker-policies|ratelimit|idempotency|bulkhead] [--seed N] [--topology single|cluster]
  *                       [--minutes N] [--schedules N] [--no-shrink]
  *
  * Seeded random schedules of operations and faults over real worker processes and a private
@@ -7,6 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { breakerChecker } from './breaker';
+import { breakerPoliciesChecker } from './breaker-policies';
 import { bulkheadChecker } from './bulkhead';
 import { describeFault } from './faults';
 import { idempotencyChecker } from './idempotency';
@@ -16,8 +17,12 @@ import { Rng } from './rng';
 import { ChaosStore, type Topology } from './store';
 import type { Env, PackageChecker, PackageName, RunResult, Schedule } from './types';
 
+/** no-redis: every package; the others: breaker-policies only (see worker.ts mutatePolicy). */
+const MUTANTS = ['no-redis', 'min-calls', 'no-rate', 'no-quorum', 'permits'];
+
 const CHECKERS: Record<PackageName, PackageChecker> = {
   breaker: breakerChecker,
+  'breaker-policies': breakerPoliciesChecker,
   ratelimit: ratelimitChecker,
   idempotency: idempotencyChecker,
   bulkhead: bulkheadChecker,
@@ -38,7 +43,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    packages: ['breaker', 'ratelimit', 'idempotency', 'bulkhead'],
+    packages: ['breaker', 'breaker-policies', 'ratelimit', 'idempotency', 'bulkhead'],
     shrink: true,
     noFaults: false,
   };
@@ -78,7 +83,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--mutant') {
       // Validation of the checker: run against a deliberately broken harness (see worker.ts).
       const m = need();
-      if (m !== 'no-redis') throw new TypeError('chaos: --mutant must be no-redis');
+      if (!MUTANTS.includes(m))
+        throw new TypeError(`chaos: --mutant must be one of ${MUTANTS.join(', ')}`);
       process.env.CHAOS_MUTANT = m;
     } else throw new TypeError(`chaos: unknown argument ${k}`);
   }

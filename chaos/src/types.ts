@@ -3,7 +3,7 @@ import type { Pool } from './pool';
 import type { Rng } from './rng';
 import type { ChaosStore, Topology } from './store';
 
-export type PackageName = 'breaker' | 'ratelimit' | 'idempotency' | 'bulkhead';
+export type PackageName = 'breaker' | 'breaker-policies' | 'ratelimit' | 'idempotency' | 'bulkhead';
 
 /** Everything a run needs to be repeated: the seed regenerates it; shrinking edits `faults`. */
 export interface Schedule {

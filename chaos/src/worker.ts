@@ -72,6 +72,22 @@ interface BreakerCfg {
   depUrl: string;
   store: StoreAddress;
   capMs: number;
+  /** The policies of issue #19 (breaker-policies schedules): mode, minimumCalls, quorum, ... */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * Validation of the breaker-policies checker (`--mutant NAME`): the worker's breaker is given a
+ * policy other than the schedule's, as a broken breaker would behave. Each should fail one check.
+ */
+function mutatePolicy(o: Record<string, unknown>): Record<string, unknown> {
+  if (mutant === 'min-calls' && o.mode === 'rate') return { ...o, minimumCalls: 1 };
+  if (mutant === 'no-rate' && o.mode === 'rate')
+    return { ...o, failureRateThreshold: 1, slowCallRateThreshold: 1, minimumCalls: 1_000_000 };
+  if (mutant === 'no-quorum' && typeof o.quorum === 'number') return { ...o, quorum: 1 };
+  if (mutant === 'permits' && typeof o.halfOpenPermits === 'number')
+    return { ...o, halfOpenPermits: o.halfOpenPermits * 3 };
+  return o;
 }
 
 // Each package is loaded when a session needs it: a package that another engineer is editing
@@ -88,6 +104,9 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
     ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
     ...(cfg.probeLeaseMs !== undefined ? { probeLeaseMs: cfg.probeLeaseMs } : {}),
     ...(redis ? { redis } : {}),
+    ...(cfg.options ? mutatePolicy(cfg.options) : {}),
+    // one id per worker slot: a worker killed and replaced is the same member of the quorum
+    ...(cfg.options?.quorum !== undefined ? { workerId: `w${index}` } : {}),
     logger: false,
   })(async (c: number) => {
     // s: when this process sent the call (one machine, one clock), so that a parent busy for a
@@ -101,6 +120,9 @@ async function breakerSession(cfg: BreakerCfg): Promise<Session> {
   // in memory: the checker must know when that happened (a loaded machine slows Redis too).
   call.breaker.onDegraded(() => send({ t: 'event', kind: 'degraded', at: Date.now() }));
   call.breaker.onRestored(() => send({ t: 'event', kind: 'restored', at: Date.now() }));
+  call.breaker.onStateChange((e) =>
+    send({ t: 'event', kind: `state:${e.from}>${e.to}`, at: Date.now() }),
+  );
   await call.breaker.ready();
   let running = false;
   let loop: Promise<void> | undefined;
