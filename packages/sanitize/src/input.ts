@@ -21,6 +21,20 @@ export interface SanitizerOptions {
 const MAX_ROUNDS = 3;
 
 /**
+ * Printable ASCII but `"` and `<`, tab and LF only: text that the scan returns as it is and that
+ * NFC leaves alone (ASCII is its own NFC), so sanitising it is the identity. Most names and
+ * addresses are such text: they skip both NFC passes and the scan's buffers.
+ */
+function plainAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const u = value.charCodeAt(i);
+    if (u >= 0x7f || u === 0x22 || u === 0x3c || (u < 0x20 && u !== 0x09 && u !== 0x0a))
+      return false;
+  }
+  return true;
+}
+
+/**
  * The sanitisation itself, without a length cap: NFC, one linear scan, NFC again. Removals can
  * let the last NFC compose a new character (`<` + U+0338 becomes `≮`, which can turn `<-≮>`
  * into the tag-like `<-≮>`), so while the last NFC changed the text, the scan runs again, until
@@ -30,6 +44,7 @@ const MAX_ROUNDS = 3;
  * a `<`). `maxRounds` is a parameter for tests only.
  */
 export function sanitizeText(value: string, maxRounds = MAX_ROUNDS): string {
+  if (plainAscii(value)) return value;
   let s = scan(value.normalize('NFC'));
   for (let round = 0; ; round++) {
     const composed = s.normalize('NFC');

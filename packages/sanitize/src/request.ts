@@ -89,6 +89,16 @@ function put(target: object, key: string, value: unknown): void {
 const PARAMS_HOOK = Symbol.for('@resil/sanitize.paramsHook');
 /** On such a request: why the hook refused the last params assigned (a `Refusal`), if it did. */
 const PARAMS_REFUSED = Symbol.for('@resil/sanitize.paramsRefused');
+/** On such a request: its params as last sanitised, and the refusal of the last assignment. */
+const PARAMS_STATE = Symbol('@resil/sanitize.paramsState');
+interface ParamsState {
+  current: unknown;
+  refused: unknown;
+}
+const HOOKED = { value: true, configurable: true };
+function getRefused(this: Record<PropertyKey, unknown>): unknown {
+  return (this[PARAMS_STATE] as ParamsState | undefined)?.refused;
+}
 
 /**
  * Express middleware (4 and 5) that deep-sanitises `req.body`, `req.query` and `req.params`:
@@ -228,30 +238,43 @@ export function sanitizeRequest(options: SanitizeRequestOptions = {}): RequestHa
    * callback): params it cannot accept (over a limit, or `sanitize` threw) become `{}`, so the
    * handler never sees them unsanitised.
    */
+  // The accessor's functions are this middleware's, shared by every request (their state is on
+  // the request, under PARAMS_STATE): functions made per request would give every request its
+  // own hidden class in V8, and slow down every later property access on it.
+  function getParams(this: Record<PropertyKey, unknown>): unknown {
+    return (this[PARAMS_STATE] as ParamsState | undefined)?.current;
+  }
+  function setParams(this: Record<PropertyKey, unknown>, v: unknown): void {
+    const state = this[PARAMS_STATE] as ParamsState | undefined;
+    if (state === undefined) return;
+    try {
+      state.current = walk(v, 0, { left: maxKeys }, excluded);
+      state.refused = undefined;
+    } catch (err) {
+      state.current = {};
+      state.refused = err;
+    }
+  }
+  const paramsAccessor = { get: getParams, set: setParams, enumerable: true, configurable: true };
+  const refusedAccessor = { get: getRefused, configurable: true };
+
+  /**
+   * The router assigns `req.params` after this middleware, once per matched layer: an accessor
+   * sanitises every assignment. It must not throw (it runs inside the router, possibly in a
+   * callback): params it cannot accept (over a limit, or `sanitize` threw) become `{}`, so the
+   * handler never sees them unsanitised.
+   */
   const hookParams = (req: Request, cleaned: unknown): void => {
     const r = req as unknown as Record<PropertyKey, unknown>;
     if (r[PARAMS_HOOK] === true) {
       r.params = cleaned; // through the installed setter: its rules apply too
       return;
     }
-    let current = cleaned;
-    let refused: unknown;
-    Object.defineProperty(req, 'params', {
-      get: () => current,
-      set: (v: unknown) => {
-        try {
-          current = walk(v, 0, { left: maxKeys }, excluded);
-          refused = undefined;
-        } catch (err) {
-          current = {};
-          refused = err;
-        }
-      },
-      enumerable: true,
-      configurable: true,
-    });
-    Object.defineProperty(req, PARAMS_HOOK, { value: true, configurable: true });
-    Object.defineProperty(req, PARAMS_REFUSED, { get: () => refused, configurable: true });
+    const state: ParamsState = { current: cleaned, refused: undefined };
+    Object.defineProperty(req, PARAMS_STATE, { value: state, configurable: true });
+    Object.defineProperty(req, 'params', paramsAccessor);
+    Object.defineProperty(req, PARAMS_HOOK, HOOKED);
+    Object.defineProperty(req, PARAMS_REFUSED, refusedAccessor);
   };
 
   return function resilSanitizeRequest(req: Request, res: Response, next: NextFunction) {
