@@ -16,9 +16,11 @@ import {
   OptionTypeError,
   type RedisClient,
   RedisUnavailableError,
+  reportStoreHealth,
   resolveLogger,
   splitContext,
   stringOption,
+  untilAborted,
 } from '@resil/core';
 import { BulkheadClosedError, BulkheadFullError } from './errors';
 import { ACQUIRE, RELEASE, RENEW } from './scripts';
@@ -131,25 +133,6 @@ const KNOWN = new Set([
 ]);
 const NO_BRACES = /^[^{}]*$/;
 
-/** `pending`, or a rejection with the signal's reason as soon as it fires. */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return pending;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
 /**
  * A bulkhead: at most `limit` calls in flight, `queue` more waiting, the rest rejected at once with
  * `BulkheadFullError` (`RESIL_BULKHEAD_FULL`). With `redis`, the limit holds across every worker
@@ -213,26 +196,17 @@ export function bulkhead(options: BulkheadOptions): Bulkhead {
   const restoredEvents = new EventEmitter<BulkheadRestoredNotice>();
   const leaseLost = new EventEmitter<LeaseLostNotice>();
 
-  bounded?.onDegraded(({ reason, code }) => {
-    logger.warn('bulkhead: Redis unavailable, limiting in this process', {
-      event: 'store-degraded',
-      name,
-      reason,
-      code,
-      localLimit,
+  if (bounded)
+    reportStoreHealth(bounded, {
+      logger,
+      telemetry,
+      degradedMessage: 'bulkhead: Redis unavailable, limiting in this process',
+      restoredMessage: 'bulkhead: Redis available again, limit shared again',
+      fields: { name },
+      degradedFields: { localLimit },
+      onDegraded: ({ reason, code }) => degradedEvents.emit({ name, reason, code, localLimit }),
+      onRestored: ({ downMs }) => restoredEvents.emit({ name, downMs }),
     });
-    degradedEvents.emit({ name, reason, code, localLimit });
-    telemetry.event('store-degraded', { severity: 'warning' });
-  });
-  bounded?.onRestored(({ downMs }) => {
-    logger.info('bulkhead: Redis available again, limit shared again', {
-      event: 'store-restored',
-      name,
-      downMs,
-    });
-    restoredEvents.emit({ name, downMs });
-    telemetry.event('store-restored');
-  });
 
   let active = 0;
   let closed = false;

@@ -65,6 +65,8 @@ export {
   quitClient,
   sharedClients,
 } from './redis/clients';
+export type { StoreHealthOptions } from './redis/health';
+export { reportStoreHealth } from './redis/health';
 export type { NodeRedisAdapter, NodeRedisLike, RedisClient } from './redis/node-redis';
 export {
   clientStatus,

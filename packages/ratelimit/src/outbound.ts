@@ -13,6 +13,7 @@ import {
   makeCloseable,
   OptionRangeError,
   type RedisClient,
+  reportStoreHealth,
   resolveLogger,
   stringOption,
 } from '@resil/core';
@@ -283,28 +284,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       })
     : undefined;
   let closed = false;
-  bounded?.onDegraded(({ reason, code }) => {
-    memory.fence(performance.now() + quarantineMs);
-    logger.warn('rate limiter: Redis unavailable, limiting in this process', {
-      event: 'store-degraded',
-      name,
-      reason,
-      code,
-      fallbackPoints,
-      durationMs,
+  if (bounded)
+    reportStoreHealth(bounded, {
+      logger,
+      telemetry,
+      degradedMessage: 'rate limiter: Redis unavailable, limiting in this process',
+      restoredMessage: 'rate limiter: Redis available again, limit shared again',
+      fields: { name },
+      degradedFields: { fallbackPoints, durationMs },
+      onDegraded: ({ reason }) => {
+        memory.fence(performance.now() + quarantineMs);
+        if (degradedEvents.size > 0) degradedEvents.emit({ name, reason });
+      },
+      onRestored: ({ downMs }) => {
+        if (restoredEvents.size > 0) restoredEvents.emit({ name, downMs });
+      },
     });
-    if (degradedEvents.size > 0) degradedEvents.emit({ name, reason });
-    telemetry.event('store-degraded', { severity: 'warning' });
-  });
-  bounded?.onRestored(({ downMs }) => {
-    logger.info('rate limiter: Redis available again, limit shared again', {
-      event: 'store-restored',
-      name,
-      downMs,
-    });
-    if (restoredEvents.size > 0) restoredEvents.emit({ name, downMs });
-    telemetry.event('store-restored');
-  });
 
   const granted = (cost: number, started: number): void => {
     if (grantedEvents.size > 0)
