@@ -4,7 +4,6 @@
 // mutant run). `npx jest` does not match this file (no .test.ts suffix).
 import fs from 'node:fs';
 import path from 'node:path';
-import '../unit/ascii-fast-path.test';
 import '../unit/body-errors.test';
 import '../unit/errors.test';
 import '../unit/exclude.test';
@@ -14,7 +13,6 @@ import '../unit/input.test';
 import '../unit/regressions.test';
 import '../unit/request-contract.test';
 import '../unit/request.test';
-import '../unit/request-shape.test';
 import '../unit/scan.test';
 import '../unit/validate.test';
 import '../unit/validate-exact.test';
