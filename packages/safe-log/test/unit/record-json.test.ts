@@ -69,4 +69,25 @@ describe('recordJson: the same bytes as winston.format.json() (throughput, issue
     ])
       expect(recordJson({ v })).toBeUndefined();
   });
+
+  it('writes remembered values and keys the same as new ones (repeats, escapes, first or later field, lengths around 256, past 4,096 values)', () => {
+    const values = [
+      '',
+      'a',
+      'say "hi"\n',
+      '\u0000\ud800',
+      'x'.repeat(256),
+      'y'.repeat(257),
+      '[REDACTED:ssn]',
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const v of values) {
+        const rec = { [v.slice(0, 70)]: v, a: v, z: [v, v], n: { [v.slice(0, 70)]: v } };
+        expect(recordJson(rec)).toBe(logform(rec));
+      }
+    for (let i = 0; i < 9000; i++) {
+      const rec = { [`k${i % 5000}`]: `v${i}`, b: `v${i % 3}`, c: { [`k${i % 5000}`]: `v${i}` } };
+      expect(recordJson(rec)).toBe(logform(rec));
+    }
+  });
 });
