@@ -4,6 +4,7 @@ import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { DEMO_LAYERS, type DemoLayer, type HttpSubject, makeHttpApp } from '../cases/http-stack';
+import { makeLayerApp } from './layer-cpu-app';
 
 const subject: HttpSubject =
   process.env.BENCH_SUBJECT === 'stack' || process.env.BENCH_SUBJECT === 'demo'
@@ -12,16 +13,32 @@ const subject: HttpSubject =
 const layers = (process.env.BENCH_LAYERS ?? DEMO_LAYERS.join(','))
   .split(',')
   .filter((l): l is DemoLayer => (DEMO_LAYERS as readonly string[]).includes(l));
-const redis = process.env.BENCH_REDIS_URL ? new Redis(process.env.BENCH_REDIS_URL) : undefined;
-const app = makeHttpApp(
-  subject,
-  redis,
-  process.env.BENCH_PREFIX ?? 'bench:',
-  layers,
-  process.env.BENCH_PROFILE === '1',
-);
+// BENCH_LAYER_CPU (src/workers/layer-cpu.ts): the `stack` row with only these layers;
+// `pipeline` turns on ioredis's enableAutoPipelining.
+const only = process.env.BENCH_LAYER_CPU?.split(',');
+const redis = process.env.BENCH_REDIS_URL
+  ? new Redis(process.env.BENCH_REDIS_URL, { enableAutoPipelining: only?.includes('pipeline') })
+  : undefined;
+const app =
+  only && redis
+    ? makeLayerApp(only, redis, process.env.BENCH_PREFIX ?? 'bench:')
+    : makeHttpApp(
+        subject,
+        redis,
+        process.env.BENCH_PREFIX ?? 'bench:',
+        layers,
+        process.env.BENCH_PROFILE === '1',
+      );
 const server = app.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
+});
+// CPU requests from the parent (src/workers/ablate.ts): this process's CPU time so far (µs,
+// user + system), so a load run's CPU per request is the difference over its requests.
+process.on('message', (m: { cmd?: string }) => {
+  if (m.cmd === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpuUs: u.user + u.system });
+  }
 });
 // Profile requests from the parent (src/workers/profile-http.ts): start and stop the V8 CPU
 // profiler in this process, so the profile covers the measured load only.
