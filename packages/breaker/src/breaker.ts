@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   booleanOption,
+  type CallContext,
   type Closeable,
   checkOptions,
   type Disposable,
   type Event,
   functionOption,
   integerOption,
+  isCallContext,
   isRedisClient,
   type Logger,
   makeCloseable,
@@ -17,7 +19,6 @@ import {
   type RedisClient,
   Resource,
   resolveLogger,
-  splitContext,
   statusOf,
   stringOption,
 } from '@resil/core';
@@ -468,10 +469,14 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
     if (typeof fn !== 'function')
       throw new TypeError('circuitBreaker: expected a function to wrap');
     const run = { isFailure, isFailureResult, timeoutMs };
-    const wrapped = function (this: unknown, ...all: unknown[]) {
-      // A context passed by the caller or an outer policy is taken off and replaced by ours.
-      const { args, context } = splitContext(all);
-      const call = circuit.run((ctx) => fn.apply(this, [...args, ctx]), run, context);
+    const wrapped = function (this: unknown, ...args: unknown[]) {
+      // A context passed by the caller or an outer policy is taken off and replaced by ours
+      // (circuit.run pushes it onto `args`: the healthy path makes no copy of the arguments).
+      const context = isCallContext(args[args.length - 1])
+        ? (args.pop() as CallContext)
+        : undefined;
+      const n = args.length;
+      const call = circuit.run(fn, this, args, run, context);
       if (!fallback) return call;
       return call.catch((error: unknown) => {
         if (
@@ -482,7 +487,7 @@ export function circuitBreaker<A extends unknown[] = unknown[], R = unknown>(
         )
           throw error;
         circuit.stats.fallbacks++;
-        return fallback(error, ...(args as A));
+        return fallback(error, ...(args.slice(0, n) as A));
       });
     };
     Object.defineProperty(wrapped, 'name', {

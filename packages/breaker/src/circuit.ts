@@ -120,6 +120,10 @@ export interface FixedSettings {
 
 export type CircuitSettings = FixedSettings & DynamicSettings;
 
+// A success's telemetry records, shared: the healthy path allocates none.
+const SUCCEEDED_ATTEMPT = Object.freeze({ attempt: 1, handled: false });
+const SUCCEEDED_EXECUTION = Object.freeze({});
+
 /** The context passed when the caller passed none and no timeout applies (never aborts). */
 const IDLE_CONTEXT = deriveContext(undefined, {});
 
@@ -365,8 +369,16 @@ export class Circuit implements LinkMember {
       e.clear();
   }
 
+  /**
+   * Calls `fn` on `self` with `args` and a context as its last argument (`args` is the wrapper's
+   * own rest array: the context is pushed onto it, no copy). The closed, healthy path with no
+   * timeout and no caller's context passes one shared context that never aborts: no
+   * AbortController, no closure, no array is made for it.
+   */
   async run<T>(
-    fn: (context: CallContext) => Promise<T>,
+    fn: (...args: unknown[]) => Promise<T>,
+    self: unknown,
+    args: unknown[],
     o: RunOptions,
     parent: CallContext | undefined,
   ): Promise<T> {
@@ -401,10 +413,16 @@ export class Circuit implements LinkMember {
     let value: T;
     let failedResult = false;
     try {
-      value =
-        timeoutMs === undefined
-          ? await fn(parent ?? IDLE_CONTEXT)
-          : await this.#withTimeout(fn, timeoutMs, parent);
+      if (timeoutMs === undefined) {
+        const ctx = parent ?? IDLE_CONTEXT;
+        // no array for the common arities (none, one argument)
+        if (args.length === 0) value = await fn.call(self, ctx);
+        else if (args.length === 1) value = await fn.call(self, args[0], ctx);
+        else {
+          args.push(ctx);
+          value = await fn.apply(self, args);
+        }
+      } else value = await this.#withTimeout(fn, self, args, timeoutMs, parent);
       failedResult =
         o.isFailureResult !== undefined && isFailureResultSafe(o.isFailureResult, value);
     } catch (error) {
@@ -450,8 +468,8 @@ export class Circuit implements LinkMember {
       this.#event('call-succeeded');
       if (this.#successes.size > 0)
         this.#successes.emit({ name: this.name, durationMs: ended - started });
-      this.#telemetry.attempt(ended - started, { attempt: 1, handled: false });
-      this.#telemetry.execution(ended - entered);
+      this.#telemetry.attempt(ended - started, SUCCEEDED_ATTEMPT);
+      this.#telemetry.execution(ended - entered, SUCCEEDED_EXECUTION);
     }
     if (rate) {
       if (probe !== undefined) await this.#record('success', probe, slow);
@@ -485,7 +503,9 @@ export class Circuit implements LinkMember {
    * the call then rejects with BreakerTimeoutError, and a `fetch` given the signal stops.
    */
   async #withTimeout<T>(
-    fn: (context: CallContext) => Promise<T>,
+    fn: (...args: unknown[]) => Promise<T>,
+    self: unknown,
+    args: unknown[],
     timeoutMs: number,
     parent: CallContext | undefined,
   ): Promise<T> {
@@ -494,9 +514,10 @@ export class Circuit implements LinkMember {
     const onAbort = () => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
+    args.push(deriveContext(parent, { signal: controller.signal }));
     try {
       return await Promise.race([
-        fn(deriveContext(parent, { signal: controller.signal })),
+        fn.apply(self, args),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             this.stats.timeouts++;

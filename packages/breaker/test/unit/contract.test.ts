@@ -2,7 +2,7 @@
 // defaults, defaultIsFailure on each status form, error fields and messages, events and their
 // payloads, stats, the wrapper's name and this, shutdown. (Issue #23: these pin what the mutation
 // run found only executed.)
-import { isResilError, ResilError } from '@resil/core';
+import { callContext, isCallContext, isResilError, ResilError } from '@resil/core';
 import {
   BreakerConflictError,
   BreakerTimeoutError,
@@ -583,5 +583,55 @@ describe('calls, events and stats', () => {
     await expect(f.breaker.ready()).resolves.toBeUndefined();
     await expect(f.breaker.refresh()).resolves.toBeUndefined();
     expect(f.breaker.state).toBe('closed');
+  });
+});
+
+describe('the call context on the closed path (issue #19 overhead: no copy of the arguments)', () => {
+  it.each([0, 1, 2, 3])(
+    'with %i argument(s), the function gets exactly them and one context last; the fallback gets them without it',
+    async (n) => {
+      const got: unknown[][] = [];
+      const caller = new AbortController();
+      const f = circuitBreaker({
+        name: `ctx.arity.${n}.${Math.random()}`,
+        logger: false,
+        fallback: (_e: unknown, ...a: unknown[]) => a,
+      })(async (...a: unknown[]) => {
+        got.push(a);
+        if (a[0] === 'fail') throw new Error('down');
+        return 'ok';
+      });
+      const args = Array.from({ length: n }, (_, i) => `a${i}`);
+      await expect(f(...args)).resolves.toBe('ok');
+      await expect(f(...args, callContext({ signal: caller.signal }))).resolves.toBe('ok');
+      const failing = n === 0 ? [] : ['fail', ...args.slice(1)];
+      const viaFallback = await f(...failing);
+      for (const a of got) {
+        expect(a).toHaveLength(n + 1);
+        expect(isCallContext(a.at(-1))).toBe(true);
+        expect((a.at(-1) as { attempt: number }).attempt).toBe(1);
+      }
+      expect(got[0]?.slice(0, n)).toEqual(args);
+      expect((got[1]?.at(-1) as { signal?: AbortSignal } | undefined)?.signal).toBe(caller.signal);
+      // n = 0: the function succeeds, no fallback; otherwise the fallback gets the caller's arguments
+      expect(viaFallback).toEqual(n === 0 ? 'ok' : failing);
+      await f.close();
+    },
+  );
+
+  it('with timeoutMs, the function gets its own signal (aborted on the time-out), after its arguments', async () => {
+    let seen: unknown[] = [];
+    const f = circuitBreaker({
+      name: `ctx.timeout.${Math.random()}`,
+      logger: false,
+      timeoutMs: 20,
+    })((...a: unknown[]) => {
+      seen = a;
+      return new Promise(() => {});
+    });
+    await expect(f('x', 'y')).rejects.toMatchObject({ code: 'RESIL_BREAKER_TIMEOUT' });
+    expect(seen.slice(0, 2)).toEqual(['x', 'y']);
+    expect((seen[2] as { signal: AbortSignal }).signal.aborted).toBe(true);
+    await f.close();
   });
 });
