@@ -15,6 +15,7 @@ let seq = 0;
 
 type Event =
   | { t: 'ready' }
+  | { t: 'synced' }
   | { t: 'state'; to: string }
   | { t: 'done'; reached: number; rejectedInRow: number };
 
@@ -92,6 +93,14 @@ async function afterKeyLoss(setup: Setup): Promise<void> {
     });
 
     await setup.lose(key);
+    // Issue #21: every worker's command connection must be back as well, its breaker reading
+    // Redis (not degraded). A node-redis client reconnects its command connection and its
+    // subscriber (a duplicate) each on its own back-off, and a breaker whose Redis is away
+    // counts in memory, where the README's bound is failureThreshold × workers (6 here): the
+    // test synchronised on the subscribers alone, and its first failures then found the command
+    // connection still reconnecting.
+    for (const child of started.children) child.send({ t: 'sync' });
+    await all('every worker to read Redis again', (e) => e.some((x) => x.t === 'synced'));
 
     if (setup.afterwards === 'open') {
       // No worker sends anything: they must hear it on the change channel.
