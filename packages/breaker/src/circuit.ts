@@ -390,9 +390,13 @@ export class Circuit implements LinkMember {
     this.stats.calls++;
     const rate = this.settings.mode === 'rate';
     const slowMs = rate ? this.settings.slowCallDurationMs : 0;
-    // Timed only when someone listens, telemetry is at hand, or slow calls are counted.
+    // Timed only when someone listens, durations are recorded (an OpenTelemetry SDK is
+    // registered), or slow calls are counted.
     const timed =
-      slowMs > 0 || this.#telemetry.enabled || this.#successes.size > 0 || this.#failures.size > 0;
+      slowMs > 0 ||
+      this.#successes.size > 0 ||
+      this.#failures.size > 0 ||
+      this.#telemetry.recording;
     const entered = timed ? performance.now() : 0;
     let started = entered;
     let probe: Probe | undefined;

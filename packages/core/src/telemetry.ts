@@ -92,6 +92,12 @@ export interface EventInit {
 export interface Telemetry {
   /** False when no OpenTelemetry API is at hand (every method is then a no-op). */
   readonly enabled: boolean;
+  /**
+   * True while durations would be recorded: an OpenTelemetry SDK's MeterProvider is registered
+   * (read on each access, one provider lookup; an SDK registered later turns it on). A hot path
+   * skips its clock reads for `attempt`/`execution` when it is false.
+   */
+  readonly recording: boolean;
   /** Counts an event (`resilience.strategy.events`) and adds it as a span event. */
   event(name: string, init?: EventInit): void;
   /** Records one attempt's duration with its number and whether its outcome was handled. */
@@ -114,6 +120,7 @@ interface Instruments {
 
 const disabled: Telemetry = Object.freeze({
   enabled: false,
+  recording: false,
   event() {},
   attempt() {},
   execution() {},
@@ -181,6 +188,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   return Object.freeze({
     enabled: true,
+    get recording() {
+      return instruments() !== null;
+    },
     event(name: string, init?: EventInit) {
       try {
         const counter = instruments()?.events;

@@ -114,6 +114,18 @@ describe('createTelemetry', () => {
     expect(later.scopes).toEqual(['@resil/ratelimit']); // instruments made once per provider
   });
 
+  it('recording: false with the API but no SDK, true once an SDK registers, false when off', () => {
+    const t = createTelemetry({ strategy: 'breaker' });
+    expect(t.enabled).toBe(true);
+    expect(t.recording).toBe(false); // the API's no-op MeterProvider
+    const later = recordingProvider();
+    metrics.setGlobalMeterProvider(later.provider as never);
+    expect(t.recording).toBe(true);
+    t.execution(3);
+    expect(later.recorded).toHaveLength(1);
+    expect(createTelemetry({ strategy: 'breaker', api: null }).recording).toBe(false);
+  });
+
   it('sets http.request.resend_count on resends only', () => {
     const t = createTelemetry({ strategy: 'retry' });
     const { span, attributes } = recordingSpan();
