@@ -468,8 +468,9 @@ export class Circuit implements LinkMember {
       return value;
     }
     this.stats.successes++;
+    // a span event with a tracing SDK, a count with a metrics SDK (a no-op without telemetry)
+    this.#event('call-succeeded');
     if (timed) {
-      this.#event('call-succeeded');
       if (this.#successes.size > 0)
         this.#successes.emit({ name: this.name, durationMs: ended - started });
       this.#telemetry.attempt(ended - started, SUCCEEDED_ATTEMPT);

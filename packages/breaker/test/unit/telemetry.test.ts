@@ -12,6 +12,10 @@ import {
   type Meter,
   type MeterProvider,
   metrics,
+  context as otelContext,
+  ROOT_CONTEXT,
+  type Span,
+  trace,
 } from '@opentelemetry/api';
 import { circuitBreaker, TELEMETRY_EVENTS } from '../../src';
 
@@ -145,6 +149,40 @@ describe('breaker telemetry', () => {
     await expect(f()).rejects.toMatchObject({ code: 'RESIL_BREAKER_OPEN' });
     expect(provider.recorded).toHaveLength(recorded);
     await f.close();
+  });
+
+  it('with tracing and no metrics SDK: no durations, but each success is still a span event', async () => {
+    // A tracing SDK's active span, without a MeterProvider (the API's no-op one stays).
+    const events: string[] = [];
+    const span = {
+      addEvent: (name: string) => {
+        events.push(name);
+        return span;
+      },
+      setAttribute: () => span,
+      isRecording: () => true,
+    } as unknown as Span;
+    const active = trace.setSpan(ROOT_CONTEXT, span);
+    otelContext.setGlobalContextManager({
+      active: () => active,
+      with: (_c, fn, thisArg, ...args) => fn.apply(thisArg, args),
+      bind: (_c, target) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
+    });
+    try {
+      const f = circuitBreaker({ name: uniqueName(), logger: false })(async () => 'ok');
+      await expect(f()).resolves.toBe('ok');
+      await expect(f()).resolves.toBe('ok');
+      expect(events).toEqual(['call-succeeded', 'call-succeeded']);
+      await f.close();
+    } finally {
+      otelContext.disable();
+    }
   });
 
   it('telemetry: false records nothing for that circuit (breakers of one name must agree)', async () => {
