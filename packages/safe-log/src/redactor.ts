@@ -546,10 +546,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   function error(err: Error, depth: number, seen: object[]): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      name: string(String(err.name)),
-      message: string(String(err.message)),
-    };
+    // `{}` then fields, not a literal with fields (no allocation site to pretenure: safe-logger.ts).
+    const out: Record<string, unknown> = {};
+    out.name = string(String(err.name));
+    out.message = string(String(err.message));
     const e = err as Error & { code?: unknown; status?: unknown; statusCode?: unknown };
     if (typeof e.code === 'string' || typeof e.code === 'number')
       out.code = typeof e.code === 'string' ? string(e.code) : e.code;
