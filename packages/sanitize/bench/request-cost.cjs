@@ -36,8 +36,8 @@ for (let round = 0; round < 5; round++)
       }),
     );
   });
-subjects.forEach((s, i) =>
+subjects.forEach((s, i) => {
   console.log(
     `${s.name}: sanitizeRequest ${best[i].request.toFixed(0)} ns/request, sanitizeInput ×4 ${best[i].input.toFixed(0)} ns`,
-  ),
-);
+  );
+});
