@@ -1,7 +1,8 @@
 /**
  * Bench case 8d (bench/src/cases/safe-log.ts) replayed with tinybench as the bench runs it, optionally
  * after cases 8 and 8c on the same logger (as `npm run bench -- --only=safe-log` does):
- *   npx tsx --conditions=@resil/source bench/replay-8d.ts [--before] [--rounds=7] [--ms=500] [--only-ours]
+ *   npx tsx --conditions=@resil/source bench/replay-8d.ts [--before] [--new-logger] [--rounds=7] [--ms=500]
+ *     [--only-ours] [--prof=FILE.cpuprofile]
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -54,9 +55,10 @@ async function compare(name: string, subjects: Record<string, () => unknown>): P
 }
 
 async function main(): Promise<void> {
+  let logger = ours;
   const both = (f: (log: (r: Record<string, unknown>) => void) => () => unknown) => {
     const s: Record<string, () => unknown> = {
-      ours: f((r) => ours.info('hospital created', r)),
+      ours: f((r) => logger.info('hospital created', r)),
     };
     if (!process.argv.includes('--only-ours'))
       s.winston = f((r) => plain.info('hospital created', r));
@@ -91,6 +93,12 @@ async function main(): Promise<void> {
     console.log(`after gc: ${mu()}`);
     if (process.env.SNAP) require('node:v8').writeHeapSnapshot(process.env.SNAP);
   }
+  // --new-logger: 8d on a new SafeLogger with its own redactor (empty caches), as the same code.
+  if (process.argv.includes('--new-logger'))
+    logger = new SafeLogger('bench', {
+      rules: {},
+      transports: [new winston.transports.Stream({ stream: new NullStream() })],
+    });
   const prof = arg('prof');
   const session = new Session();
   if (prof) {

@@ -354,9 +354,12 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   // Strings in which a rule found something (the same URL, e-mail or note in many records): their
   // redacted text, found by a 64-bit hash of the string under a random key of this redactor, never
-  // by the string itself, so the map holds no value a rule found. Least recently used first out.
+  // by the string itself, so the map holds no value a rule found. Least recently used first out
+  // (a hit moves an entry to the end only from the older half of the map).
   // Not with a censor function (it may write another text for the same value each time).
-  const found = new Map<number, { check: number; length: number; out: string }>();
+  const found = new Map<number, { check: number; length: number; out: string; moved: number }>();
+  /** Insertions and moves to the end of `found`, counted: an entry's `moved` is its last one. */
+  let foundMoves = 0;
   const rememberFound = typeof options.censor !== 'function';
   const seeds = randomBytes(8);
   const seedA = seeds.readInt32LE(0);
@@ -387,8 +390,15 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       key = hash(input);
       const hit = found.get(key);
       if (hit !== undefined && hit.check === hashB && hit.length === input.length) {
-        found.delete(key);
-        found.set(key, hit);
+        // Moved to the end (the most recently used) only when it is in the older half: a
+        // delete and set on every hit left the map's table full of holes, and past about 2,000
+        // entries each hit cost microseconds (README, "Overhead"). An entry in the newer half
+        // cannot be the next one out before half the map has been written after it.
+        if (foundMoves - hit.moved >= FOUND_MAX_ENTRIES / 2) {
+          found.delete(key);
+          found.set(key, hit);
+          hit.moved = ++foundMoves;
+        }
         return hit.out;
       }
     }
@@ -400,7 +410,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     } else if (rememberFound) {
       if (found.size >= FOUND_MAX_ENTRIES && !found.has(key))
         found.delete(found.keys().next().value as number);
-      found.set(key, { check, length: input.length, out });
+      found.set(key, { check, length: input.length, out, moved: ++foundMoves });
     }
     return out;
   }

@@ -57,6 +57,20 @@ describe('remembered verdicts (throughput, issue #17)', () => {
     expect(calls.n).toBe(4197);
   });
 
+  it('a remembered finding used now and then is never dropped, however many others pass', () => {
+    // A hit moves an entry to the end only when it is in the older half (not on every hit): an
+    // entry used at least once per 2,000 new findings must still never be scanned again.
+    const { r, calls } = counting(true);
+    expect(r.string('zq100 hot')).toBe('[REDACTED:probe] hot');
+    for (let i = 0; i < 3 * 4096; i++) {
+      r.string(`zq${String(i % 1000).padStart(3, '0')} n${i}`);
+      if (i % 1999 === 0) expect(r.string('zq100 hot')).toBe('[REDACTED:probe] hot');
+    }
+    expect(calls.n).toBe(1 + 3 * 4096);
+    expect(r.string('zq100 hot')).toBe('[REDACTED:probe] hot');
+    expect(calls.n).toBe(1 + 3 * 4096);
+  });
+
   it('with a censor function every string with a finding is scanned and censored again', () => {
     let n = 0;
     const r = createRedactor({ censor: (kind) => `<${kind}#${++n}>` });
