@@ -291,6 +291,26 @@ class Insurance extends MemoryStore {
   }
 }
 
+/** The store's refusal: over the limit (from Redis, the insurance or the in-memory block). */
+class Rejected {
+  constructor(readonly r: Decision) {}
+}
+
+/** One count on Redis: settled by the store's answer or by storeTimeoutMs, whichever comes first. */
+class Count {
+  settled = false;
+  constructor(
+    /** performance.now() at which it times out */
+    readonly at: number,
+    readonly key: string,
+    readonly cost: number,
+    /** the insurance's takeovers when it was sent (the store is back only if none since) */
+    readonly before: number,
+    readonly then: (o: Decision | Rejected | string) => void | Promise<void>,
+    readonly resolve: (v: void | Promise<void>) => void,
+  ) {}
+}
+
 const append = (res: Response, name: string, value: string) => {
   // optional: a minimal response object (a test's, another framework's) may lack getHeader
   const cur = res.getHeader?.(name);
@@ -472,8 +492,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return key;
   };
 
-  /** Decided (`rejected`: over the limit), or the code of a store failure nobody decided. */
-  type Outcome = { r: Decision; rejected: boolean } | string;
+  /**
+   * Decided: the store's answer (let through unless over the quota), `Rejected` (over the limit),
+   * or the code of a store failure nobody decided. An answer is not wrapped: no object per request.
+   */
+  type Outcome = Decision | Rejected | string;
   // Until the client's first connection is made, a request waits for it (bounded by
   // storeTimeoutMs) instead of going to the insurance: a worker that just started counts in Redis.
   let firstConnect: Promise<void> | undefined;
@@ -495,11 +518,12 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return firstConnect;
   };
 
+  // for the first connection, points(req)'s block and resetKey (not per count: see `waiting`)
   const deadlines = new Deadlines(storeTimeoutMs);
   /** A store error: over the limit (from Redis, the insurance or the in-memory block), or a failure. */
   const onStoreThrow = (e: unknown): Outcome => {
     // Over the limit: never a store error.
-    if (e instanceof RateLimiterRes) return { r: e, rejected: true };
+    if (e instanceof RateLimiterRes) return new Rejected(e);
     const code = failureCode();
     markStore(true, code === CORE_ERROR_CODES.REDIS_FAILED ? 'failed' : 'unavailable');
     return code;
@@ -509,9 +533,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     markStore(true, 'timeout');
     if (onStoreError !== 'insurance') return CORE_ERROR_CODES.REDIS_TIMEOUT;
     storeError(CORE_ERROR_CODES.REDIS_TIMEOUT, true);
-    return insurance.decide(key, cost).then((r) => ({ r, rejected: false }), onStoreThrow);
+    return insurance.decide(key, cost).then(allowed, onStoreThrow);
   };
-  const allowed = (r: RateLimiterRes): Outcome => ({ r, rejected: false });
+  const allowed = (r: RateLimiterRes): Outcome => r;
   /** What follows a count: the answer to the request. */
   type Then = (o: Outcome) => void | Promise<void>;
   // set once the client has been ready: from then on no request looks at the first connection
@@ -534,32 +558,88 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     }
     return consumeRedis(key, cost, then);
   };
+  /*
+   * Counts waiting for Redis, oldest first, in a ring (no allocation per count once it has grown).
+   * Every count waits storeTimeoutMs, so the queue is in deadline order: a sweep every quarter of
+   * storeTimeoutMs (at least 5 ms; as core's Deadlines) times out the counts at its head whose time
+   * has come, and an answered count leaves the head as soon as the ones before it have (Redis
+   * answers one connection in order, so the head is almost always the one answered).
+   */
+  let ring: (Count | undefined)[] = new Array(128);
+  let head = 0;
+  let tail = 0;
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweepMs = Math.max(5, Math.floor(storeTimeoutMs / 4));
+  const dropSettled = () => {
+    const mask = ring.length - 1;
+    while (head < tail && (ring[head & mask] as Count).settled) ring[head++ & mask] = undefined;
+  };
+  const sweep = () => {
+    const now = performance.now();
+    const mask = ring.length - 1;
+    while (head < tail) {
+      const c = ring[head & mask] as Count;
+      if (!c.settled && c.at > now) break;
+      ring[head++ & mask] = undefined;
+      if (!c.settled) timedOut(c);
+    }
+    if (head === tail && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const enqueue = (c: Count) => {
+    if (tail - head === ring.length) {
+      // full: twice the room, in order from index 0
+      const grown: (Count | undefined)[] = new Array(ring.length * 2);
+      for (let i = head; i < tail; i++) grown[i - head] = ring[i & (ring.length - 1)];
+      tail -= head;
+      head = 0;
+      ring = grown;
+    }
+    ring[tail++ & (ring.length - 1)] = c;
+    if (!sweeper) {
+      sweeper = setInterval(sweep, sweepMs);
+      sweeper.unref();
+    }
+  };
+  const timedOut = (c: Count) => {
+    c.settled = true;
+    c.resolve(Promise.resolve(onTimeout(c.key, c.cost)).then(c.then));
+  };
+  // the executor of every count's promise: hands its resolve over without a closure per count
+  let resolveOf: ((v: void | Promise<void>) => void) | undefined;
+  const takeResolve = (resolve: (v: void | Promise<void>) => void) => {
+    resolveOf = resolve;
+  };
   const consumeRedis = (key: string, cost: number, then: Then): Promise<void> => {
-    const before = takeovers;
-    return new Promise<void>((resolve) => {
-      let settled = false;
-      const cancel = deadlines.add(storeTimeoutMs, () => {
-        if (settled) return;
-        settled = true;
-        resolve(Promise.resolve(onTimeout(key, cost)).then(then));
-      });
-      store.consume(key, cost).then(
-        (r) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          if (storeDown && takeovers === before && clientStatus(client as RedisClient) === 'ready')
-            markStore(false);
-          resolve(then({ r, rejected: false }));
-        },
-        (e: unknown) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          resolve(then(onStoreThrow(e)));
-        },
-      );
-    });
+    const p = new Promise<void>(takeResolve);
+    const c = new Count(
+      performance.now() + storeTimeoutMs,
+      key,
+      cost,
+      takeovers,
+      then,
+      resolveOf as (v: void | Promise<void>) => void,
+    );
+    enqueue(c);
+    store.consume(key, cost).then(
+      (r) => {
+        if (c.settled) return;
+        c.settled = true;
+        dropSettled();
+        if (storeDown && takeovers === c.before && clientStatus(client as RedisClient) === 'ready')
+          markStore(false);
+        c.resolve(then(r));
+      },
+      (e: unknown) => {
+        if (c.settled) return;
+        c.settled = true;
+        dropSettled();
+        c.resolve(then(onStoreThrow(e)));
+      },
+    );
+    return p;
   };
 
   const policyValue = `"${policy}";q=${points};w=${duration}`;
@@ -702,9 +782,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         }
         return next(); // 'allow' (or an insurance failure: never reject on our own fault)
       }
-      const r: Decision = outcome.r;
+      const rejected = outcome instanceof Rejected;
+      const r: Decision = rejected ? outcome.r : outcome;
       const limit = r.ins ? insurancePoints(quota) : quota;
-      if (outcome.rejected || r.consumedPoints > limit)
+      if (rejected || r.consumedPoints > limit)
         return limited(req, res, next, key, cost, limit, r).catch(next);
       const remaining = Math.max(0, limit - r.consumedPoints);
       const resetMs = Math.max(0, Math.ceil(r.msBeforeNext));
