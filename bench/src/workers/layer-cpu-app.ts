@@ -26,7 +26,8 @@ export function makeLayerApp(layers: readonly string[], redis: Redis, prefix: st
     const log = new SafeLogger('bench.http', {
       transports: [new winston.transports.Stream({ stream: new NullStream() })],
     });
-    a.use(requestLogger({ logger: log }));
+    // `nocontext`: requestLogger's `context: false` (no AsyncLocalStorage store per request)
+    a.use(requestLogger({ logger: log, ...(has('nocontext') ? { context: false } : {}) }));
   }
   if (has('rateLimit'))
     a.use(

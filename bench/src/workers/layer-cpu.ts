@@ -10,7 +10,10 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadFor } from '../cases/http-stack';
 
-/** Layer sets: `json` and the handler are always there; `pipeline`: ioredis enableAutoPipelining. */
+/**
+ * Layer sets: `json` and the handler are always there; `pipeline`: ioredis enableAutoPipelining;
+ * `nocontext`: requestLogger with `context: false`.
+ */
 const SETS: Record<string, string> = {
   bare: '',
   securityHeaders: 'securityHeaders',
@@ -21,6 +24,11 @@ const SETS: Record<string, string> = {
   validate: 'validate',
   stack: 'securityHeaders,requestLogger,rateLimit,sanitizeRequest,validate',
   'stack+pipeline': 'securityHeaders,requestLogger,rateLimit,sanitizeRequest,validate,pipeline',
+  // requestLogger with `context: false` (no AsyncLocalStorage store per request), and the stack
+  // without requestLogger: how much of the stack's cost is the store's, not the log line's
+  'requestLogger-context': 'requestLogger,nocontext',
+  'stack-context': 'securityHeaders,requestLogger,rateLimit,sanitizeRequest,validate,nocontext',
+  'stack-requestLogger': 'securityHeaders,rateLimit,sanitizeRequest,validate',
 };
 // --sanitize=FILE: each set also as `<set>@other`, served with that build of @resil/sanitize
 const other = process.argv.find((x) => x.startsWith('--sanitize='))?.slice(11);

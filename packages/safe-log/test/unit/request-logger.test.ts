@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import winston from 'winston';
-import { requestLogger, SafeLogger } from '../../src';
+import { getLogContext, requestLogger, SafeLogger } from '../../src';
 
 function app() {
   const lines: Array<Record<string, unknown>> = [];
@@ -121,5 +121,47 @@ describe('requestLogger', () => {
       ['inside the handler', 'req-42'],
       ['request', 'req-42'],
     ]);
+  });
+  it('with context: false, only the access-log record carries the request id (no store entered)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const logger = new SafeLogger('http', {
+      transports: [new winston.transports.Stream({ stream })],
+    });
+    const stores: unknown[] = [];
+    const a = express();
+    a.use(requestLogger({ logger, context: false }));
+    a.get('/work', async (_req, res) => {
+      stores.push(getLogContext());
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      stores.push(getLogContext());
+      logger.info('inside the handler');
+      res.json({ ok: true });
+    });
+    await request(a).get('/work').set('X-Request-Id', 'req-43').expect(200);
+    expect(stores).toEqual([undefined, undefined]);
+    expect(lines.map((l) => [l.message, l.requestId])).toEqual([
+      ['inside the handler', undefined],
+      ['request', 'req-43'],
+    ]);
+    // context: true (the default) said explicitly: the store is entered
+    const b = express();
+    b.use(requestLogger({ logger, context: true }));
+    b.get('/work', (_req, res) => {
+      stores.push(getLogContext());
+      res.json({ ok: true });
+    });
+    await request(b).get('/work').set('X-Request-Id', 'req-44').expect(200);
+    expect(stores[2]).toEqual({ requestId: 'req-44' });
+  });
+
+  it('refuses a context option that is not a boolean, naming it', () => {
+    expect(() => requestLogger({ context: 'no' as never })).toThrow(TypeError);
+    expect(() => requestLogger({ context: 0 as never })).toThrow(/context/);
   });
 });
