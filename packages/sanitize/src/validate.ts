@@ -322,9 +322,11 @@ function ajvError(e: AjvErrorLike, data: unknown): FieldError {
 }
 
 function chainsHandler(chains: ValidationChain[], exact: boolean): RequestHandler {
+  // Built once: express-validator's checkExact keeps no state between requests.
+  const exactRunner = exact ? checkExact(chains, { message: EXACT }) : undefined;
   return async function resilValidate(req: Request, res: Response, next: NextFunction) {
     try {
-      if (exact) await checkExact(chains, { message: EXACT }).run(req);
+      if (exactRunner) await exactRunner.run(req);
       else for (const chain of chains) await chain.run(req);
       const result = validationResult(req);
       if (result.isEmpty()) return next();

@@ -122,3 +122,105 @@ describe('securityHeaders: Cache-Control for a JSON API (#20)', () => {
     );
   });
 });
+
+describe('securityHeaders: helmet headers recorded once (#21)', () => {
+  // What the middleware sent, in order (raw header lines), without Date.
+  async function rawOf(mws: express.RequestHandler[]) {
+    const app = express();
+    app.use(...mws);
+    app.get('/', (_req, res) => {
+      res.json({});
+    });
+    const got = (await request(app).get('/')) as unknown as { res: { rawHeaders: string[] } };
+    const raw = got.res.rawHeaders;
+    const lines: string[] = [];
+    for (let i = 0; i < raw.length; i += 2)
+      if (raw[i]?.toLowerCase() !== 'date') lines.push(`${raw[i]}: ${raw[i + 1]}`);
+    return lines;
+  }
+  const cacheFirst: express.RequestHandler = (_req, res, next) => {
+    if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+
+  it.each([
+    ['no options', {}, {}],
+    ['hsts and frameguard aliases', { hsts: { maxAge: 60 }, frameguard: false }, 'same'],
+    [
+      'CSP off, another CORP, HSTS preload',
+      {
+        contentSecurityPolicy: false,
+        crossOriginResourcePolicy: { policy: 'cross-origin' },
+        strictTransportSecurity: { maxAge: 100, preload: true },
+      },
+      'same',
+    ],
+    ['xPoweredBy kept', { xPoweredBy: false }, 'same'],
+  ] as const)('sends the headers helmet sends, in its order: %s', async (_what, options, _x) => {
+    const o = options as import('../../src').SecurityHeadersOptions;
+    // The reference: helmet 8 itself with the options securityHeaders gives it (see headers.ts)
+    const { default: helmet } = await import('helmet');
+    const ours = {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+      xFrameOptions: { action: 'deny' },
+    };
+    const merged: Record<string, unknown> = { ...ours, ...o };
+    if ('hsts' in o) delete merged.strictTransportSecurity;
+    if ('frameguard' in o) delete merged.xFrameOptions;
+    const reference = await rawOf([cacheFirst, helmet(merged as never) as never]);
+    expect(await rawOf([securityHeaders(o)])).toEqual(reference);
+    expect(reference.length).toBeGreaterThan(8);
+  });
+
+  it('a function in the options (a CSP nonce) is still called for every request', async () => {
+    let n = 0;
+    const app = express();
+    app.use(
+      securityHeaders({
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: { defaultSrc: ["'none'"], scriptSrc: [() => `'nonce-n${++n}'`] },
+        },
+      }),
+    );
+    app.get('/', (_req, res) => {
+      res.json({});
+    });
+    const first = (await request(app).get('/')).headers['content-security-policy'];
+    const second = (await request(app).get('/')).headers['content-security-policy'];
+    expect([first, second]).toEqual([
+      "default-src 'none';script-src 'nonce-n1'",
+      "default-src 'none';script-src 'nonce-n2'",
+    ]);
+  });
+
+  it("with options that are the same for every request, helmet's middleware does not run per request", async () => {
+    const stacks: string[] = [];
+    const app = express();
+    app.use(securityHeaders(), (_req, _res, next) => {
+      stacks.push(new Error('where').stack ?? '');
+      next();
+    });
+    app.get('/', (_req, res) => {
+      res.json({});
+    });
+    await request(app).get('/').expect(200);
+    expect(stacks).toHaveLength(1);
+    expect(stacks[0]).not.toMatch(/helmetMiddleware|internalNext/);
+  });
+
+  it('removes X-Powered-By after Express set it', async () => {
+    const app = express(); // x-powered-by enabled, as by default
+    app.use(securityHeaders());
+    app.get('/', (_req, res) => {
+      res.json({});
+    });
+    expect((await request(app).get('/')).headers['x-powered-by']).toBeUndefined();
+  });
+});
