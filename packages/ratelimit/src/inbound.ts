@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+// not the global `performance`: in Node 20 each read of it goes through a getter
+import { performance } from 'node:perf_hooks';
 import {
   booleanOption,
   type Closeable,
@@ -299,6 +301,8 @@ class Rejected {
 /** One count on Redis: settled by the store's answer or by storeTimeoutMs, whichever comes first. */
 class Count {
   settled = false;
+  /** a store failure has been handed to the insurance */
+  insured = false;
   constructor(
     /** performance.now() at which it times out */
     readonly at: number,
@@ -306,7 +310,12 @@ class Count {
     readonly cost: number,
     /** the insurance's takeovers when it was sent (the store is back only if none since) */
     readonly before: number,
-    readonly then: (o: Decision | Rejected | string) => void | Promise<void>,
+    // what the answer needs (fields, not a closure per request)
+    readonly req: Request,
+    readonly res: Response,
+    readonly next: NextFunction,
+    /** the request's quota: `points`, or what `points(req)` returned */
+    readonly quota: number,
     readonly resolve: (v: void | Promise<void>) => void,
   ) {}
 }
@@ -536,27 +545,37 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return insurance.decide(key, cost).then(allowed, onStoreThrow);
   };
   const allowed = (r: RateLimiterRes): Outcome => r;
-  /** What follows a count: the answer to the request. */
-  type Then = (o: Outcome) => void | Promise<void>;
   // set once the client has been ready: from then on no request looks at the first connection
   let connected = false;
   /**
-   * One count in the store, raced against storeTimeoutMs, handed to `then` (one promise, one
-   * deadline entry: the hot path). Never rejects by itself: a failure is its code.
+   * One count in the store, raced against storeTimeoutMs, then the answer to the request (one
+   * promise and one `Count` per request on Redis: the hot path). Never rejects by itself: a
+   * failure is its code.
    */
-  const consume = (key: string, cost: number, then: Then): Promise<void> => {
+  const consume = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    key: string,
+    cost: number,
+    quota: number,
+  ): Promise<void> => {
     // a memory store answers at once: no deadline to race
-    if (!client) return store.consume(key, cost).then(allowed, onStoreThrow).then(then);
+    if (!client)
+      return store
+        .consume(key, cost)
+        .then(allowed, onStoreThrow)
+        .then((o) => respond(req, res, next, key, cost, quota, o));
     if (!connected) {
       const first = waitFirstConnect(client);
       if (first)
         return deadlines.race(first, storeTimeoutMs).then(() => {
           if (clientStatus(client) === 'ready') connected = true;
-          return consumeRedis(key, cost, then);
+          return consumeRedis(req, res, next, key, cost, quota);
         });
       if (clientStatus(client) === 'ready') connected = true;
     }
-    return consumeRedis(key, cost, then);
+    return consumeRedis(req, res, next, key, cost, quota);
   };
   /*
    * Counts waiting for Redis, oldest first, in a ring (no allocation per count once it has grown).
@@ -605,40 +624,78 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
   const timedOut = (c: Count) => {
     c.settled = true;
-    c.resolve(Promise.resolve(onTimeout(c.key, c.cost)).then(c.then));
+    c.resolve(
+      Promise.resolve(onTimeout(c.key, c.cost)).then((o) =>
+        respond(c.req, c.res, c.next, c.key, c.cost, c.quota, o),
+      ),
+    );
   };
   // the executor of every count's promise: hands its resolve over without a closure per count
   let resolveOf: ((v: void | Promise<void>) => void) | undefined;
   const takeResolve = (resolve: (v: void | Promise<void>) => void) => {
     resolveOf = resolve;
   };
-  const consumeRedis = (key: string, cost: number, then: Then): Promise<void> => {
+  /*
+   * rate-limiter-flexible's count without the layer of its `consume` that hands a failure to the
+   * insurance limiter (a promise, its reactions and an argument array per request): `failed`
+   * below does that. Its public `consume` if a later version has no `_consume`.
+   */
+  const internal = store as unknown as {
+    _consume?: (key: string, points: number) => Promise<RateLimiterRes>;
+  };
+  const direct = typeof internal._consume === 'function';
+  // the insurance is asked here (with `direct`; otherwise rate-limiter-flexible asks it)
+  const insured = direct && onStoreError === 'insurance';
+  const count = (key: string, cost: number): Promise<RateLimiterRes> =>
+    direct
+      ? (internal._consume as (key: string, points: number) => Promise<RateLimiterRes>).call(
+          store,
+          key,
+          cost,
+        )
+      : store.consume(key, cost);
+  const consumeRedis = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    key: string,
+    cost: number,
+    quota: number,
+  ): Promise<void> => {
     const p = new Promise<void>(takeResolve);
     const c = new Count(
       performance.now() + storeTimeoutMs,
       key,
       cost,
       takeovers,
-      then,
+      req,
+      res,
+      next,
+      quota,
       resolveOf as (v: void | Promise<void>) => void,
     );
     enqueue(c);
-    store.consume(key, cost).then(
-      (r) => {
-        if (c.settled) return;
-        c.settled = true;
-        dropSettled();
-        if (storeDown && takeovers === c.before && clientStatus(client as RedisClient) === 'ready')
-          markStore(false);
-        c.resolve(then(r));
-      },
-      (e: unknown) => {
-        if (c.settled) return;
-        c.settled = true;
-        dropSettled();
-        c.resolve(then(onStoreThrow(e)));
-      },
-    );
+    const answered = (r: RateLimiterRes) => {
+      if (c.settled) return;
+      c.settled = true;
+      dropSettled();
+      if (storeDown && takeovers === c.before && clientStatus(client as RedisClient) === 'ready')
+        markStore(false);
+      c.resolve(respond(req, res, next, key, cost, quota, r));
+    };
+    const failed = (e: unknown) => {
+      // a store failure goes to the insurance (once), as rate-limiter-flexible's own consume does
+      if (insured && !c.insured && !(e instanceof RateLimiterRes)) {
+        c.insured = true;
+        insurance.consume(key, cost).then(answered, failed);
+        return;
+      }
+      if (c.settled) return;
+      c.settled = true;
+      dropSettled();
+      c.resolve(respond(req, res, next, key, cost, quota, onStoreThrow(e)));
+    };
+    count(key, cost).then(answered, failed);
     return p;
   };
 
@@ -842,12 +899,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         throw new RangeError('rateLimit: cost must return an integer >= 0');
       if (cost === 0) return void next();
       if (pointsFn)
-        return limitOf(req).then(
-          (quota) => consume(k, cost, (o) => respond(req, res, next, k, cost, quota, o)),
-          next,
-        );
+        return limitOf(req).then((quota) => consume(req, res, next, k, cost, quota), next);
       // consume never rejects, respond catches its own errors
-      return consume(k, cost, (o) => respond(req, res, next, k, cost, points, o));
+      return consume(req, res, next, k, cost, points);
     } catch (err) {
       next(err);
     }
