@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createRateLimiter, rateLimit } from '@resil/ratelimit';
 import { maxInWindow } from '@resil/testkit';
 import type { Redis } from 'ioredis';
@@ -151,12 +152,30 @@ export async function limiterCost(settings: Settings, redis: Redis, prefix: stri
   await ours.tryAcquire();
   await rlf.consume('k');
   await inbound();
-  const subjects = {
+  const subjects: Record<string, () => Promise<unknown>> = {
     'raw PING (ioredis)': () => redis.ping(),
     'rate-limiter-flexible consume (RateLimiterRedis, raw)': () => rlf.consume('k'),
     '@resil/ratelimit rateLimit middleware (inbound)': inbound,
     '@resil/ratelimit tryAcquire (outbound, GCRA script)': () => ours.tryAcquire(),
   };
+  // another build of the middleware in the same run (before/after): a folder with index.js, e.g.
+  // an esbuild bundle of an older commit's src (see packages/ratelimit/bench/redis-ab.cjs)
+  const baseline = process.env.RESIL_BENCH_RATELIMIT_BASELINE;
+  if (baseline) {
+    const other = createRequire(import.meta.url)(`${baseline}/index.js`) as {
+      rateLimit: typeof rateLimit;
+    };
+    const mwB = other.rateLimit({
+      points: 1_000_000_000,
+      durationMs: 60_000,
+      redis,
+      keyPrefix: `${prefix}mwb:`,
+      logger: false,
+    });
+    const inboundB = () => mwB(req, res, () => undefined) as unknown as Promise<void>;
+    await inboundB();
+    subjects[`rateLimit middleware, baseline build (${baseline})`] = inboundB;
+  }
   for (const inFlight of [1, 100]) {
     const metric = `time per call, ${inFlight} in flight`;
     const run = (fn: () => Promise<unknown>) =>
