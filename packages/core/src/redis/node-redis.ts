@@ -163,13 +163,87 @@ export async function bounded(p: Promise<unknown>, timeoutMs: number): Promise<v
   }
 }
 
+/** A node of a node-redis cluster: its client, and the promise of a connection in flight. */
+interface ClusterNode {
+  readonly client?: NodeRedisLike;
+  readonly connectPromise?: Promise<unknown>;
+}
+
+function clusterNodes(client: NodeRedisLike): ClusterNode[] {
+  const c = client as unknown as {
+    masters?: unknown;
+    replicas?: unknown;
+    pubSubNode?: ClusterNode;
+  };
+  const all: ClusterNode[] = [];
+  if (Array.isArray(c.masters)) all.push(...(c.masters as ClusterNode[]));
+  if (Array.isArray(c.replicas)) all.push(...(c.replicas as ClusterNode[]));
+  if (c.pubSubNode) all.push(c.pubSubNode);
+  return all;
+}
+
 /**
- * Quits a node-redis client or cluster, bounded: `close()` (v4: `quit()`) when ready, at most
- * `timeoutMs`; then `destroy()` (v4: `disconnect()`) if still open.
+ * True while a connection of the client is being made (a socket being opened, or its handshake).
+ * node-redis 5 leaks what it connects then if closed: a client `destroy()`ed or `close()`d during
+ * its connect still becomes ready on a socket nobody closes (it keeps the process alive), and a
+ * cluster closed while it discovers its slots connects every master afterwards, each client
+ * reconnecting for ever once the cluster is gone.
+ */
+function connecting(client: NodeRedisLike): boolean {
+  if (!client.isOpen) return false;
+  if (!isNodeRedisCluster(client)) return client.isReady === false;
+  const nodes = clusterNodes(client);
+  return nodes.length === 0 || nodes.some((n) => n.connectPromise !== undefined);
+}
+
+/**
+ * Resolves once the connection being made is made ("ready"; a cluster: `connect`, its slots
+ * discovered and every master connected) or failed (`error`, when node-redis waits before the
+ * next attempt: a moment it can be closed without a leak), or the client ended, at most
+ * `timeoutMs`.
+ */
+async function settled(client: NodeRedisLike, timeoutMs: number): Promise<void> {
+  const events = isNodeRedisCluster(client)
+    ? ['connect', 'error', 'node-error', 'disconnect']
+    : ['ready', 'error', 'end'];
+  let done: () => void = () => {};
+  const p = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  for (const e of events) client.on(e, done);
+  try {
+    await bounded(p, timeoutMs);
+  } finally {
+    for (const e of events) client.off(e, done);
+  }
+}
+
+function hardClose(client: NodeRedisLike): void {
+  const hard = client.destroy ?? client.disconnect;
+  if (client.isOpen && hard) {
+    try {
+      const r = hard.call(client);
+      if (r instanceof Promise) r.catch(() => {});
+    } catch {
+      // closed meanwhile
+    }
+  }
+  // A cluster's destroy() stops at the first node client already closed: close the rest.
+  for (const node of isNodeRedisCluster(client) ? clusterNodes(client) : []) {
+    if (node.client?.isOpen) hardClose(node.client);
+  }
+}
+
+/**
+ * Quits a node-redis client or cluster, bounded: a connection being made is first let finish or
+ * fail (at most `timeoutMs`: closing node-redis 5 in the middle of it leaks it, see
+ * `connecting`); then `close()` (v4: `quit()`) when ready, at most `timeoutMs`; then `destroy()`
+ * (v4: `disconnect()`) if still open, and on a cluster every node client still open.
  */
 export async function quitNodeRedis(client: NodeRedisLike, timeoutMs: number): Promise<void> {
   if (!client.isOpen) return;
-  if (clientStatus(client) === 'ready') {
+  if (connecting(client)) await settled(client, timeoutMs);
+  if (clientStatus(client) === 'ready' && !connecting(client)) {
     const graceful = client.close ?? client.quit;
     if (graceful)
       await bounded(
@@ -177,14 +251,7 @@ export async function quitNodeRedis(client: NodeRedisLike, timeoutMs: number): P
         timeoutMs,
       );
   }
-  if (client.isOpen) {
-    const hard = client.destroy ?? client.disconnect;
-    if (hard)
-      await bounded(
-        Promise.resolve().then(() => hard.call(client)),
-        timeoutMs,
-      );
-  }
+  hardClose(client);
 }
 
 const adapters = new WeakMap<object, RedisLike>();
@@ -241,11 +308,7 @@ export function fromNodeRedis(client: NodeRedisLike): NodeRedisAdapter {
       return 'OK';
     },
     disconnect() {
-      const hard = client.destroy ?? client.disconnect;
-      if (client.isOpen && hard) {
-        const r = hard.call(client);
-        if (r instanceof Promise) r.catch(() => {});
-      }
+      hardClose(client);
     },
   };
   adapters.set(client, adapter);
