@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-// not the global `performance`: in Node 20 each read of it goes through a getter
-import { performance } from 'node:perf_hooks';
 import {
   booleanOption,
   type Closeable,
