@@ -1,6 +1,6 @@
 // Exact outputs of createRedactor's option checks and of user rules that need a non-ASCII
 // character, written against the survivors of the redactor part's mutation run (issue #23).
-import { createRedactor } from '../../src';
+import { createRedactor, REDACTED, redact } from '../../src';
 
 const CENSOR_ERROR = new TypeError("censor must be 'marker', 'last4', { hmacKey } or a function");
 
@@ -29,5 +29,27 @@ describe('createRedactor options, second round (mutation tests)', () => {
   it('without allow, no value a rule finds is exempt', () => {
     const r = createRedactor({ patterns: [{ name: 'phrase', source: 'Stryker was here' }] });
     expect(r.string('Stryker was here')).toBe('[REDACTED:phrase]');
+  });
+
+  it('a __proto__ field of the copy is a plain own field: enumerable, writable and configurable', () => {
+    const out = redact(JSON.parse('{"__proto__": "x"}')) as object;
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')).toEqual({
+      value: 'x',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  });
+
+  it('a null or absent name of a FHIR person stays as it is; a present one is redacted', () => {
+    expect(redact({ resourceType: 'Patient', name: null, birthDate: undefined })).toEqual({
+      resourceType: 'Patient',
+      name: null,
+      birthDate: undefined,
+    });
+    expect(redact({ resourceType: 'Patient', name: 'x' })).toEqual({
+      resourceType: 'Patient',
+      name: REDACTED,
+    });
   });
 });
