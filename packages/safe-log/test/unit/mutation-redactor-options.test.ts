@@ -52,4 +52,19 @@ describe('createRedactor options, second round (mutation tests)', () => {
       name: REDACTED,
     });
   });
+
+  it('Sets, Maps and arrays of a subclass count one level each towards maxDepth', () => {
+    const r = createRedactor({ maxDepth: 2 });
+    expect(r.value(new Set([new Set([new Set([1])])]))).toEqual([['[Truncated]']]);
+    expect(r.value(new Map([['a', new Map([['b', new Map([['c', 1]])]])]]))).toEqual({
+      a: { b: '[Truncated]' },
+    });
+    class List<T> extends Array<T> {}
+    expect(r.value(List.from([List.from([List.from([1])])]))).toEqual([['[Truncated]']]);
+  });
+
+  it("a Map's values are not a person's: a name field inside one is scanned, not redacted by its key", () => {
+    expect(redact(new Map([['x', { name: 'kettle' }]]))).toEqual({ x: { name: 'kettle' } });
+    expect(redact({ patient: { name: 'kettle' } })).toEqual({ patient: { name: REDACTED } });
+  });
 });
