@@ -1,3 +1,6 @@
+// Behaviour tests written against securityHeaders' mutation survivors (#23). Kept out of test/unit so that
+// the mutation run's bundled unit suite (test/mutation/unit-suite.ts) and its committed incremental file stay
+// as measured; the next full sanitize mutation run should import this file there too.
 import express from 'express';
 import request from 'supertest';
 import { securityHeaders } from '../../src';
