@@ -72,8 +72,8 @@ describe('breaker on a private redis-server', () => {
     expect(events).toContain('degraded');
 
     const again = await startRedisServer({ port });
+    const admin = new Redis(again.url);
     try {
-      const admin = new Redis(again.url);
       // The next Redis use (a probe attempt, or the subscriber's reconnect) resynchronises.
       await waitFor(async () => (await admin.hget('resil:{breaker:outage}', 'state')) === 'open', {
         timeoutMs: 10_000,
@@ -85,8 +85,9 @@ describe('breaker on a private redis-server', () => {
         timeoutMs: 10_000,
         what: 'the breaker to report Redis restored',
       });
-      admin.disconnect();
     } finally {
+      // In finally: a failed expectation above must not leave a client open (Jest would not exit).
+      admin.disconnect();
       await f.breaker.close();
       client.disconnect();
       await again.stop();
