@@ -13,13 +13,15 @@
 // from the Markdown file's own folder (package READMEs say `npx jest test/integration` for the
 // package). Exits 1 naming each command that fails, with its file and line.
 //   node scripts/check-doc-commands.mjs [--list]
+// scripts/run-doc-commands.mjs runs the same commands (it imports markdownFiles and commandsOf).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = path.join(import.meta.dirname, '..');
 const list = process.argv.includes('--list');
 
-function markdownFiles(dir, out = []) {
+export function markdownFiles(dir, out = []) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name === 'node_modules' || e.name.startsWith('.') || e.name === 'dist') continue;
     if (e.name === 'reports' || e.name === 'results' || e.name === 'CHANGELOG.md') continue;
@@ -32,7 +34,7 @@ function markdownFiles(dir, out = []) {
 
 const COMMAND = /^(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:npm|npx|node|cd)\s/;
 /** Commands of one Markdown file: { line, text }. */
-function commandsOf(file) {
+export function commandsOf(file) {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const found = [];
   let fence = null;
@@ -176,20 +178,23 @@ function check(text, mdDir) {
   return problems;
 }
 
-let failures = 0;
-let checked = 0;
-for (const file of markdownFiles(root)) {
-  const mdDir = path.dirname(file);
-  for (const { line, text } of commandsOf(file)) {
-    checked++;
-    const problems = check(text, mdDir);
-    const where = `${path.relative(root, file)}:${line}`;
-    if (list) console.log(`${problems.length ? 'FAIL' : 'ok  '} ${where}  ${text}`);
-    for (const p of problems) {
-      failures++;
-      console.error(`${where}: \`${text}\`: ${p}`);
+// imported by scripts/run-doc-commands.mjs for its extraction: run the check only when invoked
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let failures = 0;
+  let checked = 0;
+  for (const file of markdownFiles(root)) {
+    const mdDir = path.dirname(file);
+    for (const { line, text } of commandsOf(file)) {
+      checked++;
+      const problems = check(text, mdDir);
+      const where = `${path.relative(root, file)}:${line}`;
+      if (list) console.log(`${problems.length ? 'FAIL' : 'ok  '} ${where}  ${text}`);
+      for (const p of problems) {
+        failures++;
+        console.error(`${where}: \`${text}\`: ${p}`);
+      }
     }
   }
+  console.log(`doc commands: ${checked} checked, ${failures} problem(s)`);
+  process.exit(failures > 0 ? 1 : 0);
 }
-console.log(`doc commands: ${checked} checked, ${failures} problem(s)`);
-process.exit(failures > 0 ? 1 : 0);

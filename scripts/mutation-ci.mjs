@@ -4,7 +4,8 @@
 // mutants whose code or covering tests changed since that file was written, and fails (Stryker's
 // `thresholds.break`, 80) when a package's score drops below 80 %. The Redis-backed packages run
 // their mutation suites by hand (their READMEs give the commands and the scores).
-//   node scripts/mutation-ci.mjs [package ...]      (default: the packages in UNIT_LEVEL)
+//   node scripts/mutation-ci.mjs [package ...] [--stryker-flag ...]   (default: the packages in UNIT_LEVEL)
+// Flags are passed on to every Stryker run (scripts/run-doc-commands.mjs adds `--dryRunOnly`).
 // safe-log joins UNIT_LEVEL once its committed incremental file covers every part of the package
 // (today only its logger part has been run: a CI run would mutate the redactor from scratch).
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,10 @@ import path from 'node:path';
 
 const root = path.join(import.meta.dirname, '..');
 const UNIT_LEVEL = ['retry', 'sanitize'];
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : UNIT_LEVEL;
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('-'));
+const named = args.filter((a) => !a.startsWith('-'));
+const wanted = named.length > 0 ? named : UNIT_LEVEL;
 
 let failed = 0;
 for (const pkg of wanted) {
@@ -25,7 +29,7 @@ for (const pkg of wanted) {
   }
   const started = Date.now();
   console.log(`\n== mutation: @resil/${pkg}`);
-  const r = spawnSync('npx', ['stryker', 'run', config, '--concurrency', '2'], {
+  const r = spawnSync('npx', ['stryker', 'run', config, '--concurrency', '2', ...flags], {
     cwd: root,
     stdio: 'inherit',
   });
