@@ -693,8 +693,74 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       dropSettled();
       c.resolve(respond(req, res, next, key, cost, quota, onStoreThrow(e)));
     };
-    count(key, cost).then(answered, failed);
+    send(key, cost, answered, failed);
     return p;
+  };
+  /*
+   * Counts of one key that arrive in the same turn of the event loop (requests read from several
+   * sockets in one poll) go to Redis as ONE count of their summed cost, sent from setImmediate:
+   * one script call, one write and one reply for all of them instead of one each. Redis counts
+   * exactly what it would have counted one by one; each request's answer is the counter as it
+   * would have stood after it, in arrival order (consumed = total after - batch + its cumulative
+   * cost), so the same requests are allowed and refused, with the same remaining counts, as by
+   * separate counts. Not with blockDurationMs or inMemoryBlockOnConsumed (rate-limiter-flexible
+   * blocks a key on the count that crosses a threshold: those limiters count one by one).
+   */
+  const coalesce = direct && blockS === 0 && !block;
+  type Answer = (r: RateLimiterRes) => void;
+  type Failure = (e: unknown) => void;
+  // key -> [cost, answered, failed, cost, answered, failed, ...] of this turn
+  let turn: Map<string, unknown[]> | undefined;
+  const send = (key: string, cost: number, answered: Answer, failed: Failure) => {
+    if (!coalesce) {
+      count(key, cost).then(answered, failed);
+      return;
+    }
+    if (turn === undefined) {
+      turn = new Map();
+      setImmediate(flushTurn);
+    }
+    const same = turn.get(key);
+    if (same === undefined) turn.set(key, [cost, answered, failed]);
+    else same.push(cost, answered, failed);
+  };
+  const flushTurn = () => {
+    const sent = turn as Map<string, unknown[]>;
+    turn = undefined;
+    for (const [key, e] of sent) {
+      if (e.length === 3) {
+        count(key, e[0] as number).then(e[1] as Answer, e[2] as Failure);
+        continue;
+      }
+      let total = 0;
+      for (let i = 0; i < e.length; i += 3) total += e[i] as number;
+      count(key, total).then(
+        (r) => share(r, total, e),
+        (err: unknown) => {
+          if (err instanceof RateLimiterRes) share(err, total, e);
+          else for (let i = 2; i < e.length; i += 3) (e[i] as Failure)(err);
+        },
+      );
+    }
+  };
+  /** Each request of a summed count gets the counter as it stood after its own cost. */
+  const share = (r: RateLimiterRes, total: number, e: unknown[]) => {
+    const before = r.consumedPoints - total;
+    const end = (r as Decision).end;
+    let consumed = before;
+    for (let i = 0; i < e.length; i += 3) {
+      const cost = e[i] as number;
+      consumed += cost;
+      const d: Decision = new RateLimiterRes(
+        Math.max(0, points - consumed),
+        r.msBeforeNext,
+        consumed,
+        r.isFirstInDuration && i === 0,
+      );
+      if (end !== undefined) d.end = end;
+      if (consumed > points) (e[i + 2] as Failure)(d);
+      else (e[i + 1] as Answer)(d);
+    }
   };
 
   const policyValue = `"${policy}";q=${points};w=${duration}`;
