@@ -326,8 +326,8 @@ const append = (res: Response, name: string, value: string) => {
 
 /**
  * Inbound rate limit middleware (Express 4 and 5) on rate-limiter-flexible: a fixed window per
- * client, counted in Redis by every worker (one atomic script per request), with an in-memory
- * insurance limiter while Redis is down or slow. Over the limit: 429 problem+json with
+ * client, counted in Redis by every worker (one atomic script per client and event-loop turn),
+ * with an in-memory insurance limiter while Redis is down or slow. Over the limit: 429 problem+json with
  * Retry-After and the IETF RateLimit / RateLimit-Policy headers.
  */
 export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {

@@ -9,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Redis } from 'ioredis';
 import { type RateLimitOptions, rateLimit } from '../../src';
 import type { StoreErrorEvent } from '../../src/types';
-import { kindClient } from '../helpers';
+import { dropClient, kindClient } from '../helpers';
 
 /** A request as the middleware reads it, and a response that records what was sent. */
 function call(mw: ReturnType<typeof rateLimit>, ip = '10.0.0.1', extra: object = {}) {
@@ -91,8 +91,8 @@ describe('same-turn counts of one client on a private redis-server', () => {
     return {
       mw,
       close: async () => {
-        await mw.close();
-        client.disconnect();
+        await mw.close?.();
+        dropClient(client);
       },
     };
   }
