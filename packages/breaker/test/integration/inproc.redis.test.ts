@@ -402,6 +402,158 @@ describe('breaker on the shared Redis, in process', () => {
       to: 'open',
     });
   });
+
+  it('configure() is stored under <key>:config and published: a breaker of the name (with "|") on another client applies it with one configured event; one created later reads it', async () => {
+    const n = `a|b|${name()}`;
+    const key = `${r.prefix}{breaker:${n}}`;
+    const base = {
+      name: n,
+      failureThreshold: 3,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const a = track(circuitBreaker({ ...base, redis: r.redis })(async () => 'a'));
+    const b = track(circuitBreaker({ ...base, redis: createClient() })(async () => 'b'));
+    await Promise.all([a.breaker.ready(), b.breaker.ready()]);
+    const heard: string[][] = [];
+    b.breaker.onConfigured((e) => heard.push([...e.changed]));
+    const res = await a.breaker.configure({ failureThreshold: 7 });
+    expect(res.shared).toBe(true);
+    expect(res.settings.failureThreshold).toBe(7);
+    expect(JSON.parse((await r.admin.get(`${key}:config`)) ?? 'null')).toMatchObject({
+      failureThreshold: 7,
+    });
+    await waitFor(() => b.breaker.settings.failureThreshold === 7, {
+      timeoutMs: 5_000,
+      what: 'the configuration to reach the other client by pub/sub',
+    });
+    expect(heard).toEqual([['failureThreshold']]);
+    const c = track(circuitBreaker({ ...base, redis: createClient() })(async () => 'c'));
+    await c.breaker.ready();
+    expect(c.breaker.settings.failureThreshold).toBe(7);
+  });
+
+  it('rate mode: the counts of breakers of one name on two clients add up in <key>:w; the failure that brings the shared window to minimumCalls opens the circuit for both', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const base = {
+      name: n,
+      mode: 'rate' as const,
+      minimumCalls: 4,
+      failureRateThreshold: 0.5,
+      windowMs: 60_000,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const failing = async () => {
+      throw fail();
+    };
+    const a = track(circuitBreaker({ ...base, redis: r.redis })(failing));
+    const b = track(circuitBreaker({ ...base, redis: createClient() })(failing));
+    await Promise.all([a.breaker.ready(), b.breaker.ready()]);
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    await expect(b()).rejects.toMatchObject({ status: 503 });
+    // three calls in the shared window, each process has seen two or one: still closed
+    expect([a.breaker.state, b.breaker.state]).toEqual(['closed', 'closed']);
+    expect(await r.admin.exists(`${key}:w`)).toBe(1);
+    await expect(b()).rejects.toMatchObject({ status: 503 });
+    expect(b.breaker.state).toBe('open');
+    await waitFor(() => a.breaker.state === 'open', {
+      timeoutMs: 5_000,
+      what: 'the open state to reach the other client',
+    });
+  });
+
+  it('a probe whose lease ran out decides nothing once another client holds the next round: its failure does not reopen the circuit, the new probe decides', async () => {
+    const n = name();
+    const key = `${r.prefix}{breaker:${n}}`;
+    const base = {
+      name: n,
+      failureThreshold: 1,
+      resetTimeoutMs: 100,
+      probeLeaseMs: 300,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const gate = () => {
+      let open!: () => void;
+      const p = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { p, open };
+    };
+    const gateA = gate();
+    const gateB = gate();
+    let aCalls = 0;
+    let bCalls = 0;
+    const a = track(
+      circuitBreaker({ ...base, redis: r.redis })(async () => {
+        aCalls++;
+        if (aCalls > 1) await gateA.p;
+        throw fail();
+      }),
+    );
+    const b = track(
+      circuitBreaker({ ...base, redis: createClient() })(async () => {
+        bCalls++;
+        await gateB.p;
+        return 'b';
+      }),
+    );
+    await Promise.all([a.breaker.ready(), b.breaker.ready()]);
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    const openUntil = Number((await hash(key)).openUntil);
+    await waitFor(async () => (await redisMs()) > openUntil, {
+      timeoutMs: 5_000,
+      what: 'the reset timeout to pass',
+    });
+    const probeA = a().catch((e: unknown) => e);
+    await waitFor(() => aCalls === 2, { timeoutMs: 5_000, what: 'the first probe to start' });
+    const first = await hash(key);
+    expect(first.state).toBe('halfOpen');
+    await waitFor(async () => (await redisMs()) > Number(first.probeUntil), {
+      timeoutMs: 5_000,
+      what: 'the first probe lease to run out',
+    });
+    const probeB = b();
+    await waitFor(() => bCalls === 1, { timeoutMs: 5_000, what: 'the second probe to start' });
+    const second = await hash(key);
+    expect(second.state).toBe('halfOpen');
+    expect(Number(second.epoch)).toBeGreaterThan(Number(first.epoch));
+    gateA.open();
+    expect(await probeA).toMatchObject({ status: 503 });
+    expect(await hash(key)).toMatchObject({ state: 'halfOpen', epoch: second.epoch });
+    gateB.open();
+    await expect(probeB).resolves.toBe('b');
+    expect((await hash(key)).state).toBe('closed');
+  });
+
+  it('two breakers of one name on one client both hear a state change made by another client', async () => {
+    const n = name();
+    const base = {
+      name: n,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const one = createClient();
+    const a = track(circuitBreaker({ ...base, redis: one })(async () => 'a'));
+    const b = track(circuitBreaker({ ...base, redis: one })(async () => 'b'));
+    const c = track(circuitBreaker({ ...base, redis: r.redis })(async () => 'c'));
+    await Promise.all([a.breaker.ready(), b.breaker.ready(), c.breaker.ready()]);
+    await c.breaker.open();
+    await waitFor(() => a.breaker.state === 'open' && b.breaker.state === 'open', {
+      timeoutMs: 5_000,
+      what: 'the open state to reach both breakers of the other client',
+    });
+  });
 });
 
 describe('breaker on the shared Redis, in process: outages and reconnects of its own clients', () => {
