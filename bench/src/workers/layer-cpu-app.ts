@@ -3,7 +3,7 @@
 // with makeHttpApp.
 
 import { createRequire } from 'node:module';
-import { rateLimit } from '@resil/ratelimit';
+import * as currentRateLimit from '@resil/ratelimit';
 import { requestLogger, SafeLogger } from '@resil/safe-log';
 import * as current from '@resil/sanitize';
 import express from 'express';
@@ -20,6 +20,12 @@ export function makeLayerApp(layers: readonly string[], redis: Redis, prefix: st
       ? createRequire(import.meta.url)(process.env.BENCH_SANITIZE)
       : current
   ) as typeof current;
+  // BENCH_RATELIMIT: another build of @resil/ratelimit (a CommonJS file), the same way
+  const { rateLimit } = (
+    process.env.BENCH_RATELIMIT
+      ? createRequire(import.meta.url)(process.env.BENCH_RATELIMIT)
+      : currentRateLimit
+  ) as typeof currentRateLimit;
   const a = express();
   if (has('securityHeaders')) a.use(securityHeaders());
   if (has('requestLogger')) {

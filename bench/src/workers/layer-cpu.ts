@@ -30,8 +30,11 @@ const SETS: Record<string, string> = {
   'stack-context': 'securityHeaders,requestLogger,rateLimit,sanitizeRequest,validate,nocontext',
   'stack-requestLogger': 'securityHeaders,rateLimit,sanitizeRequest,validate',
 };
-// --sanitize=FILE: each set also as `<set>@other`, served with that build of @resil/sanitize
-const other = process.argv.find((x) => x.startsWith('--sanitize='))?.slice(11);
+// --sanitize=FILE or --ratelimit=FILE: each set also as `<set>@other`, served with that build of
+// @resil/sanitize or @resil/ratelimit (a CommonJS file)
+const otherSanitize = process.argv.find((x) => x.startsWith('--sanitize='))?.slice(11);
+const otherRateLimit = process.argv.find((x) => x.startsWith('--ratelimit='))?.slice(12);
+const other = otherSanitize ?? otherRateLimit;
 const arg = (name: string, fallback: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.slice(name.length + 3)) : fallback;
@@ -54,7 +57,8 @@ async function serve(set: string) {
       BENCH_LAYER_CPU: layers || 'none',
       BENCH_REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       BENCH_PREFIX: `resil-bench:layer-cpu:${process.pid}:`,
-      BENCH_SANITIZE: build ? other : '',
+      BENCH_SANITIZE: build ? (otherSanitize ?? '') : '',
+      BENCH_RATELIMIT: build ? (otherRateLimit ?? '') : '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
