@@ -2,7 +2,7 @@
 // Every command the READMEs give must work from a clean clone (issue #21). scripts/check-doc-commands.mjs
 // checks them statically (in CI); this RUNS them, in a clone you made and built:
 //   rm -rf /tmp/doc-clone && git clone -q . /tmp/doc-clone && (cd /tmp/doc-clone && npm install && npm run build)
-//   node scripts/run-doc-commands.mjs /tmp/doc-clone [--match=REGEX] [--list]
+//   node scripts/run-doc-commands.mjs /tmp/doc-clone [--match=REGEX] [--list] [--resume[=FILE,…]] [--out=FILE]
 // Commands are the ones check-doc-commands extracts (same functions), read from the clone's Markdown.
 // Each runs with `bash -c` in the folder the README implies (the root, the README's own package folder
 // for `npx jest` and files that exist only there, or the command's own `cd`), with a timeout, and is
@@ -36,10 +36,28 @@ if (!fs.existsSync(path.join(clone, 'package.json')) || clone === path.resolve(h
   console.error('usage: node scripts/run-doc-commands.mjs <clean clone, installed and built>');
   process.exit(2);
 }
-const RESULTS = path.join(here, 'results', 'doc-commands.md');
+const RESULTS = path.resolve(
+  argv.find((a) => a.startsWith('--out='))?.slice(6) ??
+    path.join(here, 'results', 'doc-commands.md'),
+);
 
 // --- classification: [file regex, command regex, class, change (string or function), reason] ---
 const CLASSES = [
+  [
+    /./,
+    /merge-incremental\.mjs$/,
+    'run',
+    (t) =>
+      `RESIL_MUTATION_PART=logger npx stryker run packages/safe-log/stryker.config.mjs --concurrency 1 --mutate packages/safe-log/src/context.ts:1-30 && ${t}`,
+    'merges the part reports that only a real part run writes (gitignored): a small logger part run first',
+  ],
+  [
+    /./,
+    /run-doc-commands\.mjs/,
+    'not-run',
+    null,
+    'this runner itself (would run every command again)',
+  ],
   [
     /./,
     /^node error$|^node --cpu-prof$/,
@@ -283,8 +301,8 @@ async function probe(url, untilS) {
   return null;
 }
 /** `a && cd x && b`: each part in turn (cd moves), a part already run in that folder reuses its outcome. */
-const partDone = new Map();
 async function runParts(parts, cwd, timeoutS, log) {
+  const reused = [];
   for (const part of parts) {
     const cd = /^cd (\S+)$/.exec(part);
     if (cd) {
@@ -296,13 +314,18 @@ async function runParts(parts, cwd, timeoutS, log) {
     if (partDone.has(key)) {
       log.write(`[${part}: ran before in this folder, exit ${partDone.get(key)}]\n`);
       if (partDone.get(key) !== 0) return { code: partDone.get(key), cwd };
+      reused.push(`\`${part}\``);
       continue;
     }
     const out = await runToEnd(part, cwd, timeoutS, log);
     partDone.set(key, out.code);
     if (out.code !== 0) return { ...out, cwd };
   }
-  return { code: 0, cwd };
+  return {
+    code: 0,
+    cwd,
+    note: reused.length ? `${reused.join(', ')} passed earlier in this run` : '',
+  };
 }
 /** Starts a server command, waits for `url`, optionally runs `then`, stops the server. */
 async function withServer(cmd, cwd, url, log, then) {
@@ -396,6 +419,7 @@ const ok = (r) => ['0', 'not run', 'listed', 'not selected', ''].includes(r.exit
 const esc = (s) => s.replaceAll('|', '\\|');
 function writeTable(final) {
   const failed = rows.filter((r) => !ok(r));
+  const unselected = rows.filter((r) => r.exit === 'not selected').length;
   const counts = {};
   for (const r of rows) counts[r.cls] = (counts[r.cls] ?? 0) + 1;
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -408,7 +432,8 @@ function writeTable(final) {
     `\`node scripts/run-doc-commands.mjs ${clone}${match ? ` --match=${match}` : ''}\`: ${rows.length} commands, ` +
       `${Object.entries(counts)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}; **${failed.length} failed**; ` +
+        .join(', ')}; **${failed.length} failed**` +
+      `${unselected ? `, ${unselected} not selected (not run)` : ''}; ` +
       `${((Date.now() - started) / 60000).toFixed(1)} min. Logs: ${logDir}`,
     '',
     '| command | README | class | ran (if changed) | in | exit | s | note |',
@@ -429,9 +454,51 @@ function writeTable(final) {
   return failed.length;
 }
 
-const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doc-commands-'));
-const rows = [];
+// One dry run stands for another that differs only in --concurrency (a dry run is one test run)
+// or names the same config through its npm script.
+function sameRun(ran) {
+  const scripts = pkgJson(clone)?.scripts ?? {};
+  return ran
+    .replace(/^npm run (test:mutation\S*) --/, (m, s) =>
+      /^stryker run /.test(scripts[s] ?? '') ? `npx ${scripts[s]}` : m,
+    )
+    .replace(/ --concurrency \d+/, '');
+}
+// --resume: commands that passed in the last run (results/doc-commands.md, same class, folder and
+// command) are not run again; their row says so.
 const done = new Map();
+const partDone = new Map(); // `${cwd}|${part}` -> exit
+const resume = argv.find((a) => a === '--resume' || a.startsWith('--resume='));
+for (const file of resume === undefined
+  ? []
+  : resume === '--resume'
+    ? [RESULTS]
+    : resume.slice(9).split(',')) {
+  if (!fs.existsSync(file)) continue;
+  const when = /clean clone \((?:IN PROGRESS, )?([^,]+),/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  for (const l of fs.readFileSync(file, 'utf8').split('\n')) {
+    const cells = l.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+    if (cells.length < 9 || cells[6] !== '0' || cells[1].startsWith('---')) continue;
+    const text = cells[1].replace(/^`|`$/g, '');
+    const ran = cells[4] ? cells[4].replace(/^`|`$/g, '') : text;
+    const key = `${cells[3]}|${cells[5]}|${sameRun(ran)}`;
+    if (done.has(key)) continue; // the first file given that has it (the original run, with its time)
+    done.set(key, {
+      exit: '0',
+      s: cells[7],
+      note: `passed in an earlier run on this clone (${path.basename(file)}, ${when})`,
+    });
+    // and its parts (`npm install && npm test` passed: `npm test` in that folder did too)
+    let cwd = path.join(clone, cells[5]);
+    for (const part of ran.split(' && ')) {
+      const cd = /^cd (\S+)$/.exec(part);
+      if (cd) cwd = path.resolve(cwd, cd[1]);
+      else partDone.set(`${cwd}|${part}`, 0);
+    }
+  }
+}
+const logDir = listOnly ? '(none)' : fs.mkdtempSync(path.join(os.tmpdir(), 'doc-commands-'));
+const rows = [];
 const started = Date.now();
 for (const [n, c] of commands.entries()) {
   const r = rule(c.file, c.text);
@@ -449,18 +516,24 @@ for (const [n, c] of commands.entries()) {
     note: r?.[4] ?? '',
   };
   rows.push(row);
-  if (match && !new RegExp(match).test(`${c.file}:${c.line} ${c.text}`)) {
-    row.exit = 'not selected';
-    continue;
-  }
   if (listOnly || cls === 'not-run') {
     row.exit = cls === 'not-run' ? 'not run' : 'listed';
     continue;
   }
-  const key = `${cls}|${row.cwd}|${ran}`;
+  // an outcome already known (this run, or --resume) before --match: `--match=^$ --resume=A,B` merges tables
+  const key = `${cls}|${row.cwd}|${sameRun(ran)}`;
   if (done.has(key)) {
     const prev = done.get(key);
-    Object.assign(row, { exit: prev.exit, s: '0', note: `same as ${prev.file}:${prev.line}` });
+    const as = prev.file ? `same run as ${prev.file}:${prev.line}` : prev.note;
+    Object.assign(row, {
+      exit: prev.exit,
+      s: prev.file ? '0' : prev.s,
+      note: [row.note, as].filter(Boolean).join('; '),
+    });
+    continue;
+  }
+  if (match && !new RegExp(match).test(`${c.file}:${c.line} ${c.text}`)) {
+    row.exit = 'not selected';
     continue;
   }
   const log = fs.createWriteStream(path.join(logDir, `${String(n).padStart(3, '0')}.log`));
@@ -509,9 +582,8 @@ for (const [n, c] of commands.entries()) {
   log.end();
   row.exit = String(out.code);
   row.s = ((Date.now() - t0) / 1000).toFixed(0);
-  if (out.note) row.note = `${row.note}; ${out.note}`;
-  if (out.code !== 0)
-    row.note = `${row.note}; log ${path.join(logDir, `${String(n).padStart(3, '0')}.log`)}`;
+  const logFile = path.join(logDir, `${String(n).padStart(3, '0')}.log`);
+  row.note = [row.note, out.note, out.code !== 0 && `log ${logFile}`].filter(Boolean).join('; ');
   done.set(key, row);
   console.log(`${row.exit} (${row.s} s)`);
   if (!listOnly) writeTable(false);
