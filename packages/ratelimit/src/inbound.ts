@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+// node:timers' own, not the global: a test's fake timers (they replace the globals) must not hold
+// the counts of a turn back
+import { setImmediate } from 'node:timers';
 import {
   booleanOption,
   type Closeable,
