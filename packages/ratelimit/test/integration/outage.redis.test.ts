@@ -4,7 +4,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createRateLimiter, ERROR_CODES, rateLimit } from '../../src';
-import { dropClient, kindClient } from '../helpers';
+import { dropClient, kindClient, LOADED_MACHINE_MARGIN } from '../helpers';
 
 describe('rate limits on a private redis-server that stops and pauses', () => {
   it('Redis stopped: outbound grants nothing from memory for two windows, then points / expectedWorkers per window; inbound falls back to the insurance at once; logged once', async () => {
@@ -18,6 +18,8 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
         points: 40,
         durationMs: 1000,
         expectedWorkers: 4,
+        // grants are observed late under load: the window the test counts in must allow for it
+        margin: LOADED_MACHINE_MARGIN,
         redis: client,
         logger,
       });
@@ -41,7 +43,7 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/')).status);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      // outbound: a caller less patient than the quarantine (2 x 1050 ms) is refused at once
+      // outbound: a caller less patient than the quarantine (two windows of 1000 ms x (1 + margin)) is refused at once
       const early = await limiter.acquire({ timeoutMs: 500 }).catch((e: unknown) => e);
       expect(early).toMatchObject({ code: ERROR_CODES.TIMEOUT });
       expect(limiter.degraded).toBe(true);
@@ -54,7 +56,9 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
           limiter.acquire({ timeoutMs: 10_000 }).then(() => performance.now()),
         ),
       );
-      expect(Math.min(...times) - stoppedAt).toBeGreaterThanOrEqual(2 * 1050);
+      expect(Math.min(...times) - stoppedAt).toBeGreaterThanOrEqual(
+        2 * 1000 * (1 + LOADED_MACHINE_MARGIN),
+      );
       expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
       expect(warnings.filter((w) => w.startsWith('rate limiter: Redis unavailable'))).toHaveLength(
         1,
@@ -94,14 +98,16 @@ describe('rate limits on a private redis-server that stops and pauses', () => {
       });
       expect((await request(app).get('/')).status).toBe(200);
       await limiter.acquire();
-      await admin.client('PAUSE', 3000, 'ALL');
+      // paused far longer than either bound, so an answer within a few seconds cannot be Redis's
+      await admin.client('PAUSE', 20_000, 'ALL');
       const started = Date.now();
       expect((await request(app).get('/')).status).toBe(200);
       // the outbound caller is not kept waiting on the paused Redis: it is answered (here
       // refused: in the quarantine after losing Redis, memory grants nothing) within its bound
       const err = await limiter.acquire({ timeoutMs: 1000 }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: ERROR_CODES.TIMEOUT });
-      expect(Date.now() - started).toBeLessThan(1_500);
+      // bounds 200 ms + 1000 ms; the rest is room for a loaded machine, far below the pause
+      expect(Date.now() - started).toBeLessThan(5_000);
       expect(limiter.degraded).toBe(true);
       // Redis answers again: the limiter goes back to it, within the quarantine
       await admin.client('UNPAUSE');
