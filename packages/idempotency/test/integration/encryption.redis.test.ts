@@ -89,67 +89,80 @@ async function scenario(
   await untilReady(client);
   const admin = new Redis(server.url);
   const monitorClient = new Redis(server.url);
+  // Both connected (their ready checks, INFO, answered) before MONITOR starts: a connection's
+  // INFO that reaches the monitor connection while ioredis switches it to MONITOR mode breaks its
+  // reply queue ("Command queue state error"; seen once in CI).
+  await Promise.all([admin.ping(), monitorClient.ping()]);
   const lines: string[] = [];
   const monitor = await monitorClient.monitor();
-  monitor.on('monitor', (_time: string, args: string[]) => lines.push(args.join(' ')));
-  await admin.ping(); // seen by MONITOR: it is recording
-  await new Promise<void>((resolve, reject) => {
-    const probe = () =>
-      lines.some((l) => l.toLowerCase().startsWith('ping')) ? resolve() : setTimeout(probe, 5);
-    setTimeout(() => reject(new Error('MONITOR saw nothing')), 5_000).unref();
-    probe();
-  });
-  const { app: a, mw } = app({
-    redis: client,
-    keyPrefix,
-    encryptionKey,
-    commandTimeoutMs: 2_000,
-  });
-  const first = await admit(a);
-  const replay = await admit(a);
-  const mismatch = await admit(a, PHI.key, { name: PHI.name, mrn: 'MRN-00000001' });
-  const fn = makeIdempotent(
-    async (msg: { patient: string }) => ({ done: msg.patient, mrn: PHI.mrn }),
-    {
+  // an error on the monitor connection (lines possibly lost) fails the run below, clearly
+  const monitorErrors: unknown[] = [];
+  monitor.on('error', (e: unknown) => monitorErrors.push(e));
+  // closed whatever happens: a failed expectation must not leave connections open (Jest would
+  // never exit)
+  try {
+    monitor.on('monitor', (_time: string, args: string[]) => lines.push(args.join(' ')));
+    await admin.ping(); // seen by MONITOR: it is recording
+    await new Promise<void>((resolve, reject) => {
+      const probe = () =>
+        lines.some((l) => l.toLowerCase().startsWith('ping')) ? resolve() : setTimeout(probe, 5);
+      setTimeout(() => reject(new Error('MONITOR saw nothing')), 5_000).unref();
+      probe();
+    });
+    const { app: a, mw } = app({
       redis: client,
       keyPrefix,
       encryptionKey,
-      key: () => PHI.fnKey,
-    },
-  );
-  const fnFirst = await fn({ patient: PHI.fnArg });
-  const fnReplay = await fn({ patient: PHI.fnArg });
-  await fn.close();
-  await mw.close();
-  // the last command of the run has reached MONITOR
-  await admin.set(`${keyPrefix}end`, '1');
-  await new Promise<void>((resolve, reject) => {
-    const probe = () =>
-      lines.some((l) => l.includes(`${keyPrefix}end`)) ? resolve() : setTimeout(probe, 5);
-    setTimeout(() => reject(new Error('MONITOR missed the end mark')), 5_000).unref();
-    probe();
-  });
-  const texts: string[] = [...lines];
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 100);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  for (const k of keys) {
-    texts.push(k);
-    const dump = await admin.dumpBuffer(k);
-    if (dump) texts.push(dump.toString('latin1'));
-    const type = await admin.type(k);
-    if (type === 'hash') texts.push(...Object.entries(await admin.hgetall(k)).flat());
-    else if (type === 'string') texts.push((await admin.get(k)) ?? '');
+      commandTimeoutMs: 2_000,
+    });
+    const first = await admit(a);
+    const replay = await admit(a);
+    const mismatch = await admit(a, PHI.key, { name: PHI.name, mrn: 'MRN-00000001' });
+    const fn = makeIdempotent(
+      async (msg: { patient: string }) => ({ done: msg.patient, mrn: PHI.mrn }),
+      {
+        redis: client,
+        keyPrefix,
+        encryptionKey,
+        key: () => PHI.fnKey,
+      },
+    );
+    const fnFirst = await fn({ patient: PHI.fnArg });
+    const fnReplay = await fn({ patient: PHI.fnArg });
+    await fn.close();
+    await mw.close();
+    // the last command of the run has reached MONITOR
+    await admin.set(`${keyPrefix}end`, '1');
+    await new Promise<void>((resolve, reject) => {
+      const probe = () =>
+        lines.some((l) => l.includes(`${keyPrefix}end`)) ? resolve() : setTimeout(probe, 5);
+      setTimeout(() => reject(new Error('MONITOR missed the end mark')), 5_000).unref();
+      probe();
+    });
+    if (monitorErrors.length > 0) throw monitorErrors[0];
+    const texts: string[] = [...lines];
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 100);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    for (const k of keys) {
+      texts.push(k);
+      const dump = await admin.dumpBuffer(k);
+      if (dump) texts.push(dump.toString('latin1'));
+      const type = await admin.type(k);
+      if (type === 'hash') texts.push(...Object.entries(await admin.hgetall(k)).flat());
+      else if (type === 'string') texts.push((await admin.get(k)) ?? '');
+    }
+    return { first, replay, mismatch, fnFirst, fnReplay, texts, keys };
+  } finally {
+    monitor.disconnect();
+    monitorClient.disconnect();
+    admin.disconnect();
+    await kind.quit(client);
   }
-  monitor.disconnect();
-  monitorClient.disconnect();
-  await admin.quit();
-  await kind.quit(client);
-  return { first, replay, mismatch, fnFirst, fnReplay, texts, keys };
 }
 
 describe('encryption at rest (#20)', () => {
