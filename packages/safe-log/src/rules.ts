@@ -374,7 +374,16 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   },
   { name: 'ssn', source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b', needs: DIGITS },
   { name: 'mrn', source: '\\bmrn[\\s:#-]{0,4}[a-z]{0,3}-?\\d{4,20}\\b', needs: DIGITS },
-  { name: 'card', source: '\\b(?:\\d[ -]?){12,18}\\d\\b', check: luhn, needs: DIGITS },
+  // Never inside a UUID (8-4-4-4-12 hex): its groups 1-3 or 4-5, when all digits, are 16 digits
+  // that pass Luhn once in ten (a generated request id was cut in CI). No other run of groups
+  // holds 13 to 19 digits, so a UUID is never a card; the same digits outside one still are.
+  {
+    name: 'card',
+    source:
+      '\\b(?!\\d{8}-\\d{4}-\\d{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b)(?!(?<=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-)\\d{4}-\\d{12}\\b)(?:\\d[ -]?){12,18}\\d\\b',
+    check: luhn,
+    needs: DIGITS,
+  },
   // Calendar dates without a time (a date of birth), ISO and US forms; timestamps stay.
   {
     name: 'date',
