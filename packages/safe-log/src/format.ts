@@ -18,7 +18,11 @@ export function redactInfo(
     } else if (key === 'stack' && typeof v === 'string') {
       rec.stack = r.string(v);
     } else {
-      rec[key] = r.value(v, key);
+      // A name that holds an identifier is renamed, as nested names are; its value is judged by
+      // the name as given (a sensitive name stays sensitive).
+      const name = r.key(key);
+      if (name !== key) delete rec[key];
+      rec[name] = r.value(v, key);
     }
   }
   return info;

@@ -121,6 +121,12 @@ export interface Redactor {
   string(text: string): string;
   /** True when a value under this key is never written. */
   sensitiveKey(key: string): boolean;
+  /**
+   * A field name as it may be written: with every identifier in it replaced, as the names of
+   * nested objects are (`{"123-45-6789": 1}` -> `{"[REDACTED:ssn]": 1}`). Plain names come back
+   * as they are, from a cache.
+   */
+  key(name: string): string;
 }
 
 export const REDACTED = '[REDACTED]';
@@ -772,6 +778,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       walk(value, key, 0, [], key !== undefined && personKey(key)),
     string,
     sensitiveKey,
+    key: safeKey,
   });
 }
 

@@ -36,6 +36,51 @@ describe('SafeLogger', () => {
     ]);
   });
 
+  it('redacts an identifier in a top-level field name as it does in a nested one (SafeLogger and safeFormat)', () => {
+    // A field named by the data (a map keyed by SSN or email, spread into the metadata) is as much
+    // in the line as a value: nested names were scanned, top-level ones were written as given.
+    const c = capture();
+    const log = new SafeLogger('t', { transports: [c.transport] });
+    log.info('seen', {
+      '123-45-6789': 'x',
+      'ana.garcia@example.org': 2,
+      'ssn 987-65-4321': { ok: true },
+      nested: { '555-12-3456': 1 },
+      plain: 'kept',
+    });
+    log.child({ 'jane.doe@example.org': 'bound' }).warn('child');
+    const text = c.raw.join('\n');
+    for (const secret of ['123-45-6789', 'ana.garcia', '987-65-4321', '555-12-3456', 'jane.doe'])
+      expect(text).not.toContain(secret);
+    expect(c.lines[0]).toMatchObject({
+      '[REDACTED:ssn]': 'x',
+      '[REDACTED:email]': 2,
+      'ssn [REDACTED:ssn]': { ok: true },
+      nested: { '[REDACTED:ssn]': 1 },
+      plain: 'kept',
+      message: 'seen',
+    });
+    expect(c.lines[1]).toMatchObject({ '[REDACTED:email]': 'bound', message: 'child' });
+
+    const lines: string[] = [];
+    const w = winston.createLogger({
+      format: winston.format.combine(safeFormat(), winston.format.json()),
+      transports: [
+        new winston.transports.Stream({
+          stream: new Writable({
+            write(chunk, _enc, cb) {
+              lines.push(String(chunk));
+              cb();
+            },
+          }),
+        }),
+      ],
+    });
+    w.info('format', { '123-45-6789': 'x', plain: 1 });
+    expect(lines.join('')).not.toContain('123-45-6789');
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ '[REDACTED:ssn]': 'x', plain: 1 });
+  });
+
   it('redacts metadata by key and by value, and the message', () => {
     const c = capture();
     const log = new SafeLogger('t', { transports: [c.transport] });
