@@ -7,7 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const FILES = ['../integration/inproc.redis.test.ts', '../integration/link.redis.test.ts'];
+const FILES = [
+  '../integration/inproc.redis.test.ts',
+  '../integration/inproc-more.redis.test.ts',
+  '../integration/link.redis.test.ts',
+];
 const unit = path.join(__dirname, '..', 'unit');
 for (const file of fs.readdirSync(unit).sort()) {
   if (file.endsWith('.test.ts')) require(path.join(unit, file));

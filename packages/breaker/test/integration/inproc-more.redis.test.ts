@@ -1,0 +1,187 @@
+// More in-process breakers on the shared test Redis (this file's own prefix), for what
+// inproc.redis.test.ts leaves open (issue #23): a Redis that answers the breaker's script with an
+// error, what the breaker does once the back-off after it is over, the configuration stored by
+// configure(), and messages on the change channel that are not the breaker's. Also run by Stryker
+// for every mutant (loaded by test/mutation/all.ts): no worker processes, no redis-server of its
+// own. The client kind is RESIL_REDIS_CLIENT's (ioredis by default), as in inproc.redis.
+import { quitClient, type RedisClient } from '@resil/core';
+import { redisClientKind, redisUrl, useRedis, waitFor } from '@resil/testkit';
+import { CircuitOpenError, circuitBreaker, type StateChangeEvent } from '../../src';
+import { circuitReader } from '../helpers/redis';
+import { closeAfterEach } from '../helpers/track';
+
+const r = useRedis('breaker-inproc-more');
+let seq = 0;
+const name = () => `inproc-more.${process.pid}.${++seq}`;
+const fail = () => Object.assign(new Error('HTTP 503'), { status: 503 });
+
+const track = closeAfterEach();
+const clients: RedisClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => quitClient(c, 500)));
+});
+
+/** Generous, as in inproc.redis: a slow command on a loaded machine must not send it to memory. */
+const commandTimeoutMs = 5_000;
+
+const { hash, redisMs } = circuitReader(r);
+const keyOf = (n: string) => `${r.prefix}{breaker:${n}}`;
+/** The channel every breaker under this prefix listens to (`<prefix>breaker:changes`). */
+const channel = () => `${r.prefix}breaker:changes`;
+
+/** A client of this run's kind (RESIL_REDIS_CLIENT), closed after the test. */
+function createClient(): RedisClient {
+  const c = redisClientKind().single(redisUrl());
+  clients.push(c);
+  return c;
+}
+
+describe('breaker on the shared Redis, in process: errors answered by Redis', () => {
+  it('a script answered with an error (the circuit key holds a string) sends the breaker to memory: degraded "failed", the caller sees its own error, the count goes on in memory', async () => {
+    const n = name();
+    const key = keyOf(n);
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 2,
+        resetTimeoutMs: 60_000,
+        redis: createClient(),
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    const degraded: unknown[] = [];
+    f.breaker.onDegraded((e) => degraded.push(e));
+    await f.breaker.ready();
+    await r.admin.set(key, 'not a hash');
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.degraded).toBe(true);
+    expect(degraded).toEqual([{ name: n, reason: 'failed' }]);
+    expect(f.breaker.failures).toBe(1);
+    // in the back-off: not sent to Redis, counted here; the threshold opens in memory
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.state).toBe('open');
+    await expect(f()).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(await r.admin.get(key)).toBe('not a hash');
+  });
+
+  it('once the back-off after such an error is over, a circuit opened in memory asks Redis before a probe: opened meanwhile by another worker, it stays open (no call), and the breaker is restored', async () => {
+    const n = name();
+    const key = keyOf(n);
+    let calls = 0;
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 1,
+        // longer than the 1 s back-off that follows the error: when a probe is due, Redis may be
+        // asked again
+        resetTimeoutMs: 1_500,
+        redis: createClient(),
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => {
+        calls++;
+        if (calls === 1) throw fail();
+        return 'ok';
+      }),
+    );
+    const restored: unknown[] = [];
+    f.breaker.onRestored((e) => restored.push(e));
+    await f.breaker.ready();
+    await r.admin.set(key, 'not a hash');
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.degraded).toBe(true);
+    expect(f.breaker.state).toBe('open');
+    // another worker opened the circuit for a minute, without a message this one could hear
+    await r.admin.del(key);
+    const until = (await redisMs()) + 60_000;
+    await r.admin.hset(key, 'state', 'open', 'failures', '3', 'openUntil', String(until));
+    await r.admin.hset(key, 'probeUntil', '0', 'epoch', '7');
+    await waitFor(() => f.breaker.nextProbeInMs === 0, {
+      timeoutMs: 5_000,
+      what: 'the reset timeout of the circuit opened in memory',
+    });
+    const err = await f().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CircuitOpenError);
+    expect((err as CircuitOpenError).retryAfterMs).toBeGreaterThan(50_000);
+    expect(calls).toBe(1);
+    expect(f.breaker.degraded).toBe(false);
+    expect(restored).toEqual([{ name: n, downMs: expect.any(Number) }]);
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(3);
+  });
+});
+
+describe('breaker on the shared Redis, in process: the stored configuration', () => {
+  it('configure({ resetTimeoutMs }) without back-off stores the maximum that follows it too, so that every worker applies the same', async () => {
+    const n = name();
+    const f = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 1_000,
+        redis: r.redis,
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => 'ok'),
+    );
+    await f.breaker.ready();
+    const res = await f.breaker.configure({ resetTimeoutMs: 500 });
+    expect(res.shared).toBe(true);
+    expect(JSON.parse((await r.admin.get(`${keyOf(n)}:config`)) ?? 'null')).toEqual({
+      _v: 1, // the version of the stored configuration
+      resetTimeoutMs: 500,
+      resetTimeoutMaxMs: 500,
+    });
+    expect(f.breaker.settings).toMatchObject({ resetTimeoutMs: 500, resetTimeoutMaxMs: 500 });
+  });
+});
+
+describe('breaker on the shared Redis, in process: messages on the change channel', () => {
+  it('malformed messages and messages for other names change nothing; the next real change is applied', async () => {
+    const n = name();
+    const base = {
+      name: n,
+      failureThreshold: 3,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const a = track(circuitBreaker({ ...base, redis: r.redis })(async () => 'a'));
+    const b = track(circuitBreaker({ ...base, redis: createClient() })(async () => 'b'));
+    await Promise.all([a.breaker.ready(), b.breaker.ready()]);
+    const seen: StateChangeEvent[] = [];
+    const configured: unknown[] = [];
+    b.breaker.onStateChange((e) => seen.push(e));
+    b.breaker.onConfigured((e) => configured.push(e));
+    const now = await redisMs();
+    for (const message of [
+      `open|${now + 60_000}|${now}|99`, // no name
+      `${n}|open|${now + 60_000}`, // too few fields
+      `other.${n}|open|${now + 60_000}|${now}|99`, // a name nobody here listens to
+      '\x011', // a configuration message without its parts
+      '\x011|{"failureThreshold":1}', // ... without the name
+      `\x011|{"failureThreshold":1}|other.${n}`, // ... for another name
+    ])
+      await r.admin.publish(channel(), message);
+    // a real change after them: when b has it, b has had the messages before it
+    await a.breaker.open();
+    await waitFor(() => b.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
+    expect(seen).toEqual([{ name: n, from: 'closed', to: 'open' }]);
+    expect(configured).toEqual([]);
+    expect(b.breaker.settings.failureThreshold).toBe(3);
+    expect(b.breaker.nextProbeInMs).toBeGreaterThan(50_000);
+    await a.breaker.configure({ failureThreshold: 4 });
+    await waitFor(() => b.breaker.settings.failureThreshold === 4, {
+      timeoutMs: 5_000,
+      what: 'the configuration by pub/sub',
+    });
+    expect(configured).toEqual([{ name: n, changed: ['failureThreshold'] }]);
+    expect((await hash(keyOf(n))).state).toBe('open');
+  });
+});
