@@ -9,6 +9,9 @@ import { strykerConfig } from '../../scripts/stryker-base.mjs';
 // existing tests set numRuns themselves, so jest.mutation.config.cjs maps `fast-check` to
 // test/mutation/fast-check.ts, which caps numRuns at this value.
 process.env.RESIL_FC_MAX_RUNS ??= '25';
+// names-regressions.test.ts checks every faker name of 45 locales (about half of a mutant run's
+// time); under mutation testing every 10th (the regression cases there are all run).
+process.env.RESIL_NAMES_STRIDE ??= '10';
 
 // RESIL_MUTATION_PART runs one part, with its own incremental file under reports/ (not committed):
 // on a loaded machine the whole package takes over an hour at concurrency 1, and a part's report
