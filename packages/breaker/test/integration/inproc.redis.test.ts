@@ -58,6 +58,43 @@ function make(extra: Record<string, unknown> = {}, redis: RedisClient = r.redis)
 
 const { hash, redisMs } = circuitReader(r);
 
+/**
+ * Calls `f` until a call is admitted (its function starts: `started()` turns positive) and returns
+ * that call (not settled: its function may be held by the test). A breaker holds a shared deadline
+ * (reset timeout, probe lease) as "what Redis said was left" counted from when the answer or
+ * message reached it (circuit.ts, #apply), so its local deadline is late by that delivery time,
+ * never early: a call made the moment Redis's clock passed the deadline can be refused at once,
+ * without a round trip (CircuitOpenError, "next probe in 14 ms" here; CI under load failed on it),
+ * and a caller asks again after retryAfterMs. No refusal may ask for more than `maxWaitMs` (the
+ * longest deadline of the test).
+ */
+async function admitted(
+  f: () => Promise<unknown>,
+  started: () => number,
+  maxWaitMs: number,
+): Promise<{ call: Promise<unknown> }> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const call = f().catch((e: unknown) => e);
+    let settled = false;
+    const outcome = await Promise.race([
+      call.finally(() => {
+        settled = true;
+      }),
+      (async () => {
+        while (started() <= 0 && !settled) await new Promise((res) => setTimeout(res, 5));
+        return started() > 0 ? ADMITTED : undefined;
+      })(),
+    ]);
+    if (outcome === ADMITTED) return { call }; // not `call` itself: an async function would wait for it
+    expect(outcome).toBeInstanceOf(CircuitOpenError);
+    const { retryAfterMs } = outcome as CircuitOpenError;
+    expect(retryAfterMs).toBeLessThanOrEqual(maxWaitMs);
+    await new Promise((res) => setTimeout(res, retryAfterMs + 1));
+  }
+  throw new Error('admitted: refused 100 times');
+}
+const ADMITTED = Symbol('admitted');
+
 describe('breaker on the shared Redis, in process', () => {
   // Each test awaits ready() first: the read made once the subscription is confirmed could
   // otherwise cross the test's first commands (see the README, "Known limits").
@@ -513,16 +550,16 @@ describe('breaker on the shared Redis, in process', () => {
       timeoutMs: 5_000,
       what: 'the reset timeout to pass',
     });
-    const probeA = a().catch((e: unknown) => e);
-    await waitFor(() => aCalls === 2, { timeoutMs: 5_000, what: 'the first probe to start' });
+    const { call: probeA } = await admitted(a, () => aCalls - 1, 300);
+    expect(aCalls).toBe(2);
     const first = await hash(key);
     expect(first.state).toBe('halfOpen');
     await waitFor(async () => (await redisMs()) > Number(first.probeUntil), {
       timeoutMs: 5_000,
       what: 'the first probe lease to run out',
     });
-    const probeB = b();
-    await waitFor(() => bCalls === 1, { timeoutMs: 5_000, what: 'the second probe to start' });
+    const { call: probeB } = await admitted(b, () => bCalls, 300);
+    expect(bCalls).toBe(1);
     const second = await hash(key);
     expect(second.state).toBe('halfOpen');
     expect(Number(second.epoch)).toBeGreaterThan(Number(first.epoch));
@@ -530,7 +567,7 @@ describe('breaker on the shared Redis, in process', () => {
     expect(await probeA).toMatchObject({ status: 503 });
     expect(await hash(key)).toMatchObject({ state: 'halfOpen', epoch: second.epoch });
     gateB.open();
-    await expect(probeB).resolves.toBe('b');
+    expect(await probeB).toBe('b');
     expect((await hash(key)).state).toBe('closed');
   });
 
