@@ -18,6 +18,10 @@ module.exports = (dir, overrides = {}) => ({
   testEnvironment: 'node',
   testEnvironmentOptions: { customExportConditions: ['@resil/source', 'node', 'node-addons'] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // A Stryker run in progress keeps sandboxes (copies of packages) under <rootDir>/.stryker-tmp:
+  // without this, Jest in the same package fails with "several files provide @resil/testkit".
+  // (Inside a sandbox, rootDir is the sandbox's own package folder, which has no .stryker-tmp.)
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   transform: {
     '^.+\\.(t|j)sx?$': [
       '@swc/jest',
