@@ -36,6 +36,17 @@ function createClient(): RedisClient {
   return c;
 }
 
+/** Drops the client's connection (ioredis `disconnect()`, node-redis `destroy()`). */
+async function drop(c: RedisClient): Promise<void> {
+  if ('destroy' in c && typeof c.destroy === 'function') c.destroy();
+  else c.disconnect?.();
+}
+
+/** Connects a dropped client again (both kinds: `connect()`). */
+async function reconnect(c: RedisClient): Promise<void> {
+  await (c as unknown as { connect(): Promise<unknown> }).connect();
+}
+
 describe('breaker on the shared Redis, in process: errors answered by Redis', () => {
   it('a script answered with an error (the circuit key holds a string) sends the breaker to memory: degraded "failed", the caller sees its own error, the count goes on in memory', async () => {
     const n = name();
@@ -113,6 +124,93 @@ describe('breaker on the shared Redis, in process: errors answered by Redis', ()
     expect(restored).toEqual([{ name: n, downMs: expect.any(Number) }]);
     expect(f.breaker.state).toBe('open');
     expect(f.breaker.failures).toBe(3);
+  });
+});
+
+describe('breaker on the shared Redis, in process: probes and quorum', () => {
+  it('a probe granted in memory while the client was down, whose success comes after Redis is back, closes the circuit in Redis too (its result is not fenced)', async () => {
+    const c = createClient();
+    const n = name();
+    const key = keyOf(n);
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const f = track(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 1,
+        resetTimeoutMs: 100,
+        probeLeaseMs: 60_000,
+        redis: c,
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => {
+        calls++;
+        if (calls === 1) throw fail();
+        await gate;
+        return 'ok';
+      }),
+    );
+    await f.breaker.ready();
+    await drop(c);
+    await expect(f()).rejects.toMatchObject({ status: 503 });
+    expect(f.breaker.degraded).toBe(true);
+    await waitFor(() => f.breaker.nextProbeInMs === 0, { timeoutMs: 5_000, what: 'reset timeout' });
+    // the probe, granted in memory (Redis is away), waits on the gate
+    const probe = f();
+    await waitFor(() => calls === 2, { timeoutMs: 5_000, what: 'the probe to start' });
+    expect(f.breaker.state).toBe('halfOpen');
+    // meanwhile another worker has the circuit half-open in Redis
+    const now = await redisMs();
+    await r.admin.hset(key, 'state', 'halfOpen', 'failures', '1', 'openUntil', String(now));
+    await r.admin.hset(key, 'probeUntil', String(now + 60_000), 'epoch', '5', 'permits', '1');
+    await reconnect(c);
+    await waitFor(() => !f.breaker.degraded, { timeoutMs: 5_000, what: 'the client to be back' });
+    expect(f.breaker.state).toBe('halfOpen');
+    release();
+    await expect(probe).resolves.toBe('ok');
+    expect(await hash(key)).toMatchObject({ state: 'closed', failures: '0' });
+    expect(f.breaker.state).toBe('closed');
+  });
+
+  it('quorum 2: the workers that failed are kept in <key>:q (scored by Redis ms, expiring after 2 × windowMs); one worker alone does not open, a second one does', async () => {
+    const n = name();
+    const key = keyOf(n);
+    const base = {
+      name: n,
+      failureThreshold: 2,
+      quorum: 2,
+      windowMs: 60_000,
+      resetTimeoutMs: 60_000,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false as const,
+    };
+    const failing = async () => {
+      throw fail();
+    };
+    const a = track(circuitBreaker({ ...base, workerId: 'w1', redis: r.redis })(failing));
+    const b = track(circuitBreaker({ ...base, workerId: 'w2', redis: createClient() })(failing));
+    await Promise.all([a.breaker.ready(), b.breaker.ready()]);
+    const t0 = await redisMs();
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    await expect(a()).rejects.toMatchObject({ status: 503 });
+    expect(a.breaker.state).toBe('closed');
+    const q = await r.admin.zrange(`${key}:q`, 0, -1, 'WITHSCORES');
+    expect(q[0]).toBe('w1');
+    expect(Number(q[1])).toBeGreaterThanOrEqual(t0);
+    expect(q).toHaveLength(2);
+    const ttl = await r.admin.pttl(`${key}:q`);
+    expect(ttl).toBeGreaterThan(100_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    await expect(b()).rejects.toMatchObject({ status: 503 });
+    expect(b.breaker.state).toBe('open');
+    expect((await hash(key)).state).toBe('open');
+    await waitFor(() => a.breaker.state === 'open', { timeoutMs: 5_000, what: 'open by pub/sub' });
   });
 });
 

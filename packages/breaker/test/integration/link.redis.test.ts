@@ -1,5 +1,5 @@
 // A breaker's Redis connections as a user sees them: a stopped Redis never holds a call for
-// longer than commandTimeoutMs, and after a command that got no answer the breaker leaves Redis
+// longer than commandTimeoutMs (and a slow one is waited for that long), and after a command that got no answer the breaker leaves Redis
 // alone for a back-off (one degraded event, one restored event); two breakers on one client share
 // one subscriber connection and close() releases what the breaker opened, not the caller's
 // client; a lazyConnect client works with and without offline queue; a pub/sub message keeps
@@ -124,6 +124,47 @@ describe('breaker on a redis-server of its own: a stopped Redis, connections', (
     });
     expect(await admin.hget(key, 'failures')).toBe('1');
     await waitFor(() => f.breaker.failures === 1, { what: 'the shared count to be read' });
+  });
+
+  it('a Redis that answers later than 300 ms but within commandTimeoutMs is waited for: the failure and configure() reach it, no degraded event', async () => {
+    const n = name();
+    const events: string[] = [];
+    const f = own(
+      circuitBreaker({
+        name: n,
+        failureThreshold: 10,
+        resetTimeoutMs: 60_000,
+        commandTimeoutMs: 8_000,
+        redis: client(server.url),
+        logger: false,
+      })(async () => {
+        throw fail();
+      }),
+    );
+    f.breaker.onDegraded(() => events.push('degraded'));
+    f.breaker.onRestored(() => events.push('restored'));
+    await f.breaker.ready();
+    server.child.kill('SIGSTOP');
+    let call: Promise<unknown>;
+    let configured: Promise<{ shared: boolean }>;
+    try {
+      call = f().catch((e: unknown) => e);
+      configured = f.breaker.configure({ failureThreshold: 9 });
+      // paused for longer than the 300 ms a command waits by default (the outage itself, not a
+      // wait for something to happen)
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      server.child.kill('SIGCONT');
+    }
+    expect(await call).toMatchObject({ status: 503 });
+    expect((await configured).shared).toBe(true);
+    expect(events).toEqual([]);
+    expect(f.breaker.degraded).toBe(false);
+    const key = `resil:{breaker:${n}}`;
+    expect(await admin.hget(key, 'failures')).toBe('1');
+    expect(JSON.parse((await admin.get(`${key}:config`)) ?? 'null')).toMatchObject({
+      failureThreshold: 9,
+    });
   });
 
   it('two breakers on one client share one subscriber connection; closing one keeps the other listening; closing the last one closes the subscriber, not the caller’s client', async () => {
