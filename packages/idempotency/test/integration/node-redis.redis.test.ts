@@ -110,11 +110,21 @@ describe.each([2, 3] as const)('node-redis createClient (RESP%s) on the shared R
   it('RedisStore: claim, complete and replay (binary body), renew and release by the owner only', async () => {
     const store = new RedisStore(client, { timeoutMs: 2_000 });
     const k = key();
-    expect(await store.claim(k, 'o1', 'fp', 5_000)).toEqual({ claimed: true });
-    const running = await store.claim(k, 'o2', 'fp', 5_000);
+    expect(await store.claim(k, 'o1', 'fp', 30_000)).toEqual({ claimed: true });
+    const expiresAt = Number(await client.sendCommand(['PEXPIRETIME', k]));
+    // The lease left is the key's PTTL when the second claim ran, so it lies between the expiry
+    // minus Redis's clock after that claim and minus its clock before it (no slack to use up).
+    const redisNow = async () => {
+      const [sec, us] = (await client.sendCommand(['TIME'])) as [string, string];
+      return Number(sec) * 1000 + Math.floor(Number(us) / 1000);
+    };
+    const before = await redisNow();
+    const running = await store.claim(k, 'o2', 'fp', 30_000);
+    const after = await redisNow();
     expect(running).toMatchObject({ claimed: false, state: 'running', fp: 'fp' });
     if (running.claimed || running.state !== 'running') throw new Error('unreachable');
-    expect(running.leaseLeftMs).toBeGreaterThan(3_000);
+    expect(running.leaseLeftMs).toBeGreaterThanOrEqual(expiresAt - after);
+    expect(running.leaseLeftMs).toBeLessThanOrEqual(expiresAt - before);
     expect(await store.renew(k, 'other', 60_000)).toBe(false);
     expect(await store.renew(k, 'o1', 60_000)).toBe(true);
     expect(await client.pTTL(k)).toBeGreaterThan(50_000);

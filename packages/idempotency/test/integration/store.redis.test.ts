@@ -31,20 +31,25 @@ describe('RedisStore', () => {
     const store = new RedisStore(r.redis, { timeoutMs: 2_000 });
     expect(store.kind).toBe('redis');
     const k = key();
+    const leaseMs = 30_000; // long enough that no stall of the machine lets it expire mid-test
     // Redis's clock before the claim and after the read bound the expiry exactly (a loaded
     // machine that stalls between the calls cannot fail it).
     const before = await redisNow();
-    expect(await store.claim(k, 'o1', 'fp1', 5_000)).toEqual({ claimed: true });
+    expect(await store.claim(k, 'o1', 'fp1', leaseMs)).toEqual({ claimed: true });
     expect(await r.admin.hgetall(k)).toEqual({ state: 'running', owner: 'o1', fp: 'fp1' });
     const expiresAt = Number(await r.admin.call('PEXPIRETIME', k));
     const after = await redisNow();
-    expect(expiresAt).toBeGreaterThanOrEqual(before + 5_000);
-    expect(expiresAt).toBeLessThanOrEqual(after + 5_000);
-    const again = await store.claim(k, 'o2', 'fp2', 5_000);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + leaseMs);
+    expect(expiresAt).toBeLessThanOrEqual(after + leaseMs);
+    // The lease left is the key's PTTL when the second claim ran: between the expiry minus
+    // Redis's clock after that claim and the expiry minus its clock before it.
+    const beforeAgain = await redisNow();
+    const again = await store.claim(k, 'o2', 'fp2', leaseMs);
+    const afterAgain = await redisNow();
     expect(again).toMatchObject({ claimed: false, state: 'running', fp: 'fp1' });
     if (again.claimed || again.state !== 'running') throw new Error('unreachable');
-    expect(again.leaseLeftMs).toBeGreaterThan(3_000);
-    expect(again.leaseLeftMs).toBeLessThanOrEqual(5_000);
+    expect(again.leaseLeftMs).toBeGreaterThanOrEqual(expiresAt - afterAgain);
+    expect(again.leaseLeftMs).toBeLessThanOrEqual(Math.min(leaseMs, expiresAt - beforeAgain));
     expect((await r.admin.hgetall(k)).owner).toBe('o1'); // the second claim changed nothing
   });
 
