@@ -239,6 +239,55 @@ describe('breaker on the shared Redis, in process: the stored configuration', ()
   });
 });
 
+describe('breaker on the shared Redis, in process: ready()', () => {
+  it('ready() resolves after the read that follows the subscription: a change made in Redis while the breaker was subscribing (no message heard) is known once ready() resolves', async () => {
+    const c = createClient();
+    // the change channel's connection (a duplicate of the client) subscribes when the gate opens
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const duplicable = c as unknown as { duplicate(...a: unknown[]): Record<string, unknown> };
+    const duplicate = duplicable.duplicate.bind(c);
+    duplicable.duplicate = (...a: unknown[]) => {
+      const d = duplicate(...a);
+      const subscribe = (d.subscribe as (...b: unknown[]) => Promise<unknown>).bind(d);
+      d.subscribe = async (...b: unknown[]) => {
+        await gate;
+        return subscribe(...b);
+      };
+      return d;
+    };
+    const n = name();
+    const key = keyOf(n);
+    const f = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 60_000,
+        redis: c,
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => 'f'),
+    );
+    let ready = false;
+    const whenReady = f.breaker.ready().then(() => {
+      ready = true;
+    });
+    await f.breaker.refresh(); // the first read is done: closed
+    expect(f.breaker.state).toBe('closed');
+    expect(ready).toBe(false);
+    // opened by another worker meanwhile, its message published before this breaker listened
+    const now = await redisMs();
+    await r.admin.hset(key, 'state', 'open', 'failures', '5', 'openUntil', String(now + 60_000));
+    await r.admin.hset(key, 'probeUntil', '0', 'epoch', String(now * 1000 + 1_000_000));
+    open();
+    await whenReady;
+    expect(f.breaker.state).toBe('open');
+    expect(f.breaker.failures).toBe(5);
+  });
+});
+
 describe('breaker on the shared Redis, in process: messages on the change channel', () => {
   it('malformed messages and messages for other names change nothing; the next real change is applied', async () => {
     const n = name();
