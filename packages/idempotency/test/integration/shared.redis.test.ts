@@ -1,11 +1,15 @@
 import path from 'node:path';
+import { keyBuilder } from '@resil/core';
 import { describeEachRedis, runWorkers, startWorkers, waitFor } from '@resil/testkit';
 import express from 'express';
 import request from 'supertest';
 import { idempotency } from '../../src';
+import { sha256Hasher } from '../../src/crypto';
 import { httpPost, warnLogger } from '../helpers';
 
 const script = path.join(__dirname, '../fixtures/idem-worker.ts');
+// Every test starts worker processes (up to 4 on a shared 2-core machine) and waits out leases.
+jest.setTimeout(90_000);
 
 /** A POST over a real HTTP connection (destroy() gives up on it, as a client timeout does). */
 const post = (port: number, key: string) => httpPost(port, '/hospitals', key, { name: 'St. Mary' });
@@ -13,6 +17,10 @@ let seq = 0;
 
 describeEachRedis('idempotency across processes', (target) => {
   const unique = () => `${process.pid}.${++seq}`;
+  const redisNow = async () => {
+    const [sec, us] = await target.admin.time();
+    return Number(sec) * 1000 + Math.floor(Number(us) / 1000);
+  };
 
   for (const onConcurrent of ['reject', 'wait'] as const) {
     it(`100 concurrent identical requests over 4 processes run the handler exactly once (${onConcurrent})`, async () => {
@@ -54,7 +62,9 @@ describeEachRedis('idempotency across processes', (target) => {
   it('a worker killed while holding the lease: 409 at first, then after leaseMs a retry runs the handler', async () => {
     const id = unique();
     const counter = `${target.prefix}{count:${id}}`;
-    const leaseMs = 1_500;
+    // Renewed every leaseMs / 3 while the worker lives: after the kill the lease still has at
+    // least 2/3 of it, 2.7 s, for the process to exit and the first retry to arrive.
+    const leaseMs = 4_000;
     const started = startWorkers<object, unknown>({
       script,
       count: 1,
@@ -105,14 +115,21 @@ describeEachRedis('idempotency across processes', (target) => {
         .post('/hospitals')
         .set('Idempotency-Key', `key-${id}`)
         .send({ name: 'St. Mary' });
+    const record = keyBuilder(target.prefix, 'idem').key(
+      sha256Hasher.hash(`one-client\nkey-${id}`, 64),
+    );
     const first = await retry();
     expect(first.status).toBe(409); // the dead worker's lease still holds
-    const t0 = Date.now();
+    // Measured on Redis's clock, not as elapsed time here: the lease left is at most leaseMs
+    // (the dead worker renews nothing), and the retry runs once Redis has expired it.
+    const expiresAt = Number(await target.admin.call('PEXPIRETIME', record));
+    expect(await target.admin.hget(record, 'state')).toBe('running');
+    expect(expiresAt).toBeLessThanOrEqual((await redisNow()) + leaseMs);
     await waitFor(async () => (await retry()).status === 201, {
-      timeoutMs: 10_000,
+      timeoutMs: leaseMs + 10_000,
       what: 'the lease to expire',
     });
-    expect(Date.now() - t0).toBeLessThan(leaseMs + 1_000);
+    expect(await redisNow()).toBeGreaterThanOrEqual(expiresAt);
     expect(runs).toBe(1);
   });
 
@@ -120,7 +137,8 @@ describeEachRedis('idempotency across processes', (target) => {
     const id = unique();
     const counter = `${target.prefix}{count:${id}}`;
     const key = `key-${id}`;
-    const leaseMs = 1_000; // renewed every 333 ms: room for a loaded machine
+    // Renewed every 1 s by worker A: 2 s of room for a stalled worker before the lease lapses.
+    const leaseMs = 3_000;
     const ports: number[] = [];
     const started = startWorkers<object, unknown>({
       script,
@@ -154,9 +172,9 @@ describeEachRedis('idempotency across processes', (target) => {
       first.destroy();
       await expect(first.promise).rejects.toThrow();
       const gaveUp = Date.now();
-      // its retries (to worker B, as a load balancer may send them) over three lease lengths
+      // its retries (to worker B, as a load balancer may send them) over two lease lengths
       const statuses: number[] = [];
-      while (Date.now() - gaveUp < 3 * leaseMs) {
+      while (Date.now() - gaveUp < 2 * leaseMs) {
         statuses.push((await post(b, key).promise).status);
         await new Promise((r) => setTimeout(r, leaseMs / 4)); // pacing, not synchronisation
       }
