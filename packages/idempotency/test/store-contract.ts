@@ -85,10 +85,12 @@ export function storeContract(
 
     it('renew: only the owner of a running claim extends its lease', async () => {
       const k = s.key();
-      await s.store.claim(k, 'o1', 'fp', 1_000);
+      // a 10 s lease: no stall of a loaded machine ends it before the renewal (1 s could), and
+      // a renewal to 60 s still shows as more than 30 s left
+      await s.store.claim(k, 'o1', 'fp', 10_000);
       expect(await s.store.renew(k, 'other', 60_000)).toBe(false);
       expect(await s.store.renew(k, 'o1', 60_000)).toBe(true);
-      const r = await s.store.claim(k, 'o2', 'fp', 1_000);
+      const r = await s.store.claim(k, 'o2', 'fp', 10_000);
       if (r.claimed || r.state !== 'running') throw new Error('expected running');
       expect(r.leaseLeftMs).toBeGreaterThan(30_000);
       await s.store.complete(k, 'o1', response(), 60_000);
