@@ -57,6 +57,8 @@ const memoryLimiter = (o: Partial<RateLimiterOptions> = {}) =>
 describe('createRateLimiter: events and close()', () => {
   /** What createTelemetry counts: every counter add of a MeterProvider set for these tests. */
   const counted: Array<{ instrument: string; attributes: Record<string, unknown> }> = [];
+  /** The instrumentation scope of each meter asked for. */
+  const scopes: string[] = [];
   const telemetry = (pipeline: string) =>
     counted
       .filter(
@@ -74,7 +76,12 @@ describe('createRateLimiter: events and close()', () => {
       }),
       createHistogram: () => ({ record: () => {} }),
     };
-    metrics.setGlobalMeterProvider({ getMeter: () => meter } as never);
+    metrics.setGlobalMeterProvider({
+      getMeter: (scope: string) => {
+        scopes.push(scope);
+        return meter;
+      },
+    } as never);
   });
   afterAll(() => {
     metrics.disable();
@@ -133,6 +140,7 @@ describe('createRateLimiter: events and close()', () => {
       ['refused', 'warning'],
       ['refused', 'warning'],
     ]);
+    expect(scopes).toEqual(['@resil/ratelimit']); // the package's own instrumentation scope
     expect(l.waiting).toBe(0);
   });
 

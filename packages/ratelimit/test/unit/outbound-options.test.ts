@@ -3,6 +3,7 @@
 // (maxQueue 1000, commandTimeoutMs 300), through the public API on fake time.
 import { EventEmitter } from 'node:events';
 import { createRateLimiter, type RateLimiterOptions, RateLimitQueueFullError } from '../../src';
+import { MemoryWindow } from '../../src/outbound';
 
 const base: RateLimiterOptions = { name: 'opt', points: 4, durationMs: 1000, logger: false };
 const make = (o: Record<string, unknown>) => () => createRateLimiter({ ...base, ...o } as never);
@@ -112,5 +113,26 @@ describe('createRateLimiter: defaults', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(answer).toBe(false); // memory: in quarantine
     expect(l.degraded).toBe(true);
+  });
+});
+
+describe('createRateLimiter in memory: expectedWorkers', () => {
+  it('is about sharing through Redis: a limiter in memory grants all its points', async () => {
+    const l = createRateLimiter({ ...base, burst: 4, expectedWorkers: 2 });
+    const grants = [];
+    for (let i = 0; i < 5; i++) grants.push(await l.tryAcquire());
+    expect(grants).toEqual([true, true, true, true, false]);
+  });
+});
+
+describe('MemoryWindow: the rounding tolerance', () => {
+  it('a wait under a microsecond is no wait; one of a microsecond is a wait', () => {
+    const at = (fenceMs: number) => {
+      const w = new MemoryWindow(250, 1, 4, 1000, () => 0);
+      w.fence(fenceMs);
+      return w.take(0, 1);
+    };
+    expect(at(0.9e-6)).toEqual({ waitMs: 0, granted: true });
+    expect(at(1e-6)).toEqual({ waitMs: 1e-6, granted: false });
   });
 });
