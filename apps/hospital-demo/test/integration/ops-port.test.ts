@@ -5,6 +5,9 @@ import { ADMIN, ALICE, spawnServer } from '../helpers';
 
 /** OPS_PORT with src/server.ts as a real process: the operator endpoints on their own listener. */
 describe('OPS_PORT (src/server.ts, one process)', () => {
+  // each test starts a process whose ready line alone may take up to 30 s (start() below): more
+  // than Jest's default 30 s per test
+  jest.setTimeout(90_000);
   let registry: RunningRegistry;
   beforeAll(async () => {
     registry = await startRegistry({ rateLimitPerSecond: 10_000 });

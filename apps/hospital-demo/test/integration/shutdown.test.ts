@@ -38,9 +38,10 @@ describe('graceful shutdown (src/server.ts, one process)', () => {
         },
         body: JSON.stringify({ name: 'General', address: '1 Main Street' }),
       });
-      await waitFor(() => registry.state.counters.hung === 1);
+      // another process's request and log line: room for a loaded machine, not the 5 s default
+      await waitFor(() => registry.state.counters.hung === 1, { timeoutMs: 15_000 });
       child.kill('SIGTERM');
-      await waitFor(() => output.includes('"message":"shutting down"'));
+      await waitFor(() => output.includes('"message":"shutting down"'), { timeoutMs: 15_000 });
       await expect(fetch(`${base}/healthz`)).rejects.toThrow(); // no longer accepting
       registry.state.setFaults({ mode: 'normal', failNext: 0 });
       // The hung attempt times out (UPSTREAM_TIMEOUT_MS), the retry succeeds: the client gets its answer.
@@ -51,5 +52,6 @@ describe('graceful shutdown (src/server.ts, one process)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await registry.close();
     }
-  });
+    // starts a process (its ready line alone may take up to 30 s): more than Jest's default 30 s
+  }, 90_000);
 });
