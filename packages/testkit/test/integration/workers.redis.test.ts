@@ -5,6 +5,9 @@ const r = useRedis('testkit-workers');
 const script = path.join(__dirname, '..', 'fixtures', 'incr-worker.ts');
 
 describe('runWorkers', () => {
+  // up to 4 processes start (TypeScript loaded in each) on a shared 2-core machine: Jest's default
+  // 30 s per test is less than runWorkers' own 60 s limit
+  jest.setTimeout(90_000);
   it('runs N real processes against one Redis and the shared total is exact', async () => {
     const key = `${r.prefix}counter`;
     const results = await runWorkers<
