@@ -1,9 +1,10 @@
 // More in-process breakers on the shared test Redis (this file's own prefix), for what
 // inproc.redis.test.ts leaves open (issue #23): a Redis that answers the breaker's script with an
-// error, what the breaker does once the back-off after it is over, the configuration stored by
-// configure(), and messages on the change channel that are not the breaker's. Also run by Stryker
-// for every mutant (loaded by test/mutation/all.ts): no worker processes, no redis-server of its
-// own. The client kind is RESIL_REDIS_CLIENT's (ioredis by default), as in inproc.redis.
+// error and what the breaker does once the back-off after it is over, a probe granted in memory
+// whose result reaches Redis later, the quorum set, the configuration configure() stores, flush(),
+// ready() and messages on the change channel that are not the breaker's. Also run by Stryker for
+// every mutant (loaded by test/mutation/all.ts): no worker processes, no redis-server of its own.
+// The client kind is RESIL_REDIS_CLIENT's (ioredis by default), as in inproc.redis.
 import { quitClient, type RedisClient } from '@resil/core';
 import { redisClientKind, redisUrl, useRedis, waitFor } from '@resil/testkit';
 import { CircuitOpenError, circuitBreaker, type StateChangeEvent } from '../../src';
@@ -236,6 +237,57 @@ describe('breaker on the shared Redis, in process: the stored configuration', ()
       resetTimeoutMaxMs: 500,
     });
     expect(f.breaker.settings).toMatchObject({ resetTimeoutMs: 500, resetTimeoutMaxMs: 500 });
+  });
+});
+
+describe('breaker on the shared Redis, in process: only what configure() changed is stored; flush()', () => {
+  it('configure({ failureThreshold }) stores that option alone (the maximum open duration, unchanged, is not stored)', async () => {
+    const n = name();
+    const f = track(
+      circuitBreaker({
+        name: n,
+        resetTimeoutMs: 1_000,
+        resetTimeoutMaxMs: 8_000,
+        redis: r.redis,
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => 'ok'),
+    );
+    await f.breaker.ready();
+    expect((await f.breaker.configure({ failureThreshold: 4 })).shared).toBe(true);
+    expect(JSON.parse((await r.admin.get(`${keyOf(n)}:config`)) ?? 'null')).toEqual({
+      _v: 1,
+      failureThreshold: 4,
+    });
+  });
+
+  it('rate mode: successes are batched in this process; flush() sends them to the window <key>:w at once', async () => {
+    const n = name();
+    const f = track(
+      circuitBreaker({
+        name: n,
+        mode: 'rate',
+        flushEvery: 100,
+        flushIntervalMs: 60_000,
+        resetTimeoutMs: 60_000,
+        redis: r.redis,
+        keyPrefix: r.prefix,
+        commandTimeoutMs,
+        logger: false,
+      })(async () => 'ok'),
+    );
+    await f.breaker.ready();
+    for (let i = 0; i < 3; i++) await expect(f()).resolves.toBe('ok');
+    expect(await r.admin.exists(`${keyOf(n)}:w`)).toBe(0);
+    await f.breaker.flush();
+    const w = await r.admin.hgetall(`${keyOf(n)}:w`);
+    const sum = (prefix: string) =>
+      Object.entries(w)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((t, [, v]) => t + Number(v), 0);
+    expect([sum('c:'), sum('f:')]).toEqual([3, 0]);
+    expect(f.breaker.stats).toMatchObject({ calls: 3, successes: 3 });
   });
 });
 
