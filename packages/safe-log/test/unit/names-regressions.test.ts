@@ -3,6 +3,9 @@ import { NAME_LOCALES } from '../../eval/corpus';
 import { redact } from '../../src';
 import { AFTER_NAME, NAME_LABELS } from '../name-labels';
 
+// Each locale's check scans thousands of names: up to 7 s a locale on a loaded 2-core machine.
+jest.setTimeout(120_000);
+
 // Misses found by the fast-check name property (test/unit/properties.test.ts) and by reading the
 // label scan: each case failed before the fix in src/internal/names.ts.
 describe('names after labels: regressions', () => {

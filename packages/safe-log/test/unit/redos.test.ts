@@ -3,6 +3,9 @@ import { checkSync } from 'recheck';
 import { createRedactor, DEFAULT_PATTERNS, redact } from '../../src';
 import { INTERNAL_REGEXPS } from '../../src/internal/regexps';
 
+// recheck may take its whole 60 s timeout on one pattern on a loaded machine (Jest's default is 30 s).
+jest.setTimeout(120_000);
+
 /** recheck gives up ("unknown") after its timeout: generous, as other test files share the CPU. */
 // Also: recheck's fuzz checker (used for lookarounds) stops an attack after a time limit by default
 // (attackTimeout 1 s, incubationTimeout 250 ms, seedingTimeout 100 ms), so on a loaded machine the
