@@ -1,6 +1,8 @@
 // Issue #23 (mutation score of outbound.ts): the outbound limiter's option and argument bounds at
-// their edges, with the exact messages, and the defaults a caller relies on without setting them
-// (maxQueue 1000, commandTimeoutMs 300), through the public API on fake time.
+// their edges, with the exact messages and the `option` field of core's OptionRangeError (the
+// exact messages alone are also in contract.test.ts; the field was asserted nowhere), and the
+// defaults a caller relies on without setting them (maxQueue 1000, commandTimeoutMs 300), through
+// the public API on fake time.
 import { EventEmitter } from 'node:events';
 import { createRateLimiter, type RateLimiterOptions, RateLimitQueueFullError } from '../../src';
 import { MemoryWindow } from '../../src/outbound';
@@ -29,8 +31,20 @@ describe('createRateLimiter: option bounds at their edges', () => {
     [{ expectedWorkers: 0 }, 'expectedWorkers must be an integer >= 1'],
     [{ commandTimeoutMs: 0 }, 'commandTimeoutMs must be an integer >= 1'],
     [{ burst: 0 }, 'burst must be an integer >= 1'],
-  ])('%j is refused: %s', (o, message) => {
+  ])('%j is refused: %s; the error names the option in its `option` field', (o, message) => {
     expect(make(o)).toThrow(new RangeError(`createRateLimiter: ${message}`));
+    let err: unknown;
+    try {
+      make(o)();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err).toMatchObject({
+      name: 'OptionRangeError',
+      code: 'RESIL_CORE_OPTION_RANGE',
+      option: Object.keys(o)[0],
+    });
   });
 
   it.each([
