@@ -154,13 +154,14 @@ describe('a limiter made from a URL to a Redis that is not there', () => {
       points: 1,
       durationMs: 1000,
       redis: `redis://127.0.0.1:${port}`,
-      commandTimeoutMs: 4_000,
+      commandTimeoutMs: 20_000,
       logger: false,
     });
     try {
       const start = performance.now();
       expect(await l.tryAcquire()).toBe(false);
-      expect(performance.now() - start).toBeLessThan(3_000);
+      // far below commandTimeoutMs, with room for a loaded machine
+      expect(performance.now() - start).toBeLessThan(10_000);
       expect(l.degraded).toBe(true);
     } finally {
       await l.close();
