@@ -709,7 +709,9 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
   });
 
   it('when its subscriber reconnects, the breaker reads the state it missed meanwhile', async () => {
-    const label = `resil-breaker-sub-${process.pid}-${++seq}`;
+    // unique across runs in one process too (Stryker runs the file again for every mutant): a
+    // connection an earlier run left open must not be counted as this test's
+    const label = `resil-breaker-sub-${process.pid}-${Date.now()}-${++seq}`;
     const c = createClient({ name: label });
     const n = name();
     const key = `${r.prefix}{breaker:${n}}`;
