@@ -5,10 +5,9 @@
 // ready() and messages on the change channel that are not the breaker's. Also run by Stryker for
 // every mutant (loaded by test/mutation/all.ts): no worker processes, no redis-server of its own.
 // The client kind is RESIL_REDIS_CLIENT's (ioredis by default), as in inproc.redis.
-import { quitClient, type RedisClient } from '@resil/core';
-import { redisClientKind, redisUrl, useRedis, waitFor } from '@resil/testkit';
+import { useRedis, waitFor } from '@resil/testkit';
 import { CircuitOpenError, circuitBreaker, type StateChangeEvent } from '../../src';
-import { circuitReader } from '../helpers/redis';
+import { circuitReader, drop, ownClients, reconnect } from '../helpers/redis';
 import { closeAfterEach } from '../helpers/track';
 
 const r = useRedis('breaker-inproc-more');
@@ -17,10 +16,8 @@ const name = () => `inproc-more.${process.pid}.${++seq}`;
 const fail = () => Object.assign(new Error('HTTP 503'), { status: 503 });
 
 const track = closeAfterEach();
-const clients: RedisClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => quitClient(c, 500)));
-});
+const clients = ownClients();
+const createClient = clients.create;
 
 /** Generous, as in inproc.redis: a slow command on a loaded machine must not send it to memory. */
 const commandTimeoutMs = 5_000;
@@ -29,24 +26,6 @@ const { hash, redisMs } = circuitReader(r);
 const keyOf = (n: string) => `${r.prefix}{breaker:${n}}`;
 /** The channel every breaker under this prefix listens to (`<prefix>breaker:changes`). */
 const channel = () => `${r.prefix}breaker:changes`;
-
-/** A client of this run's kind (RESIL_REDIS_CLIENT), closed after the test. */
-function createClient(): RedisClient {
-  const c = redisClientKind().single(redisUrl());
-  clients.push(c);
-  return c;
-}
-
-/** Drops the client's connection (ioredis `disconnect()`, node-redis `destroy()`). */
-async function drop(c: RedisClient): Promise<void> {
-  if ('destroy' in c && typeof c.destroy === 'function') c.destroy();
-  else c.disconnect?.();
-}
-
-/** Connects a dropped client again (both kinds: `connect()`). */
-async function reconnect(c: RedisClient): Promise<void> {
-  await (c as unknown as { connect(): Promise<unknown> }).connect();
-}
 
 describe('breaker on the shared Redis, in process: errors answered by Redis', () => {
   it('a script answered with an error (the circuit key holds a string) sends the breaker to memory: degraded "failed", the caller sees its own error, the count goes on in memory', async () => {

@@ -3,8 +3,8 @@
 // and their payloads, pub/sub between two clients, and the fall-back to memory when the client
 // cannot reach Redis. Also run by Stryker for every mutant (jest.mutation.config.cjs): no worker
 // processes, no redis-server of its own.
-import { quitClient, type RedisClient } from '@resil/core';
-import { redisClientKind, redisUrl, useRedis, waitFor } from '@resil/testkit';
+import type { RedisClient } from '@resil/core';
+import { useRedis, waitFor } from '@resil/testkit';
 import { Redis } from 'ioredis';
 import {
   CircuitOpenError,
@@ -12,7 +12,7 @@ import {
   isCircuitOpenError,
   type StateChangeEvent,
 } from '../../src';
-import { circuitReader } from '../helpers/redis';
+import { circuitReader, drop, ownClients, reconnect } from '../helpers/redis';
 import { closeAfterEach } from '../helpers/track';
 
 const r = useRedis('breaker-inproc');
@@ -21,10 +21,8 @@ const name = () => `inproc.${process.pid}.${++seq}`;
 const fail = (status = 503) => Object.assign(new Error(`HTTP ${status}`), { status });
 
 const track = closeAfterEach();
-const clients: RedisClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => quitClient(c, 500)));
-});
+const clients = ownClients();
+const createClient = clients.create;
 
 /**
  * Generous: these tests check what each transition leaves in Redis, and on a loaded 2-core
@@ -401,7 +399,7 @@ describe('breaker on the shared Redis, in process', () => {
       retryStrategy: () => null,
     });
     dead.on('error', () => {});
-    clients.push(dead);
+    clients.own(dead);
     const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const n = name();
     const degraded: unknown[] = [];
@@ -787,21 +785,3 @@ describe('breaker on the shared Redis, in process: outages and reconnects of its
     expect(await hash(key)).toMatchObject({ state: 'closed', failures: '2' });
   });
 });
-
-/** A client of this run's kind (RESIL_REDIS_CLIENT), closed after the test. */
-function createClient(options: { name?: string } = {}): RedisClient {
-  const c = redisClientKind().single(redisUrl(), options);
-  clients.push(c);
-  return c;
-}
-
-/** Drops the client's connection (ioredis `disconnect()`, node-redis `destroy()`). */
-async function drop(c: RedisClient): Promise<void> {
-  if ('destroy' in c && typeof c.destroy === 'function') c.destroy();
-  else c.disconnect?.();
-}
-
-/** Connects a dropped client again (both kinds: `connect()`). */
-async function reconnect(c: RedisClient): Promise<void> {
-  await (c as unknown as { connect(): Promise<unknown> }).connect();
-}
