@@ -218,12 +218,21 @@ describe("mode: 'rate' (memory)", () => {
   });
 
   it('slow calls: the slow-call rate opens the circuit', async () => {
+    // Fake clock (performance.now too): a fast call takes 0 ms even on a machine that stalls the
+    // event loop for longer than slowCallDurationMs, and a slow one exactly 60 ms.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const f = rate({ minimumCalls: 4, slowCallDurationMs: 25, slowCallRateThreshold: 0.5 });
+    const slow = async () => {
+      const call = f('slow');
+      await jest.advanceTimersByTimeAsync(60);
+      await call;
+    };
     await f('s');
     await f('s');
-    await f('slow');
+    await slow();
     expect(f.breaker.state).toBe('closed');
-    await f('slow');
+    expect(f.breaker.stats.slow).toBe(1);
+    await slow();
     expect(f.breaker.state).toBe('open');
     expect(f.breaker.stats.slow).toBe(2);
   });
