@@ -59,14 +59,17 @@ export function requestLogger(options: RequestLoggerOptions = {}): RequestHandle
     res.once('finish', () => {
       const requestId = (res.locals.requestId as string | undefined) ?? contextId;
       const length = Number(res.getHeader('content-length'));
-      logger.info(message, {
+      // Built field by field (no spread of a temporary object per optional field): this runs
+      // for every request.
+      const fields: Record<string, unknown> = {
         method: req.method,
         route: routeOf(req, res),
         status: res.statusCode,
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
-        ...(requestId ? { requestId } : {}),
-        ...(Number.isFinite(length) ? { bytes: length } : {}),
-      });
+      };
+      if (requestId) fields.requestId = requestId;
+      if (Number.isFinite(length)) fields.bytes = length;
+      logger.info(message, fields);
     });
     if (context) withLogContext({ requestId: contextId }, () => next());
     else next();

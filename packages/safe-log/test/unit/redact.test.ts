@@ -105,10 +105,24 @@ describe('redact', () => {
     fc.assert(
       fc.property(group(8), group(4), group(4), group(4), group(12), (...groups) => {
         const uuid = groups.join('-');
+        // Inside a text (every rule runs), in upper case too, and alone (returned before the scan).
         expect(redact(`id ${uuid}.`)).toBe(`id ${uuid}.`);
+        expect(redact(`id ${uuid.toUpperCase()}.`)).toBe(`id ${uuid.toUpperCase()}.`);
+        expect(redact(uuid)).toBe(uuid);
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("a whole-string UUID skips the built-in scan only: a pattern of the user's still finds one", () => {
+    const uuid = '12345678-1234-4123-8123-123456789012';
+    const ticket = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+    const r = createRedactor({ patterns: [{ name: 'ticket', source: ticket }] });
+    expect(r.string(uuid)).toBe('[REDACTED:ticket]');
+    expect(r.value({ requestId: uuid })).toEqual({ requestId: '[REDACTED:ticket]' });
+    expect(createRedactor().string(uuid)).toBe(uuid);
+    // Not a whole canonical UUID: scanned as before (a 12-digit group is still not a finding).
+    expect(redact(`${uuid} `)).toBe(`${uuid} `);
   });
 
   it('leaves numbers that are not identifiers: a 16-digit id that fails Luhn, timestamps, versions, durations', () => {
