@@ -197,3 +197,62 @@ describe('configure() logging', () => {
     expect(logger.info).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('durations (fake clock: exact)', () => {
+  const slowFn = (ms: number) => async (k: unknown) => {
+    await new Promise((r) => setTimeout(r, ms));
+    if (k === 'f') throw fail();
+    if (k === 'bad') return { status: 503, headers: {} };
+    return k;
+  };
+  const settle = async <T>(p: Promise<T>, ms: number) => {
+    const caught = p.catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(ms);
+    return caught;
+  };
+
+  it('onFailure alone (no success listener) gets the call’s duration, for a thrown error and for a failed result', async () => {
+    const f = track(
+      circuitBreaker({ name: uniqueName(), failureThreshold: 10, logger: false })(slowFn(40)),
+    );
+    const failures: number[] = [];
+    f.breaker.onFailure((e) => failures.push(e.durationMs));
+    jest.advanceTimersByTime(1_000); // the fake performance.now() starts at 0
+    await settle(f('f'), 40);
+    await settle(f('bad'), 40);
+    expect(failures).toEqual([40, 40]);
+  });
+
+  it('onSuccess gets the call’s duration', async () => {
+    const f = track(circuitBreaker({ name: uniqueName(), logger: false })(slowFn(30)));
+    const successes: number[] = [];
+    f.breaker.onSuccess((e) => successes.push(e.durationMs));
+    jest.advanceTimersByTime(1_000); // the fake performance.now() starts at 0
+    await expect(settle(f('ok'), 30)).resolves.toBe('ok');
+    expect(successes).toEqual([30]);
+  });
+
+  it('rate mode: a call that takes exactly slowCallDurationMs is slow, one 1 ms shorter is not', async () => {
+    const f = track(
+      circuitBreaker({
+        name: uniqueName(),
+        mode: 'rate',
+        minimumCalls: 100,
+        slowCallDurationMs: 25,
+        logger: false,
+      })(async (ms: number, k?: unknown) => {
+        await new Promise((r) => setTimeout(r, ms));
+        if (k === 'f') throw fail();
+        return ms;
+      }),
+    );
+    await settle(f(24), 24);
+    expect(f.breaker.stats.slow).toBe(0);
+    await settle(f(25), 25);
+    expect(f.breaker.stats.slow).toBe(1);
+    await settle(f(24, 'f'), 24);
+    expect(f.breaker.stats.slow).toBe(1);
+    await settle(f(25, 'f'), 25);
+    expect(f.breaker.stats.slow).toBe(2);
+  });
+});
