@@ -256,3 +256,35 @@ describe('durations (fake clock: exact)', () => {
     expect(f.breaker.stats.slow).toBe(2);
   });
 });
+
+describe('state-change lines', () => {
+  it('half-open is logged at info (only open is a warning); forcing the state it is in logs and emits nothing', async () => {
+    const n = uniqueName();
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const f = track(circuitBreaker({ name: n, resetTimeoutMs: 1_000, logger })(async () => 'ok'));
+    const changes: string[] = [];
+    f.breaker.onStateChange((e) => changes.push(`${e.from}->${e.to}`));
+    await f.breaker.open();
+    await f.breaker.open();
+    expect(changes).toEqual(['closed->open']);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    jest.setSystemTime(Date.now() + 1_001);
+    await expect(f()).resolves.toBe('ok');
+    expect(changes).toEqual(['closed->open', 'open->halfOpen', 'halfOpen->closed']);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.info.mock.calls.map((c) => c[0])).toEqual([
+      `circuit breaker ${n} state changed to halfOpen`,
+      `circuit breaker ${n} state changed to closed`,
+    ]);
+    expect(logger.info.mock.calls[0]?.[1]).toEqual({
+      event: 'circuit-half-opened',
+      name: n,
+      breaker: n,
+      from: 'open',
+      to: 'halfOpen',
+    });
+    await f.breaker.forceClose();
+    expect(changes).toHaveLength(3);
+    expect(logger.info).toHaveBeenCalledTimes(2);
+  });
+});
