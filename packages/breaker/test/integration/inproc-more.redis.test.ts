@@ -363,3 +363,43 @@ describe('breaker on the shared Redis, in process: messages on the change channe
     expect((await hash(keyOf(n))).state).toBe('open');
   });
 });
+
+describe('breaker on the shared Redis, in process: the link of a client after its last breaker closed', () => {
+  it('a new breaker on the same client and prefix gets a working link again: its failures reach Redis, it hears another client', async () => {
+    const n = name();
+    const client = createClient();
+    let healthy = true;
+    const options = {
+      name: n,
+      failureThreshold: 1,
+      redis: client,
+      keyPrefix: r.prefix,
+      commandTimeoutMs,
+      logger: false,
+    };
+    const call = async () => {
+      if (!healthy) throw fail();
+      return 'ok';
+    };
+    const first = circuitBreaker(options)(call);
+    await first.breaker.ready();
+    await expect(first()).resolves.toBe('ok');
+    // the last breaker on this client and prefix: its link (bounded caller, subscriber) is closed
+    await first.breaker.close();
+    const again = track(circuitBreaker(options)(call));
+    await again.breaker.ready();
+    healthy = false;
+    await expect(again()).rejects.toMatchObject({ status: 503 });
+    // the failure went through Redis (a closed link would have sent the breaker to memory)
+    expect(again.breaker.degraded).toBe(false);
+    expect((await hash(keyOf(n))).state).toBe('open');
+    // and the new link listens: another client's close reaches it
+    const other = track(circuitBreaker({ ...options, redis: createClient() })(call));
+    await other.breaker.ready();
+    await other.breaker.forceClose();
+    await waitFor(() => again.breaker.state === 'closed', {
+      timeoutMs: 5_000,
+      what: 'close by pub/sub on the new link',
+    });
+  });
+});
