@@ -375,7 +375,7 @@ describe('breaker on the shared Redis, in process: the link of a client after it
       redis: client,
       keyPrefix: r.prefix,
       commandTimeoutMs,
-      logger: false,
+      logger: false as const,
     };
     const call = async () => {
       if (!healthy) throw fail();
