@@ -91,6 +91,19 @@ describe('BoundedRedis (more)', () => {
     expect(await probe).toBe(CORE_ERROR_CODES.REDIS_TIMEOUT);
   });
 
+  it('once degraded, a client still connecting is not waited for: no call, not usable', async () => {
+    const { client, b } = setup();
+    client.status = 'reconnecting';
+    expect(await codeOf(b.run(async () => 1))).toBe(CORE_ERROR_CODES.REDIS_UNAVAILABLE);
+    expect(b.degraded).toBe(true);
+    client.status = 'connecting';
+    jest.advanceTimersByTime(5000); // the back-off is over, but only a ready client is probed
+    expect(b.usable()).toBe(false);
+    const call = jest.fn(async () => 1);
+    expect(await codeOf(b.run(call))).toBe(CORE_ERROR_CODES.REDIS_UNAVAILABLE);
+    expect(call).not.toHaveBeenCalled();
+  });
+
   it('after close(), a call still waiting emits no event', async () => {
     const { b, degraded } = setup();
     const p = codeOf(b.run(hang));
