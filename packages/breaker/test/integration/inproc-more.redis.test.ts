@@ -381,7 +381,7 @@ describe('breaker on the shared Redis, in process: the link of a client after it
       if (!healthy) throw fail();
       return 'ok';
     };
-    const first = circuitBreaker(options)(call);
+    const first = track(circuitBreaker(options)(call));
     await first.breaker.ready();
     await expect(first()).resolves.toBe('ok');
     // the last breaker on this client and prefix: its link (bounded caller, subscriber) is closed

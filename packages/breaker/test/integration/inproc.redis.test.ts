@@ -288,7 +288,7 @@ describe('breaker on the shared Redis, in process', () => {
     const { f, mode, key } = make({
       failureThreshold: 2,
       resetTimeoutMs: 200,
-      probeLeaseMs: 5_000,
+      probeLeaseMs: 10_000,
     });
     await f.breaker.ready();
     const events: StateChangeEvent[] = [];
@@ -314,7 +314,7 @@ describe('breaker on the shared Redis, in process', () => {
         name: f.breaker.name,
         failureThreshold: 2,
         resetTimeoutMs: 200,
-        probeLeaseMs: 5_000,
+        probeLeaseMs: 10_000,
         redis: r.redis,
         keyPrefix: r.prefix,
         commandTimeoutMs,
@@ -326,8 +326,8 @@ describe('breaker on the shared Redis, in process', () => {
     await waitFor(() => release !== undefined, { timeoutMs: 5_000, what: 'the probe to start' });
     const half = await hash(key);
     expect(half.state).toBe('halfOpen');
-    expect(Number(half.probeUntil)).toBeGreaterThanOrEqual(t1 + 5_000);
-    expect(Number(half.probeUntil)).toBeLessThanOrEqual((await redisMs()) + 5_000);
+    expect(Number(half.probeUntil)).toBeGreaterThanOrEqual(t1 + 10_000);
+    expect(Number(half.probeUntil)).toBeLessThanOrEqual((await redisMs()) + 10_000);
     expect(f.breaker.state).toBe('halfOpen');
     const rejected = await f().catch((e: unknown) => e);
     expect(isCircuitOpenError(rejected)).toBe(true);
@@ -337,6 +337,8 @@ describe('breaker on the shared Redis, in process', () => {
     expect((rejected as CircuitOpenError).retryAfterMs).toBeGreaterThanOrEqual(
       Number(half.probeUntil) - afterRefusal - 1,
     );
+    // ... and that bound still tells the lease (10 s) from the reset timeout (200 ms)
+    expect(Number(half.probeUntil) - afterRefusal).toBeGreaterThan(1_000);
     release();
     await expect(probe).resolves.toBe('probe');
     expect(await hash(key)).toMatchObject({
