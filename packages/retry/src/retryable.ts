@@ -376,8 +376,12 @@ export function retryable(options: RetryOptions = {}): Retryable {
       const deadline = context?.deadline;
       // The policy's signal and the call's (a call context's signal fires at its deadline too).
       const outer = joinSignals(signal, context?.signal);
+      // The deadline's signal is a timer, which may fire up to a millisecond before the wall
+      // clock reads the deadline: its TimeoutError counts as the deadline too.
       const stopReason = (): GiveUpReason =>
-        deadline !== undefined && clock() >= deadline ? 'deadline' : 'aborted';
+        deadline !== undefined && (clock() >= deadline || isTimeoutReason(outer?.reason))
+          ? 'deadline'
+          : 'aborted';
       let previousMs = policy.minDelayMs;
       budget?.deposit();
       /** The call ends with `error` (after `attempts` attempts): events, telemetry, the mark. */
@@ -513,4 +517,16 @@ export function retryable(options: RetryOptions = {}): Retryable {
     return Object.assign(wrapped, events) as unknown as Retried<F>;
   }
   return Object.assign(wrap, events);
+}
+
+/**
+ * A deadline's abort reason: `AbortSignal.timeout`'s DOMException named TimeoutError (checked by
+ * name: a DOMException made in another realm is not an `instanceof Error` there).
+ */
+function isTimeoutReason(reason: unknown): boolean {
+  return (
+    typeof reason === 'object' &&
+    reason !== null &&
+    (reason as { name?: unknown }).name === 'TimeoutError'
+  );
 }

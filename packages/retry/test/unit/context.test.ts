@@ -173,6 +173,27 @@ describe('retryable: the call context of each attempt', () => {
     expect(gaveUp.map((g) => g.reason)).toEqual(['deadline']);
   });
 
+  it("a deadline whose timer fires before the wall clock reads it is still the deadline, not the caller's abort", async () => {
+    // The deadline's signal is a timer: it may fire up to a millisecond before Date.now() reaches
+    // the deadline (seen on Node 22 in CI). A clock 5 ms behind makes that every time.
+    const gaveUp: GiveUpEvent[] = [];
+    const wrapped = retryable({
+      ...quiet,
+      maxAttempts: 5,
+      clock: () => Date.now() - 5,
+      onGiveUp: (e) => gaveUp.push(e),
+    })(() => new Promise<never>(() => {}));
+    const err = await withCallOptions(wrapped, { timeoutMs: 30 })().catch((e: unknown) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(gaveUp.map((g) => g.reason)).toEqual(['deadline']);
+    // the caller's own abort, before the deadline, stays 'aborted'
+    const caller = new AbortController();
+    const aborted = withCallOptions(wrapped, { timeoutMs: 60_000, signal: caller.signal })();
+    caller.abort(new Error('caller gave up'));
+    await expect(aborted).rejects.toThrow('caller gave up');
+    expect(gaveUp.map((g) => g.reason)).toEqual(['deadline', 'aborted']);
+  });
+
   it('a deadline already passed: no attempt starts', async () => {
     const fn = jest.fn(async (_ctx?: CallContext) => 'ok');
     const wrapped = retryable(quiet)(fn);
