@@ -1,40 +1,10 @@
-import { getEventListeners, EventEmitter as NodeEmitter } from 'node:events';
-import {
-  BoundedRedis,
-  CORE_ERROR_CODES,
-  type DegradedEvent,
-  isRedisOutage,
-  type RestoredEvent,
-} from '../../src/index';
+import { getEventListeners } from 'node:events';
+import { CORE_ERROR_CODES, isRedisOutage } from '../../src/index';
+import { codeOf, hang, setup } from '../support/bounded';
 
 // BoundedRedis details written for survivors of the Redis-backed mutation run (issue #23): the
 // abort listener's removal, the time-out cleared on an answer, the probe flag, events after
 // close(), the isOutage option.
-
-class FakeClient extends NodeEmitter {
-  status = 'ready';
-}
-
-const hang = () => new Promise<never>(() => {});
-
-function setup(options = {}) {
-  const client = new FakeClient();
-  const b = new BoundedRedis(client, { timeoutMs: 300, backoffMs: 1000, ...options });
-  const degraded: DegradedEvent[] = [];
-  const restored: RestoredEvent[] = [];
-  b.onDegraded((e) => degraded.push(e));
-  b.onRestored((e) => restored.push(e));
-  return { client, b, degraded, restored };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-}
 
 describe('BoundedRedis (more)', () => {
   beforeEach(() => jest.useFakeTimers());

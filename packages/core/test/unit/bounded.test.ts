@@ -1,42 +1,15 @@
-import { EventEmitter as NodeEmitter } from 'node:events';
 import {
   BoundedRedis,
   CORE_ERROR_CODES,
-  type DegradedEvent,
   isRedisOutage,
   RedisUnavailableError,
-  type RestoredEvent,
 } from '../../src/index';
-
-class FakeClient extends NodeEmitter {
-  status = 'ready';
-}
+import { codeOf, FakeClient, hang, setup } from '../support/bounded';
 
 function replyError(message: string): Error {
   const e = new Error(message);
   e.name = 'ReplyError';
   return e;
-}
-
-const hang = () => new Promise<never>(() => {});
-
-function setup(options = {}) {
-  const client = new FakeClient();
-  const b = new BoundedRedis(client, { timeoutMs: 300, backoffMs: 1000, ...options });
-  const degraded: DegradedEvent[] = [];
-  const restored: RestoredEvent[] = [];
-  b.onDegraded((e) => degraded.push(e));
-  b.onRestored((e) => restored.push(e));
-  return { client, b, degraded, restored };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
 }
 
 describe('BoundedRedis', () => {
