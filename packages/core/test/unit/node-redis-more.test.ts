@@ -8,6 +8,7 @@ import {
   isNodeRedisErrorReply,
   redisCommand,
 } from '../../src/index';
+import { FakeNodeCluster } from '../support/node-redis-cluster';
 
 // node-redis shape detection and the adapter, written for survivors of the Redis-backed mutation
 // run (issue #23).
@@ -31,20 +32,6 @@ class FakeSingle extends NodeEmitter {
     this.calls.push('destroy');
     this.isOpen = false;
     this.isReady = false;
-  }
-}
-
-class FakeCluster extends NodeEmitter {
-  isOpen = true;
-  masters: object[] = [{}];
-  sent: unknown[][] = [];
-  nodeClient() {}
-  sendCommand(firstKey: unknown, isReadonly: unknown, args: unknown[]) {
-    this.sent.push([firstKey, isReadonly, args]);
-    return Promise.resolve('OK');
-  }
-  destroy() {
-    this.isOpen = false;
   }
 }
 
@@ -115,7 +102,7 @@ describe('redisCommand', () => {
 
 describe('fromNodeRedis (more)', () => {
   it('on a cluster: a script without keys has no first key; numberOfKeys may be text (sent as its number); sendCommand routes', async () => {
-    const c = new FakeCluster();
+    const c = new FakeNodeCluster();
     const a = fromNodeRedis(c);
     await a.eval('return 1', 0);
     await a.evalsha('abc', '02', Buffer.from('{t}a'), '{t}b');

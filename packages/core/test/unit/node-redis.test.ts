@@ -29,6 +29,7 @@ import {
   subscribeChannel,
   toRedisLike,
 } from '../../src/index';
+import { FakeNodeCluster } from '../support/node-redis-cluster';
 
 /** A node-redis single client's shape, with its state set by the test. */
 class FakeNodeRedis extends NodeEmitter {
@@ -52,21 +53,6 @@ class FakeNodeRedis extends NodeEmitter {
     this.destroys++;
     this.isOpen = false;
     this.isReady = false;
-  }
-}
-
-/** A node-redis cluster's shape: `sendCommand(firstKey, isReadonly, args)`, no isReady. */
-class FakeNodeCluster extends NodeEmitter {
-  isOpen = true;
-  masters: object[] = [{}];
-  sent: unknown[][] = [];
-  nodeClient() {}
-  sendCommand(firstKey: unknown, isReadonly: unknown, args: unknown[]) {
-    this.sent.push([firstKey, isReadonly, args]);
-    return Promise.resolve('OK');
-  }
-  destroy() {
-    this.isOpen = false;
   }
 }
 
