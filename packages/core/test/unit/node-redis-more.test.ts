@@ -1,4 +1,3 @@
-import { EventEmitter as NodeEmitter } from 'node:events';
 import { SimpleError } from 'redis';
 import {
   clientStatus,
@@ -9,31 +8,10 @@ import {
   redisCommand,
 } from '../../src/index';
 import { FakeNodeCluster } from '../support/node-redis-cluster';
+import { FakeNodeSingle as FakeSingle } from '../support/node-redis-single';
 
 // node-redis shape detection and the adapter, written for survivors of the Redis-backed mutation
 // run (issue #23).
-
-class FakeSingle extends NodeEmitter {
-  isOpen = true;
-  isReady = true;
-  socketEpoch = 1;
-  sent: unknown[][] = [];
-  calls: string[] = [];
-  sendCommand(args: unknown[]) {
-    this.sent.push(args);
-    return Promise.resolve('OK');
-  }
-  async close() {
-    this.calls.push('close');
-    this.isOpen = false;
-    this.isReady = false;
-  }
-  destroy() {
-    this.calls.push('destroy');
-    this.isOpen = false;
-    this.isReady = false;
-  }
-}
 
 const shape = (extra: object) => ({
   isOpen: true,

@@ -1,30 +1,10 @@
 import { EventEmitter as NodeEmitter } from 'node:events';
 import { quitClient } from '../../src/index';
+import { FakeNodeSingle as FakeSingle } from '../support/node-redis-single';
 
 // quitClient on node-redis shapes while a connection is being made (issue #21's leak, seen only in
 // forked processes by quit-connecting.redis) and on node-redis v4's quit()/disconnect(): written
 // for survivors of the Redis-backed mutation run (issue #23).
-
-/** A node-redis single client whose connection state the test sets. */
-class FakeSingle extends NodeEmitter {
-  isOpen = true;
-  isReady = true;
-  socketEpoch = 1;
-  calls: string[] = [];
-  sendCommand() {
-    return Promise.resolve('OK');
-  }
-  async close() {
-    this.calls.push('close');
-    this.isOpen = false;
-    this.isReady = false;
-  }
-  destroy() {
-    this.calls.push('destroy');
-    this.isOpen = false;
-    this.isReady = false;
-  }
-}
 
 /** A node-redis v4 single client: quit() and disconnect(), no close()/destroy(). */
 class FakeV4 extends NodeEmitter {

@@ -1,4 +1,3 @@
-import { EventEmitter as NodeEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import {
   ClientClosedError,
@@ -30,31 +29,7 @@ import {
   toRedisLike,
 } from '../../src/index';
 import { FakeNodeCluster } from '../support/node-redis-cluster';
-
-/** A node-redis single client's shape, with its state set by the test. */
-class FakeNodeRedis extends NodeEmitter {
-  isOpen = true;
-  isReady = true;
-  socketEpoch = 1;
-  sent: unknown[][] = [];
-  closes = 0;
-  destroys = 0;
-  reply: (args: unknown[]) => Promise<unknown> = async () => 'OK';
-  sendCommand(args: unknown[]) {
-    this.sent.push(args);
-    return this.reply(args);
-  }
-  async close() {
-    this.closes++;
-    this.isOpen = false;
-    this.isReady = false;
-  }
-  destroy() {
-    this.destroys++;
-    this.isOpen = false;
-    this.isReady = false;
-  }
-}
+import { FakeNodeSingle as FakeNodeRedis } from '../support/node-redis-single';
 
 describe('node-redis detection', () => {
   it('tells node-redis clients and clusters from ioredis, by shape', () => {
