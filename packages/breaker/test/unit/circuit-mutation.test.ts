@@ -2,6 +2,7 @@
 // found from the survivors of the `circuit` mutation part. Each test names what a user sees.
 import { withCallOptions } from '@resil/core';
 import { CircuitOpenError, circuitBreaker } from '../../src';
+import { useFakeClock } from '../helpers/clock';
 import { closeAfterEach } from '../helpers/track';
 
 let seq = 0;
@@ -11,10 +12,7 @@ const fail = () => Object.assign(new Error('down'), { status: 503 });
 // One describe around every test: test/mutation/all.ts loads this file with the other tests into one
 // Jest file, where hooks at the top level would apply to them all.
 describe('circuit.ts in memory mode', () => {
-  // A fake clock (Date and performance.now) with real promise jobs: durations are exact.
-  beforeEach(() =>
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }),
-  );
+  beforeEach(() => useFakeClock());
   afterEach(() => jest.useRealTimers());
 
   describe('consecutive mode (memory)', () => {

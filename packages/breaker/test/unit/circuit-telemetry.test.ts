@@ -1,41 +1,10 @@
 // Issue #23 (test strength): the `error.type` a breaker records for errors without a usable code
 // or status, and for results that count as failures (src/circuit.ts: errorTypeOf and the
 // failed-result path), found from the survivors of the `circuit` mutation part. A minimal
-// MeterProvider (as in telemetry.test.ts) records what the breaker's instruments get.
-import {
-  type Attributes,
-  type Counter,
-  createNoopMeter,
-  type Histogram,
-  type Meter,
-  type MeterProvider,
-  metrics,
-} from '@opentelemetry/api';
+// MeterProvider (test/helpers/meter.ts) records what the breaker's instruments get.
+import { metrics } from '@opentelemetry/api';
 import { circuitBreaker } from '../../src';
-
-interface Recorded {
-  instrument: string;
-  attributes: Attributes;
-}
-
-class RecordingMeterProvider implements MeterProvider {
-  readonly recorded: Recorded[] = [];
-  getMeter(): Meter {
-    const record =
-      (instrument: string) =>
-      (_value: number, attributes: Attributes = {}) =>
-        this.recorded.push({ instrument, attributes });
-    const meter: Meter = Object.create(createNoopMeter());
-    meter.createCounter = (name: string) => ({ add: record(name) }) as Counter;
-    meter.createHistogram = (name: string) => ({ record: record(name) }) as Histogram;
-    return meter;
-  }
-  errorTypes(instrument: string): unknown[] {
-    return this.recorded
-      .filter((r) => r.instrument === instrument)
-      .map((r) => r.attributes['error.type']);
-  }
-}
+import { RecordingMeterProvider } from '../helpers/meter';
 
 let seq = 0;
 const uniqueName = () => `circuit-telemetry.${process.pid}.${++seq}`;

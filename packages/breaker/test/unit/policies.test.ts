@@ -8,6 +8,7 @@ import {
   defaultIsFailureResult,
   isBreakerTimeoutError,
 } from '../../src';
+import { useFakeClock } from '../helpers/clock';
 import { closeAfterEach } from '../helpers/track';
 
 let seq = 0;
@@ -209,7 +210,7 @@ describe("mode: 'rate' (memory)", () => {
   });
 
   it('forgets calls older than windowMs', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    useFakeClock();
     const f = rate({ windowMs: 1_000 });
     for (let i = 0; i < 9; i++) await f('f').catch(() => {});
     jest.setSystemTime(Date.now() + 1_100);
@@ -220,7 +221,7 @@ describe("mode: 'rate' (memory)", () => {
   it('slow calls: the slow-call rate opens the circuit', async () => {
     // Fake clock (performance.now too): a fast call takes 0 ms even on a machine that stalls the
     // event loop for longer than slowCallDurationMs, and a slow one exactly 60 ms.
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    useFakeClock();
     const f = rate({ minimumCalls: 4, slowCallDurationMs: 25, slowCallRateThreshold: 0.5 });
     const slow = async () => {
       const call = f('slow');
@@ -239,9 +240,7 @@ describe("mode: 'rate' (memory)", () => {
 });
 
 describe('half-open permits, back-off, isolate', () => {
-  beforeEach(() =>
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }),
-  );
+  beforeEach(() => useFakeClock());
 
   it('halfOpenPermits: N trial calls, the next one rejected; all N must succeed to close', async () => {
     const pending: Array<() => void> = [];

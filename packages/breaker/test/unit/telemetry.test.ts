@@ -5,12 +5,6 @@
 // counter and histogram record what they get) as the global provider, after the breaker exists,
 // as an application would.
 import {
-  type Attributes,
-  type Counter,
-  createNoopMeter,
-  type Histogram,
-  type Meter,
-  type MeterProvider,
   metrics,
   context as otelContext,
   ROOT_CONTEXT,
@@ -18,31 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { circuitBreaker, TELEMETRY_EVENTS } from '../../src';
-
-interface Recorded {
-  scope: string;
-  instrument: string;
-  value: number;
-  attributes: Attributes;
-}
-
-class RecordingMeterProvider implements MeterProvider {
-  readonly recorded: Recorded[] = [];
-  getMeter(scope: string): Meter {
-    const record =
-      (instrument: string) =>
-      (value: number, attributes: Attributes = {}) =>
-        this.recorded.push({ scope, instrument, value, attributes });
-    // A meter of its own on top of the API's no-op one (createNoopMeter() is a shared singleton).
-    const meter: Meter = Object.create(createNoopMeter());
-    meter.createCounter = (name: string) => ({ add: record(name) }) as Counter;
-    meter.createHistogram = (name: string) => ({ record: record(name) }) as Histogram;
-    return meter;
-  }
-  of(instrument: string): Recorded[] {
-    return this.recorded.filter((r) => r.instrument === instrument);
-  }
-}
+import { RecordingMeterProvider } from '../helpers/meter';
 
 let seq = 0;
 const uniqueName = () => `telemetry.${process.pid}.${++seq}`;
