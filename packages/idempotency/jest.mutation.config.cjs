@@ -3,7 +3,7 @@
 //   store    src/store.ts and src/errors.ts, with the store-level tests (memory store on a fake
 //            clock, RedisStore on the shared test Redis under its own prefix, errors) and the store
 //            contract (test/store-contract.ts on the memory store and on the shared Redis, plain
-//            and encrypted)
+//            and encrypted) and waitForReplicas on a stand-in node-redis client
 //   parsing  the request parsers in src/middleware.ts (target, parseIdempotencyKey,
 //            canonicalJson), with the tests that call them directly: parse, issue23 (canonicalJson,
 //            deep bodies), fuzz (parseIdempotencyKey's properties, hostile requests over HTTP) and
@@ -30,6 +30,7 @@ const PARTS = {
     '<rootDir>/test/integration/store.redis.test.ts',
     '<rootDir>/test/unit/store-contract.memory.test.ts',
     '<rootDir>/test/integration/store-contract.redis.test.ts',
+    '<rootDir>/test/unit/node-redis-wait.test.ts',
   ],
   parsing: [
     '<rootDir>/test/unit/parse.test.ts',
