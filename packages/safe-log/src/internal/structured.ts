@@ -14,8 +14,23 @@ export const PLACEHOLDER = '\ue000';
 
 /** A string is treated as HL7 v2 when it holds one of these segments. */
 const HL7_HINT = re('(?<![A-Za-z0-9])(?:MSH|PID|NK1|GT1|IN1|IN2|PV1|MRG|PD1)\\|', '');
-/** Any segment start: three capitals or digits, then the field separator. */
-const HL7_SEGMENT = re('(?<![A-Za-z0-9])[A-Z][A-Z0-9]{2}\\|', 'g');
+/**
+ * Segment ids of HL7 v2.x (and every `Z..` site segment), for a segment that does not start a line
+ * (`hl7=PID|…`, `received PID|…`).
+ */
+const KNOWN_SEGMENTS =
+  'ABS|ACC|ADD|ADJ|AFF|AIG|AIL|AIP|AIS|AL1|APR|ARQ|AUT|BHS|BLC|BLG|BPO|BPX|BTS|BTX|CDM|CER|CM0|CM1|CM2|CNS|CON|CSP|CSR|CSS|CTD|CTI|DB1|DG1|DRG|DSC|DSP|ECD|ECR|EDU|EQP|EQU|ERR|EVN|FAC|FHS|FT1|FTS|GOL|GP1|GP2|GT1|IAM|IIM|ILT|IN1|IN2|IN3|INV|IPC|ISD|ITM|IVC|IVT|LAN|LCC|LCH|LDP|LOC|LRL|MFA|MFE|MFI|MRG|MSA|MSH|NCK|NDS|NK1|NPU|NSC|NST|NTE|OBR|OBX|ODS|ODT|OM1|OM2|OM3|OM4|OM5|OM6|OM7|ORC|ORG|OVR|PCR|PD1|PDA|PDC|PEO|PES|PID|PKG|PMT|PR1|PRA|PRB|PRC|PRD|PSG|PSH|PSL|PSS|PTH|PV1|PV2|PYE|QAK|QID|QPD|QRD|QRF|QRI|RCP|RDF|RDT|REL|RF1|RFI|RGS|RMI|ROL|RQ1|RQD|RXA|RXC|RXD|RXE|RXG|RXO|RXR|SAC|SCD|SCH|SCP|SDD|SFT|SID|SLT|SPM|STF|STZ|TCC|TCD|TQ1|TQ2|TXA|UAC|UB1|UB2|URD|URS|VAR|VND';
+/**
+ * A segment start: three capitals or digits and the field separator, at the start of the text or
+ * of a line (a CR or LF, or those written as `\r` / `\n`); elsewhere only a known segment id after
+ * a character that is not part of HL7 content. Never after `|`, `^`, `~` or `&`: a field or
+ * component made of three capitals (`ENG`, the identifier type `MRN`) is not a new segment, so
+ * the fields after it stay in their person segment.
+ */
+const HL7_SEGMENT = re(
+  `(?:(?<=^|[\\r\\n]|\\\\[rn])[A-Z][A-Z0-9]{2}|(?<![A-Za-z0-9|^~&\\\\])(?:${KNOWN_SEGMENTS}|Z[A-Z0-9]{2}))\\|`,
+  'g',
+);
 const LINE_BREAK = re('[\\r\\n]', '');
 /** Segments about a person: every field but the set id and short codes is an identifier. */
 const PERSON_SEGMENTS = new Set([

@@ -1,0 +1,91 @@
+// Findings of a realistic-log review (2026-12-03): identifiers that reached the log through the
+// structure around them. Synthetic values only.
+import fc from 'fast-check';
+import { createRedactor, redact } from '../../src';
+
+const MSH = 'MSH|^~\\&|EPIC|MGH|LAB|MGH|202612031015||ADT^A04|MSG00001|P|2.5.1';
+
+describe('HL7 v2: a field or component of three capitals is not a segment start', () => {
+  it.each([
+    [
+      'a language code field (ENG)',
+      'PID|1||00412345^^^MGH^MR||DOE^JANE||19610304|F|||ENG|M|ACCT998877^^^MGH^AN|078051120',
+    ],
+    [
+      'an identifier type code (^MRN)',
+      'PID|1||00412345^^^MGH^MRN||DOE^JANE^A||19610304|F|||12 OAK LN^^SPRINGFIELD^IL^62704||5550104477|||||ACCT998877|078051120',
+    ],
+    [
+      'a three-letter given name (^WEI)',
+      'PID|1||00412345^^^MGH^MR||ZHANG^WEI||19610304|F|||12 OAK LN^^SPRINGFIELD^IL^62704||5550104477',
+    ],
+    [
+      'a three-letter name in NK1 (^ANN)',
+      'NK1|1|DOE^ANN|MTH|12 OAK LN^^SPRINGFIELD^IL^62704|5550104477',
+    ],
+    [
+      'a name with a space before three capitals',
+      'PID|1||00412345||SMITH^MARY ANN|19610304|5550104477',
+    ],
+  ])('%s', (_case, segment) => {
+    for (const sep of ['\r', '\n']) {
+      const out = redact(`${MSH}${sep}${segment}`);
+      for (const secret of [
+        'ACCT998877',
+        '078051120',
+        '19610304',
+        '5550104477',
+        'SPRINGFIELD',
+        'DOE',
+        'ZHANG',
+        'MARY',
+      ])
+        expect(out).not.toContain(secret);
+      expect(out).toContain('ADT^A04');
+    }
+  });
+
+  it('a segment after a prefix, `=`, a quote or a written \\r still starts (known ids only)', () => {
+    for (const text of [
+      'hl7=PID|1||00412345||DOE^JANE|19610304',
+      'received PID|1||00412345||DOE^JANE|19610304',
+      '"PID|1||00412345||DOE^JANE|19610304"',
+      `${MSH}\\rPID|1||00412345||DOE^JANE|19610304`,
+    ]) {
+      const out = redact(text);
+      expect(out).not.toContain('DOE');
+      expect(out).not.toContain('19610304');
+    }
+  });
+
+  it('property: whatever its fields hold (codes, typed identifiers, short names), no value of a person segment is kept but codes', () => {
+    const code = fc.constantFrom('ENG', 'MRN', 'ANN', 'WEI', 'SPO', 'CHR', 'MTH', 'AN', 'M', 'F');
+    const value = fc.stringMatching(/^[A-Z][a-z0-9]{5,10}$/).map((s) => `Q${s}`);
+    const field = fc.oneof(
+      value,
+      fc.tuple(value, code).map(([v, c]) => `${v}^^^MGH^${c}`),
+      fc.tuple(value, code).map(([v, c]) => `${v}^${c}`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(field, code), { minLength: 4, maxLength: 14 }),
+        fc.constantFrom('PID', 'NK1', 'IN1', 'GT1', 'PV1'),
+        fc.constantFrom('\r', '\n', '\r\n'),
+        (fields, id, sep) => {
+          const msg = [
+            MSH,
+            `${id}|1|${fields.join('|')}`,
+            'OBX|1|NM|2345-7^Glucose^LN||95|mg/dL',
+          ].join(sep);
+          const out = redact(msg);
+          for (const f of fields)
+            for (const v of f.match(/Q[A-Za-z0-9]+/g) ?? []) expect(out).not.toContain(v);
+          expect(out).toContain('2345-7^Glucose^LN');
+        },
+      ),
+      { numRuns: Number(process.env.RESIL_FC_MAX_RUNS ?? 300) },
+    );
+  });
+});
+
+export { createRedactor };
