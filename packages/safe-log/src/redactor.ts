@@ -193,6 +193,14 @@ function groupCount(source: string): number {
 }
 /** A letter or digit in any script: a cut never ends inside a token. */
 const WORD_CHAR = re('[\\p{L}\\p{N}]', 'u');
+const SPACE = re('\\s', '');
+/** cutOutside: characters scanned before and after a cut, tries, and how far back it can move. */
+const CUT_BEFORE = 128;
+const CUT_AFTER = 384;
+const CUT_TRIES = 12;
+const CUT_BACK = 512;
+/** What cutOutside's scans mark with (they only compare, nothing they make is written). */
+const PROBE: Mark = () => '\u0000';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NEEDS_ESCAPE = /[\r\n\u2028\u2029\u001b\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
@@ -442,6 +450,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       const floor = Math.max(0, maxStringLength - 256);
       let end = maxStringLength;
       while (end > floor && WORD_CHAR.test(text[end - 1] as string)) end--;
+      end = cutOutside(text, end);
       dropped = text.length - end;
       text = text.slice(0, end);
     }
@@ -463,6 +472,30 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // An unchanged string holds a control character only when the classes say so.
     if ((out !== text || cls & C_CONTROL) && NEEDS_ESCAPE.test(out)) out = neutralise(out);
     return dropped > 0 ? `${out}…[Truncated ${dropped} chars]` : out;
+  }
+
+  /**
+   * Moves a cut back, a token at a time, until nothing the rules find crosses it: an identifier
+   * made of several tokens (`(555) 010-4477`, `+44 7700 900123`, `Wei Zhang`) or joined by
+   * punctuation (`078-05-1120`, an e-mail address) that starts before the cut and ends after it
+   * would otherwise be written in part. Checked by scanning the text around the cut twice, up to
+   * the cut and past it: when the rules mark something in the longer text that the shorter one
+   * writes as it is, something crosses. Bounded: at most CUT_TRIES scans of CUT_BEFORE +
+   * CUT_AFTER characters, and the cut never moves more than CUT_BACK characters.
+   */
+  function cutOutside(text: string, cut: number): number {
+    const lowest = Math.max(0, cut - CUT_BACK);
+    let end = cut;
+    for (let tries = 0; tries < CUT_TRIES && end > lowest; tries++) {
+      const from = Math.max(0, end - CUT_BEFORE);
+      const head = scan(text.slice(from, end), PROBE);
+      const whole = scan(text.slice(from, Math.min(text.length, end + CUT_AFTER)), PROBE);
+      if (whole.startsWith(head)) return end;
+      // Drop the last token (and the spaces after it).
+      while (end > lowest && SPACE.test(text[end - 1] as string)) end--;
+      while (end > lowest && !SPACE.test(text[end - 1] as string)) end--;
+    }
+    return end;
   }
 
   /** Each placeholder `\ue000<index>\ue001` of this call's marks becomes its censored text. */

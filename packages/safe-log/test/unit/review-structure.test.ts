@@ -88,4 +88,43 @@ describe('HL7 v2: a field or component of three capitals is not a segment start'
   });
 });
 
-export { createRedactor };
+describe('maxStringLength: an identifier that crosses the cut is dropped whole', () => {
+  // Each identifier is placed so that the cut falls at every position inside it: no token of it
+  // (3 or more letters or digits) may be written. Before: the cut kept `078-05-`, `(555) `,
+  // `yuki.nakamura@`, `+44 7700 `.
+  const identifiers = [
+    '078-05-1120',
+    '078 05 1120',
+    '(555) 010-4477',
+    '555-010-4477',
+    '+1 555 010 4477',
+    'yuki.nakamura@example.org',
+    '1961-03-04',
+    'March 4, 1961',
+    'MRN 00412345',
+    'John Smith',
+  ];
+  const limit = 200;
+  const r = createRedactor({ maxStringLength: limit });
+  it.each(identifiers)('%s', (id) => {
+    const tokens = id.match(/[A-Za-z0-9]{3,}/g) ?? [];
+    for (let inside = 1; inside < id.length; inside++) {
+      const start = limit - inside;
+      const filler = 'lorem ipsum dolor '.repeat(20).slice(0, start - 1);
+      const text = `${filler} ${id} and more words after it ${'tail '.repeat(60)}`;
+      const out = r.string(text);
+      for (const t of tokens)
+        if (!['and', 'more', 'words', 'after', 'tail'].includes(t))
+          expect({ inside, out: out.slice(-60), has: out.includes(t) }).toMatchObject({
+            has: false,
+          });
+      expect(out).toMatch(/…\[Truncated \d+ chars\]$/);
+      expect(out.length).toBeLessThanOrEqual(limit + 30);
+    }
+  });
+
+  it('a cut with nothing around it stays where it was (the count is of characters not written)', () => {
+    const text = `${'word '.repeat(60)}`;
+    expect(r.string(text)).toBe(`${'word '.repeat(40)}…[Truncated 100 chars]`);
+  });
+});
