@@ -137,8 +137,44 @@ const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)
  * hex letters joined by `:` or `-`, or a `::` after a group.
  */
 const HEX_GROUPS = re('[0-9a-f]{1,4}([:-])[0-9a-f]{1,4}\\1[0-9a-f]{1,4}|[0-9a-f]{1,4}::', 'i');
-/** Where a JSON document starts inside a string (`… failed: {"resourceType":…}`). */
-const JSON_START = re('[{\\[][ \\t]{0,3}["{\\[]', '');
+/** JSON documents inside one string that are parsed and walked, at most (the cost stays linear). */
+const JSON_TRIES = 16;
+
+/**
+ * Where a JSON document may start inside a string at or after `from` (`… failed: {"resourceType":…}`,
+ * pretty-printed or not): `{` or `[`, then up to 16 spaces or line breaks, then `"`, `{` or `[`. -1 if none.
+ */
+function nextJsonStart(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 123 && c !== 91) continue; // { [
+    for (let j = i + 1; j < text.length && j <= i + 17; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 34 || d === 123 || d === 91) return i; // " { [
+      if (d !== 32 && d !== 9 && d !== 10 && d !== 13) break;
+    }
+  }
+  return -1;
+}
+
+/** Index of the bracket that closes the one at `start` (strings and escapes skipped), or -1. */
+function jsonEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
 /** Error properties never written: live connections and requests, not data. */
 const SKIP_ERROR_KEYS = new Set([
   'request',
@@ -559,24 +595,35 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   function scan(text: string, mark: Mark, cls: number = classify(text)): string {
     // Lower-case words without digits or punctuation cannot hold anything a rule looks for.
     if (!custom && !(cls & C_ANY_RULE)) return text;
-    const json = cls & C_BRACKET ? JSON_START.exec(text) : null;
-    if (json) {
-      const close = text[json.index] === '{' ? '}' : ']';
-      const end = text.lastIndexOf(close);
-      if (end > json.index) {
+    if (cls & C_BRACKET) {
+      // Each JSON document in the text (one, several, NDJSON, pretty-printed) is parsed and walked
+      // like an object: a FHIR resource's `family` or `city` is found by its place, not its shape.
+      let out = '';
+      let done = 0;
+      let at = nextJsonStart(text, 0);
+      for (let tries = 0; at >= 0 && tries < JSON_TRIES; tries++) {
+        const end = jsonEnd(text, at);
+        if (end < 0) break; // no later start closes before the end either, or it is cut
         let doc: unknown;
-        let ok = true;
         try {
-          doc = JSON.parse(text.slice(json.index, end + 1));
+          doc = JSON.parse(text.slice(at, end + 1));
         } catch {
-          ok = false;
+          at = nextJsonStart(text, at + 1);
+          continue;
         }
-        if (ok) {
-          const inner = JSON.stringify(walk(doc, undefined, 1, [], false));
-          return scan(text.slice(0, json.index), mark) + inner + scan(text.slice(end + 1), mark);
-        }
+        const inner = JSON.stringify(walk(doc, undefined, 1, [], false));
+        out += scanText(text.slice(done, at), mark) + inner;
+        done = end + 1;
+        at = nextJsonStart(text, done);
       }
+      if (done > 0) return out + scanText(text.slice(done), mark);
     }
+    return scanText(text, mark, cls);
+  }
+
+  /** Every rule but the JSON documents over one string. */
+  function scanText(text: string, mark: Mark, cls: number = classify(text)): string {
+    if (!custom && !(cls & C_ANY_RULE)) return text;
     // Marks only take characters away (and add spaces, quotes and placeholders), so the classes
     // of `text` still hold every character the later steps look for; they skip only a step that
     // cannot find anything.

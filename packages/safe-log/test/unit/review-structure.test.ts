@@ -128,3 +128,44 @@ describe('maxStringLength: an identifier that crosses the cut is dropped whole',
     expect(r.string(text)).toBe(`${'word '.repeat(40)}…[Truncated 100 chars]`);
   });
 });
+
+describe('JSON documents inside a string', () => {
+  const patient = {
+    resourceType: 'Patient',
+    id: 'p1',
+    identifier: [{ system: 'urn:oid:1.2.3', value: 'A4100000' }],
+    name: [{ family: 'Smith', given: ['Robert'] }],
+    birthDate: '1961-03-04',
+    address: [{ line: ['12 Oak Lane'], city: 'Springfield', postalCode: '62704' }],
+  };
+  const secrets = ['Smith', 'Robert', 'A4100000', 'Springfield', '62704', '1961-03-04', 'Oak Lane'];
+  const outcome = JSON.stringify({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error' }],
+  });
+  it.each([
+    ['compact', `POST /fhir/Patient 422: ${JSON.stringify(patient)}`],
+    ['pretty-printed', `POST /fhir/Patient 422: ${JSON.stringify(patient, null, 2)}`],
+    [
+      'pretty-printed with tabs and CRLF',
+      JSON.stringify(patient, null, '\t').replace(/\n/g, '\r\n'),
+    ],
+    ['two documents', `request=${JSON.stringify(patient)} response=${outcome}`],
+    ['NDJSON', `${JSON.stringify(patient)}\n${JSON.stringify(patient)}\n`],
+    ['a stray closing brace after it', `got ${JSON.stringify(patient)} then } and ] in text`],
+    ['after a document that does not parse', `{"a": 1,} then ${JSON.stringify(patient)}`],
+  ])('%s', (_case, text) => {
+    const out = redact(text);
+    for (const s of secrets) expect(out).not.toContain(s);
+    expect(out).toContain('"resourceType":"Patient"');
+  });
+
+  it('the rest of the text keeps its own rules, and text without a document is unchanged', () => {
+    const out = redact(`ssn 078-05-1120 in ${JSON.stringify(patient)} and {not json}`);
+    expect(out).not.toContain('078-05-1120');
+    expect(out).toContain('and {not json}');
+    expect(redact('[INFO] {braces} [1, 2] {"unclosed": ')).toBe(
+      '[INFO] {braces} [1, 2] {"unclosed": ',
+    );
+  });
+});
