@@ -137,6 +137,32 @@ const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)
  * hex letters joined by `:` or `-`, or a `::` after a group.
  */
 const HEX_GROUPS = re('[0-9a-f]{1,4}([:-])[0-9a-f]{1,4}\\1[0-9a-f]{1,4}|[0-9a-f]{1,4}::', 'i');
+/**
+ * A value under a key that names a person (`patient: 'Wei Zhang'`, `contact: "O'Neil, Mary"`):
+ * one to five words of letters (with `'`, `.`, `-`), the first of more than one letter when
+ * alone. Identifiers with digits are left to the rules; `patient: 'p-123'` is kept.
+ */
+const PERSON_VALUE = re(
+  "^\\s{0,3}(?:\\p{Lu}[\\p{L}'.-]{1,40}|[\\p{L}][\\p{L}'.-]{0,40}(?:,?[ \\t]{1,3}[\\p{L}][\\p{L}'.-]{0,40}){1,4})\\s{0,3}$",
+  'u',
+);
+/** Keys under a person whose values are about an organisation, not the person (normalised). */
+const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
+  'hospital',
+  'organization',
+  'organisation',
+  'facility',
+  'clinic',
+  'department',
+  'ward',
+  'practice',
+  'site',
+  'location',
+  'payer',
+  'insurer',
+  'managingorganization',
+]);
+
 /** JSON documents inside one string that are parsed and walked, at most (the cost stays linear). */
 const JSON_TRIES = 16;
 
@@ -164,7 +190,8 @@ function jsonEnd(text: string, start: number): number {
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // a backslash escapes the next character
+      if (c === 92)
+        i++; // a backslash escapes the next character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) depth++;
@@ -741,6 +768,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
       return value === undefined || value === null ? value : byKey(value);
+    if (person && typeof value === 'string' && PERSON_VALUE.test(value)) return byKey(value);
     return walkValue(value, depth, seen, person);
   }
 
@@ -766,9 +794,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           (person && PERSON_NAME_KEYS.has(info.normal)))
       )
         written = byKey(v);
-      else if (typeof v === 'string') written = string(v);
+      else if (typeof v === 'string')
+        // `patient: 'Wei Zhang'`: words alone under a key that names a person are a name.
+        written = info.person && PERSON_VALUE.test(v) ? byKey(v) : string(v);
       else if (typeof v === 'number' || typeof v === 'boolean') written = v;
-      else written = walkValue(v, depth + 1, seen, info.person);
+      // Below a person (`patient.details.name`), until a key that names an organisation.
+      else
+        written = walkValue(
+          v,
+          depth + 1,
+          seen,
+          info.person || (person && !ORGANISATION_KEYS.has(info.normal)),
+        );
       const name = info.plain ?? safeKey(k);
       if (name === '__proto__') {
         Object.defineProperty(out, name, {
@@ -843,7 +880,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         const out: Record<string, unknown> = {};
         for (const [k, v] of obj) {
           const name = typeof k === 'string' ? k : String(k);
-          out[string(name)] = walk(v, name, depth + 1, seen, false);
+          out[string(name)] = walk(v, name, depth + 1, seen, personKey(name));
         }
         return out;
       }

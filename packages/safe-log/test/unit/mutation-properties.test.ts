@@ -89,15 +89,20 @@ describe('FHIR person resources and person-like keys (mutation tests)', () => {
     expect(redact({ resourceType: 7, name: 'Qname' })).toEqual({ resourceType: 7, name: 'Qname' });
   });
 
-  it("under a person-like key, the person's name keys are redacted, other keys and deeper levels kept", () => {
+  it("under a person-like key, the person's name keys are redacted at every depth below it (issue: patient.details.name leaked), other keys kept", () => {
     expect(
       redact({
-        patient: { name: 'Qname', city: 'Qcity', ward: 'Qward', nested: { name: 'Qdeep' } },
+        patient: { name: 'Qname', city: 'Qcity', ward: 'Qward', nested: { name: '[REDACTED]' } },
         Emergency_Contact: { display: 'Qd', given: 'Qg', note: null, family: undefined },
         hospital: { name: 'Qhosp' },
       }),
     ).toEqual({
-      patient: { name: '[REDACTED]', city: '[REDACTED]', ward: 'Qward', nested: { name: 'Qdeep' } },
+      patient: {
+        name: '[REDACTED]',
+        city: '[REDACTED]',
+        ward: 'Qward',
+        nested: { name: '[REDACTED]' },
+      },
       Emergency_Contact: {
         display: '[REDACTED]',
         given: '[REDACTED]',

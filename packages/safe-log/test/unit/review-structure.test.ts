@@ -169,3 +169,41 @@ describe('JSON documents inside a string', () => {
     );
   });
 });
+
+describe('a person by structure', () => {
+  it('a name written directly under a key that names a person', () => {
+    for (const [key, value] of [
+      ['patient', 'Wei Zhang'],
+      ['patient', "O'Neil, Mary"],
+      ['contact', "mary o'neil"],
+      ['guarantor', 'Chidi Okafor'],
+      ['emergencyContact', 'Xiomara Castillo'],
+    ] as const) {
+      expect(redact({ [key]: value })).toEqual({ [key]: '[REDACTED]' });
+      expect(redact(new Map([[key, value]]))).toEqual({ [key]: '[REDACTED]' });
+    }
+    // an identifier with digits is left to the rules, a lower-case word is not a name
+    expect(redact({ patient: 'p-123' })).toEqual({ patient: 'p-123' });
+    expect(redact({ patient: 'admitted' })).toEqual({ patient: 'admitted' });
+  });
+
+  it('a name at any depth below a person, until an organisation', () => {
+    expect(
+      redact({
+        patient: { details: { name: 'Wei Zhang', hospital: { name: 'General Hospital' } } },
+      }),
+    ).toEqual({
+      patient: { details: { name: '[REDACTED]', hospital: { name: 'General Hospital' } } },
+    });
+    expect(redact({ patient: { visits: [{ contact: { name: 'Bao Lin' } }] } })).toEqual({
+      patient: { visits: [{ contact: { name: '[REDACTED]' } }] },
+    });
+    expect(redact(new Map([['patient', { name: 'Bao Lin' }]]))).toEqual({
+      patient: { name: '[REDACTED]' },
+    });
+    // no person above it: a name key alone is judged by its value
+    expect(redact({ hospital: { name: 'General Hospital' } })).toEqual({
+      hospital: { name: 'General Hospital' },
+    });
+  });
+});
