@@ -198,7 +198,46 @@ export const SENSITIVE_KEYS: readonly string[] = Object.freeze([
   'given',
   'nextofkin',
   'emergencycontactname',
+  // Review of realistic logs: name parts alone (`{ first, last }`, FHIR-style `family` beside
+  // `given`) and short forms. At any depth: `{ first: 0, last: 9 }` (paging) is redacted too, the
+  // price of never writing `{ first: 'Wei', last: 'Zhang' }`.
+  'first',
+  'last',
+  'middle',
+  'family',
+  'forename',
+  'forenames',
+  'givennames',
+  'lname',
+  // abbreviations of "patient" before a name part or an identifier (`ptName`, `pat_nm`, `ptId`)
+  ...['pt', 'pat'].flatMap((p) =>
+    [
+      'name',
+      'nm',
+      'fullname',
+      'firstname',
+      'lastname',
+      'first',
+      'last',
+      'fname',
+      'lname',
+      'dob',
+      'id',
+      'no',
+      'num',
+      'number',
+    ].map((part) => p + part),
+  ),
 ]);
+
+/**
+ * Identifier stems: a key ending in one, bare or followed by an identifier word (`nhsNumber`,
+ * `MRN_NO`, `medRecNum`, `chartId`, `patientNumber`, `healthCardNumber`), is sensitive. Stems that
+ * also name a container (`patient`, `chart`, `insurance`) count only with the identifier word.
+ */
+const ID_STEMS = ['ssn', 'mrn', 'nhs', 'medrec', 'medicalrecord', 'healthcard'];
+const ID_STEMS_WITH_WORD = ['patient', 'chart', 'insurance', 'member', 'subscriber', 'policy'];
+const ID_WORDS = ['number', 'no', 'num', 'nbr', 'nr', 'id', 'digits'];
 
 /** Key endings that are sensitive whatever comes before (`patientSsn`, `userEmail`, `home_phone`). */
 export const SENSITIVE_SUFFIXES: readonly string[] = Object.freeze([
@@ -228,14 +267,61 @@ export const SENSITIVE_SUFFIXES: readonly string[] = Object.freeze([
   'serialnumber',
   'subscriberid',
   'vin',
+  // name parts and postal codes with a prefix (`patientSurname`, `homePostal`, `mailPostcode`)
+  'surname',
+  'forename',
+  'givenname',
+  'familyname',
+  'middlename',
+  'maidenname',
+  'postal',
+  'postcode',
+  ...ID_STEMS,
+  ...[...ID_STEMS, ...ID_STEMS_WITH_WORD].flatMap((stem) => ID_WORDS.map((w) => stem + w)),
 ]);
+
+/** Words after a person word that make a container of that person (`patientInfo`, `userDetails`). */
+const PERSON_CONTAINERS = [
+  'info',
+  'details',
+  'detail',
+  'data',
+  'record',
+  'records',
+  'profile',
+  'demographics',
+];
+
+/**
+ * The person words, matched as written and also in the plural (`patients`, `guarantors`,
+ * `beneficiaries`) and before a container word (`patientInfo`, `contactDetails`, `ptData`).
+ * Only `has` looks further: iterating gives the words as listed.
+ */
+class PersonWords extends Set<string> {
+  override has(key: string): boolean {
+    if (super.has(key)) return true;
+    let k = key;
+    for (const c of PERSON_CONTAINERS)
+      if (k.length > c.length && k.endsWith(c)) {
+        k = k.slice(0, -c.length);
+        if (super.has(k)) return true;
+        break;
+      }
+    if (k.endsWith('ies') && super.has(`${k.slice(0, -3)}y`)) return true;
+    if (k.endsWith('es') && super.has(k.slice(0, -2))) return true;
+    return k.endsWith('s') && super.has(k.slice(0, -1));
+  }
+}
 
 /**
  * Parents whose `name` (and `display`, `text`, `given`, `family`) is a person's name: a plain
- * `name` is usually a hospital's, `patient.name` never is.
+ * `name` is usually a hospital's, `patient.name` never is. Plurals and container words are
+ * matched too (see `PersonWords`).
  */
-export const PERSON_PARENTS: ReadonlySet<string> = new Set([
+export const PERSON_PARENTS: ReadonlySet<string> = new PersonWords([
   'patient',
+  'pt',
+  'pat',
   'subject',
   'member',
   'person',
@@ -277,6 +363,16 @@ export const PERSON_PARENTS: ReadonlySet<string> = new Set([
   'owner',
   'visitor',
   'customer',
+  'individual',
+  'participant',
+  'resident',
+  'applicant',
+  'claimant',
+  'children',
+  'attendee',
+  'traveler',
+  'traveller',
+  'passenger',
 ]);
 
 /** Keys under a person-like parent that hold the person's name. */
@@ -331,6 +427,56 @@ export function luhn(text: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * Card issuer ranges (IIN prefix, lengths): a run of digits that passes Luhn is a card only when
+ * it also starts like one and has that issuer's length. Epoch milliseconds (13 digits from 1)
+ * and HL7 timestamps (14 digits from 19 or 20) pass Luhn once in ten but match no issuer.
+ */
+const CARD_RANGES: ReadonlyArray<readonly [from: number, to: number, lengths: readonly number[]]> =
+  [
+    [4, 4, [13, 16, 19]], // Visa
+    [51, 55, [16]], // Mastercard
+    [2221, 2720, [16]], // Mastercard 2-series
+    [34, 34, [15]], // American Express
+    [37, 37, [15]],
+    [6011, 6011, [16, 17, 18, 19]], // Discover
+    [644, 649, [16, 17, 18, 19]],
+    [65, 65, [16, 17, 18, 19]],
+    [36, 36, [14, 15, 16, 17, 18, 19]], // Diners Club
+    [38, 39, [16, 17, 18, 19]],
+    [300, 305, [14, 15, 16, 17, 18, 19]],
+    [3095, 3095, [14, 15, 16, 17, 18, 19]],
+    [3528, 3589, [16, 17, 18, 19]], // JCB
+    [62, 62, [16, 17, 18, 19]], // UnionPay
+    [2200, 2204, [16, 17, 18, 19]], // Mir
+    [50, 50, [13, 14, 15, 16, 17, 18, 19]], // Maestro
+    [56, 58, [13, 14, 15, 16, 17, 18, 19]],
+    [639, 639, [13, 14, 15, 16, 17, 18, 19]],
+    [67, 67, [13, 14, 15, 16, 17, 18, 19]],
+    [60, 60, [16]], // RuPay
+    [81, 82, [16]],
+  ];
+
+/** True when the digits of `text` start like a card of some issuer and have its length. */
+export function cardIssuer(text: string): boolean {
+  const digits = text.replace(/\D/g, '');
+  for (const [from, to, lengths] of CARD_RANGES) {
+    const prefix = Number(digits.slice(0, String(from).length));
+    if (prefix >= from && prefix <= to && lengths.includes(digits.length)) return true;
+  }
+  return false;
+}
+
+/** A card number: an issuer's prefix and length, and a valid Luhn checksum. */
+function card(text: string): boolean {
+  return cardIssuer(text) && luhn(text);
+}
+
+/** A phone number written with a country code: 8 or more digits in all (E.164 allows 8 to 15). */
+function internationalPhone(text: string): boolean {
+  return text.replace(/\D/g, '').length >= 8;
+}
+
 const DIGITS = '0123456789';
 
 function ipv4(text: string): boolean {
@@ -381,7 +527,7 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     name: 'card',
     source:
       '\\b(?!\\d{8}-\\d{4}-\\d{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b)(?!(?<=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-)\\d{4}-\\d{12}\\b)(?:\\d[ -]?){12,18}\\d\\b',
-    check: luhn,
+    check: card,
     needs: DIGITS,
   },
   // Calendar dates without a time (a date of birth), ISO and US forms; timestamps stay.
@@ -451,14 +597,26 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     source: '(?:\\+\\d{1,3}[\\s.-]?)?(?:\\(\\d{3}\\)\\s?|\\b\\d{3}[\\s.-])\\d{3}[\\s.-]\\d{4}\\b',
   },
   { name: 'phone', source: '\\+\\d{8,15}\\b', needs: DIGITS },
-  // International numbers as written: `+36 55 123 4567`, `+49 (30) 1234-567`.
+  // International numbers as written: `+36 55 123 4567`, `+49 (30) 1234-567`, `+44 7700 900123`,
+  // `+44 (0)20 7946 0958`: the whole number, every group (up to 12 digits each) up to the first
+  // non-digit that does not separate two groups. The check wants 8 digits or more; it sets no
+  // upper bound, because a match whose check fails is skipped whole (nothing inside it is looked
+  // at again), so a phone number followed by more digits is redacted with them rather than kept.
   {
     name: 'phone',
     needs: DIGITS,
     source:
-      '\\+\\d{1,3}[\\s.-]{0,2}(?:\\(\\d{1,4}\\)[\\s.-]{0,2})?\\d{1,5}(?:[\\s.-]\\d{2,5}){1,4}\\b',
+      '\\+\\d{1,12}(?:[\\s.-]{0,2}\\(\\d{1,4}\\))?(?:[\\s.-]{1,2}\\d{1,12}|(?<=\\))\\d{1,12}){1,6}\\b',
+    check: internationalPhone,
   },
-  { name: 'ip', source: '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b', check: ipv4, needs: DIGITS },
+  // Not right after a product token (`Chrome/120.0.0.0`, `Version/17.1.2.3` in a user agent);
+  // after a path or URL (`http://10.1.2.3/`, `/hosts/10.1.2.3`) or a word it is still an address.
+  {
+    name: 'ip',
+    source: '(?<!(?:^|[\\s(;,])[a-z][a-z0-9._-]{0,30}/)\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b',
+    check: ipv4,
+    needs: DIGITS,
+  },
   {
     name: 'ip',
     source:
