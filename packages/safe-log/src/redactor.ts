@@ -10,6 +10,7 @@ import {
   redactKeyValues,
   redactLabelled,
   redactLabelledPhones,
+  redactXml,
 } from './internal/structured';
 import {
   ASCII_CLASS,
@@ -409,6 +410,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return hit;
   }
 
+  /** True when the key is a person's name element (`name`, `given`, `family`). */
+  function personNameKey(key: string): boolean {
+    return PERSON_NAME_KEYS.has(normaliseKey(key));
+  }
+
   function sensitiveKey(key: string): boolean {
     let hit = keyCache.get(key);
     if (hit !== undefined) return hit;
@@ -663,6 +669,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (mayMatch) out = patterns(out, mark);
     if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))
       out = redactKeyValues(out, sensitiveKey, mark);
+    if (cls & C_SLASH) out = redactXml(out, sensitiveKey, personKey, personNameKey, mark);
     // Each of these needs a digit in what it marks.
     if (mayMatch && cls & C_DIGIT) {
       // Both label gates in one pass; the phone gate is taken again if a label marked something.

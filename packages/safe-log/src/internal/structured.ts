@@ -96,6 +96,11 @@ const PG_KEY = re(
 const MYSQL_DUP = re("(?<=\\bDuplicate entry ')(?:[^'\\\\\\n]|\\\\.){1,500}(?=' for key)", 'gi');
 /** MongoDB: `E11000 duplicate key error … dup key: { email: "ana@example.org" }`. */
 const MONGO_DUP = re('(?<=\\bdup key: \\{)[^{}\\n]{1,1000}(?=\\})', 'g');
+/** PostgreSQL: `Failing row contains (7, Okafor, Chidi, null, 078051120).`: every column of the row. */
+const PG_ROW = re(
+  '(?<=\\bFailing row contains \\()(?:[^()\\n]|\\([^()\\n]{0,100}\\)){1,2000}(?=\\))',
+  'g',
+);
 /** SQL text: quoted literals once the string looks like a statement. */
 const SQL_HINT = re(
   '\\b(?:insert\\s{1,3}into|delete\\s{1,3}from|values\\s{0,3}\\(|where\\s{1,3}[\\w."`]{1,64}\\s{0,3}(?:=|like\\b|in\\b))',
@@ -109,6 +114,7 @@ const SQL_WORDS = re('insert|delete|values|where', 'i');
 export function redactDrivers(text: string, mark: Mark): string {
   let out = text;
   if (out.includes('Key (')) out = out.replace(PG_KEY, (v: string) => mark('key', v));
+  if (out.includes('Failing row')) out = out.replace(PG_ROW, (v: string) => mark('key', v));
   if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, (v: string) => mark('key', v));
   if (out.includes('dup key'))
     out = out.replace(MONGO_DUP, (v: string) => ` ${mark('key', v.trim())} `);
@@ -176,6 +182,53 @@ export function redactKeyValues(
       return `${match.slice(0, at)}${mark('', value)}${match.slice(at + value.length)}`;
     },
   );
+}
+
+/**
+ * An XML element with text only: `<SSN>078051120</SSN>`, `<ns:PatientName>Okafor, Chidi</ns:PatientName>`.
+ * The closing tag is compared in the code (no back-reference).
+ */
+const XML_ELEMENT = re(
+  '<([A-Za-z_][A-Za-z0-9_.:-]{0,60})(?:[ \\t\\r\\n][^<>]{0,300})?>([^<>]{1,300})</([A-Za-z_][A-Za-z0-9_.:-]{0,60})>',
+  'g',
+);
+
+/** Opening tags: is one of them a person (`<Patient>`, `<ns:NextOfKin id="1">`)? */
+const XML_OPEN_TAG = re('<([A-Za-z_][A-Za-z0-9_.:-]{0,60})[ \\t\\r\\n/>]', 'g');
+
+/**
+ * Text of XML elements whose tag (without its namespace prefix) is a sensitive key, or a person's
+ * name key (`<Name>`, `<Given>`) when an element of the text names a person.
+ */
+export function redactXml(
+  text: string,
+  sensitiveKey: (key: string) => boolean,
+  personKey: (key: string) => boolean,
+  nameKey: (key: string) => boolean,
+  mark: Mark,
+): string {
+  if (!text.includes('</')) return text;
+  let person: boolean | undefined;
+  const inPerson = (): boolean => {
+    if (person === undefined) {
+      person = false;
+      for (const m of text.matchAll(XML_OPEN_TAG)) {
+        const tag = m[1] as string;
+        if (personKey(tag.slice(tag.lastIndexOf(':') + 1))) {
+          person = true;
+          break;
+        }
+      }
+    }
+    return person;
+  };
+  return text.replace(XML_ELEMENT, (match: string, open: string, value: string, close: string) => {
+    if (open !== close || value.includes(PLACEHOLDER) || value.trim() === '') return match;
+    const local = open.slice(open.lastIndexOf(':') + 1);
+    if (!sensitiveKey(local) && !(nameKey(local) && inPerson())) return match;
+    const at = match.length - close.length - 3 - value.length;
+    return `${match.slice(0, at)}${mark('', value)}${match.slice(at + value.length)}`;
+  });
 }
 
 // ----- labelled identifiers --------------------------------------------------------------------

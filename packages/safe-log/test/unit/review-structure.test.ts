@@ -207,3 +207,29 @@ describe('a person by structure', () => {
     });
   });
 });
+
+describe('XML elements and driver rows', () => {
+  it('the text of an element whose tag is a sensitive key, or a name element inside a person', () => {
+    const out = redact(
+      '<Patient><SSN>078051120</SSN><Name>Okafor, Chidi</Name><ns:Email>c.okafor@example.org</ns:Email><Status>active</Status></Patient>',
+    );
+    for (const s of ['078051120', 'Okafor', 'Chidi', 'c.okafor']) expect(out).not.toContain(s);
+    expect(out).toContain('<Status>active</Status>');
+    expect(redact('<x:MRN id="1">A4100000</x:MRN>')).toBe('<x:MRN id="1">[REDACTED]</x:MRN>');
+    // no person element: a <Name> is a thing's name; mismatched tags and markup are kept
+    expect(redact('<Hospital><Name>General Hospital</Name></Hospital>')).toBe(
+      '<Hospital><Name>General Hospital</Name></Hospital>',
+    );
+    expect(redact('<a href="/x">link</a> <b>bold</b> <ssn>x</SSNX>')).toBe(
+      '<a href="/x">link</a> <b>bold</b> <ssn>x</SSNX>',
+    );
+  });
+
+  it("PostgreSQL's `Failing row contains (…)`: every column of the row", () => {
+    const out = redact(
+      'null value in column "email" violates not-null constraint. Failing row contains (7, Okafor, Chidi, null, 078051120, (555) 010-4477).',
+    );
+    for (const s of ['Okafor', 'Chidi', '078051120', '010-4477']) expect(out).not.toContain(s);
+    expect(out).toContain('violates not-null constraint');
+  });
+});
