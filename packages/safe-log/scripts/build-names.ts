@@ -7,7 +7,7 @@
  *
  *   npx tsx packages/safe-log/scripts/build-names.ts
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { allLocales } from '@faker-js/faker';
 import { HELD_OUT_LOCALES } from '../eval/corpus';
@@ -149,6 +149,30 @@ for (const [locale, def] of Object.entries(allLocales)) {
         if (n.length >= 2 && CASED.test(part) && !words.has(n)) set.add(n);
       }
   }
+}
+// Names faker's locale data lacks (scripts/names-extra.txt: a comment line, given names, surnames),
+// under the same filters.
+{
+  const [, extraGiven = '', extraFamily = ''] = readFileSync(
+    path.join(import.meta.dirname, 'names-extra.txt'),
+    'utf8',
+  ).split('\n');
+  const heldOut = new Set<string>();
+  for (const locale of HELD_OUT_LOCALES) {
+    const person = (allLocales as Record<string, { person?: Record<string, Tree> }>)[locale]
+      ?.person;
+    if (!person) continue;
+    const list: string[] = [];
+    strings(person.first_name, list);
+    strings(person.last_name, list);
+    for (const n of list) for (const part of n.split(/\s+/)) heldOut.add(part.toLowerCase());
+  }
+  for (const [line, into] of [
+    [extraGiven, given],
+    [extraFamily, family],
+  ] as const)
+    for (const n of line.split(' '))
+      if (n.length >= 2 && !words.has(n) && !heldOut.has(n)) into.add(n);
 }
 // Place names (cities, states, countries of every locale): a single capitalised word that is also
 // a place ("Houston", "Florence", "Jackson") is not taken for a given name without other evidence.
