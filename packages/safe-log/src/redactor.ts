@@ -147,6 +147,31 @@ const PERSON_VALUE = re(
   "^\\s{0,3}(?:\\p{Lu}[\\p{L}'.-]{1,40}|[\\p{L}][\\p{L}'.-]{0,40}(?:,?[ \\t]{1,3}[\\p{L}][\\p{L}'.-]{0,40}){1,4})\\s{0,3}$",
   'u',
 );
+/** Value fields of a validation error about one field (see sensitiveFieldValues). */
+const FIELD_VALUE_KEYS: ReadonlySet<string> = new Set([
+  'value',
+  'received',
+  'input',
+  'actual',
+  'rejectedValue',
+  'invalidValue',
+]);
+/** Fields of a validation error that name the field it is about (a name, a path or a pointer). */
+const FIELD_REF_KEYS = [
+  'path',
+  'param',
+  'field',
+  'key',
+  'label',
+  'instancePath',
+  'dataPath',
+  'property',
+  'propertyPath',
+  'attribute',
+] as const;
+const FIELD_PATH_SEPARATOR = re('[./\\[\\]]', '');
+/** Objects with more keys are records, not validation errors: never looked at that way. */
+const FIELD_MAX_KEYS = 12;
 /** Keys under a person whose values are about an organisation, not the person (normalised). */
 const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
   'hospital',
@@ -780,11 +805,56 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   /** A plain object's own enumerable fields, each redacted by its key and value. */
+  /**
+   * A validation error about one field (express-validator `{ path, value, msg }`, Joi's
+   * `context: { key, value }`, zod's `{ path: [...], received }`, ajv's `instancePath`): when the
+   * field it names is sensitive, its value fields are redacted by key, and the values themselves
+   * are taken out of its messages (`"ssn" with value "078051120" fails…`). `undefined` when the
+   * object is not about a sensitive field; else the values (strings and numbers) to take out.
+   */
+  function sensitiveFieldValues(
+    obj: Record<string, unknown>,
+    keys: string[],
+  ): string[] | undefined {
+    let values: string[] | undefined;
+    for (const k of keys)
+      if (FIELD_VALUE_KEYS.has(k)) {
+        const v = obj[k];
+        values ??= [];
+        if (typeof v === 'string' || typeof v === 'number') values.push(String(v));
+      }
+    // Joi: `{ message, path, context: { key, value } }`: the message echoes the context's value.
+    const context = obj.context;
+    if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
+      const v = (context as Record<string, unknown>).value;
+      if (typeof v === 'string' || typeof v === 'number') {
+        values ??= [];
+        values.push(String(v));
+      }
+    }
+    if (values === undefined) return undefined;
+    for (const k of FIELD_REF_KEYS) {
+      const ref = obj[k];
+      const last = Array.isArray(ref)
+        ? ref[ref.length - 1]
+        : typeof ref === 'string'
+          ? ref.split(FIELD_PATH_SEPARATOR).filter(Boolean).pop()
+          : undefined;
+      if (typeof last === 'string' && sensitiveKey(last)) return values;
+    }
+    return undefined;
+  }
+
   function walkObject(obj: object, depth: number, seen: object[], person: boolean): unknown {
     const out: Record<string, unknown> = {};
     const type = (obj as { resourceType?: unknown }).resourceType;
     const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
-    for (const k of Object.keys(obj)) {
+    const keys = Object.keys(obj);
+    const fieldValues =
+      keys.length <= FIELD_MAX_KEYS
+        ? sensitiveFieldValues(obj as Record<string, unknown>, keys)
+        : undefined;
+    for (const k of keys) {
       let v: unknown;
       try {
         v = (obj as Record<string, unknown>)[k];
@@ -793,6 +863,15 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       }
       const info = keyInfo(k);
       let written: unknown;
+      if (fieldValues !== undefined) {
+        if (FIELD_VALUE_KEYS.has(k) && v !== undefined && v !== null) {
+          out[k] = byKey(v);
+          continue;
+        }
+        if (typeof v === 'string')
+          for (const secret of fieldValues)
+            if (secret.length > 0) v = (v as string).split(secret).join(REDACTED);
+      }
       if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
       else if (
         v !== undefined &&

@@ -233,3 +233,59 @@ describe('XML elements and driver rows', () => {
     expect(out).toContain('violates not-null constraint');
   });
 });
+
+describe('validation errors about a sensitive field', () => {
+  it('express-validator, Joi, zod: the value is redacted and taken out of the messages; other fields stay', () => {
+    const zod = Object.assign(new Error('Invalid input'), {
+      issues: [
+        {
+          path: ['patient', 'ssn'],
+          received: '078051120',
+          message: 'Expected format ###-##-####, received 078051120',
+        },
+      ],
+    });
+    const expressValidator = {
+      errors: [
+        { type: 'field', value: '078051120', msg: 'Invalid value', path: 'ssn', location: 'body' },
+        { type: 'field', value: 'General', msg: 'Invalid value', path: 'name', location: 'body' },
+      ],
+    };
+    const joi = {
+      details: [
+        {
+          message: '"ssn" with value "078051120" fails to match the required pattern',
+          path: ['ssn'],
+          type: 'string.pattern.base',
+          context: { value: '078051120', key: 'ssn', label: 'ssn' },
+        },
+      ],
+    };
+    for (const e of [zod, expressValidator, joi])
+      expect(JSON.stringify(redact(e))).not.toContain('078051120');
+    expect(redact(expressValidator)).toEqual({
+      errors: [
+        { type: 'field', value: '[REDACTED]', msg: 'Invalid value', path: 'ssn', location: 'body' },
+        { type: 'field', value: 'General', msg: 'Invalid value', path: 'name', location: 'body' },
+      ],
+    });
+    expect(JSON.stringify(redact(joi))).toContain('fails to match the required pattern');
+    expect(
+      redact({
+        instancePath: '/patient/dateOfBirth',
+        value: '1961-03-04',
+        message: 'bad 1961-03-04',
+      }),
+    ).toEqual({
+      instancePath: '/patient/dateOfBirth',
+      value: '[REDACTED]',
+      message: 'bad [REDACTED]',
+    });
+    // not about a sensitive field: kept as it is
+    expect(redact({ key: 'page', value: 2, message: 'page 2 out of range' })).toEqual({
+      key: 'page',
+      value: 2,
+      message: 'page 2 out of range',
+    });
+  });
+});
