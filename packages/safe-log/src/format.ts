@@ -8,6 +8,7 @@ const NO_FIELDS: ReadonlySet<string> = new Set();
 /** triple-beam's keys: the arguments after the message (for `format.splat()`), the written line. */
 const SPLAT = Symbol.for('splat');
 const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
 /** `format.splat()`'s tokens and escapes (logform/splat.js): its arguments are split the same way. */
 const TOKENS = /%[scdjifoO%]/g;
 const ESCAPED = /%%/g;
@@ -144,5 +145,21 @@ export function redactInfo(
  */
 export function safeFormat(options?: RedactOptions): winston.Logform.Format {
   const r = options ? createRedactor(options) : getDefaultRedactor();
-  return winston.format((info) => redactInfo(info, r))();
+  return winston.format((info) => {
+    try {
+      return redactInfo(info, r);
+    } catch {
+      // Logging never throws into the caller, and never writes what it could not redact: the
+      // record keeps its level and says it was unreadable.
+      let level: unknown = 'error';
+      try {
+        level = (info as unknown as Record<symbol, unknown>)[LEVEL] ?? info.level;
+      } catch {
+        // keep 'error'
+      }
+      const out = { level, message: '[Unreadable]' } as winston.Logform.TransformableInfo;
+      (out as unknown as Record<symbol, unknown>)[LEVEL] = level;
+      return out;
+    }
+  })();
 }

@@ -155,9 +155,41 @@ const FIELD_VALUE_KEYS: ReadonlySet<string> = new Set([
   'actual',
   'rejectedValue',
   'invalidValue',
+  'data',
 ]);
+/** A letter or digit (ASCII or not): a value removed from a message must not touch one. */
+function alnum(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    (c >= 0xc0 && c !== 0xd7 && c !== 0xf7)
+  );
+}
+
+/**
+ * The field a validation error names: the last segment of a path that is not an index
+ * (`['patient', 'lastNames', 1]`, `lastNames[1]`, `/patient/ssn`), or undefined.
+ */
+function fieldName(ref: unknown): string | undefined {
+  if (Array.isArray(ref)) {
+    for (let i = ref.length - 1; i >= 0 && i >= ref.length - 4; i--) {
+      const part = ref[i];
+      if (typeof part === 'string' && !INDEX.test(part)) return part;
+    }
+    return undefined;
+  }
+  if (typeof ref !== 'string' || ref.length > 1_000) return undefined;
+  const parts = ref.split(FIELD_PATH_SEPARATOR);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] as string;
+    if (part !== '' && !INDEX.test(part)) return part;
+  }
+  return undefined;
+}
+const INDEX = re('^[0-9]{1,10}$', '');
 /** Fields of a validation error that name the field it is about (a name, a path or a pointer). */
-const FIELD_REF_KEYS = [
+const FIELD_REF_KEYS_LIST = [
   'path',
   'param',
   'field',
@@ -169,9 +201,24 @@ const FIELD_REF_KEYS = [
   'propertyPath',
   'attribute',
 ] as const;
+const FIELD_REF_KEYS: ReadonlySet<string> = new Set(FIELD_REF_KEYS_LIST);
 const FIELD_PATH_SEPARATOR = re('[./\\[\\]]', '');
+/** Lists of a validation error's details (Joi `details`, zod `issues`, express-validator `errors`). */
+const DETAIL_LISTS = ['details', 'issues', 'errors'] as const;
 /** Objects with more keys are records, not validation errors: never looked at that way. */
 const FIELD_MAX_KEYS = 12;
+/** Single words that describe a person's record rather than name them (normalised). */
+const NOT_A_NAME: ReadonlySet<string> = new Set(
+  'unknown none null undefined anonymous email phone sms mail post active inactive pending deceased discharged admitted transferred male female other self guest admin system yes no true false new existing inpatient outpatient emergency redacted unavailable withheld primary secondary'.split(
+    ' ',
+  ),
+);
+const CAPITAL = re('\\p{Lu}', 'u');
+/** A string under a key that names a person, that names them (see PERSON_VALUE). */
+function personValue(v: string): boolean {
+  if (v.length > 200 || !CAPITAL.test(v) || !PERSON_VALUE.test(v)) return false;
+  return !NOT_A_NAME.has(v.trim().toLowerCase());
+}
 /** Keys under a person whose values are about an organisation, not the person (normalised). */
 const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
   'hospital',
@@ -187,6 +234,19 @@ const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
   'payer',
   'insurer',
   'managingorganization',
+  // what happens to a person, not who they are
+  'encounter',
+  'visit',
+  'appointment',
+  'admission',
+  'observation',
+  'condition',
+  'procedure',
+  'order',
+  'device',
+  'service',
+  'test',
+  'study',
 ]);
 
 /** JSON documents inside one string that are parsed and walked, at most (the cost stays linear). */
@@ -714,7 +774,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // `{}` then fields, not a literal with fields (no allocation site to pretenure: safe-logger.ts).
     const out: Record<string, unknown> = {};
     out.name = string(String(err.name));
-    out.message = string(String(err.message));
+    // A validation error (Joi's ValidationError, zod's ZodError) repeats its details' values in
+    // its own message and stack: those about a sensitive field are taken out of both.
+    const echoed = detailValues(err);
+    const own = (text: string) => string(echoed ? withoutValues(text, echoed) : text);
+    out.message = own(String(err.message));
     const e = err as Error & { code?: unknown; status?: unknown; statusCode?: unknown };
     if (typeof e.code === 'string' || typeof e.code === 'number')
       out.code = typeof e.code === 'string' ? string(e.code) : e.code;
@@ -741,7 +805,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       } else if (v !== null && typeof v === 'object' && !plainish(v)) continue;
       out[safeKey(k)] = walk(v, k, depth + 1, seen, false);
     }
-    if (stacks && typeof err.stack === 'string') out.stack = string(err.stack);
+    if (stacks && typeof err.stack === 'string') out.stack = own(err.stack);
     if (err.cause !== undefined) out.cause = walk(err.cause, 'cause', depth + 1, seen, false);
     const errors = (err as { errors?: unknown }).errors;
     if (Array.isArray(errors)) out.errors = walk(errors, 'errors', depth + 1, seen, false);
@@ -800,7 +864,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   ): unknown {
     if (key !== undefined && sensitiveKey(key))
       return value === undefined || value === null ? value : byKey(value);
-    if (person && typeof value === 'string' && PERSON_VALUE.test(value)) return byKey(value);
+    if (person && typeof value === 'string' && personValue(value)) return byKey(value);
     return walkValue(value, depth, seen, person);
   }
 
@@ -816,33 +880,82 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     obj: Record<string, unknown>,
     keys: string[],
   ): string[] | undefined {
-    let values: string[] | undefined;
-    for (const k of keys)
-      if (FIELD_VALUE_KEYS.has(k)) {
-        const v = obj[k];
-        values ??= [];
-        if (typeof v === 'string' || typeof v === 'number') values.push(String(v));
+    // Only the object's own enumerable fields are read, each at most once, and a getter that
+    // throws makes it an ordinary object (the walk writes `[Unreadable]` for that field).
+    try {
+      let values: string[] | undefined;
+      let named = false;
+      for (const k of keys) {
+        if (FIELD_VALUE_KEYS.has(k)) {
+          const v = obj[k];
+          values ??= [];
+          if (typeof v === 'string' || typeof v === 'number') values.push(String(v));
+        } else if (k === 'context') {
+          // Joi: `{ message, path, context: { key, value } }`: the message echoes the context's value.
+          const context = obj[k];
+          if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
+            const v = (context as Record<string, unknown>).value;
+            if (typeof v === 'string' || typeof v === 'number') {
+              values ??= [];
+              values.push(String(v));
+            }
+          }
+        } else if (!named && FIELD_REF_KEYS.has(k)) {
+          const name = fieldName(obj[k]);
+          named = name !== undefined && sensitiveKey(name);
+        }
       }
-    // Joi: `{ message, path, context: { key, value } }`: the message echoes the context's value.
-    const context = obj.context;
-    if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
-      const v = (context as Record<string, unknown>).value;
-      if (typeof v === 'string' || typeof v === 'number') {
-        values ??= [];
-        values.push(String(v));
+      return values !== undefined && named ? values : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The values of an error's `details`, `issues` or `errors` items about a sensitive field. */
+  function detailValues(err: Error): string[] | undefined {
+    let found: string[] | undefined;
+    try {
+      for (const k of DETAIL_LISTS) {
+        if (!Object.hasOwn(err, k)) continue;
+        const list = (err as unknown as Record<string, unknown>)[k];
+        if (!Array.isArray(list)) continue;
+        for (let i = 0; i < list.length && i < 50; i++) {
+          const item = list[i];
+          if (item === null || typeof item !== 'object') continue;
+          const keys = Object.keys(item);
+          if (keys.length > FIELD_MAX_KEYS) continue;
+          const values = sensitiveFieldValues(item as Record<string, unknown>, keys);
+          if (values) {
+            found ??= [];
+            found.push(...values);
+          }
+        }
       }
+    } catch {
+      // A getter that throws: nothing more is taken from the details.
     }
-    if (values === undefined) return undefined;
-    for (const k of FIELD_REF_KEYS) {
-      const ref = obj[k];
-      const last = Array.isArray(ref)
-        ? ref[ref.length - 1]
-        : typeof ref === 'string'
-          ? ref.split(FIELD_PATH_SEPARATOR).filter(Boolean).pop()
-          : undefined;
-      if (typeof last === 'string' && sensitiveKey(last)) return values;
+    return found;
+  }
+
+  /** Removes each value (trimmed, two characters or more) where it stands as a whole token. */
+  function withoutValues(text: string, values: string[]): string {
+    let out = text;
+    for (const raw of values) {
+      const value = raw.trim();
+      if (value.length < 2) continue;
+      let done = '';
+      let from = 0;
+      for (let at = out.indexOf(value); at >= 0; at = out.indexOf(value, at + 1)) {
+        const before = out.charCodeAt(at - 1);
+        const after = out.charCodeAt(at + value.length);
+        if (alnum(before) || alnum(after)) continue;
+        done += out.slice(from, at) + REDACTED;
+        from = at + value.length;
+        at = from - 1;
+      }
+      out = done + out.slice(from);
     }
-    return undefined;
+    return out;
   }
 
   function walkObject(obj: object, depth: number, seen: object[], person: boolean): unknown {
@@ -868,9 +981,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           out[k] = byKey(v);
           continue;
         }
-        if (typeof v === 'string')
-          for (const secret of fieldValues)
-            if (secret.length > 0) v = (v as string).split(secret).join(REDACTED);
+        if (typeof v === 'string') v = withoutValues(v, fieldValues);
       }
       if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
       else if (
@@ -882,7 +993,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         written = byKey(v);
       else if (typeof v === 'string')
         // `patient: 'Wei Zhang'`: words alone under a key that names a person are a name.
-        written = info.person && PERSON_VALUE.test(v) ? byKey(v) : string(v);
+        written = info.person && personValue(v) ? byKey(v) : string(v);
       else if (typeof v === 'number' || typeof v === 'boolean') written = v;
       // Below a person (`patient.details.name`), until a key that names an organisation.
       else

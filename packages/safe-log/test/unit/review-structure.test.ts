@@ -175,7 +175,6 @@ describe('a person by structure', () => {
     for (const [key, value] of [
       ['patient', 'Wei Zhang'],
       ['patient', "O'Neil, Mary"],
-      ['contact', "mary o'neil"],
       ['guarantor', 'Chidi Okafor'],
       ['emergencyContact', 'Xiomara Castillo'],
     ] as const) {
@@ -185,6 +184,9 @@ describe('a person by structure', () => {
     // an identifier with digits is left to the rules, a lower-case word is not a name
     expect(redact({ patient: 'p-123' })).toEqual({ patient: 'p-123' });
     expect(redact({ patient: 'admitted' })).toEqual({ patient: 'admitted' });
+    // words that describe the record, and text without a capital, are not a name
+    for (const v of ['not found', 'Unknown', 'Email', 'Inpatient', 'n/a'])
+      expect(redact({ patient: v, contact: v })).toEqual({ patient: v, contact: v });
   });
 
   it('a name at any depth below a person, until an organisation', () => {
@@ -200,6 +202,10 @@ describe('a person by structure', () => {
     });
     expect(redact(new Map([['patient', { name: 'Bao Lin' }]]))).toEqual({
       patient: { name: '[REDACTED]' },
+    });
+    // what happens to a person is not the person
+    expect(redact({ patient: { encounter: { name: 'Cardiology Follow Up' } } })).toEqual({
+      patient: { encounter: { name: 'Cardiology Follow Up' } },
     });
     // no person above it: a name key alone is judged by its value
     expect(redact({ hospital: { name: 'General Hospital' } })).toEqual({
@@ -287,5 +293,103 @@ describe('validation errors about a sensitive field', () => {
       value: 2,
       message: 'page 2 out of range',
     });
+  });
+});
+
+describe('validation errors: review of the first version', () => {
+  it('a getter that throws makes the field [Unreadable], never loses the record', () => {
+    const e = {
+      path: 'ssn',
+      get value(): string {
+        throw new Error('boom');
+      },
+    };
+    expect(redact({ e })).toEqual({ e: { path: 'ssn', value: '[Unreadable]' } });
+  });
+
+  it('a path ending in an index names the field before it; ajv data is a value', () => {
+    expect(
+      redact({
+        errors: [{ path: 'patients[0].lastName', value: 'Quispe', msg: 'Quispe is invalid' }],
+      }),
+    ).toEqual({
+      errors: [{ path: 'patients[0].lastName', value: '[REDACTED]', msg: '[REDACTED] is invalid' }],
+    });
+    expect(redact({ path: ['patient', 'ssn', 0], received: '078051120' })).toEqual({
+      path: ['patient', 'ssn', 0],
+      received: '[REDACTED]',
+    });
+    expect(
+      redact({ instancePath: '/patient/lastName', message: 'must match pattern', data: 'Quispe' }),
+    ).toEqual({
+      instancePath: '/patient/lastName',
+      message: 'must match pattern',
+      data: '[REDACTED]',
+    });
+  });
+
+  it('a value is taken out of a message only as a whole token, trimmed, of two characters or more', () => {
+    expect(redact({ path: 'ssn', value: 1, msg: 'at least 10 chars in 2021' })).toEqual({
+      path: 'ssn',
+      value: '[REDACTED]',
+      msg: 'at least 10 chars in 2021',
+    });
+    expect(redact({ path: 'lastName', value: ' Quispe ', msg: 'Quispe is invalid' })).toEqual({
+      path: 'lastName',
+      value: '[REDACTED]',
+      msg: '[REDACTED] is invalid',
+    });
+  });
+
+  it("a validation error's own message and stack lose the values its details carry about sensitive fields", () => {
+    const err = Object.assign(
+      new Error('"lastName" with value "Quispe" fails to match the required pattern'),
+      {
+        name: 'ValidationError',
+        details: [
+          {
+            message: '"lastName" with value "Quispe" fails to match the required pattern',
+            path: ['lastName'],
+            context: { key: 'lastName', value: 'Quispe' },
+          },
+        ],
+      },
+    );
+    const out = JSON.stringify(redact(err));
+    expect(out).not.toContain('Quispe');
+    expect(out).toContain('fails to match the required pattern');
+  });
+});
+
+describe('safeFormat never throws into the caller', () => {
+  it('a splat argument that throws on every read: the record says [Unreadable], the call returns', () => {
+    const winston = require('winston') as typeof import('winston');
+    const { safeFormat } = require('../../src') as typeof import('../../src');
+    const lines: string[] = [];
+    const { Writable } = require('node:stream') as typeof import('node:stream');
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const logger = winston.createLogger({
+      format: winston.format.combine(safeFormat(), winston.format.json()),
+      transports: [new winston.transports.Stream({ stream })],
+    });
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('boom 078-05-1120');
+        },
+        ownKeys() {
+          throw new Error('boom 078-05-1120');
+        },
+      },
+    );
+    expect(() => logger.info('patient %s', hostile)).not.toThrow();
+    expect(lines.join('')).toContain('[Unreadable]');
+    expect(lines.join('')).not.toContain('078-05-1120');
   });
 });
