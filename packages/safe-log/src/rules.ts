@@ -19,10 +19,111 @@ export interface PatternRule {
   readonly needs?: string;
 }
 
-/** Key names are compared after lower-casing and removing everything but letters and digits. */
+const NON_ASCII = /[\u0080-\uffff]/;
+const COMBINING = /[\u0300-\u036f]/g;
+/**
+ * Key names are compared after lower-casing, taking accents off letters (`prénom` is `prenom`,
+ * `téléphone` is `telephone`) and removing everything but letters and digits.
+ */
 export function normaliseKey(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const lower = key.toLowerCase();
+  const plain = NON_ASCII.test(lower) ? lower.normalize('NFD').replace(COMBINING, '') : lower;
+  return plain.replace(/[^a-z0-9]/g, '');
 }
+
+/**
+ * Key names of other languages that are sensitive as written (see FOREIGN_SUFFIXES for those that
+ * are sensitive after a prefix too). `nom`, `nome`, `nombre` (name) only alone: as endings they are
+ * parts of other words.
+ */
+const FOREIGN_SUFFIXES = [
+  // names of people
+  'prenom',
+  'prenoms',
+  'nomdefamille',
+  'nomdenaissance',
+  'nomdusage',
+  'apellido',
+  'apellidos',
+  'nachname',
+  'vorname',
+  'vornamen',
+  'familienname',
+  'geburtsname',
+  'cognome',
+  'sobrenome',
+  'achternaam',
+  'voornaam',
+  'voornamen',
+  // birth
+  'geburtsdatum',
+  'geburtstag',
+  'fechanacimiento',
+  'fechadenacimiento',
+  'datenaissance',
+  'datedenaissance',
+  'datanascita',
+  'datadinascita',
+  'datadenascimento',
+  'datanascimento',
+  'geboortedatum',
+  // contact
+  'telefono',
+  'telefone',
+  'telefon',
+  'telefoon',
+  'telephone',
+  'handynummer',
+  'celular',
+  'movil',
+  'cellulare',
+  'courriel',
+  'correoelectronico',
+  'adresse',
+  'direccion',
+  'domicilio',
+  'indirizzo',
+  'endereco',
+  'anschrift',
+  'codepostal',
+  'codigopostal',
+  'postleitzahl',
+  // identity and insurance numbers
+  'codicefiscale',
+  'numerosecuritesociale',
+  'numerodesecuritesociale',
+  'securitesociale',
+  'sozialversicherungsnummer',
+  'versichertennummer',
+  'krankenversichertennummer',
+  'steueridentifikationsnummer',
+  'numeroseguridadsocial',
+  'numerodeseguridadsocial',
+  'tesserasanitaria',
+];
+const FOREIGN_KEYS = [
+  ...FOREIGN_SUFFIXES,
+  'nom',
+  'noms',
+  'nome',
+  'nombre',
+  'nombres',
+  'nomcomplet',
+  'nombrecompleto',
+  'nomecompleto',
+  'naam',
+  'correo',
+  'tlf',
+  'nir',
+  'dni',
+  'nie',
+  'nif',
+  'curp',
+  'nss',
+  'cpf',
+  'bsn',
+  'plz',
+];
 
 /** Sensitive key names (normalised): the value under such a key is never written. */
 export const SENSITIVE_KEYS: readonly string[] = Object.freeze([
@@ -209,6 +310,10 @@ export const SENSITIVE_KEYS: readonly string[] = Object.freeze([
   'forenames',
   'givennames',
   'lname',
+  // The same in the languages of other hospitals' systems (French, Spanish, Italian, Portuguese,
+  // German, Dutch), compared without accents (`prénom` is `prenom`): names, birth dates,
+  // telephones, addresses, national identity and insurance numbers.
+  ...FOREIGN_KEYS,
   // abbreviations of "patient" before a name part or an identifier (`ptName`, `pat_nm`, `ptId`)
   ...['pt', 'pat'].flatMap((p) =>
     [
@@ -276,6 +381,7 @@ export const SENSITIVE_SUFFIXES: readonly string[] = Object.freeze([
   'maidenname',
   'postal',
   'postcode',
+  ...FOREIGN_SUFFIXES,
   ...ID_STEMS,
   ...[...ID_STEMS, ...ID_STEMS_WITH_WORD].flatMap((stem) => ID_WORDS.map((w) => stem + w)),
 ]);
@@ -415,6 +521,11 @@ export const FHIR_PERSON_ELEMENTS: ReadonlySet<string> = new Set([
 export function luhn(text: string): boolean {
   const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
+  return luhnDigits(digits);
+}
+
+/** The Luhn sum of a run of digits, whatever its length. */
+function luhnDigits(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = digits.charCodeAt(digits.length - 1 - i) - 48;
@@ -479,6 +590,55 @@ function internationalPhone(text: string): boolean {
 
 const DIGITS = '0123456789';
 
+/**
+ * An NHS number (England, Wales, Isle of Man): 10 digits whose last is the modulus-11 check digit
+ * of the nine before it (weights 10 down to 2; a remainder giving 10 is never issued).
+ */
+export function nhsNumber(text: string): boolean {
+  const digits = text.replace(/\D/g, '');
+  if (digits.length !== 10) return false;
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (digits.charCodeAt(i) - 48) * (10 - i);
+  const check = (11 - (sum % 11)) % 11;
+  return check !== 10 && check === digits.charCodeAt(9) - 48;
+}
+
+/** A UK number written nationally: 11 digits from its leading 0 (`07700 900123`, `020 7946 0958`). */
+function ukPhone(text: string): boolean {
+  return text.replace(/\D/g, '').length === 11;
+}
+
+/** Written in capitals, as issued (the rules are compiled without case). */
+function capitals(text: string): boolean {
+  return text === text.toUpperCase();
+}
+
+/**
+ * A Canadian provincial health card written 4-3-3 (Ontario's): with its two-letter version code
+ * in capitals, or without it and a valid Luhn check digit.
+ */
+function healthCard(text: string): boolean {
+  return /[A-Z]{2}$/.test(text) || (!/[a-z]/i.test(text) && luhnDigits(text.replace(/\D/g, '')));
+}
+
+/** A UK postcode in capitals, not a size (`EC2 4GB` is an instance and its memory). */
+function ukPostcode(text: string): boolean {
+  return capitals(text) && !/\d[GMT]B$/.test(text);
+}
+
+/** Age shorthand with the sex in capitals (`91F`, `91 yo M`): `95m` is minutes. */
+function ageSex(text: string): boolean {
+  return /[FM]$/.test(text);
+}
+
+/** Letters of a Medicare Beneficiary Identifier (no S, L, O, I, B or Z). */
+const MBI_L = '[ac-hjkmnp-rt-y]';
+const MBI_A = '[ac-hjkmnp-rt-y0-9]';
+
+/** Outward codes of UK postcode areas (one or two letters). */
+const UK_AREAS =
+  'AB|AL|BA|BB|BD|BH|BL|BN|BR|BS|BT|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|DT|DY|EC|EH|EN|EX|FK|FY|GL|GU|GY|HA|HD|HG|HP|HR|HS|HU|HX|IG|IM|IP|IV|JE|KA|KT|KW|KY|LA|LD|LE|LL|LN|LS|LU|ME|MK|ML|NE|NG|NN|NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|SA|SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|TA|TD|TF|TN|TQ|TR|TS|TW|UB|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE|B|E|G|L|M|N|S|W';
+
 function ipv4(text: string): boolean {
   return text.split('.').every((o) => Number(o) <= 255);
 }
@@ -513,12 +673,19 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]{1,256}', needs: '?' },
   {
     name: 'email',
-    needs: '@',
+    needs: '@%',
     // The look-behind starts a match only at the beginning of a run of address characters, so
-    // a long run without `@` costs one scan, not one per position (issue #23 finding 5).
-    source: '(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\\.){1,6}[a-z]{2,24}\\b',
+    // a long run without `@` costs one scan, not one per position (issue #23 finding 5). The `@`
+    // may be percent-encoded (`/users/jane.doe%40example.org`): then the local part holds no `%`.
+    source:
+      '(?<![a-z0-9._%+-])(?:[a-z0-9._%+-]{1,64}@|[a-z0-9._+-]{1,64}%40)(?:[a-z0-9-]{1,63}\\.){1,6}[a-z]{2,24}\\b',
   },
-  { name: 'ssn', source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b', needs: DIGITS },
+  // also with dots (`078.05.1120`), but not inside a longer dotted run (an OID, a version)
+  {
+    name: 'ssn',
+    source: '\\b\\d{3}[- ]\\d{2}[- ]\\d{4}\\b|\\b(?<!\\d\\.)\\d{3}\\.\\d{2}\\.\\d{4}\\b(?!\\.\\d)',
+    needs: DIGITS,
+  },
   { name: 'mrn', source: '\\bmrn[\\s:#-]{0,4}[a-z]{0,3}-?\\d{4,20}\\b', needs: DIGITS },
   // Never inside a UUID (8-4-4-4-12 hex): its groups 1-3 or 4-5, when all digits, are 16 digits
   // that pass Luhn once in ten (a generated request id was cut in CI). No other run of groups
@@ -537,7 +704,7 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     source:
       '\\b(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])\\b(?![T ]\\d{2}:\\d{2}|T\\d)',
   },
-  // Written dates: `March 12, 1984`, `Mar. 12 1984`, `12 Mar 1984`, `12-Mar-1984`, `03.12.1984`, `03-12-1984`.
+  // Written dates: `March 12, 1984`, `the 4th of March 1984`, `Mar. 12 1984`, `12 Mar 1984`, `12-Mar-1984`, `03.12.1984`, `03-12-1984`.
   {
     name: 'date',
     needs: DIGITS,
@@ -546,7 +713,7 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   {
     name: 'date',
     needs: DIGITS,
-    source: `\\b(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?(?:\\s{1,3}|-)(?:${MONTH})\\.?,?(?:\\s{1,3}|-)(?:1[89]|20)\\d{2}\\b`,
+    source: `\\b(?:0?[1-9]|[12]\\d|3[01])(?:st|nd|rd|th)?(?:\\s{1,3}of)?(?:\\s{1,3}|-)(?:${MONTH})\\.?,?(?:\\s{1,3}|-)(?:1[89]|20)\\d{2}\\b`,
   },
   {
     name: 'date',
@@ -554,12 +721,53 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     source:
       '\\b(?:0?[1-9]|[12]\\d|3[01])\\.(?:0?[1-9]|[12]\\d|3[01])\\.(?:1[89]|20)\\d{2}\\b|\\b(?:0?[1-9]|[12]\\d|3[01])-(?:0?[1-9]|[12]\\d|3[01])-(?:1[89]|20)\\d{2}\\b',
   },
+  // Any d/m/yyyy with a four-digit year (`24/03/1961`: day first; month first is below).
+  {
+    name: 'date',
+    needs: DIGITS,
+    source: '\\b(?:0?[1-9]|[12]\\d|3[01])/(?:0?[1-9]|[12]\\d|3[01])/(?:1[89]|20)\\d{2}\\b',
+  },
+  // A month and year after a birth label (`DOB March 1961`, `born in 03/1961`): the day is missing,
+  // the rest of the date of birth is still written.
+  {
+    name: 'date',
+    needs: DIGITS,
+    source: `(?<=\\b(?:dob|d\\.o\\.b|date\\s{1,2}of\\s{1,2}birth|birth\\s{0,2}date|birthday|born)(?:\\s{1,2}(?:is|was|on|in))?[\\s.:=,#-]{1,4})(?:(?:${MONTH})\\.?,?\\s{1,3}|(?:0?[1-9]|1[0-2])[/.-])(?:1[89]|20)\\d{2}\\b`,
+  },
   // Ages over 89 (Safe Harbor): `92-year-old`, `age 94`, `aged 101`, `95 y/o`, `93yo`.
   {
     name: 'age',
     needs: DIGITS,
     source:
-      '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
+      '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)[fm]?\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
+  },
+  // Clinical shorthand: an age over 89 and the sex in capitals (`91F`, `91 yo M`, `102M`) at the
+  // start of a sentence or after `a`, `an`, `pt`, `patient`, `is`, and before the words of a
+  // presentation (`presents`, `with`, `c/o`, `s/p`…): `heap 95M with gc` (a size) and
+  // `temp 99F with chills` (a temperature) stay.
+  {
+    name: 'age',
+    needs: DIGITS,
+    source:
+      '(?<=^\\s{0,3}|[.;!?(]\\s{0,3}|(?<![a-z])(?:an?|pt|patient|is|was)\\s{1,2})(?:9\\d|1[0-4]\\d)\\s?(?:(?:yo|y/o|y\\.o\\.)\\s?)?[fm]\\b(?=,?\\s{1,3}(?:(?:presents?|presenting|presented|with|who|admitted|complaining|brought|seen|referred|here|pt|patient|arrived|reports?|reporting|found|transferred|hx|pmh|cc|bib|history|s/p|c/o|h/o|w/)(?![a-z])|[hcswn]/))',
+    check: ageSex,
+  },
+  // A Medicare Beneficiary Identifier (CMS format, 11 characters: digit, letter, letter or digit,
+  // digit, letter, letter or digit, digit, letter, letter, digit, digit; no S L O I B Z), written
+  // in capitals, with or without its dashes (`1EG4-TE5-MK73`).
+  {
+    name: 'health-plan',
+    needs: DIGITS,
+    source: `\\b[1-9]${MBI_L}${MBI_A}\\d-?${MBI_L}${MBI_A}\\d-?${MBI_L}{2}\\d{2}\\b`,
+    check: capitals,
+  },
+  // A Canadian health card written 4-3-3 (`1234-567-890-AB`, `1234 567 890AB`; without the
+  // version code, only with a Luhn check digit).
+  {
+    name: 'health-plan',
+    needs: DIGITS,
+    source: '\\b\\d{4}[- ]\\d{3}[- ]\\d{3}(?:-?[a-z]{2})?\\b',
+    check: healthCard,
   },
   // VINs need a digit too, but are a family of their own (same characters, another key): an
   // alternative of 17 letters or digits would be tried at every letter of every string with a
@@ -609,6 +817,27 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
       '\\+\\d{1,12}(?:[\\s.-]{0,2}\\(\\d{1,4}\\))?(?:[\\s.-]{1,2}\\d{1,12}|(?<=\\))\\d{1,12}){1,6}\\b',
     check: internationalPhone,
   },
+  // National numbers of the UK (11 digits from the leading 0, in groups: `07700 900123`,
+  // `020 7946 0958`, `0161 496 0000`; a mobile also unspaced) and of France (`06 12 34 56 78`).
+  {
+    name: 'phone',
+    needs: DIGITS,
+    source: '\\b0[1-9]\\d{1,3}[ -]\\d{3,4}(?:[ -]?\\d{3,4})?\\b|\\b07\\d{9}\\b',
+    check: ukPhone,
+  },
+  {
+    name: 'phone',
+    needs: DIGITS,
+    source: '(?<![\\w.-]|\\d )0[1-9](?:[ .-]\\d{2}){4}(?![\\w.-]| \\d)',
+  },
+  // An NHS number (`943 476 5919`, `9434765919`): 10 digits from 4 to 9 (numbers issued in
+  // England and Wales and the test range; epoch seconds start with 1), with the check digit.
+  {
+    name: 'nhs',
+    needs: DIGITS,
+    source: '\\b[4-9]\\d{2}[ -]?\\d{3}[ -]?\\d{4}\\b',
+    check: nhsNumber,
+  },
   // Not right after a product token (`Chrome/120.0.0.0`, `Version/17.1.2.3` in a user agent);
   // after a path or URL (`http://10.1.2.3/`, `/hosts/10.1.2.3`) or a word it is still an address.
   {
@@ -629,6 +858,21 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     needs: DIGITS,
     source: `\\b(?:${STATES})\\s{1,3}\\d{5}(?:-\\d{4})?\\b|\\b\\d{5}-\\d{4}\\b`,
     check: stateInCapitals,
+  },
+  // A ZIP or postal code after its label (`zip 02139`, `postal code: 62704`).
+  {
+    name: 'zip',
+    needs: DIGITS,
+    source:
+      '(?<=\\b(?:zip|zip\\s{0,2}code|postal\\s{0,2}code|post\\s{0,2}code|postcode)[\\s:#=]{1,3})\\d{5}(?:-\\d{4})?\\b',
+  },
+  // A UK postcode in capitals: a postcode area, its district, a space and the inward code
+  // (`NW1 6XE`, `SW1A 1AA`; the inward letters never C I K M O V).
+  {
+    name: 'zip',
+    needs: DIGITS,
+    source: `\\b(?:${UK_AREAS})\\d[a-z\\d]?\\s\\d[abd-hjlnp-uw-z]{2}\\b`,
+    check: ukPostcode,
   },
 ]);
 
@@ -796,10 +1040,14 @@ export const RULE_GATES: WeakMap<PatternRule, (text: string, s: TextStats) => bo
     phone: 4,
     ip: 4,
     zip: 5,
+    nhs: 10,
+    'health-plan': 5,
   };
   for (const rule of DEFAULT_PATTERNS) {
     const min = minDigits[rule.name];
-    if (rule.name === 'query') RULE_GATES.set(rule, (t) => t.includes('='));
+    if (rule.check === ukPostcode)
+      RULE_GATES.set(rule, (_t, s) => s.digits >= 2 && ((s.classes ?? C_UPPER) & C_UPPER) !== 0);
+    else if (rule.name === 'query') RULE_GATES.set(rule, (t) => t.includes('='));
     else if (rule.name === 'photo') RULE_GATES.set(rule, hasImageExtension);
     else if (rule.name === 'url') RULE_GATES.set(rule, hasPersonPath);
     else if (rule.name === 'vin')

@@ -164,12 +164,16 @@ const WORD = "[\\p{L}\\p{M}](?:[\\p{L}\\p{M}\\u0080-\\u009f]|['’‘ʻʼ-](?=\\
 const AFTER_INITIAL = '(?<=(?<![\\p{L}\\p{N}])\\p{Lu}\\.)(?=\\p{L})';
 /** A label, a separator, then up to eight words (checked one by one in code). */
 const LABELLED = re(
-  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2}|${AFTER_INITIAL})${WORD}\\.?){0,7})`,
+  `(?<![\\p{L}\\p{N}])(?:${LABELS.join('|')})(?![\\p{L}\\p{N}])[\\s:,=#"'“‘-]{1,4}(${WORD}\\.?(?:(?:,\\s|\\s{1,2}|${AFTER_INITIAL})${WORD}\\.?){0,7})`,
   'giu',
 );
-/** A run of capitalised words (at most five), for the dictionary rule. */
+/**
+ * A run of capitalised words (at most five), for the dictionary rule. An apostrophe before it is
+ * an opening quote when no letter precedes it (`'Hiroshi Tanaka'`), part of the name otherwise
+ * (`O'Neil`).
+ */
 const CAPITAL_RUN = re(
-  `(?<![\\p{L}\\p{M}\\p{N}'’‘ʻʼ.-])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
+  `(?<![\\p{L}\\p{M}\\p{N}.-]|[\\p{L}\\p{M}\\p{N}]['’‘ʻʼ])\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}(?:\\s(?:(?:${[...PARTICLES].join('|')})\\s)?\\p{Lu}[\\p{Ll}\\p{M}](?:[\\p{L}\\p{M}]|['’‘ʻʼ-](?=\\p{L})){0,30}){0,4}(?![\\p{L}\\p{M}\\p{N}])`,
   'gu',
 );
 /** Names as EHRs print them: `SMITH, JOHN`, `JOHN SMITH` (two or three words in capitals). */
