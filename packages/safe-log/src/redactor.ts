@@ -6,6 +6,7 @@ import {
   type Mark,
   redactAddresses,
   redactDrivers,
+  redactFhirText,
   redactHl7,
   redactKeyValues,
   redactLabelled,
@@ -249,8 +250,10 @@ const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
   'study',
 ]);
 
-/** JSON documents inside one string that are parsed and walked, at most (the cost stays linear). */
-const JSON_TRIES = 16;
+/** JSON document starts inside one string that are tried, at most (the cost stays linear). */
+const JSON_TRIES = 32;
+/** Characters the bracket matching may look at, as a multiple of the string's length. */
+const JSON_SCAN_BUDGET = 8;
 
 /**
  * Where a JSON document may start inside a string at or after `from` (`… failed: {"resourceType":…}`,
@@ -716,12 +719,22 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (cls & C_BRACKET) {
       // Each JSON document in the text (one, several, NDJSON, pretty-printed) is parsed and walked
       // like an object: a FHIR resource's `family` or `city` is found by its place, not its shape.
+      // Driver messages first: a row or key with a JSON column (`Failing row contains (7, {"a":
+      // 1}, Okafor)`) is one value, not text around a document.
+      text = redactDrivers(text, mark);
       let out = '';
       let done = 0;
       let at = nextJsonStart(text, 0);
-      for (let tries = 0; at >= 0 && tries < JSON_TRIES; tries++) {
+      // Brackets looked at, bounded: each start that never closes costs one scan to the end.
+      let budget = JSON_SCAN_BUDGET * text.length;
+      for (let tries = 0; at >= 0 && tries < JSON_TRIES && budget > 0; tries++) {
         const end = jsonEnd(text, at);
-        if (end < 0) break; // no later start closes before the end either, or it is cut
+        budget -= (end < 0 ? text.length : end) - at;
+        if (end < 0) {
+          // This start never closes (cut, or not JSON); a later one inside it may.
+          at = nextJsonStart(text, at + 1);
+          continue;
+        }
         let doc: unknown;
         try {
           doc = JSON.parse(text.slice(at, end + 1));
@@ -746,6 +759,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // of `text` still hold every character the later steps look for; they skip only a step that
     // cannot find anything.
     let out = redactDrivers(cls & C_PIPE ? redactHl7(text, mark) : text, mark);
+    if (cls & C_BRACKET) out = redactFhirText(out, mark);
     const mayMatch =
       custom ||
       ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out)) ||

@@ -63,12 +63,25 @@ function redactSegment(segment: string, mark: Mark): string {
   return fields.join('|');
 }
 
+/** True at the start of the text or of a line (CR, LF, or `\\r` / `\\n` written out). */
+function lineStart(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text[at - 1];
+  if (c === '\r' || c === '\n') return true;
+  return text[at - 2] === '\\' && (c === 'r' || c === 'n');
+}
+
 /** Person segments of HL7 v2 messages inside `text`, redacted by position. */
 export function redactHl7(text: string, mark: Mark): string {
   if (!HL7_HINT.test(text)) return text;
   const starts: number[] = [];
   HL7_SEGMENT.lastIndex = 0;
-  for (let m = HL7_SEGMENT.exec(text); m !== null; m = HL7_SEGMENT.exec(text)) starts.push(m.index);
+  const lined = LINE_BREAK.test(text) || text.includes('\\r') || text.includes('\\n');
+  for (let m = HL7_SEGMENT.exec(text); m !== null; m = HL7_SEGMENT.exec(text))
+    // A known id after other text starts only the first segment (`hl7=PID|…`); later segments
+    // start a line, so `12 HIGH ST LOC|` inside a field does not end its segment.
+    // A message flattened onto one line (segments joined by spaces) keeps the known-id rule.
+    if (starts.length === 0 || !lined || lineStart(text, m.index)) starts.push(m.index);
   let out = '';
   let done = 0;
   for (let k = 0; k < starts.length; k++) {
@@ -97,10 +110,30 @@ const MYSQL_DUP = re("(?<=\\bDuplicate entry ')(?:[^'\\\\\\n]|\\\\.){1,500}(?=' 
 /** MongoDB: `E11000 duplicate key error … dup key: { email: "ana@example.org" }`. */
 const MONGO_DUP = re('(?<=\\bdup key: \\{)[^{}\\n]{1,1000}(?=\\})', 'g');
 /** PostgreSQL: `Failing row contains (7, Okafor, Chidi, null, 078051120).`: every column of the row. */
-const PG_ROW = re(
-  '(?<=\\bFailing row contains \\()(?:[^()\\n]|\\([^()\\n]{0,100}\\)){1,2000}(?=\\))',
-  'g',
-);
+const PG_ROW = 'Failing row contains (';
+
+/**
+ * Every `Failing row contains (…)` row, up to its closing parenthesis (nested ones, quotes and
+ * line breaks included), or to the end of the text when it never closes: all of it is marked.
+ */
+function redactPgRows(text: string, mark: Mark): string {
+  let out = '';
+  let done = 0;
+  for (let at = text.indexOf(PG_ROW); at >= 0; at = text.indexOf(PG_ROW, done)) {
+    const start = at + PG_ROW.length;
+    let depth = 1;
+    let end = start;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 40) depth++;
+      else if (c === 41 && --depth === 0) break;
+    }
+    out += text.slice(done, start) + (end > start ? mark('key', text.slice(start, end)) : '');
+    done = end;
+    if (done >= text.length) break;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
 /** SQL text: quoted literals once the string looks like a statement. */
 const SQL_HINT = re(
   '\\b(?:insert\\s{1,3}into|delete\\s{1,3}from|values\\s{0,3}\\(|where\\s{1,3}[\\w."`]{1,64}\\s{0,3}(?:=|like\\b|in\\b))',
@@ -114,7 +147,7 @@ const SQL_WORDS = re('insert|delete|values|where', 'i');
 export function redactDrivers(text: string, mark: Mark): string {
   let out = text;
   if (out.includes('Key (')) out = out.replace(PG_KEY, (v: string) => mark('key', v));
-  if (out.includes('Failing row')) out = out.replace(PG_ROW, (v: string) => mark('key', v));
+  if (out.includes(PG_ROW)) out = redactPgRows(out, mark);
   if (out.includes('uplicate entry')) out = out.replace(MYSQL_DUP, (v: string) => mark('key', v));
   if (out.includes('dup key'))
     out = out.replace(MONGO_DUP, (v: string) => ` ${mark('key', v.trim())} `);
@@ -228,6 +261,35 @@ export function redactXml(
     if (!sensitiveKey(local) && !(nameKey(local) && inPerson())) return match;
     const at = match.length - close.length - 3 - value.length;
     return `${match.slice(0, at)}${mark('', value)}${match.slice(at + value.length)}`;
+  });
+}
+
+// ----- FHIR text that does not parse ----------------------------------------------------------
+
+/** A person resource written as JSON text (`"resourceType": "Patient"`). */
+const FHIR_PERSON_TEXT = re(
+  '"resourceType"[ \\t\\r\\n]{0,8}:[ \\t\\r\\n]{0,8}"(?:Patient|RelatedPerson|Practitioner|Person)"',
+  '',
+);
+/**
+ * The elements of a person resource that hold what identifies them, written as JSON text: a string
+ * value, or an array of strings (`"given": ["Robert", "J"]`).
+ */
+const FHIR_TEXT_VALUE = re(
+  '"(?:family|given|prefix|suffix|text|line|city|district|state|postalCode|country|birthDate|value|display)"[ \\t\\r\\n]{0,8}:[ \\t\\r\\n]{0,8}("(?:[^"\\\\\\n]|\\\\.){0,300}"|\\[[^\\[\\]{}]{0,600}\\])',
+  'g',
+);
+
+/**
+ * FHIR person resources in JSON text that did not parse (cut at `maxStringLength`, or broken):
+ * their name, address, telecom and identifier values by element name, whatever they hold.
+ */
+export function redactFhirText(text: string, mark: Mark): string {
+  if (!text.includes('"resourceType"') || !FHIR_PERSON_TEXT.test(text)) return text;
+  return text.replace(FHIR_TEXT_VALUE, (match: string, value: string) => {
+    if (value.includes(PLACEHOLDER)) return match;
+    const at = match.length - value.length;
+    return `${match.slice(0, at)}"${mark('fhir', value)}"`;
   });
 }
 

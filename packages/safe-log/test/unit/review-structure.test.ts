@@ -393,3 +393,76 @@ describe('safeFormat never throws into the caller', () => {
     expect(lines.join('')).not.toContain('078-05-1120');
   });
 });
+
+describe('second review: driver rows with JSON, documents after unclosed brackets, cut FHIR text', () => {
+  it('a Failing row with a JSON column, nested parentheses or a line break is one value', () => {
+    for (const row of [
+      '7, Quispe, Xochitl, {"plan": "basic"}, Tlaxcala',
+      '7, Quispe, ["a","b"], Tlaxcala',
+      '7, f(g(Quispe)), Tlaxcala',
+      '7, Quispe,\n Tlaxcala',
+    ]) {
+      const out = redact(
+        `null value in column "x" violates not-null constraint DETAIL: Failing row contains (${row}).`,
+      );
+      expect(out).not.toContain('Quispe');
+      expect(out).not.toContain('Tlaxcala');
+      expect(out).toContain('violates not-null constraint');
+    }
+  });
+
+  const patient = JSON.stringify({
+    resourceType: 'Patient',
+    name: [{ family: 'Quispe' }],
+    address: [{ city: 'Tlaxcala' }],
+  });
+  it.each([
+    ['after a bracket that never closes', `failed: [[ ${patient}`],
+    ['after an unclosed object', `x {"a": ${patient}`],
+    ['after 20 starts that are not JSON', `${'{"a" b} '.repeat(20)}${patient}`],
+  ])('a document %s is walked', (_case, text) => {
+    const out = redact(text);
+    expect(out).not.toContain('Quispe');
+    expect(out).not.toContain('Tlaxcala');
+  });
+
+  it('a FHIR Bundle longer than maxStringLength: no person element is written from the cut text', () => {
+    const entry = (i: number) => ({
+      resource: {
+        resourceType: 'Patient',
+        id: `p${i}`,
+        name: [{ family: 'Quispe', given: ['Xochitl', 'M'] }],
+        address: [{ line: ['12 Calle Uno'], city: 'Tlaxcala', postalCode: '90000' }],
+        birthDate: '1961-03-04',
+      },
+    });
+    const bundle = JSON.stringify({
+      resourceType: 'Bundle',
+      entry: Array.from({ length: 400 }, (_, i) => entry(i)),
+    });
+    expect(bundle.length).toBeGreaterThan(32_768);
+    const out = redact(`FHIR search returned: ${bundle}`);
+    for (const s of ['Quispe', 'Xochitl', 'Tlaxcala', 'Calle Uno', '90000', '1961-03-04'])
+      expect(out).not.toContain(s);
+    expect(out).toContain('"resourceType":"Patient"');
+  });
+});
+
+describe('HL7: a known segment id inside a field', () => {
+  it('in a message with line breaks, `… LOC|` inside a PID field does not end the segment', () => {
+    for (const sep of ['\r', '\n', '\\r']) {
+      const out = redact(
+        `${MSH}${sep}PID|1||00412345||QUISPE^XOCHITL||19610304|F|||12 HIGH ST LOC|TLAXCALA^^90000|M`,
+      );
+      for (const s of ['QUISPE', 'TLAXCALA', '90000', '19610304']) expect(out).not.toContain(s);
+    }
+  });
+
+  it('a message flattened onto one line still has its segments found', () => {
+    const out = redact(
+      `${MSH} PID|1||00412345||QUISPE^XOCHITL||19610304|F OBX|1|NM|2345-7^Glucose^LN||95`,
+    );
+    for (const s of ['QUISPE', '19610304']) expect(out).not.toContain(s);
+    expect(out).toContain('2345-7^Glucose^LN');
+  });
+});
