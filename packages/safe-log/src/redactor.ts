@@ -220,6 +220,15 @@ function personValue(v: string): boolean {
   if (v.length > 200 || !CAPITAL.test(v) || !PERSON_VALUE.test(v)) return false;
   return !NOT_A_NAME.has(v.trim().toLowerCase());
 }
+/** A FHIR Coverage's elements that identify the insured (normalised): the member id and who holds it. */
+const COVERAGE_ELEMENTS: ReadonlySet<string> = new Set([
+  'identifier',
+  'subscriberid',
+  'subscriber',
+  'beneficiary',
+  'policyholder',
+  'dependent',
+]);
 /** Keys under a person whose values are about an organisation, not the person (normalised). */
 const ORGANISATION_KEYS: ReadonlySet<string> = new Set([
   'hospital',
@@ -716,6 +725,16 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   function scan(text: string, mark: Mark, cls: number = classify(text)): string {
     // Lower-case words without digits or punctuation cannot hold anything a rule looks for.
     if (!custom && !(cls & C_ANY_RULE)) return text;
+    // A JSON document written as a JSON string (encoded twice: `"{\\"resourceType\\":…}"`).
+    if (text.length > 4 && text[0] === '"' && text[text.length - 1] === '"' && text[1] === '{') {
+      let inner: unknown;
+      try {
+        inner = JSON.parse(text);
+      } catch {
+        inner = undefined;
+      }
+      if (typeof inner === 'string') return JSON.stringify(string(inner));
+    }
     if (cls & C_BRACKET) {
       // Each JSON document in the text (one, several, NDJSON, pretty-printed) is parsed and walked
       // like an object: a FHIR resource's `family` or `city` is found by its place, not its shape.
@@ -1002,6 +1021,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         v !== undefined &&
         v !== null &&
         ((fhirPerson && FHIR_PERSON_ELEMENTS.has(info.normal)) ||
+          (type === 'Coverage' && COVERAGE_ELEMENTS.has(info.normal)) ||
           (person && PERSON_NAME_KEYS.has(info.normal)))
       )
         written = byKey(v);

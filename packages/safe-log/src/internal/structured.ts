@@ -88,7 +88,8 @@ export function redactHl7(text: string, mark: Mark): string {
     const start = starts[k] as number;
     const next = starts[k + 1] ?? text.length;
     const id = text.slice(start, start + 3);
-    if (!PERSON_SEGMENTS.has(id)) continue;
+    // Z segments are a site's own: they often carry the person's data, so they count as one.
+    if (!PERSON_SEGMENTS.has(id) && id[0] !== 'Z') continue;
     const rest = text.slice(start, next);
     const br = LINE_BREAK.exec(rest);
     const seg = br ? rest.slice(0, br.index) : rest;

@@ -22,7 +22,7 @@ describe('HL7 v2 segments by position (mutation tests)', () => {
     `NK1|1|${H}|SPO`,
     segments[3],
     `PV1|1|I|${H}`,
-    segments[5],
+    `ZZ1|Qkeep|${H}`, // a site's own Z segment counts as a person segment
   ];
 
   it.each([

@@ -466,3 +466,38 @@ describe('HL7: a known segment id inside a field', () => {
     expect(out).toContain('2345-7^Glucose^LN');
   });
 });
+
+describe('third pass: Z segments, FHIR Coverage, JSON encoded twice', () => {
+  it("a site's own Z segment counts as a person segment", () => {
+    const out = redact(`${MSH}\rZPD|1|ZHANG^WEI|078051120\rOBX|1|NM|2345-7^Glucose^LN||95`);
+    for (const s of ['ZHANG', '078051120']) expect(out).not.toContain(s);
+    expect(out).toContain('2345-7^Glucose^LN');
+  });
+
+  it("a FHIR Coverage's member id, subscriber and beneficiary", () => {
+    const out = JSON.stringify(
+      redact({
+        resource: {
+          resourceType: 'Coverage',
+          status: 'active',
+          subscriberId: 'XYZ123456789',
+          beneficiary: { reference: 'Patient/p1', display: 'Yuki Nakamura' },
+          identifier: [{ value: 'XYZ123456789' }],
+        },
+      }),
+    );
+    for (const s of ['XYZ123456789', 'Nakamura']) expect(out).not.toContain(s);
+    expect(out).toContain('"status":"active"');
+  });
+
+  it('a JSON document encoded twice (a JSON string holding it) is walked like one encoded once', () => {
+    const patient = {
+      resourceType: 'Patient',
+      name: [{ family: 'Nakamura', given: ['Yuki'] }],
+      birthDate: '1961-03-04',
+    };
+    const out = JSON.stringify(redact({ body: JSON.stringify(JSON.stringify(patient)) }));
+    for (const s of ['Nakamura', 'Yuki', '1961-03-04']) expect(out).not.toContain(s);
+    expect(out).toContain('Patient');
+  });
+});
