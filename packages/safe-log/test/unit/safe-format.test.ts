@@ -200,3 +200,25 @@ describe('safeFormat after a format that already wrote the line', () => {
     expectClean(lines, 'patient [REDACTED:name] ssn [REDACTED:ssn]');
   });
 });
+
+describe('safeFormat never throws into the caller', () => {
+  it('a splat argument that throws on every read: the record says [Unreadable], the call returns', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error(`boom ${SSN}`);
+        },
+        ownKeys() {
+          throw new Error(`boom ${SSN}`);
+        },
+      },
+    );
+    let lines: string[] = [];
+    expect(() => {
+      lines = run([safeFormat(), f.json()], (l) => l.info('patient %s', hostile));
+    }).not.toThrow();
+    expect(lines.join('')).toContain('[Unreadable]');
+    expect(lines.join('')).not.toContain(SSN);
+  });
+});
