@@ -158,14 +158,10 @@ const FIELD_VALUE_KEYS: ReadonlySet<string> = new Set([
   'invalidValue',
   'data',
 ]);
-/** A letter or digit (ASCII or not): a value removed from a message must not touch one. */
+/** A letter or digit in any script (NaN, a lone surrogate, quotes and symbols are not). */
 function alnum(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 97 && c <= 122) ||
-    (c >= 0xc0 && c !== 0xd7 && c !== 0xf7)
-  );
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return !Number.isNaN(c) && WORD_CHAR.test(String.fromCharCode(c));
 }
 
 /**
@@ -206,6 +202,23 @@ const FIELD_REF_KEYS: ReadonlySet<string> = new Set(FIELD_REF_KEYS_LIST);
 const FIELD_PATH_SEPARATOR = re('[./\\[\\]]', '');
 /** Lists of a validation error's details (Joi `details`, zod `issues`, express-validator `errors`). */
 const DETAIL_LISTS = ['details', 'issues', 'errors'] as const;
+/** Values of a validation error that are the name of a type (zod's `received: 'string'`). */
+const TYPE_NAMES: ReadonlySet<string> = new Set([
+  'string',
+  'number',
+  'boolean',
+  'object',
+  'array',
+  'null',
+  'undefined',
+  'nan',
+  'date',
+  'bigint',
+  'symbol',
+  'function',
+]);
+/** Distinct values taken out of one text, at most. */
+const FIELD_MAX_VALUES = 16;
 /** Objects with more keys are records, not validation errors: never looked at that way. */
 const FIELD_MAX_KEYS = 12;
 /** Single words that describe a person's record rather than name them (normalised). */
@@ -750,6 +763,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         const end = jsonEnd(text, at);
         budget -= (end < 0 ? text.length : end) - at;
         if (end < 0) {
+          // A FHIR resource cut short: its inner objects parsed alone would lose the resource
+          // around them (`{"system": …, "value": "<SSN>"}`), so the rest is text, where the
+          // person elements are found by name (redactFhirText).
+          if (text.includes('"resourceType"', at)) break;
           // This start never closes (cut, or not JSON); a later one inside it may.
           at = nextJsonStart(text, at + 1);
           continue;
@@ -972,18 +989,30 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   /** Removes each value (trimmed, two characters or more) where it stands as a whole token. */
   function withoutValues(text: string, values: string[]): string {
+    // Only what string() can write is looked at: the rest is cut there, never written.
+    const head = maxStringLength + CUT_BEFORE + CUT_AFTER + CUT_BACK;
+    if (text.length > head) return withoutValues(text.slice(0, head), values) + text.slice(head);
     let out = text;
-    for (const raw of values) {
-      const value = raw.trim();
-      if (value.length < 2) continue;
+    // Longest first (`Zbig` must not cut `Xochiquetzal Zbig` in two), each once, at most
+    // FIELD_MAX_VALUES of them: the cost stays linear in the text.
+    const distinct = [...new Set(values.map((v) => v.trim()))]
+      .filter((v) => v.length >= 2 && !TYPE_NAMES.has(v))
+      .sort((a, b) => b.length - a.length)
+      .slice(0, FIELD_MAX_VALUES);
+    for (const raw of distinct) {
+      // In any case (`ZBIGNIEWSKA` for `Zbigniewska`) when lower-casing keeps the lengths.
+      const lower = out.toLowerCase();
+      const value = raw.toLowerCase();
+      const hay = lower.length === out.length && value.length === raw.length ? lower : out;
+      const needle = hay === lower ? value : raw;
       let done = '';
       let from = 0;
-      for (let at = out.indexOf(value); at >= 0; at = out.indexOf(value, at + 1)) {
+      for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
         const before = out.charCodeAt(at - 1);
-        const after = out.charCodeAt(at + value.length);
+        const after = out.charCodeAt(at + needle.length);
         if (alnum(before) || alnum(after)) continue;
         done += out.slice(from, at) + REDACTED;
-        from = at + value.length;
+        from = at + needle.length;
         at = from - 1;
       }
       out = done + out.slice(from);
@@ -1015,6 +1044,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           continue;
         }
         if (typeof v === 'string') v = withoutValues(v, fieldValues);
+        // Joi's `context: { value }` (with or without `key` and `label` of its own).
+        else if (k === 'context' && v !== null && typeof v === 'object' && !Array.isArray(v))
+          try {
+            if (Object.hasOwn(v, 'value')) v = { ...(v as object), value: REDACTED };
+          } catch {
+            v = '[Unreadable]';
+          }
       }
       if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
       else if (

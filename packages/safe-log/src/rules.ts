@@ -79,7 +79,6 @@ const FOREIGN_SUFFIXES = [
   'cellulare',
   'courriel',
   'correoelectronico',
-  'adresse',
   'direccion',
   'domicilio',
   'indirizzo',
@@ -103,6 +102,8 @@ const FOREIGN_SUFFIXES = [
 ];
 const FOREIGN_KEYS = [
   ...FOREIGN_SUFFIXES,
+  // alone only: `ipAdresse`, `macAdresse` are a network's addresses
+  'adresse',
   'nom',
   'noms',
   'nome',
@@ -740,6 +741,8 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     needs: DIGITS,
     source:
       '\\bage[d]?[\\s:=]{1,3}(?:9\\d|1[0-4]\\d)[fm]?\\b|\\b(?:9\\d|1[0-4]\\d)(?:[\\s-]{0,2}(?:years?|yrs?)(?:[\\s-]{1,2}old)?|\\s?(?:y/o|y\\.o\\.|yo)\\b)',
+    // `age 91F` is an age and a sex; `max-age 95m` and `cache age 90m` are durations
+    check: (m: string) => !/[fm]$/.test(m),
   },
   // Clinical shorthand: an age over 89 and the sex in capitals (`91F`, `91 yo M`, `102M`) at the
   // start of a sentence or after `a`, `an`, `pt`, `patient`, `is`, and before the words of a
@@ -835,6 +838,8 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   {
     name: 'nhs',
     needs: DIGITS,
+    // Ten bare digits pass the check once in eleven, so about one 10-digit id in eleven starting
+    // 4-9 is taken too: the rules prefer that to writing an NHS number (README).
     source: '\\b[4-9]\\d{2}[ -]?\\d{3}[ -]?\\d{4}\\b',
     check: nhsNumber,
   },

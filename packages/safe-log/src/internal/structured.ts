@@ -65,10 +65,13 @@ function redactSegment(segment: string, mark: Mark): string {
 
 /** True at the start of the text or of a line (CR, LF, or `\\r` / `\\n` written out). */
 function lineStart(text: string, at: number): boolean {
-  if (at === 0) return true;
-  const c = text[at - 1];
+  // Spaces or tabs between the line break and the segment id (`\r\n PID|`) are skipped.
+  let i = at;
+  while (i > 0 && at - i < 8 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  if (i === 0) return true;
+  const c = text[i - 1];
   if (c === '\r' || c === '\n') return true;
-  return text[at - 2] === '\\' && (c === 'r' || c === 'n');
+  return text[i - 2] === '\\' && (c === 'r' || c === 'n');
 }
 
 /** Person segments of HL7 v2 messages inside `text`, redacted by position. */
@@ -76,12 +79,18 @@ export function redactHl7(text: string, mark: Mark): string {
   if (!HL7_HINT.test(text)) return text;
   const starts: number[] = [];
   HL7_SEGMENT.lastIndex = 0;
-  const lined = LINE_BREAK.test(text) || text.includes('\\r') || text.includes('\\n');
-  for (let m = HL7_SEGMENT.exec(text); m !== null; m = HL7_SEGMENT.exec(text))
-    // A known id after other text starts only the first segment (`hl7=PID|…`); later segments
-    // start a line, so `12 HIGH ST LOC|` inside a field does not end its segment.
-    // A message flattened onto one line (segments joined by spaces) keeps the known-id rule.
-    if (starts.length === 0 || !lined || lineStart(text, m.index)) starts.push(m.index);
+  let lined: boolean | undefined;
+  for (let m = HL7_SEGMENT.exec(text); m !== null; m = HL7_SEGMENT.exec(text)) {
+    // A known id after other text starts only the first segment (`hl7=PID|…`); in a message
+    // whose segments are on lines of their own, later segments start a line, so `12 HIGH ST
+    // LOC|` inside a field does not end its segment. A message flattened onto one line
+    // (segments joined by spaces, after the first segment) keeps the known-id rule.
+    if (starts.length === 0) {
+      starts.push(m.index);
+      const rest = text.slice(m.index);
+      lined = LINE_BREAK.test(rest) || rest.includes('\\r') || rest.includes('\\n');
+    } else if (!lined || lineStart(text, m.index)) starts.push(m.index);
+  }
   let out = '';
   let done = 0;
   for (let k = 0; k < starts.length; k++) {
