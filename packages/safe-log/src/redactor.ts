@@ -186,7 +186,7 @@ function fieldName(ref: unknown): string | undefined {
 }
 const INDEX = re('^[0-9]{1,10}$', '');
 /** Fields of a validation error that name the field it is about (a name, a path or a pointer). */
-const FIELD_REF_KEYS_LIST = [
+const FIELD_REF_KEYS: ReadonlySet<string> = new Set([
   'path',
   'param',
   'field',
@@ -197,8 +197,7 @@ const FIELD_REF_KEYS_LIST = [
   'property',
   'propertyPath',
   'attribute',
-] as const;
-const FIELD_REF_KEYS: ReadonlySet<string> = new Set(FIELD_REF_KEYS_LIST);
+]);
 const FIELD_PATH_SEPARATOR = re('[./\\[\\]]', '');
 /** Lists of a validation error's details (Joi `details`, zod `issues`, express-validator `errors`). */
 const DETAIL_LISTS = ['details', 'issues', 'errors'] as const;
@@ -779,22 +778,32 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           continue;
         }
         const inner = JSON.stringify(walk(doc, undefined, 1, [], false));
-        out += scanText(text.slice(done, at), mark) + inner;
+        out += scanText(text.slice(done, at), mark, undefined, false) + inner;
         done = end + 1;
         at = nextJsonStart(text, done);
       }
-      if (done > 0) return out + scanText(text.slice(done), mark);
+      if (done > 0) return out + scanText(text.slice(done), mark, undefined, false);
+      return scanText(text, mark, cls, false);
     }
     return scanText(text, mark, cls);
   }
 
-  /** Every rule but the JSON documents over one string. */
-  function scanText(text: string, mark: Mark, cls: number = classify(text)): string {
+  /**
+   * Every rule but the JSON documents over one string; `drivers` false when scan() has already
+   * run the driver messages over the whole text (a second pass would mark its own marks).
+   */
+  function scanText(
+    text: string,
+    mark: Mark,
+    cls: number = classify(text),
+    drivers = true,
+  ): string {
     if (!custom && !(cls & C_ANY_RULE)) return text;
     // Marks only take characters away (and add spaces, quotes and placeholders), so the classes
     // of `text` still hold every character the later steps look for; they skip only a step that
     // cannot find anything.
-    let out = redactDrivers(cls & C_PIPE ? redactHl7(text, mark) : text, mark);
+    let out = cls & C_PIPE ? redactHl7(text, mark) : text;
+    if (drivers) out = redactDrivers(out, mark);
     if (cls & C_BRACKET) out = redactFhirText(out, mark);
     const mayMatch =
       custom ||
@@ -918,7 +927,6 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return walkValue(value, depth, seen, person);
   }
 
-  /** A plain object's own enumerable fields, each redacted by its key and value. */
   /**
    * A validation error about one field (express-validator `{ path, value, msg }`, Joi's
    * `context: { key, value }`, zod's `{ path: [...], received }`, ajv's `instancePath`): when the
@@ -1020,6 +1028,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return out;
   }
 
+  /** A plain object's own enumerable fields, each redacted by its key and value. */
   function walkObject(obj: object, depth: number, seen: object[], person: boolean): unknown {
     const out: Record<string, unknown> = {};
     const type = (obj as { resourceType?: unknown }).resourceType;

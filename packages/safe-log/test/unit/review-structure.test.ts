@@ -555,3 +555,14 @@ describe('third review', () => {
     });
   });
 });
+
+describe('driver messages are redacted once', () => {
+  it('with an HMAC censor, two Failing rows with JSON columns hash to their own values', () => {
+    const r = createRedactor({ censor: { hmacKey: 'k'.repeat(32) } });
+    const a = r.string('Failing row contains (7, {"a": 1}, Okafor).');
+    const b = r.string('Failing row contains (8, {"a": 2}, Quispe).');
+    expect(a).not.toContain('Okafor');
+    expect(b).not.toContain('Quispe');
+    expect(a).not.toBe(b);
+  });
+});
