@@ -173,6 +173,8 @@ const OWNER = 'rateLimit';
 const STORE_ERRORS = ['insurance', 'allow', 'deny'] as const;
 /** The stores' own quota when `points` is a function: the middleware compares with the request's. */
 const UNBOUNDED = 2 ** 40;
+/** Longest client key whose hash is kept (an IPv6 address with a zone is under 64 characters). */
+const CACHED_KEY_LENGTH = 256;
 const CONSUME = defineScript(INBOUND_CONSUME, { numberOfKeys: 1 });
 const REFUND = defineScript(INBOUND_REFUND, { numberOfKeys: 1 });
 
@@ -487,7 +489,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     });
 
   let warnedProxy = false;
-  // Recent clients' hashed keys: a client's key is hashed once, not on every request.
+  // Recent clients' hashed keys: a client's key is hashed once, not on every request. Only short
+  // keys (addresses, ids) are kept: 10 000 keys of 16 KB (a header's worth, from a keyBy that reads
+  // one) would hold 160 MB; a longer key is hashed on each request instead (about 20 µs for 16 KB).
   const hashed = new Map<string, string>();
   /** The store key of a client key: a raw IPv6 address grouped by ipv6Subnet, then hashed. */
   const keyOf = (raw: string): string => {
@@ -496,8 +500,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       const grouped = isIPv6(raw) ? ipKey(raw, ipv6Subnet) : raw;
       // Keys are hashed: client addresses and user ids never appear in Redis.
       key = createHash('sha256').update(grouped).digest('base64url').slice(0, 22);
-      if (hashed.size >= 10_000) hashed.clear();
-      hashed.set(raw, key);
+      if (raw.length <= CACHED_KEY_LENGTH) {
+        if (hashed.size >= 10_000) hashed.clear();
+        hashed.set(raw, key);
+      }
     }
     return key;
   };
