@@ -57,7 +57,11 @@ describe('sanitizeUrl (linear cost)', () => {
     await expectLinear((n) => {
       const s = shape(n);
       return () => sanitizeUrl(s);
-    }, 10 * N); // the WHATWG parser is fast: a larger size keeps the small run measurable
+      // 2 000 -> 20 000 characters: the parser's output (up to 3x the input, each < or " becomes
+      // %3C or %22) stays under 128 KB. Above that V8 allocates strings in its large-object space
+      // and the cost per character steps up to 10x at sizes that differ by Node version
+      // (measured: 50 000 -> 500 000 gave 25-31x on Node 26; testkit's linear-cost.ts).
+    }, 2_000);
   });
 });
 
