@@ -591,6 +591,17 @@ function internationalPhone(text: string): boolean {
 
 const DIGITS = '0123456789';
 
+/** A Basic credential: base64 of `user:password` in printable ASCII (not a word after `basic`). */
+function basicCredential(text: string): boolean {
+  const decoded = Buffer.from(text, 'base64').toString('latin1');
+  return decoded.length >= 3 && decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+
+/** A bearer token: holds a digit, or is long (not `token` or `authentication` after `bearer`). */
+function bearerToken(text: string): boolean {
+  return text.length >= 20 || /\d/.test(text);
+}
+
 /**
  * An NHS number (England, Wales, Isle of Man): 10 digits whose last is the modulus-11 check digit
  * of the nine before it (weights 10 down to 2; a remainder giving 10 is never issued).
@@ -672,6 +683,27 @@ function stateInCapitals(text: string): boolean {
 export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
   // Query strings: every value after ?k= or &k= (PHI often travels in URLs: ?dob=, ?ssn=, ?name=).
   { name: 'query', source: '(?<=[?&][^=&#\\s?]{1,64}=)[^&#\\s]{1,256}', needs: '?' },
+  // Credentials in text (a header line, a message): a JSON Web Token anywhere (its claims often
+  // name the user or the patient), the token after `Bearer`, the base64 `user:password` after
+  // `Basic`. The look-behind starts a JWT only at the beginning of a run of token characters.
+  {
+    name: 'token',
+    needs: '.',
+    source:
+      '(?<![a-z0-9_-])eyj[a-z0-9_-]{4,4096}\\.eyj[a-z0-9_-]{4,4096}\\.[a-z0-9_-]{0,4096}(?![a-z0-9_-])',
+  },
+  {
+    name: 'token',
+    needs: 'Bb',
+    source: '(?<=\\bbearer[ \\t]{1,4})[a-z0-9._~+/-]{8,4096}={0,2}',
+    check: bearerToken,
+  },
+  {
+    name: 'token',
+    needs: 'Bb',
+    source: '(?<=\\bbasic[ \\t]{1,4})[a-z0-9+/]{4,4096}={0,2}(?![a-z0-9+/=])',
+    check: basicCredential,
+  },
   {
     name: 'email',
     needs: '@%',
@@ -1033,6 +1065,19 @@ export function hasPersonPath(text: string): boolean {
  * families only remove characters, so counts taken before the patterns stay upper bounds.
  * A family whose rules all have a gate is skipped when no gate passes.
  */
+const JWT_START = /eyj/i;
+const BEARER_WORD = /bearer/i;
+const BASIC_WORD = /basic/i;
+/** The token rules' gates: the word or the start each rule's match needs (any case). */
+function tokenGate(source: string): (text: string) => boolean {
+  const word = source.includes('bearer')
+    ? BEARER_WORD
+    : source.includes('basic')
+      ? BASIC_WORD
+      : JWT_START;
+  return (text) => word.test(text);
+}
+
 export const RULE_GATES: WeakMap<PatternRule, (text: string, s: TextStats) => boolean> =
   new WeakMap();
 {
@@ -1054,6 +1099,7 @@ export const RULE_GATES: WeakMap<PatternRule, (text: string, s: TextStats) => bo
       RULE_GATES.set(rule, (_t, s) => s.digits >= 2 && ((s.classes ?? C_UPPER) & C_UPPER) !== 0);
     else if (rule.name === 'query') RULE_GATES.set(rule, (t) => t.includes('='));
     else if (rule.name === 'photo') RULE_GATES.set(rule, hasImageExtension);
+    else if (rule.name === 'token') RULE_GATES.set(rule, tokenGate(rule.source));
     else if (rule.name === 'url') RULE_GATES.set(rule, hasPersonPath);
     else if (rule.name === 'vin')
       RULE_GATES.set(rule, (_t, s) => s.digits >= 1 && s.longestAlnum >= 17);

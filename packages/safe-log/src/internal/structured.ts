@@ -168,9 +168,13 @@ export function redactDrivers(text: string, mark: Mark): string {
 
 // ----- key: value pairs in text ------------------------------------------------------------------
 
-/** `ssn=123`, `"email": "…"`, `{ email: "…" }`, `dob: 1984-03-12` written into a string. */
+/**
+ * `ssn=123`, `"email": "…"`, `{ email: "…" }`, `dob: 1984-03-12` written into a string. After an
+ * authorization key, a scheme and its credential are one value (`Authorization: Basic dXNl…`
+ * wrote the credential once `Basic` was taken for the value); a Digest header to the line's end.
+ */
 const KEY_VALUE = re(
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|([^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP)[ ]{1,2}[A-Za-z0-9._~+/-]{1,4096}={0,2}|[Dd]igest[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
   'g',
 );
 

@@ -54,6 +54,12 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['house number then words', (n) => `1 ${'ab '.repeat(n / 3)}1`],
     ['capitalised words', (n) => `Patient ${'Ab '.repeat(n / 3)}1`],
     ['HL7 fields', (n) => `MSH|^~\\&|\rPID|1|${'|^'.repeat(n / 2)}`],
+    // the credential rules: JWT starts, a token that never gets its dots, scheme words
+    ['JWT starts', (n) => `${'eyJ.'.repeat(n / 4)}x`],
+    ['a JWT without its last dot', (n) => `eyJ${'a'.repeat(n / 2)}.eyJ${'b'.repeat(n / 2)}`],
+    ['Bearer words', (n) => `${'Bearer '.repeat(n / 7)}x`],
+    ['Basic then base64 without end', (n) => `Basic ${'QUJD'.repeat(n / 4)}!`],
+    ['Authorization: Digest to a long line', (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`],
   ];
 
   // 10x the input must cost less than 40x the CPU time (quadratic is 100x): @resil/testkit's
