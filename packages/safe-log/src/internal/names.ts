@@ -417,8 +417,91 @@ function labelledNames(text: string, mark: Mark): string {
 }
 
 /** Replaces people's names in `text`. */
+/**
+ * `Surname, Given`: a capitalised word, a comma and a name the rules found of one word (or one word
+ * and an initial): the word is the surname (`Okafor, Chidi` wrote `Okafor`). Not after `, ` a full
+ * name (`Cardiology, John Smith`), and not a sentence opener, label, title or facility word.
+ */
+const SURNAME_COMMA = re(
+  "(?<![\\p{L}\\p{N}'’-])(\\p{Lu}[\\p{L}'’-]{1,40}),([ ]{1,2})(\\ue000[\\s\\S]\\ue001)",
+  'gu',
+);
+/** One word and an initial at most (`Chidi`, `Chidi A.`). */
+const GIVEN_ALONE = re("^[\\p{L}\\p{M}'’-]+(?: \\p{Lu}\\.?)?$", 'u');
+/** `Hernandez, Maria` with neither marked (a given name that is also a place is not taken alone). */
+const SURNAME_COMMA_GIVEN = re(
+  "(?<![\\p{L}\\p{N}'’-])(\\p{Lu}[\\p{L}'’-]{1,40}),[ ]{1,2}(\\p{Lu}[\\p{Ll}\\p{M}'’-]{1,30})(?![\\p{L}\\p{M}\\p{N}])",
+  'gu',
+);
+const COMMA_OPENERS = new Set(
+  (
+    'however yesterday today tonight tomorrow thanks thank hello hi hey dear yes no ok okay sorry ' +
+    'please also then now meanwhile afterwards later again well so still unfortunately ' +
+    'fortunately finally first second third next last note notes update fyi regards cheers ' +
+    'attention attn morning evening afternoon night good great sure right correct confirmed done ' +
+    'instead otherwise therefore thus besides moreover furthermore additionally anyway indeed ' +
+    'apparently currently previously recently initially subsequently overnight earlier welcome ' +
+    'congratulations re cc from to subject team all everyone sir madam'
+  ).split(' '),
+);
+
 export function redactNames(text: string, mark: Mark): string {
   if (!UPPER_HINT.test(text)) return text;
+  // The names marked here, by placeholder: `Surname, Given` is looked for after them.
+  let found: Map<string, string> | undefined;
+  const outer = mark;
+  mark = (kind, value) => {
+    const placeholder = outer(kind, value);
+    if (kind === 'name') (found ??= new Map()).set(placeholder, value);
+    return placeholder;
+  };
+  let out = namesIn(text, mark);
+  if (!out.includes(',')) return out;
+  const names = found;
+  if (names)
+    out = out.replace(
+      SURNAME_COMMA,
+      (all: string, word: string, gap: string, placeholder: string) => {
+        const given = names.get(placeholder);
+        if (
+          given === undefined ||
+          !(GIVEN_ALONE.test(given) || allGiven(given)) ||
+          !surnameLike(word)
+        )
+          return all;
+        return `${outer('name', word)},${gap}${placeholder}`;
+      },
+    );
+  if (!CAPITAL_HINT.test(out)) return out;
+  return out.replace(SURNAME_COMMA_GIVEN, (all: string, surname: string, given: string) => {
+    const { given: g, surnames: sn } = dictionaries();
+    if (!sn.has(surname.toLowerCase()) || !g.has(given.toLowerCase()) || !surnameLike(surname))
+      return all;
+    if (NOT_NAME.has(given.toLowerCase()) || FACILITY.has(given.toLowerCase())) return all;
+    return outer('name', all);
+  });
+}
+
+/** Not a sentence opener, label, title or facility word (`However,`, `Dear`, `Cardiology`). */
+function surnameLike(word: string): boolean {
+  const lower = word.toLowerCase();
+  return !(
+    COMMA_OPENERS.has(lower) ||
+    NOT_NAME.has(lower) ||
+    TITLES.has(lower) ||
+    FACILITY.has(lower)
+  );
+}
+
+/** Two or three known given names (`Ana Sofia`, `Mary Ann`). */
+function allGiven(name: string): boolean {
+  const words = name.split(' ');
+  if (words.length > 3) return false;
+  const { given: g } = dictionaries();
+  return words.every((w) => g.has(w.toLowerCase()));
+}
+
+function namesIn(text: string, mark: Mark): string {
   let out = !LABEL_HINT.test(text) ? text : labelledNames(text, mark);
   if (TWO_CAPITALS.test(out))
     out = out.replace(UPPER_RUN, (run: string) => {

@@ -59,7 +59,12 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['a JWT without its last dot', (n) => `eyJ${'a'.repeat(n / 2)}.eyJ${'b'.repeat(n / 2)}`],
     ['Bearer words', (n) => `${'Bearer '.repeat(n / 7)}x`],
     ['Basic then base64 without end', (n) => `Basic ${'QUJD'.repeat(n / 4)}!`],
-    ['Authorization: Digest to a long line', (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`],
+    ['Surname, Given lists', (n) => `${'Okafor, Chidi; '.repeat(n / 15)}x`],
+    ['capitalised words and commas', (n) => `${'Hernandez, '.repeat(n / 11)}Maria`],
+    [
+      'Authorization: Digest to a long line',
+      (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`,
+    ],
   ];
 
   // 10x the input must cost less than 40x the CPU time (quadratic is 100x): @resil/testkit's
