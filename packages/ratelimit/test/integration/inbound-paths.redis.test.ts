@@ -396,6 +396,57 @@ describe('rateLimit: a Redis that does not answer in time (gate holding replies)
     await limit.close();
   });
 
+  it('resetKey forgets the key in Redis and in the insurance', async () => {
+    const client = await gated();
+    const keyPrefix = prefix();
+    const limit = rateLimit({
+      points: 2,
+      durationMs: 60_000,
+      redis: client,
+      keyPrefix,
+      policyName: 'reset',
+      // Redis must answer the first count and resetKey within it on a loaded machine
+      storeTimeoutMs: 250,
+      logger: false,
+    });
+    const ip = '192.0.2.20';
+    expect((await call(limit, fakeReq(ip))).res.getHeader('ratelimit')).toBe('"reset";r=1;t=60');
+    gate.hold();
+    // timed out: the insurance counts it
+    expect((await call(limit, fakeReq(ip))).res.getHeader('ratelimit')).toBe('"reset";r=1;t=60');
+    expect((await call(limit, fakeReq(ip))).res.getHeader('ratelimit')).toBe('"reset";r=0;t=60');
+    gate.release();
+    await limit.resetKey(ip);
+    expect(await r.admin.keys(`${keyPrefix}*`)).toEqual([]);
+    gate.hold();
+    expect((await call(limit, fakeReq(ip))).res.getHeader('ratelimit')).toBe('"reset";r=1;t=60');
+    gate.release();
+    await limit.close();
+  });
+
+  it("the default keyPrefix is 'resil:' (the key is removed again with resetKey)", async () => {
+    // a policy of this run only: the key sits outside the fixture's prefix
+    const policyName = `inpaths-${process.pid}-${Date.now()}`;
+    const limit = rateLimit({
+      points: 3,
+      redis: r.redis,
+      policyName,
+      storeTimeoutMs: 5_000,
+      logger: false,
+    });
+    try {
+      expect((await call(limit, fakeReq('192.0.2.40'))).res.getHeader('ratelimit')).toBe(
+        `"${policyName}";r=2;t=60`,
+      );
+      const keys = await r.admin.keys(`resil:ratelimit:in:${policyName}:q3w60:*`);
+      expect(keys).toHaveLength(1);
+    } finally {
+      await limit.resetKey('192.0.2.40');
+      await limit.close();
+    }
+    expect(await r.admin.keys(`resil:ratelimit:in:${policyName}:*`)).toEqual([]);
+  });
+
   it('resetKey: the store not answering within storeTimeoutMs rejects with REDIS_TIMEOUT', async () => {
     const client = await gated();
     const limit = rateLimit({
@@ -485,7 +536,7 @@ describe('rateLimit: a Redis that answers with an error (client ready)', () => {
       durationMs: 60_000,
       redis: client,
       keyPrefix,
-      storeTimeoutMs: 100,
+      storeTimeoutMs: 250,
       logger: false,
     });
     const a = app(limit);
@@ -819,6 +870,19 @@ describe('rateLimit in memory: refunds, several limiters, minimal responses', ()
         'onRefunded',
         { policy: 'mem-refund', cost: 1, refunded: false },
       ]);
+      // nor to the next window: a request of the new window, then the old one's refund
+      const old = await call(limit, req(1));
+      jest.setSystemTime(5_000_000 + 2 * 60_001);
+      const fresh = await call(limit, req(2));
+      expect(fresh.res.getHeader('ratelimit')).toBe('"mem-refund";r=3;t=60');
+      old.res.statusCode = 500;
+      old.res.emit('finish');
+      await waitFor(() => seen.length === 9, { what: 'the refund' });
+      expect(seen.at(-1)).toEqual([
+        'onRefunded',
+        { policy: 'mem-refund', cost: 1, refunded: false },
+      ]);
+      expect((await call(limit, req(1))).res.getHeader('ratelimit')).toBe('"mem-refund";r=2;t=60');
       await limit.close();
     } finally {
       jest.useRealTimers();
@@ -894,6 +958,21 @@ describe('rateLimit in memory: refunds, several limiters, minimal responses', ()
       ['onRefunded', { policy: 'mem-400', cost: 1, refunded: true }],
     ]);
     expect((await call(limit, fakeReq('x'))).res.getHeader('ratelimit')).toBe('"mem-400";r=3;t=60');
+  });
+
+  it('points(req) without blockDurationMs: the 429 waits for the window (no block)', async () => {
+    const limit = rateLimit({ points: () => 1, policyName: 'fn', logger: false });
+    expect((await call(limit, fakeReq('192.0.2.30'))).next).toBe(true);
+    const over = await call(limit, fakeReq('192.0.2.30'));
+    expect(over.res.statusCode).toBe(429);
+    expect(over.res.getHeader('retry-after')).toBe('60');
+    expect(over.res.getHeader('ratelimit-policy')).toBe('"fn";q=1;w=60');
+    expect(JSON.parse(over.res.body as string)).toEqual({
+      type: 'https://resil.dev/problems/rate-limited',
+      title: 'Too Many Requests',
+      status: 429,
+      detail: 'Rate limit exceeded; retry after 60 s.',
+    });
   });
 
   it('headers: false sends no RateLimit header on an allowed request', async () => {
