@@ -32,6 +32,8 @@ const HL7_SEGMENT = re(
   'g',
 );
 const LINE_BREAK = re('[\\r\\n]', '');
+/** Splits text into lines, keeping each line break (at odd indexes). */
+const LINE_SPLIT = re('(\\r\\n|\\r|\\n)', '');
 /** Segments about a person: every field but the set id and short codes is an identifier. */
 const PERSON_SEGMENTS = new Set([
   'PID',
@@ -553,4 +555,82 @@ export function redactAddresses(text: string, mark: Mark): string {
     }
   }
   return out + labelled.slice(last);
+}
+
+// ----- CSV and TSV rows under a header ------------------------------------------------------------
+
+/** A header field: a column name (letters first, then letters, digits, spaces, `_ . -`), maybe quoted. */
+const CSV_HEADER_FIELD = re('^[ \\t]*"?[\\p{L}_][\\p{L}\\p{N}_ .-]{0,40}"?[ \\t]*$', 'u');
+const CSV_DELIMITERS = [',', '\t', ';'] as const;
+/** Most columns of a header looked at (a wider line is not taken for one). */
+const CSV_MAX_COLUMNS = 200;
+
+/**
+ * The fields of one line, split at `delimiter` outside double quotes (`""` is a quote inside one),
+ * or undefined past CSV_MAX_COLUMNS. Linear in the line.
+ */
+function csvFields(line: string, delimiter: string): string[] | undefined {
+  const fields: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === delimiter && !quoted) {
+      fields.push(line.slice(start, i));
+      if (fields.length > CSV_MAX_COLUMNS) return undefined;
+      start = i + 1;
+    }
+  }
+  fields.push(line.slice(start));
+  return fields;
+}
+
+/**
+ * Rows under a CSV, TSV or semicolon header written into text (`ssn,first,last` then
+ * `078051120,jane,doe`): the fields of the sensitive columns are redacted in every following row
+ * with as many fields, whatever they look like. A plain name column (`name`) counts as a person's
+ * when another column is sensitive. A row with another number of fields ends the table.
+ */
+export function redactCsv(
+  text: string,
+  sensitiveKey: (key: string) => boolean,
+  personNameKey: (key: string) => boolean,
+  mark: Mark,
+): string {
+  const parts = text.split(LINE_SPLIT);
+  if (parts.length < 3) return text;
+  let columns: boolean[] | undefined;
+  let delimiter = '';
+  let changed = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const line = parts[i] as string;
+    if (columns) {
+      const fields = csvFields(line, delimiter);
+      if (fields && fields.length === columns.length) {
+        const marked = fields.map((f, c) => {
+          const value = f.trim();
+          if (!columns?.[c] || value === '' || value === '""' || value.includes(PLACEHOLDER))
+            return f;
+          return mark('', value);
+        });
+        parts[i] = marked.join(delimiter);
+        changed = true;
+        continue;
+      }
+      columns = undefined;
+    }
+    for (const d of CSV_DELIMITERS) {
+      if (!line.includes(d)) continue;
+      const fields = csvFields(line, d);
+      if (!fields || fields.length < 2 || !fields.every((f) => CSV_HEADER_FIELD.test(f))) continue;
+      const names = fields.map((f) => f.replaceAll('"', '').trim());
+      const sensitive = names.map((n) => sensitiveKey(n));
+      if (!sensitive.some(Boolean)) break;
+      columns = names.map((n, c) => (sensitive[c] as boolean) || personNameKey(n));
+      delimiter = d;
+      break;
+    }
+  }
+  return changed ? parts.join('') : text;
 }

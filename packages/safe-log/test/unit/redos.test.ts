@@ -59,6 +59,9 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['a JWT without its last dot', (n) => `eyJ${'a'.repeat(n / 2)}.eyJ${'b'.repeat(n / 2)}`],
     ['Bearer words', (n) => `${'Bearer '.repeat(n / 7)}x`],
     ['Basic then base64 without end', (n) => `Basic ${'QUJD'.repeat(n / 4)}!`],
+    ['CSV rows under a sensitive header', (n) => `ssn,first,last\n${'1,a,b\n'.repeat(n / 6)}`],
+    ['CSV header-like lines', (n) => `${'ssn,a\n'.repeat(n / 6)}x`],
+    ['a CSV row of open quotes', (n) => `ssn,first\n${'"a,'.repeat(n / 3)}`],
     ['Surname, Given lists', (n) => `${'Okafor, Chidi; '.repeat(n / 15)}x`],
     ['capitalised words and commas', (n) => `${'Hernandez, '.repeat(n / 11)}Maria`],
     [
