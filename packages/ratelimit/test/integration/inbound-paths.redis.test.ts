@@ -554,6 +554,37 @@ describe('rateLimit: a Redis that answers with an error (client ready)', () => {
     await limit.close();
   });
 
+  it.each([
+    ['insurance', '600'],
+    ['deny', /^(59|60)$/],
+  ] as const)(
+    "points(req) with blockDurationMs, onStoreError '%s': a block Redis fails to write goes to the insurance, or is lost (not the 429)",
+    async (onStoreError, retryAfter) => {
+      const client = await gated();
+      const limit = rateLimit({
+        points: () => 1,
+        blockDurationMs: 600_000,
+        durationMs: 60_000,
+        redis: client,
+        keyPrefix: prefix(),
+        onStoreError,
+        storeTimeoutMs: 2_000,
+        logger: false,
+      });
+      const a = app(limit);
+      expect((await request(a).get('/')).status).toBe(200);
+      // the count goes through; the block (MULTI, SET, PTTL, EXEC) is answered with errors
+      let failed = 0;
+      gate.failIf = (cmd) =>
+        /^\*\d+\r\n\$\d+\r\n(multi|set|pttl|exec)\r\n/i.test(cmd) && ++failed > 0;
+      const over = await request(a).get('/');
+      expect(failed).toBeGreaterThan(0);
+      expect(over.status).toBe(429);
+      expect(over.headers['retry-after']).toMatch(retryAfter);
+      await limit.close();
+    },
+  );
+
   it('points(req) with blockDurationMs: the first request over the limit blocks the key for the block duration', async () => {
     const keyPrefix = prefix();
     const limit = rateLimit({
@@ -666,6 +697,41 @@ describe('rateLimit: a Redis that is not there (refunds on: the package-own Redi
       ['onAllowed', { policy: 'dead', remaining: 1 }],
     ]);
     expect(seen.filter(([n]) => n === 'onDegraded')).toHaveLength(1);
+    await limit.close();
+  });
+});
+
+describe("rateLimit: a Redis that is not there, onStoreError 'deny'", () => {
+  it("503, store-error REDIS_UNAVAILABLE not decided by the insurance, degraded 'unavailable'", async () => {
+    const port = await freePort();
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => {});
+    clients.push(client);
+    const limit = rateLimit({
+      redis: client as RedisClient,
+      keyPrefix: prefix(),
+      policyName: 'dead-deny',
+      onStoreError: 'deny',
+      storeTimeoutMs: 2_000,
+      logger: false,
+    });
+    const seen = record(limit);
+    const out = await call(limit, fakeReq('192.0.2.60'));
+    expect(out.res.statusCode).toBe(503);
+    expect(seen).toEqual([
+      ['onDegraded', { name: 'dead-deny', reason: 'unavailable' }],
+      [
+        'onStoreError',
+        { policy: 'dead-deny', code: CORE_ERROR_CODES.REDIS_UNAVAILABLE, insurance: false },
+      ],
+    ]);
     await limit.close();
   });
 });
@@ -814,6 +880,34 @@ describe('rateLimit: counts of one turn summed (coalesced) on Redis', () => {
       '"turn";r=4;t=60',
       '"turn";r=0;t=60',
     ]);
+    expect(scripts).toBe(3);
+    await limit.close();
+  });
+});
+
+describe('rateLimit: limiters that block count one by one (not summed per turn)', () => {
+  it.each([
+    ['blockDurationMs', { blockDurationMs: 300_000 }, '300'],
+    ['inMemoryBlockOnConsumed', { inMemoryBlockOnConsumed: 2 }, /^(59|60)$/],
+  ] as const)('%s: one script call per request of a turn', async (_name, extra, retryAfter) => {
+    const client = await gated();
+    const limit = rateLimit({
+      points: 2,
+      durationMs: 60_000,
+      redis: client,
+      keyPrefix: prefix(),
+      storeTimeoutMs: 5_000,
+      logger: false,
+      ...extra,
+    });
+    let scripts = 0;
+    gate.failIf = (cmd) => {
+      if (/^\*\d+\r\n\$\d+\r\neval(sha)?\r\n/i.test(cmd)) scripts++;
+      return false;
+    };
+    const outcomes = await Promise.all([1, 2, 3].map(() => call(limit, fakeReq('192.0.2.50'))));
+    expect(outcomes.map((o) => o.res.statusCode)).toEqual([200, 200, 429]);
+    expect(String(outcomes[2]?.res.getHeader('retry-after'))).toMatch(retryAfter);
     expect(scripts).toBe(3);
     await limit.close();
   });
