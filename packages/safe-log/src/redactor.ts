@@ -972,20 +972,34 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
   }
 
-  /** The values of an error's `details`, `issues` or `errors` items about a sensitive field. */
-  function detailValues(err: Error): string[] | undefined {
+  /**
+   * The values of the `details`, `issues` or `errors` items about a sensitive field of an error or
+   * of an error written as a plain object: a list, or a map from the field's path to its item
+   * (Mongoose's `errors: { ssn: { path, value, message } }`, where the map key names the field).
+   */
+  function detailValues(err: object): string[] | undefined {
     let found: string[] | undefined;
     try {
       for (const k of DETAIL_LISTS) {
         if (!Object.hasOwn(err, k)) continue;
-        const list = (err as unknown as Record<string, unknown>)[k];
-        if (!Array.isArray(list)) continue;
-        for (let i = 0; i < list.length && i < 50; i++) {
-          const item = list[i];
+        const list = (err as Record<string, unknown>)[k];
+        if (list === null || typeof list !== 'object') continue;
+        const names = Array.isArray(list) ? undefined : Object.keys(list);
+        const count = names ? names.length : (list as unknown[]).length;
+        for (let i = 0; i < count && i < 50; i++) {
+          const item = names
+            ? (list as Record<string, unknown>)[names[i] as string]
+            : (list as unknown[])[i];
           if (item === null || typeof item !== 'object') continue;
           const keys = Object.keys(item);
           if (keys.length > FIELD_MAX_KEYS) continue;
-          const values = sensitiveFieldValues(item as Record<string, unknown>, keys);
+          let values = sensitiveFieldValues(item as Record<string, unknown>, keys);
+          // A map's key names the field when the item itself names none that is sensitive.
+          if (!values && names && sensitiveKey(names[i] as string))
+            for (const f of keys) {
+              const v = FIELD_VALUE_KEYS.has(f) ? (item as Record<string, unknown>)[f] : undefined;
+              if (typeof v === 'string' || typeof v === 'number') (values ??= []).push(String(v));
+            }
           if (values) {
             found ??= [];
             found.push(...values);
@@ -1041,6 +1055,12 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       keys.length <= FIELD_MAX_KEYS
         ? sensitiveFieldValues(obj as Record<string, unknown>, keys)
         : undefined;
+    // An error written as a plain object (`{ message, errors: {…} }`): its strings lose the values
+    // its details hold about a sensitive field, as an Error's message and stack do.
+    const echoed =
+      fieldValues === undefined && DETAIL_LISTS.some((k) => Object.hasOwn(obj, k))
+        ? detailValues(obj)
+        : undefined;
     for (const k of keys) {
       let v: unknown;
       try {
@@ -1064,6 +1084,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
             v = '[Unreadable]';
           }
       }
+      if (echoed !== undefined && typeof v === 'string') v = withoutValues(v, echoed);
       if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
       else if (
         v !== undefined &&

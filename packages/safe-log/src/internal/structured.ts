@@ -320,7 +320,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'health-plan',
-    `member(?:ship)?\\s{0,2}(?:id|number|no\\.?|#)|policy${N}|group\\s{1,2}(?:number|no\\.?|id|#)|subscriber${N}|health\\s{1,2}plan${N}|beneficiary${N}|medicare(?:\\s{1,2}(?:mbi|id|number|no\\.?))?|medicaid${N}|mbi|hicn|insurance${N}|plan\\s{1,2}id`,
+    `member(?:ship)?\\s{0,2}(?:id|number|no\\.?|#)|member(?=\\s{1,2}[a-z]{0,4}\\d{6})|policy${N}|group\\s{1,2}(?:number|no\\.?|id|#)|subscriber${N}|health\\s{1,2}plan${N}|beneficiary${N}|medicare(?:\\s{1,2}(?:mbi|id|number|no\\.?))?|medicaid${N}|mbi|hicn|insurance${N}|plan\\s{1,2}id`,
   ],
   [
     'account',
@@ -346,12 +346,16 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   ['date', 'dob|date\\s{1,2}of\\s{1,2}birth|birth\\s{0,2}date|born|d\\.o\\.b\\.?'],
 ];
 
-/** `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside. */
+/**
+ * `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside;
+ * `is` or `was` may stand between (`SSN is 078051120`).
+ */
 export const LABELLED = re(
-  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');
+const NOT_DIGITS = re('\\D', 'g');
 
 /**
  * What every label of LABELLED_KINDS starts with (lower case): its first word, or the part of it
@@ -471,8 +475,12 @@ export const phoneLabelGate = (text: string): boolean => labelCandidate(text, PH
 export function redactLabelled(text: string, mark: Mark, gate = labelGate(text)): string {
   if (!gate) return text;
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
-    const value = groups[LABELLED_KINDS.length] as string;
+    const value = groups[LABELLED_KINDS.length + 1] as string;
     if (!HAS_DIGIT.test(value)) return match;
+    // After `is` / `was` (`SSN is 078051120`) only an identifier of five digits or more: `policy
+    // is 30 days` stays.
+    if (groups[LABELLED_KINDS.length] !== undefined && value.replace(NOT_DIGITS, '').length < 5)
+      return match;
     let kind = 'id';
     for (let i = 0; i < LABELLED_KINDS.length; i++)
       if (groups[i] !== undefined) kind = (LABELLED_KINDS[i] as readonly [string, string])[0];
@@ -482,7 +490,7 @@ export function redactLabelled(text: string, mark: Mark, gate = labelGate(text))
 
 /** A phone number after a phone label, in any national format. */
 export const LABELLED_PHONE = re(
-  '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}on)?|callback|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
+  '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}(?:on|at))?|callback(?:\\s{1,2}(?:on|at))?|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(?:(?:is|was)\\s{1,2})?(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
   'gi',
 );
 export function redactLabelledPhones(
