@@ -416,7 +416,6 @@ function labelledNames(text: string, mark: Mark): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-/** Replaces people's names in `text`. */
 /**
  * `Surname, Given`: a capitalised word, a comma and a name the rules found of one word (or one word
  * and an initial): the word is the surname (`Okafor, Chidi` wrote `Okafor`). Not after `, ` a full
@@ -445,6 +444,7 @@ const COMMA_OPENERS = new Set(
   ).split(' '),
 );
 
+/** Replaces people's names in `text`. */
 export function redactNames(text: string, mark: Mark): string {
   if (!UPPER_HINT.test(text)) return text;
   // The names marked here, by placeholder: `Surname, Given` is looked for after them.
