@@ -527,6 +527,42 @@ describe('rateLimit: a Redis that answers with an error (client ready)', () => {
     await limit.close();
   });
 
+  it('deny: a count answered once only (a failure, then a time-out, then a late reply: each request answered once)', async () => {
+    const client = await gated();
+    const limit = rateLimit({
+      points: 5,
+      durationMs: 60_000,
+      redis: client,
+      keyPrefix: prefix(),
+      policyName: 'once',
+      onStoreError: 'deny',
+      storeTimeoutMs: 40,
+      logger: false,
+    });
+    const seen = record(limit);
+    const ip = '192.0.2.70';
+    // 1: Redis answers with an error at once
+    gate.failIf = () => true;
+    expect((await call(limit, fakeReq(ip))).res.statusCode).toBe(503);
+    gate.failIf = () => false;
+    // 2: Redis holds the reply: timed out
+    gate.hold();
+    expect((await call(limit, fakeReq(ip))).res.statusCode).toBe(503);
+    // 3: the held reply comes, then this count's
+    gate.release();
+    const back = await call(limit, fakeReq(ip));
+    expect(back.next).toBe(true);
+    expect(back.res.getHeader('ratelimit')).toBe('"once";r=3;t=60');
+    expect(seen).toEqual([
+      ['onDegraded', { name: 'once', reason: 'failed' }],
+      ['onStoreError', { policy: 'once', code: CORE_ERROR_CODES.REDIS_FAILED, insurance: false }],
+      ['onStoreError', { policy: 'once', code: CORE_ERROR_CODES.REDIS_TIMEOUT, insurance: false }],
+      ['onRestored', { name: 'once', downMs: expect.any(Number) }],
+      ['onAllowed', { policy: 'once', remaining: 3 }],
+    ]);
+    await limit.close();
+  });
+
   it("points(req) with blockDurationMs: a block the store does not write in time is lost, not the 429 (Retry-After: the window's)", async () => {
     const client = await gated();
     const keyPrefix = prefix();
