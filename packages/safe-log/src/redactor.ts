@@ -134,6 +134,8 @@ export interface Redactor {
 
 export const REDACTED = '[REDACTED]';
 /** What every value pattern needs: a string without any of it skips the pattern scan. */
+/** The scheme words of the credential rules (rules.ts, `token`). */
+const CREDENTIAL_HINT = re('bearer|basic', 'i');
 const MAY_MATCH = re('[\\d@?=]|\\.(?:jpe?g|png|gif|bmp|tiff?|heic|heif|webp|dcm)\\b', 'i');
 /**
  * MAC and IPv6 addresses may hold no digit (`ab:cd:ef:ab:cd:ef`, `abcd:ef::beef`): three groups of
@@ -811,7 +813,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     const mayMatch =
       custom ||
       ((cls & (C_DIGIT | C_AT | C_QUESTION | C_EQUALS | C_DOT)) !== 0 && MAY_MATCH.test(out)) ||
-      ((cls & (C_COLON | C_DASH)) !== 0 && HEX_GROUPS.test(out));
+      ((cls & (C_COLON | C_DASH)) !== 0 && HEX_GROUPS.test(out)) ||
+      // a bearer token or Basic credential without a digit, `@`, `?`, `=` or `.`
+      CREDENTIAL_HINT.test(out);
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
     if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))

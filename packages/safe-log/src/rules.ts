@@ -591,11 +591,16 @@ function internationalPhone(text: string): boolean {
 
 const DIGITS = '0123456789';
 
-/** A Basic credential: base64 of `user:password` in printable ASCII (not a word after `basic`). */
+/**
+ * A Basic credential: base64 of `user:password` in UTF-8 without control characters (`jdoe:pässwört`
+ * too), not a word after `basic` (`Basic metabolic panel` decodes to bytes that are not UTF-8).
+ */
 function basicCredential(text: string): boolean {
-  const decoded = Buffer.from(text, 'base64').toString('latin1');
-  return decoded.length >= 3 && decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  return decoded.length >= 3 && decoded.includes(':') && !NOT_CREDENTIAL_TEXT.test(decoded);
 }
+// control characters, or U+FFFD where the bytes were not UTF-8
+const NOT_CREDENTIAL_TEXT = /[\u0000-\u001f\u007f\ufffd]/;
 
 /** A bearer token: holds a digit, or is long (not `token` or `authentication` after `bearer`). */
 function bearerToken(text: string): boolean {
@@ -690,18 +695,19 @@ export const DEFAULT_PATTERNS: readonly PatternRule[] = Object.freeze([
     name: 'token',
     needs: '.',
     source:
-      '(?<![a-z0-9_-])eyj[a-z0-9_-]{4,4096}\\.eyj[a-z0-9_-]{4,4096}\\.[a-z0-9_-]{0,4096}(?![a-z0-9_-])',
+      '(?<![a-z0-9_-])eyj[a-z0-9_-]{4,16384}\\.eyj[a-z0-9_-]{4,16384}\\.[a-z0-9_-]{0,16384}(?![a-z0-9_-])',
   },
   {
     name: 'token',
     needs: 'Bb',
-    source: '(?<=\\bbearer[ \\t]{1,4})[a-z0-9._~+/-]{8,4096}={0,2}',
+    source: '(?<=\\bbearer(?:[ \\t]{1,4}|[ \\t]{0,2}[:=][ \\t]{0,2}))[a-z0-9._~+/-]{8,16384}={0,2}',
     check: bearerToken,
   },
   {
     name: 'token',
     needs: 'Bb',
-    source: '(?<=\\bbasic[ \\t]{1,4})[a-z0-9+/]{4,4096}={0,2}(?![a-z0-9+/=])',
+    source:
+      '(?<=\\bbasic(?:[ \\t]{1,4}|[ \\t]{0,2}[:=][ \\t]{0,2}))[a-z0-9+/]{4,4096}={0,2}(?![a-z0-9+/=])',
     check: basicCredential,
   },
   {

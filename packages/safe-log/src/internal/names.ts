@@ -417,9 +417,10 @@ function labelledNames(text: string, mark: Mark): string {
 }
 
 /**
- * `Surname, Given`: a capitalised word, a comma and a name the rules found of one word (or one word
- * and an initial): the word is the surname (`Okafor, Chidi` wrote `Okafor`). Not after `, ` a full
- * name (`Cardiology, John Smith`), and not a sentence opener, label, title or facility word.
+ * `Surname, Given`: a known surname (`Okafor`, `Garcia-Lopez`), a comma and a name the rules found
+ * of one word (or one word and an initial, or known given names): the surname was written
+ * (`Okafor, [REDACTED:name]`). Not before a full name (`Cardiology, John Smith`), not a word
+ * unknown as a surname (`Failed, Will retry`), not a sentence opener, label, title or facility.
  */
 const SURNAME_COMMA = re(
   "(?<![\\p{L}\\p{N}'’-])(\\p{Lu}[\\p{L}'’-]{1,40}),([ ]{1,2})(\\ue000[\\s\\S]\\ue001)",
@@ -466,7 +467,9 @@ export function redactNames(text: string, mark: Mark): string {
         if (
           given === undefined ||
           !(GIVEN_ALONE.test(given) || allGiven(given)) ||
-          !surnameLike(word)
+          !surnameLike(word) ||
+          // only a known surname (or a part of a double one): `Failed, Will retry` stays
+          !knownSurname(word)
         )
           return all;
         return `${outer('name', word)},${gap}${placeholder}`;
@@ -474,8 +477,10 @@ export function redactNames(text: string, mark: Mark): string {
     );
   if (!CAPITAL_HINT.test(out)) return out;
   return out.replace(SURNAME_COMMA_GIVEN, (all: string, surname: string, given: string) => {
-    const { given: g, surnames: sn } = dictionaries();
-    if (!sn.has(surname.toLowerCase()) || !g.has(given.toLowerCase()) || !surnameLike(surname))
+    const { given: g, surnames: sn, places: p } = dictionaries();
+    const lower = surname.toLowerCase();
+    // `Paris, Virginia`: a place before the comma is a city and its state
+    if (!sn.has(lower) || p.has(lower) || !g.has(given.toLowerCase()) || !surnameLike(surname))
       return all;
     if (NOT_NAME.has(given.toLowerCase()) || FACILITY.has(given.toLowerCase())) return all;
     return outer('name', all);
@@ -492,6 +497,16 @@ function surnameLike(word: string): boolean {
     FACILITY.has(lower)
   );
 }
+
+/** A known surname, or a double one with a known part (`Garcia-Lopez`). */
+function knownSurname(word: string): boolean {
+  const { surnames: sn } = dictionaries();
+  return word
+    .toLowerCase()
+    .split(SURNAME_PARTS)
+    .some((part) => part.length > 1 && sn.has(part));
+}
+const SURNAME_PARTS = re("[-'’]", '');
 
 /** Two or three known given names (`Ana Sofia`, `Mary Ann`). */
 function allGiven(name: string): boolean {

@@ -176,7 +176,7 @@ export function redactDrivers(text: string, mark: Mark): string {
  * wrote the credential once `Basic` was taken for the value); a Digest header to the line's end.
  */
 const KEY_VALUE = re(
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP)[ ]{1,2}[A-Za-z0-9._~+/-]{1,4096}={0,2}|[Dd]igest[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP|[Aa]pi[Kk]ey|SSWS)[ ]{1,2}[A-Za-z0-9._~+/-]{1,16384}={0,2}|(?:[Dd]igest|AWS4-HMAC-SHA256)[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
   'g',
 );
 
@@ -320,7 +320,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'health-plan',
-    `member(?:ship)?\\s{0,2}(?:id|number|no\\.?|#)|member(?=\\s{1,2}[a-z]{0,4}\\d{6})|policy${N}|group\\s{1,2}(?:number|no\\.?|id|#)|subscriber${N}|health\\s{1,2}plan${N}|beneficiary${N}|medicare(?:\\s{1,2}(?:mbi|id|number|no\\.?))?|medicaid${N}|mbi|hicn|insurance${N}|plan\\s{1,2}id`,
+    `member(?:ship)?\\s{0,2}(?:id|number|no\\.?|#)|member(?=\\s{1,2}[a-z]{1,4}\\d{6})|policy${N}|group\\s{1,2}(?:number|no\\.?|id|#)|subscriber${N}|health\\s{1,2}plan${N}|beneficiary${N}|medicare(?:\\s{1,2}(?:mbi|id|number|no\\.?))?|medicaid${N}|mbi|hicn|insurance${N}|plan\\s{1,2}id`,
   ],
   [
     'account',
@@ -356,6 +356,7 @@ export const LABELLED = re(
 );
 const HAS_DIGIT = re('\\d', '');
 const NOT_DIGITS = re('\\D', 'g');
+const LETTER_FIRST = re('^[a-z]', 'i');
 
 /**
  * What every label of LABELLED_KINDS starts with (lower case): its first word, or the part of it
@@ -477,10 +478,12 @@ export function redactLabelled(text: string, mark: Mark, gate = labelGate(text))
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
     const value = groups[LABELLED_KINDS.length + 1] as string;
     if (!HAS_DIGIT.test(value)) return match;
-    // After `is` / `was` (`SSN is 078051120`) only an identifier of five digits or more: `policy
-    // is 30 days` stays.
-    if (groups[LABELLED_KINDS.length] !== undefined && value.replace(NOT_DIGITS, '').length < 5)
-      return match;
+    // After `is` / `was` (`SSN is 078051120`, `MRN is A1234`) only an identifier: seven digits or
+    // more, or a letter then four digits or more; `retention policy is 86400 seconds` stays.
+    if (groups[LABELLED_KINDS.length] !== undefined) {
+      const digits = value.replace(NOT_DIGITS, '').length;
+      if (digits < 7 && !(digits >= 4 && LETTER_FIRST.test(value))) return match;
+    }
     let kind = 'id';
     for (let i = 0; i < LABELLED_KINDS.length; i++)
       if (groups[i] !== undefined) kind = (LABELLED_KINDS[i] as readonly [string, string])[0];
@@ -490,7 +493,7 @@ export function redactLabelled(text: string, mark: Mark, gate = labelGate(text))
 
 /** A phone number after a phone label, in any national format. */
 export const LABELLED_PHONE = re(
-  '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}(?:on|at))?|callback(?:\\s{1,2}(?:on|at))?|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}(?:(?:is|was)\\s{1,2})?(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
+  '(?<![a-z0-9])(?:phone|tel|telephone|mobile|cell|fax|call\\s{1,2}back(?:\\s{1,2}(?:on|at))?|callback(?:\\s{1,2}(?:on|at))?|contact\\s{1,2}number)(?![a-z0-9])[\\s:#=.-]{0,4}((?:is|was)\\s{1,2})?(?!\\d{4}-\\d\\d-\\d\\d)(\\+?\\(?\\d[\\d ().-]{4,22}\\d)',
   'gi',
 );
 export function redactLabelledPhones(
@@ -501,8 +504,11 @@ export function redactLabelledPhones(
   if (!gate) return text;
   return text.replace(
     LABELLED_PHONE,
-    (match: string, value: string) =>
-      `${match.slice(0, match.length - value.length)}${mark('phone', value)}`,
+    (match: string, connector: string | undefined, value: string) =>
+      // after `is` / `was` only a number of seven digits or more (`tel is 200000` stays)
+      connector !== undefined && value.replace(NOT_DIGITS, '').length < 7
+        ? match
+        : `${match.slice(0, match.length - value.length)}${mark('phone', value)}`,
   );
 }
 
@@ -567,8 +573,14 @@ export function redactAddresses(text: string, mark: Mark): string {
 
 // ----- CSV and TSV rows under a header ------------------------------------------------------------
 
-/** A header field: a column name (letters first, then letters, digits, spaces, `_ . -`), maybe quoted. */
-const CSV_HEADER_FIELD = re('^[ \\t]*"?[\\p{L}_][\\p{L}\\p{N}_ .-]{0,40}"?[ \\t]*$', 'u');
+/**
+ * A header field: a column name (a letter first, then letters, digits, `_ . ( ) / -`; spaces only
+ * inside quotes: `SELECT mrn, name` and prose are not headers).
+ */
+const CSV_HEADER_FIELD = re(
+  '^[ \\t]*(?:"[\\p{L}_][\\p{L}\\p{N}_ .()/-]{0,40}"|[\\p{L}_][\\p{L}\\p{N}_.()/-]{0,40})[ \\t]*$',
+  'u',
+);
 const CSV_DELIMITERS = [',', '\t', ';'] as const;
 /** Most columns of a header looked at (a wider line is not taken for one). */
 const CSV_MAX_COLUMNS = 200;
@@ -610,12 +622,15 @@ export function redactCsv(
   if (parts.length < 3) return text;
   let columns: boolean[] | undefined;
   let delimiter = '';
+  let spaced = false; // the header has a space after a delimiter
   let changed = false;
   for (let i = 0; i < parts.length; i += 2) {
-    const line = parts[i] as string;
+    let line = parts[i] as string;
     if (columns) {
       const fields = csvFields(line, delimiter);
-      if (fields && fields.length === columns.length) {
+      // a row of prose under a header written without spaces (`Retrying in 5s, attempt 2`)
+      const prose = !spaced && delimiter !== '\t' && fields?.some((f, c) => c > 0 && f[0] === ' ');
+      if (fields && fields.length === columns.length && !prose) {
         const marked = fields.map((f, c) => {
           const value = f.trim();
           if (!columns?.[c] || value === '' || value === '""' || value.includes(PLACEHOLDER))
@@ -628,15 +643,22 @@ export function redactCsv(
       }
       columns = undefined;
     }
+    // a byte-order mark before the header (Excel's CSV UTF-8)
+    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     for (const d of CSV_DELIMITERS) {
       if (!line.includes(d)) continue;
       const fields = csvFields(line, d);
-      if (!fields || fields.length < 2 || !fields.every((f) => CSV_HEADER_FIELD.test(f))) continue;
+      if (!fields || fields.length < 2) continue;
+      // a trailing delimiter leaves an empty last column (`mrn,name,`)
+      const last = fields.length - 1;
+      if (!fields.every((f, c) => CSV_HEADER_FIELD.test(f) || (c === last && f.trim() === '')))
+        continue;
       const names = fields.map((f) => f.replaceAll('"', '').trim());
       const sensitive = names.map((n) => sensitiveKey(n));
       if (!sensitive.some(Boolean)) break;
       columns = names.map((n, c) => (sensitive[c] as boolean) || personNameKey(n));
       delimiter = d;
+      spaced = line.includes(`${d} `);
       break;
     }
   }

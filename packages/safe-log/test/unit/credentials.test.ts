@@ -78,6 +78,32 @@ describe('tokens anywhere in text', () => {
   });
 });
 
+describe('found by a review of the first version', () => {
+  it('a JWT longer than 4096 characters (large group claims) is redacted whole', () => {
+    const claims = Buffer.from(
+      JSON.stringify({ name: 'Jane Doe', groups: 'g'.repeat(6000) }),
+    ).toString('base64url');
+    const token = `eyJhbGciOiJIUzI1NiJ9.${claims}.c2lnbmF0dXJlMTIz`;
+    const r2 = createRedactor({ maxStringLength: 100_000 });
+    for (const text of [`jwt=${token}`, `Authorization: Bearer ${token}`]) {
+      const out = r2.string(text);
+      expect(out).not.toContain(claims.slice(0, 20));
+      expect(out).not.toContain(claims.slice(-20));
+    }
+  });
+
+  it.each([
+    ['Basic amRvZTpww6Rzc3fDtnJ0', 'amRvZTpww6Rzc3fDtnJ0'], // jdoe:pässwört in UTF-8
+    ['sent Basic amRvZTpzZWNyZXQ', 'amRvZTpzZWNyZXQ'], // no digit, @, ?, = or . in the text
+    ['X-Authorization: Bearer abcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyz'],
+    ['Bearer: abcdef123456789', 'abcdef123456789'],
+    ['bearer=abcdef123456789', 'abcdef123456789'],
+    ['Authorization: ApiKey abc123def456ghi789', 'abc123def456ghi789'],
+  ])('%s', (text, secret) => {
+    expect(r.string(text)).not.toContain(secret);
+  });
+});
+
 describe('ordinary words are kept', () => {
   it.each([
     'basic metabolic panel ordered',

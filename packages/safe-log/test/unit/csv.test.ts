@@ -47,6 +47,20 @@ describe('CSV rows under a header', () => {
     expect(out).toContain('done, no errors, no warnings');
   });
 
+  it('reads a header after a byte-order mark and with a trailing delimiter', () => {
+    expect(r.string('\ufeffmrn,name\n00123456,jane doe')).not.toContain('jane');
+    expect(r.string('mrn,name,\n00123456,jane doe,')).not.toContain('jane');
+    expect(r.string('"Patient Name","DOB"\n"jane doe","1961"')).not.toContain('jane');
+  });
+
+  it.each([
+    'SELECT mrn, name, dob\nFROM patients, wards, beds',
+    'Patient name, DOB, and MRN are required\nRetry later, then page on-call, or escalate',
+    'email,phone\nRetrying in 5s, attempt 2',
+  ])('prose and SQL are not a table: %s', (text) => {
+    expect(r.string(text)).toBe(text.replace(/\n/g, '\\n'));
+  });
+
   it('leaves text without a sensitive header as it was', () => {
     const text = 'ward,beds,free\n5,20,3\n7,18,0';
     expect(r.string(text)).toBe(text.replace(/\n/g, '\\n'));
