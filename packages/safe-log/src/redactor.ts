@@ -1002,7 +1002,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           if (!values && names && sensitiveKey(names[i] as string))
             for (const f of keys) {
               const v = FIELD_VALUE_KEYS.has(f) ? (item as Record<string, unknown>)[f] : undefined;
-              if (typeof v === 'string' || typeof v === 'number') (values ??= []).push(String(v));
+              if (typeof v === 'string' || typeof v === 'number') {
+                values ??= [];
+                values.push(String(v));
+              }
             }
           if (values) {
             found ??= [];

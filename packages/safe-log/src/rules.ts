@@ -597,10 +597,16 @@ const DIGITS = '0123456789';
  */
 function basicCredential(text: string): boolean {
   const decoded = Buffer.from(text, 'base64').toString('utf8');
-  return decoded.length >= 3 && decoded.includes(':') && !NOT_CREDENTIAL_TEXT.test(decoded);
+  return decoded.length >= 3 && decoded.includes(':') && !hasControlOrReplacement(decoded);
 }
 // control characters, or U+FFFD where the bytes were not UTF-8
-const NOT_CREDENTIAL_TEXT = /[\u0000-\u001f\u007f\ufffd]/;
+function hasControlOrReplacement(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0xfffd) return true;
+  }
+  return false;
+}
 
 /** A bearer token: holds a digit, or is long (not `token` or `authentication` after `bearer`). */
 function bearerToken(text: string): boolean {

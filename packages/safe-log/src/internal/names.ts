@@ -453,7 +453,10 @@ export function redactNames(text: string, mark: Mark): string {
   const outer = mark;
   mark = (kind, value) => {
     const placeholder = outer(kind, value);
-    if (kind === 'name') (found ??= new Map()).set(placeholder, value);
+    if (kind === 'name') {
+      found ??= new Map();
+      found.set(placeholder, value);
+    }
     return placeholder;
   };
   let out = namesIn(text, mark);
