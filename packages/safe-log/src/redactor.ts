@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
+import { idShape, markSiblings, SIBLING_KINDS, SIBLING_MAX_SHAPES } from './internal/siblings';
 import {
   labelGates,
   type Mark,
@@ -543,8 +544,15 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // call owns the tokens from `base` on).
   const tokens: string[] = [];
   let base = 0;
+  // The shapes of the identifiers found in the string being scanned (internal/siblings.ts), each
+  // with its kind; `null` while scanString is not running, so a mark made elsewhere keeps none.
+  let shapes: Map<string, string> | null = null;
   const mark: Mark = (kind, value) => {
     if (allowed(value)) return value;
+    if (shapes !== null && shapes.size < SIBLING_MAX_SHAPES && SIBLING_KINDS.has(kind)) {
+      const shape = idShape(value);
+      if (shape !== undefined && !shapes.has(shape)) shapes.set(shape, kind);
+    }
     const i = tokens.length - base;
     if (i > PH_MAX) return kind ? `[REDACTED:${kind}]` : REDACTED;
     tokens.push(censor(kind, value));
@@ -641,14 +649,19 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       cls = classify(text);
     }
     const saved = base;
+    const savedShapes = shapes;
     base = tokens.length;
+    shapes = new Map();
     let out: string;
     try {
       out = scan(text, mark, cls);
+      // The other tokens of an identifier's shape (`MRNs 1234567, 7654321`): internal/siblings.ts.
+      if (shapes.size > 0) out = markSiblings(out, shapes, mark);
       if (tokens.length > base) out = unmark(out);
     } finally {
       tokens.length = base;
       base = saved;
+      shapes = savedShapes;
     }
     // An unchanged string holds a control character only when the classes say so.
     if ((out !== text || cls & C_CONTROL) && NEEDS_ESCAPE.test(out)) out = neutralise(out);

@@ -348,10 +348,11 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
 
 /**
  * `<label> [:#=] <value>`: the value is a token of letters and digits with `-`, `/`, `.` inside;
- * `is` or `was` may stand between (`SSN is 078051120`).
+ * `is` or `was` may stand between (`SSN is 078051120`). A label may be plural (`MRNs 1234567,
+ * 7654321`): the rest of such a list is found by its shape (redactor.ts, `siblings`).
  */
 export const LABELLED = re(
-  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))s?(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');

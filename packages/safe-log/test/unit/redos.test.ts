@@ -64,6 +64,9 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['a CSV row of open quotes', (n) => `ssn,first\n${'"a,'.repeat(n / 3)}`],
     ['Surname, Given lists', (n) => `${'Okafor, Chidi; '.repeat(n / 15)}x`],
     ['capitalised words and commas', (n) => `${'Hernandez, '.repeat(n / 11)}Maria`],
+    // the siblings of an identifier (internal/siblings.ts): every token of its shape, or near it
+    ['tokens of an identifier shape', (n) => `MRN 1234567 ${'7654321 '.repeat(n / 8)}`],
+    ['tokens joined near an identifier shape', (n) => `MRN 1234567 ${'1-2.3/4'.repeat(n / 7)}`],
     [
       'Authorization: Digest to a long line',
       (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`,
