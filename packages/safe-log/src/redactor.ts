@@ -93,6 +93,10 @@ const PH_CLOSE = '\ue001';
 const PH_BASE = 0xe100;
 const PH_MAX = 0xf8ff - PH_BASE;
 const PRIVATE_MARKS = re('[\\ue000\\ue001]', 'g');
+/** Name keys of other languages (rules.ts FOREIGN_SUFFIXES): their value may run over words too. */
+const FOREIGN_NAME_KEYS: ReadonlySet<string> = new Set(
+  'nom nome nombre prenom apellido apellidos cognome vorname nachname'.split(' '),
+);
 const ALNUM = re('[^\\p{L}\\p{N}]', 'gu');
 
 function censorOf(censor: Censor | undefined): (kind: string, value: string) => string {
@@ -523,6 +527,20 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return hit;
   }
 
+  /**
+   * True when the value after this (sensitive) key in text is a person's name, which may run over
+   * several words (`patientName: jane doe`, `last name: doe`): internal/structured.ts.
+   */
+  function nameValueKey(key: string): boolean {
+    const n = normaliseKey(key);
+    return (
+      n.endsWith('name') ||
+      n.endsWith('names') ||
+      PERSON_NAME_KEYS.has(n) ||
+      FOREIGN_NAME_KEYS.has(n)
+    );
+  }
+
   /** True when the key is a person's name element (`name`, `given`, `family`). */
   function personNameKey(key: string): boolean {
     return PERSON_NAME_KEYS.has(normaliseKey(key));
@@ -832,7 +850,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // Shapes first (a whole `123 45 6789` or `MRN-0048`), then what follows a key or label.
     if (mayMatch) out = patterns(out, mark);
     if (cls & (C_COLON | C_EQUALS) && (out.includes(':') || out.includes('=')))
-      out = redactKeyValues(out, sensitiveKey, mark);
+      out = redactKeyValues(out, sensitiveKey, mark, nameValueKey);
     if (cls & C_SLASH) out = redactXml(out, sensitiveKey, personKey, personNameKey, mark);
     // Each of these needs a digit in what it marks.
     if (mayMatch && cls & C_DIGIT) {

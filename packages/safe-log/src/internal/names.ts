@@ -501,6 +501,23 @@ function surnameLike(word: string): boolean {
   );
 }
 
+/**
+ * A word of a person's name written after a name key in text (`patientName: jane doe`, in any
+ * case): a known given name or surname (or a part of a double one, `o’brien-smith`), or an
+ * initial (`A.`); never a facility word or a word NOT_NAME keeps (`admitted`, `ward`).
+ */
+export function knownNameWord(word: string): boolean {
+  const w = word.endsWith('.') ? word.slice(0, -1) : word;
+  if (w.length === 1) return LETTER.test(w);
+  const lower = w.toLowerCase();
+  if (FACILITY.has(lower) || NOT_NAME.has(lower)) return false;
+  const { given: g, surnames: sn } = dictionaries();
+  return lower
+    .split(SURNAME_PARTS)
+    .some((part) => part.length > 1 && (g.has(part) || sn.has(part)));
+}
+const LETTER = re('^\\p{L}$', 'u');
+
 /** A known surname, or a double one with a known part (`Garcia-Lopez`). */
 function knownSurname(word: string): boolean {
   const { surnames: sn } = dictionaries();

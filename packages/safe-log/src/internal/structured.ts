@@ -3,6 +3,7 @@
  * by segment and position, database drivers' duplicate-key messages, SQL literals, `key: value`
  * pairs written into text, and labelled identifiers ("Member ID: XK1234", "VIN …").
  */
+import { knownNameWord } from './names';
 import { re } from './regexps';
 
 /** Replaces one found value (`kind` '' for a value found by its key name). */
@@ -176,7 +177,7 @@ export function redactDrivers(text: string, mark: Mark): string {
  * wrote the credential once `Basic` was taken for the value); a Digest header to the line's end.
  */
 const KEY_VALUE = re(
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40})["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP|[Aa]pi[Kk]ey|SSWS)[ ]{1,2}[A-Za-z0-9._~+/-]{1,16384}={0,2}|(?:[Dd]igest|AWS4-HMAC-SHA256)[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40}(?:[ ][A-Za-z_][A-Za-z0-9_.-]{0,40})?)["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP|[Aa]pi[Kk]ey|SSWS)[ ]{1,2}[A-Za-z0-9._~+/-]{1,16384}={0,2}|(?:[Dd]igest|AWS4-HMAC-SHA256)[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
   'g',
 );
 
@@ -192,8 +193,8 @@ function keyChar(c: number): boolean {
 }
 
 /**
- * True when some `:` or `=` in `text` follows a token that is a sensitive key and is not followed
- * by a mark: a superset of the places KEY_VALUE can redact (its key is the whole token before the
+ * True when some `:` or `=` in `text` follows a token (or two, `first name:`) that is a sensitive
+ * key and is not followed by a mark: a superset of the places KEY_VALUE can redact (its key is the whole token before the
  * separator, a quote and two spaces or tabs between; a value that holds a mark is left alone), so
  * when this is false the regular expression would change nothing and is not run.
  */
@@ -209,28 +210,68 @@ function sensitiveKeyBefore(text: string, sensitiveKey: (key: string) => boolean
     if (text[end - 1] === '"' || text[end - 1] === "'") end--;
     let start = end;
     while (start > 0 && keyChar(text.charCodeAt(start - 1))) start--;
-    if (start < end && sensitiveKey(text.slice(start, end))) return true;
+    if (start === end) continue;
+    if (sensitiveKey(text.slice(start, end))) return true;
+    // A two-word key (`first name:`): the word before, after one space.
+    if (text[start - 1] !== ' ') continue;
+    let first = start - 1;
+    while (first > 0 && keyChar(text.charCodeAt(first - 1))) first--;
+    if (first < start - 1 && sensitiveKey(text.slice(first, end))) return true;
   }
   return false;
 }
 
-/** Values written after a sensitive key name inside text. */
+/** One more word of a name after a name key's value: blanks, then letters (`'`, `’`, `.`, `-` inside). */
+const NEXT_NAME_WORD = re("^[ \\t]{1,2}(\\p{L}[\\p{L}'’.-]{0,40})(?![\\p{L}\\p{N}_])", 'u');
+/** At most this many words after the first of a name (`mary ann o’brien-smith`). */
+const NAME_WORDS_AFTER = 4;
+
+/**
+ * Values written after a sensitive key name inside text. A key may be two words (`first name:`,
+ * `last name =`); when the two are not a sensitive key, the last alone may be (`admitted ssn:`).
+ * After a key that names a person's name (`nameKey`: `patientName`, `last name`), an unquoted
+ * value goes on over the words that follow while they are known given names, surnames or initials
+ * (`patientName: jane doe admitted`: `jane doe`), so a name in lower case is not cut after its
+ * first word.
+ */
 export function redactKeyValues(
   text: string,
   sensitiveKey: (key: string) => boolean,
   mark: Mark,
+  nameKey: (key: string) => boolean = () => false,
 ): string {
   if (!sensitiveKeyBefore(text, sensitiveKey)) return text;
-  return text.replace(
-    KEY_VALUE,
-    (match: string, key: string, dq?: string, sq?: string, bare?: string) => {
-      if (!sensitiveKey(key)) return match;
-      const value = dq ?? sq ?? bare ?? '';
-      if (value === '' || value.includes(PLACEHOLDER)) return match;
-      const at = match.lastIndexOf(value);
-      return `${match.slice(0, at)}${mark('', value)}${match.slice(at + value.length)}`;
-    },
-  );
+  const re = KEY_VALUE;
+  re.lastIndex = 0;
+  let out = '';
+  let last = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const [match, written, dq, sq, bare] = m;
+    let key = written as string;
+    if (!sensitiveKey(key)) {
+      const space = key.indexOf(' ');
+      if (space < 0 || !sensitiveKey(key.slice(space + 1))) continue;
+      key = key.slice(space + 1);
+    }
+    const value = dq ?? sq ?? bare ?? '';
+    if (value === '' || value.includes(PLACEHOLDER)) continue;
+    let end = m.index + match.length;
+    let marked = value;
+    if (bare !== undefined && nameKey(key)) {
+      // The words of the name after its first (`jane doe`), up to the first that is not one.
+      for (let n = 0; n < NAME_WORDS_AFTER; n++) {
+        const next = NEXT_NAME_WORD.exec(text.slice(end, end + 48));
+        if (next === null || !knownNameWord(next[1] as string)) break;
+        end += (next[0] as string).length;
+      }
+      marked = text.slice(m.index + match.length - value.length, end);
+    }
+    const at = match.lastIndexOf(value);
+    out += `${text.slice(last, m.index)}${match.slice(0, at)}${mark('', marked)}${match.slice(at + value.length)}`;
+    last = end;
+    re.lastIndex = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /**

@@ -67,6 +67,10 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     // the siblings of an identifier (internal/siblings.ts): every token of its shape, or near it
     ['tokens of an identifier shape', (n) => `MRN 1234567 ${'7654321 '.repeat(n / 8)}`],
     ['tokens joined near an identifier shape', (n) => `MRN 1234567 ${'1-2.3/4'.repeat(n / 7)}`],
+    // two-word keys and the words of a name after a name key (internal/structured.ts)
+    ['two-word keys', (n) => `${'first name: jane, '.repeat(n / 18)}`],
+    ['words then a colon', (n) => `${'word '.repeat(n / 5)}ssn: 1`],
+    ['names after a name key', (n) => `${'lastName: jane doe mary ann '.repeat(n / 28)}`],
     [
       'Authorization: Digest to a long line',
       (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`,
