@@ -52,7 +52,10 @@ describe('names after a name key in text', () => {
         fc.constantFrom(': ', '=', ' = ', ':'),
         given,
         family,
-        fc.constantFrom((s: string) => s, (s: string) => s.toUpperCase()),
+        fc.constantFrom(
+          (s: string) => s,
+          (s: string) => s.toUpperCase(),
+        ),
         (key, sep, g, f, cased) => {
           const out = r.string(`${key}${sep}${cased(g)} ${cased(f)}`);
           if (key === 'name of patient') return; // not a key: only pins that nothing throws
