@@ -357,7 +357,9 @@ const N = '(?:\\s{1,2}(?:number|num|no\\.?|id|#))?';
 export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   [
     'mrn',
-    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)`,
+    // `patient`, `pt #` and `encounter` alone only before an id with six digits or more
+    // (`Patient #12345678`, `patients 12345678 and …`); `patient 3 of 5` stays.
+    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)|(?:patients?|pt|encounters?)(?=[ \\t]{1,2}#?[ \\t]?[a-z]{0,3}-?\\d{6})|encounter\\s{1,2}(?:id|number|no\\.?|#)|visit\\s{1,2}(?:id|number|no\\.?|#)`,
   ],
   [
     'health-plan',
@@ -393,7 +395,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
  * 7654321`): the rest of such a list is found by its shape (redactor.ts, `siblings`).
  */
 export const LABELLED = re(
-  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))s?(?![a-z0-9])(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))s?(?:(?<=#)|(?![a-z0-9]))(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');
@@ -406,7 +408,7 @@ const LETTER_FIRST = re('^[a-z]', 'i');
  * with one of these (any case), and needs an ASCII digit after the label.
  */
 export const LABEL_HEADS: readonly string[] = (
-  'mr med chart patient hospital case member policy group subscriber health beneficiary mbi hicn ' +
+  'mr med chart patient pt encounter visit hospital case member policy group subscriber health beneficiary mbi hicn ' +
   'insurance plan bank billing account acct iban routing vin licen plate vehicle registration ' +
   'driver nursing dl dea cert passport state device pacemaker implant pump serial s/n sn imei mac ' +
   'fingerprint biometric retina iris voice fac palm ss social sin nhs national tax dob date birth ' +

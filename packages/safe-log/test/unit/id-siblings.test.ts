@@ -26,6 +26,33 @@ describe('plural labels', () => {
   });
 });
 
+describe('a patient, pt or encounter number', () => {
+  it.each([
+    ['Patient #12345678 checked in', '12345678', 'mrn'],
+    ['pt #12345678 checked in', '12345678', 'mrn'],
+    ['MR#12345 seen', '12345', 'mrn'],
+    ['Received lab order for patient 0012345 from the lab', '0012345', 'mrn'],
+    ['patients 12345678 and 12345679 merged', '12345679', 'mrn'],
+    ['encounter 98765432 for patient 12345678', '98765432', 'mrn'],
+    ['encounter id 4471 closed', '4471', 'mrn'],
+    ['visit number 4471 closed', '4471', 'mrn'],
+  ])('%s', (text, value, kind) => {
+    const out = r.string(text);
+    expect(out).not.toContain(value);
+    expect(out).toContain(`[REDACTED:${kind}]`);
+  });
+
+  it.each([
+    'patient 3 of 5 processed',
+    'patients 12 rows updated',
+    'encounter 2 of 3',
+    'pt 45yo F',
+    'patient count 12345',
+  ])('kept: %s', (text) => {
+    expect(r.string(text)).toBe(text);
+  });
+});
+
 describe('tokens of the shape of an identifier found in the same string', () => {
   it.each([
     ['MRNs 1234567, 7654321 and 1111111 flagged', ['1234567', '7654321', '1111111'], 'mrn'],
