@@ -838,7 +838,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     // cannot find anything.
     let out = cls & C_PIPE ? redactHl7(text, mark) : text;
     if (drivers) out = redactDrivers(out, mark);
-    if (cls & C_CONTROL && (out.includes(',') || out.includes('\t') || out.includes(';')))
+    if (
+      cls & C_CONTROL &&
+      (out.includes(',') || out.includes('\t') || out.includes(';') || out.includes('|'))
+    )
       out = redactCsv(out, sensitiveKey, personNameKey, mark);
     if (cls & C_BRACKET) out = redactFhirText(out, mark);
     const mayMatch =

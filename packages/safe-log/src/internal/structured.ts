@@ -625,7 +625,7 @@ const CSV_HEADER_FIELD = re(
   '^[ \\t]*(?:"[\\p{L}_][\\p{L}\\p{N}_ .()/-]{0,40}"|[\\p{L}_][\\p{L}\\p{N}_.()/-]{0,40})[ \\t]*$',
   'u',
 );
-const CSV_DELIMITERS = [',', '\t', ';'] as const;
+const CSV_DELIMITERS = [',', '\t', ';', '|'] as const;
 /** Most columns of a header looked at (a wider line is not taken for one). */
 const CSV_MAX_COLUMNS = 200;
 
@@ -651,7 +651,43 @@ function csvFields(line: string, delimiter: string): string[] | undefined {
 }
 
 /**
- * Rows under a CSV, TSV or semicolon header written into text (`ssn,first,last` then
+ * One line of a table split at `delimiter`: with `|`, blanks and one `|` at each end are kept apart
+ * (`pre`, `post`: a Markdown row `| a | b |`, psql's ` a | b`), so the fields are the columns.
+ */
+function tableRow(
+  line: string,
+  delimiter: string,
+): { pre: string; fields: string[]; post: string } | undefined {
+  if (delimiter !== '|') {
+    const fields = csvFields(line, delimiter);
+    return fields && { pre: '', fields, post: '' };
+  }
+  let s = 0;
+  while (s < line.length && (line[s] === ' ' || line[s] === '\t')) s++;
+  let e = line.length;
+  while (e > s && (line[e - 1] === ' ' || line[e - 1] === '\t')) e--;
+  if (line[s] === '|') s++;
+  if (e > s && line[e - 1] === '|') e--;
+  const fields = csvFields(line.slice(s, e), delimiter);
+  return fields && { pre: line.slice(0, s), fields, post: line.slice(e) };
+}
+
+/**
+ * The rule under a table's header: psql's `-----+-----`, Markdown's `|---|:---:|` (only `-`, `=`,
+ * `+`, `:`, `|` and blanks, with three dashes or more). A loop: one step per character.
+ */
+function tableRule(line: string): boolean {
+  let dashes = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '-' || c === '=') dashes++;
+    else if (c !== '+' && c !== ':' && c !== '|' && c !== ' ' && c !== '\t') return false;
+  }
+  return dashes >= 3;
+}
+
+/**
+ * Rows under a CSV, TSV, semicolon or `|` header written into text (`ssn,first,last` then
  * `078051120,jane,doe`): the fields of the sensitive columns are redacted in every following row
  * with as many fields, whatever they look like. A plain name column (`name`) counts as a person's
  * when another column is sensitive. A row with another number of fields ends the table.
@@ -667,21 +703,31 @@ export function redactCsv(
   let columns: boolean[] | undefined;
   let delimiter = '';
   let spaced = false; // the header has a space after a delimiter
+  let ruled = false; // the line after the header may be a rule (`----+----`)
   let changed = false;
   for (let i = 0; i < parts.length; i += 2) {
     let line = parts[i] as string;
     if (columns) {
-      const fields = csvFields(line, delimiter);
+      if (ruled) {
+        ruled = false;
+        if (tableRule(line)) continue;
+      }
+      const row = tableRow(line, delimiter);
+      const fields = row?.fields;
       // a row of prose under a header written without spaces (`Retrying in 5s, attempt 2`)
       const prose = !spaced && delimiter !== '\t' && fields?.some((f, c) => c > 0 && f[0] === ' ');
-      if (fields && fields.length === columns.length && !prose) {
+      if (row && fields && fields.length === columns.length && !prose) {
         const marked = fields.map((f, c) => {
           const value = f.trim();
           if (!columns?.[c] || value === '' || value === '""' || value.includes(PLACEHOLDER))
             return f;
-          return mark('', value);
+          return (
+            f.slice(0, f.indexOf(value)) +
+            mark('', value) +
+            f.slice(f.indexOf(value) + value.length)
+          );
         });
-        parts[i] = marked.join(delimiter);
+        parts[i] = row.pre + marked.join(delimiter) + row.post;
         changed = true;
         continue;
       }
@@ -691,7 +737,7 @@ export function redactCsv(
     if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     for (const d of CSV_DELIMITERS) {
       if (!line.includes(d)) continue;
-      const fields = csvFields(line, d);
+      const fields = tableRow(line, d)?.fields;
       if (!fields || fields.length < 2) continue;
       // a trailing delimiter leaves an empty last column (`mrn,name,`)
       const last = fields.length - 1;
@@ -703,6 +749,7 @@ export function redactCsv(
       columns = names.map((n, c) => (sensitive[c] as boolean) || personNameKey(n));
       delimiter = d;
       spaced = line.includes(`${d} `);
+      ruled = true;
       break;
     }
   }

@@ -71,6 +71,10 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['two-word keys', (n) => `${'first name: jane, '.repeat(n / 18)}`],
     ['words then a colon', (n) => `${'word '.repeat(n / 5)}ssn: 1`],
     ['names after a name key', (n) => `${'lastName: jane doe mary ann '.repeat(n / 28)}`],
+    // tables with `|` (internal/structured.ts redactCsv): rows, rules, a long rule-like line
+    ['pipe table rows', (n) => `mrn|name\n---+---\n${'1|a\n'.repeat(n / 4)}`],
+    ['pipe header-like lines', (n) => `${'| ssn | a |\n'.repeat(n / 12)}x`],
+    ['a long table rule', (n) => `ssn|a\n${'-+'.repeat(n / 2)}x`],
     [
       'Authorization: Digest to a long line',
       (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`,
