@@ -550,9 +550,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let hit = keyCache.get(key);
     if (hit !== undefined) return hit;
     const n = normaliseKey(key);
+    const builtIn = (k: string) => keySet.has(k) || SENSITIVE_SUFFIXES.some((s) => k.endsWith(s));
+    // A list of them is as sensitive (`mrns`, `patientIds`, `emails`, `addresses`, `ssnList`).
     hit =
-      keySet.has(n) ||
-      SENSITIVE_SUFFIXES.some((s) => n.endsWith(s)) ||
+      builtIn(n) ||
+      (n.length > 3 && n.endsWith('s') && builtIn(n.slice(0, -1))) ||
+      (n.length > 4 && n.endsWith('es') && builtIn(n.slice(0, -2))) ||
+      (n.length > 6 && n.endsWith('list') && builtIn(n.slice(0, -4))) ||
       keyRegexps.some((r) => r.test(key));
     if (keyCache.size < 10_000) keyCache.set(key, hit);
     return hit;

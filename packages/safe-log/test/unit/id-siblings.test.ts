@@ -14,7 +14,7 @@ const r = createRedactor();
 
 describe('plural labels', () => {
   it.each([
-    ['MRNs: 1234567', '1234567', 'mrn'],
+    ['MRNs 1234567', '1234567', 'mrn'],
     ['patient IDs 00482913', '00482913', 'mrn'],
     ['SSNs 078051120', '078051120', 'ssn'],
     ['Member IDs XYZ12345', 'XYZ12345', 'health-plan'],
@@ -147,5 +147,28 @@ describe('tokens of the shape of an identifier found in the same string', () => 
     expect(c.raw).toHaveLength(1);
     expect(c.raw[0]).not.toContain('00012345');
     expect(c.raw[0]).not.toContain('00012346');
+  });
+});
+
+describe('a list under the plural of a sensitive key', () => {
+  it.each([
+    [{ mrns: ['1234567', '7654321'] }, ['1234567', '7654321']],
+    [{ patientIds: [1234567, 7654321] }, ['1234567', '7654321']],
+    [{ ssnList: ['078051120'] }, ['078051120']],
+    [{ emails: ['a@b.org'] }, ['a@b.org']],
+    [{ addresses: ['12 baker street'] }, ['baker']],
+    [{ phoneNumbers: '555 0100' }, ['555 0100']],
+  ])('%j', (value, gone) => {
+    const out = JSON.stringify(r.value(value));
+    for (const g of gone) expect(out).not.toContain(g);
+  });
+
+  it.each([
+    [{ ids: ['1234567'] }],
+    [{ names: ['General'] }],
+    [{ patients: 3 }],
+    [{ statuses: ['ok'] }],
+  ])('kept: %j', (value) => {
+    expect(r.value(value)).toEqual(value);
   });
 });
