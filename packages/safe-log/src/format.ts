@@ -1,6 +1,13 @@
 import { format as interpolate, types } from 'node:util';
 import winston from 'winston';
-import { createRedactor, getDefaultRedactor, type RedactOptions, type Redactor } from './redactor';
+import {
+  AS_ONE_VALUE,
+  createRedactor,
+  getDefaultRedactor,
+  type RedactOptions,
+  type Redactor,
+  TRUNCATED_FIELD,
+} from './redactor';
 
 /** Fields of a winston info object that are ours, not the caller's: never rewritten. */
 const OWN_FIELDS: ReadonlySet<string> = new Set(['level', 'timestamp', 'logger']);
@@ -20,8 +27,17 @@ const shown = (o: object, key: string) => Object.prototype.propertyIsEnumerable.
 
 /** The own enumerable fields of `from`, redacted, into `to` (`from` itself: in place). */
 function redactFields(from: Fields, to: Fields, r: Redactor, keep: ReadonlySet<string>): void {
+  // At most r.maxItems fields of the caller's (a record with 100,000 fields costs what 2,000 do):
+  // the rest are dropped, never written unscanned, and counted in a `[Truncated]` field.
+  let fields = 0;
+  let dropped = 0;
   for (const key of Object.keys(from)) {
     const v = from[key];
+    if (!keep.has(key) && key !== 'message' && ++fields > r.maxItems) {
+      if (to === from) delete to[key];
+      dropped++;
+      continue;
+    }
     if (keep.has(key)) {
       if (to !== from) to[key] = v;
     } else if (key === 'message') {
@@ -36,6 +52,7 @@ function redactFields(from: Fields, to: Fields, r: Redactor, keep: ReadonlySet<s
       to[name] = r.value(v, key);
     }
   }
+  if (dropped > 0) to[TRUNCATED_FIELD] = `${dropped} more fields`;
 }
 
 /**
@@ -114,6 +131,17 @@ function interpolateSplat(rec: Fields, args: unknown[], r: Redactor): unknown[] 
  * (`info[Symbol.for('message')]`).
  */
 export function redactInfo(
+  info: winston.Logform.TransformableInfo,
+  r: Redactor,
+): winston.Logform.TransformableInfo {
+  // The record's fields share one maxItems budget (redactor.ts AS_ONE_VALUE).
+  const asOne = (r as unknown as Record<symbol, unknown>)[AS_ONE_VALUE] as
+    | ((f: () => winston.Logform.TransformableInfo) => winston.Logform.TransformableInfo)
+    | undefined;
+  return asOne ? asOne(() => redactRecord(info, r)) : redactRecord(info, r);
+}
+
+function redactRecord(
   info: winston.Logform.TransformableInfo,
   r: Redactor,
 ): winston.Logform.TransformableInfo {

@@ -64,6 +64,14 @@ export interface RedactOptions {
    */
   maxStringLength?: number;
   /**
+   * Most entries (object keys, array items, `Map` and `Set` entries, together) walked in one
+   * value, so the cost of one value is bounded whatever its breadth; a log record has at most this
+   * many fields and this many entries below them. Past it, an object's remaining keys are dropped and counted in a
+   * `"[Truncated]": "<n> more keys"` field, an array's remaining items in a last
+   * `"[Truncated <n> items]"` item; nothing past it is written unscanned. @default 2000
+   */
+  maxItems?: number;
+  /**
    * What replaces a found value: `'marker'` writes `[REDACTED:<kind>]` (`[REDACTED]` for a value
    * found by its key name); `{ hmacKey }` writes `[<kind>:<16 hex digits>]`, an HMAC-SHA256 of the
    * value under your key, so one patient's lines correlate without the value being readable;
@@ -135,7 +143,17 @@ export interface Redactor {
    * as they are, from a cache.
    */
   key(name: string): string;
+  /** The `maxItems` option: most entries walked in one value. */
+  readonly maxItems: number;
 }
+
+/** The field that counts what `maxItems` dropped from an object. */
+export const TRUNCATED_FIELD = '[Truncated]';
+/**
+ * A redactor's own method (not in the public type): runs `f` as one value for `maxItems`, so the
+ * fields of one log record share one budget (format.ts).
+ */
+export const AS_ONE_VALUE = Symbol('safe-log.asOneValue');
 
 export const REDACTED = '[REDACTED]';
 /** What every value pattern needs: a string without any of it skips the pattern scan. */
@@ -448,6 +466,12 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     allowExact.size > 0 || allowRegexps.length > 0
       ? allowExact.has(value) || allowRegexps.some((r) => r.test(value))
       : false;
+  const maxItems = options.maxItems ?? 2_000;
+  if (!Number.isInteger(maxItems) || maxItems < 1)
+    throw new RangeError('maxItems must be a positive integer');
+  // Entries left to walk in the value being redacted (reset by each outside call: `active`).
+  let left = maxItems;
+  let active = false;
   const maxStringLength = options.maxStringLength ?? 32_768;
   if (!Number.isInteger(maxStringLength) || maxStringLength < 64)
     throw new RangeError('maxStringLength must be an integer of at least 64');
@@ -889,8 +913,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (typeof e.status === 'number') out.status = e.status;
     if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
     // Driver details (`detail`, `sql`, `keyValue`), HTTP clients' request and response data.
+    let more = 0;
     for (const k of Object.keys(err)) {
       if (k in out || SKIP_ERROR_KEYS.has(k)) continue;
+      if (left <= 0) {
+        more++;
+        continue;
+      }
+      left--;
       let v: unknown;
       try {
         v = (err as unknown as Record<string, unknown>)[k];
@@ -909,6 +939,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       } else if (v !== null && typeof v === 'object' && !plainish(v)) continue;
       out[safeKey(k)] = walk(v, k, depth + 1, seen, false);
     }
+    if (more > 0) out[TRUNCATED_FIELD] = `${more} more keys`;
     if (stacks && typeof err.stack === 'string') out.stack = own(err.stack);
     if (err.cause !== undefined) out.cause = walk(err.cause, 'cause', depth + 1, seen, false);
     const errors = (err as { errors?: unknown }).errors;
@@ -1025,14 +1056,15 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       for (const k of DETAIL_LISTS) {
         if (!Object.hasOwn(err, k)) continue;
         const list = (err as Record<string, unknown>)[k];
-        if (list === null || typeof list !== 'object') continue;
+        // Binary data holds no detail objects (Object.keys of a 5 MB typed array took 2 s).
+        if (list === null || typeof list !== 'object' || ArrayBuffer.isView(list)) continue;
         const names = Array.isArray(list) ? undefined : Object.keys(list);
         const count = names ? names.length : (list as unknown[]).length;
         for (let i = 0; i < count && i < 50; i++) {
           const item = names
             ? (list as Record<string, unknown>)[names[i] as string]
             : (list as unknown[])[i];
-          if (item === null || typeof item !== 'object') continue;
+          if (item === null || typeof item !== 'object' || ArrayBuffer.isView(item)) continue;
           const keys = Object.keys(item);
           if (keys.length > FIELD_MAX_KEYS) continue;
           let values = sensitiveFieldValues(item as Record<string, unknown>, keys);
@@ -1095,7 +1127,13 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     const out: Record<string, unknown> = {};
     const type = (obj as { resourceType?: unknown }).resourceType;
     const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
-    const keys = Object.keys(obj);
+    let keys = Object.keys(obj);
+    let dropped = 0;
+    if (keys.length > left) {
+      dropped = keys.length - Math.max(0, left);
+      keys = keys.slice(0, Math.max(0, left));
+    }
+    left -= keys.length;
     const fieldValues =
       keys.length <= FIELD_MAX_KEYS
         ? sensitiveFieldValues(obj as Record<string, unknown>, keys)
@@ -1163,6 +1201,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         out[name] = written;
       }
     }
+    if (dropped > 0) out[TRUNCATED_FIELD] = `${dropped} more keys`;
     return out;
   }
 
@@ -1201,11 +1240,14 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       seen.push(obj);
       try {
         const list = obj as unknown[];
-        const out = new Array<unknown>(list.length);
-        for (let i = 0; i < list.length; i++) {
+        const n = Math.min(list.length, Math.max(0, left));
+        left -= n;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) {
           const v = list[i];
           out[i] = typeof v === 'string' ? string(v) : walkValue(v, depth + 1, seen, person);
         }
+        if (n < list.length) out.push(`[Truncated ${list.length - n} items]`);
         return out;
       } finally {
         seen.pop();
@@ -1220,16 +1262,45 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     seen.push(obj);
     try {
       if (obj instanceof Error) return error(obj, depth, seen);
-      if (Array.isArray(obj)) return obj.map((v) => walkValue(v, depth + 1, seen, person));
+      if (Array.isArray(obj)) {
+        // An array of another class: mapped (its holes stay holes), at most `left` items.
+        const list = obj as unknown[];
+        const n = Math.min(list.length, Math.max(0, left));
+        left -= n;
+        const out = (n < list.length ? list.slice(0, n) : list).map((v) =>
+          walkValue(v, depth + 1, seen, person),
+        );
+        if (n < list.length) out.push(`[Truncated ${list.length - n} items]`);
+        return out;
+      }
+      if (obj instanceof Set) {
+        const out: unknown[] = [];
+        let more = 0;
+        for (const v of obj as Iterable<unknown>) {
+          if (left <= 0) more++;
+          else {
+            left--;
+            out.push(walkValue(v, depth + 1, seen, person));
+          }
+        }
+        if (more > 0) out.push(`[Truncated ${more} items]`);
+        return out;
+      }
       if (obj instanceof Map) {
         const out: Record<string, unknown> = {};
+        let more = 0;
         for (const [k, v] of obj) {
+          if (left <= 0) {
+            more++;
+            continue;
+          }
+          left--;
           const name = typeof k === 'string' ? k : String(k);
           out[string(name)] = walk(v, name, depth + 1, seen, personKey(name));
         }
+        if (more > 0) out[TRUNCATED_FIELD] = `${more} more keys`;
         return out;
       }
-      if (obj instanceof Set) return [...obj].map((v) => walkValue(v, depth + 1, seen, person));
       if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
         let json: unknown;
         try {
@@ -1246,11 +1317,40 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   }
 
   return Object.freeze({
-    value: (value: unknown, key?: string) =>
-      walk(value, key, 0, [], key !== undefined && personKey(key)),
-    string,
+    value: (value: unknown, key?: string): unknown => {
+      const person = key !== undefined && personKey(key);
+      if (active) return walk(value, key, 0, [], person);
+      active = true;
+      left = maxItems;
+      try {
+        return walk(value, key, 0, [], person);
+      } finally {
+        active = false;
+      }
+    },
+    string: (text: string): string => {
+      if (active) return string(text);
+      active = true;
+      left = maxItems;
+      try {
+        return string(text);
+      } finally {
+        active = false;
+      }
+    },
     sensitiveKey,
     key: safeKey,
+    maxItems,
+    [AS_ONE_VALUE]: <T>(f: () => T): T => {
+      if (active) return f();
+      active = true;
+      left = maxItems;
+      try {
+        return f();
+      } finally {
+        active = false;
+      }
+    },
   });
 }
 
