@@ -1,17 +1,5 @@
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { createRedactor, redact, SafeLogger, withLogContext } from '../../src';
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      cb();
-    },
-  });
-  return { lines, transport: new winston.transports.Stream({ stream }) };
-}
+import { capture } from './capture';
 
 describe('censor', () => {
   it('writes [REDACTED:<kind>] by default and [REDACTED] for a value found by its key', () => {

@@ -2,22 +2,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import winston from 'winston';
 import { SafeLogger, safeFormat } from '../../src';
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) {
-        if (!line.trim()) continue;
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      cb();
-    },
-  });
-  return { lines, raw, transport: new winston.transports.Stream({ stream }) };
-}
+import { capture } from './capture';
 
 describe('SafeLogger', () => {
   it('writes one JSON object per line with timestamp, level, logger and message', () => {
