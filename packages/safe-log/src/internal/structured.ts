@@ -357,9 +357,9 @@ const N = '(?:\\s{1,2}(?:number|num|no\\.?|id|#))?';
 export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   [
     'mrn',
-    // `patient`, `pt #` and `encounter` alone only before an id with six digits or more
-    // (`Patient #12345678`, `patients 12345678 and …`); `patient 3 of 5` stays.
-    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)|(?:patients?|pt|encounters?)(?=[ \\t]{1,2}#?[ \\t]?[a-z]{0,3}-?\\d{6})|encounter\\s{1,2}(?:id|number|no\\.?|#)|visit\\s{1,2}(?:id|number|no\\.?|#)`,
+    // `patient`, `pt #` and `encounter` alone only before an id that ends with six digits or more
+    // (`Patient #12345678`, `patients 12345678 and …`); `patient 3 of 5` and a UUID stay.
+    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)|(?:patients?|pt|encounters?)(?=[ \\t]{1,2}#?[ \\t]?[a-z]{0,3}-?\\d{6,20}(?![a-z0-9-]))|encounter\\s{1,2}(?:id|number|no\\.?|#)|visit\\s{1,2}(?:id|number|no\\.?|#)`,
   ],
   [
     'health-plan',
