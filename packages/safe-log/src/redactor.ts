@@ -575,10 +575,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (hit !== undefined) return hit;
     const n = normaliseKey(key);
     const builtIn = (k: string) => keySet.has(k) || SENSITIVE_SUFFIXES.some((s) => k.endsWith(s));
-    // A list of them is as sensitive (`mrns`, `patientIds`, `emails`, `addresses`, `ssnList`).
+    // A list of them is as sensitive (`mrns`, `patientIds`, `emails`, `addresses`, `ssnList`);
+    // `tokens` is a count as often as a list (a rate limit's, a retry budget's `maxTokens`).
     hit =
       builtIn(n) ||
-      (n.length > 3 && n.endsWith('s') && builtIn(n.slice(0, -1))) ||
+      (n.length > 3 && n.endsWith('s') && !n.endsWith('tokens') && builtIn(n.slice(0, -1))) ||
       (n.length > 4 && n.endsWith('es') && builtIn(n.slice(0, -2))) ||
       (n.length > 6 && n.endsWith('list') && builtIn(n.slice(0, -4))) ||
       keyRegexps.some((r) => r.test(key));

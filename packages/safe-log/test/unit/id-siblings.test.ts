@@ -170,6 +170,8 @@ describe('a list under the plural of a sensitive key', () => {
     [{ names: ['General'] }],
     [{ patients: 3 }],
     [{ statuses: ['ok'] }],
+    // a count of tokens (a rate limit's, a retry budget's) is not a list of them
+    [{ tokens: 5, maxTokens: 20 }],
   ])('kept: %j', (value) => {
     expect(r.value(value)).toEqual(value);
   });
