@@ -1,7 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
-import { idShape, markSiblings, SIBLING_KINDS, SIBLING_MAX_SHAPES } from './internal/siblings';
+import {
+  identifierKey,
+  idShape,
+  markSiblings,
+  SIBLING_KINDS,
+  SIBLING_MAX_SHAPES,
+} from './internal/siblings';
 import {
   labelGates,
   type Mark,
@@ -591,15 +597,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // call owns the tokens from `base` on).
   const tokens: string[] = [];
   let base = 0;
+  /** The shape of an identifier found (internal/siblings.ts), kept for the string being scanned. */
+  function recordShape(kind: string, value: string): void {
+    if (shapes === null || shapes.size >= SIBLING_MAX_SHAPES) return;
+    const shape = idShape(value);
+    if (shape !== undefined && !shapes.has(shape)) shapes.set(shape, kind);
+  }
   // The shapes of the identifiers found in the string being scanned (internal/siblings.ts), each
   // with its kind; `null` while scanString is not running, so a mark made elsewhere keeps none.
   let shapes: Map<string, string> | null = null;
-  const mark: Mark = (kind, value) => {
+  const mark: Mark = (kind, value, shapeKind) => {
     if (allowed(value)) return value;
-    if (shapes !== null && shapes.size < SIBLING_MAX_SHAPES && SIBLING_KINDS.has(kind)) {
-      const shape = idShape(value);
-      if (shape !== undefined && !shapes.has(shape)) shapes.set(shape, kind);
-    }
+    if (SIBLING_KINDS.has(shapeKind ?? kind)) recordShape(kind, value);
     const i = tokens.length - base;
     if (i > PH_MAX) return kind ? `[REDACTED:${kind}]` : REDACTED;
     tokens.push(censor(kind, value));
@@ -708,7 +717,12 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     } finally {
       tokens.length = base;
       base = saved;
+      // What a string inside this one found (a JSON document's field) holds for the rest of it.
+      const found = shapes;
       shapes = savedShapes;
+      if (shapes !== null)
+        for (const [shape, kind] of found)
+          if (shapes.size < SIBLING_MAX_SHAPES && !shapes.has(shape)) shapes.set(shape, kind);
     }
     // An unchanged string holds a control character only when the classes say so.
     if ((out !== text || cls & C_CONTROL) && NEEDS_ESCAPE.test(out)) out = neutralise(out);
@@ -998,8 +1012,17 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     seen: object[],
     person: boolean,
   ): unknown {
-    if (key !== undefined && sensitiveKey(key))
+    if (key !== undefined && sensitiveKey(key)) {
+      // An identifier key's value inside a string being scanned (a JSON document in a message)
+      // marks its shape in the rest of that string (internal/siblings.ts).
+      if (
+        shapes !== null &&
+        (typeof value === 'string' || typeof value === 'number') &&
+        identifierKey(key)
+      )
+        recordShape('', String(value));
       return value === undefined || value === null ? value : byKey(value);
+    }
     if (person && typeof value === 'string' && personValue(value)) return byKey(value);
     return walkValue(value, depth, seen, person);
   }
@@ -1169,8 +1192,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
           }
       }
       if (echoed !== undefined && typeof v === 'string') v = withoutValues(v, echoed);
-      if (info.sensitive) written = v === undefined || v === null ? v : byKey(v);
-      else if (
+      if (info.sensitive) {
+        if (shapes !== null && (typeof v === 'string' || typeof v === 'number') && identifierKey(k))
+          recordShape('', String(v));
+        written = v === undefined || v === null ? v : byKey(v);
+      } else if (
         v !== undefined &&
         v !== null &&
         ((fhirPerson && FHIR_PERSON_ELEMENTS.has(info.normal)) ||

@@ -7,17 +7,18 @@
  * A shape is the identifier's last token (ASCII letters and digits, `-` `.` `/` between two of
  * them) with each digit as `#` and letters in lower case: `P-00012345` is `p-########`. Only
  * shapes with at least SIBLING_MIN_DIGITS digits count, so `MRN-0048` makes no shape and a
- * `3 of 5` never matches. A token matches when it is a whole word (no letter, digit or `_` of any
+ * `3 of 5` never matches; a token before a unit or count word (`1234567 bytes`, `30000 ms`,
+ * `125000 of 400000`) or after `<number> of` is a quantity, not an identifier. A token matches when it is a whole word (no letter, digit or `_` of any
  * script joined to it) with exactly that shape: another length, another prefix or another
  * separator is another shape (`v20.1234567`, `abc-7654321`, `W-00012346` stay beside `1234567` or
  * `P-00012345`). One pass over the string; no regular expression is built from the input.
  */
+import { re } from './regexps';
 import type { Mark } from './structured';
 
 /** The kinds whose shape marks the tokens of that shape (dates, phones, zips: not identifiers). */
 export const SIBLING_KINDS: ReadonlySet<string> = new Set([
-  '', // the value of a sensitive key (`patientId=8812345`)
-  'key', // a driver's duplicate-key value
+  'id', // the value of an identifier key in text or JSON (`patientId=8812345`): identifierKey
   'mrn',
   'ssn',
   'nhs',
@@ -28,11 +29,55 @@ export const SIBLING_KINDS: ReadonlySet<string> = new Set([
   'device',
   'biometric',
 ]);
-export const SIBLING_MIN_DIGITS = 5;
+export const SIBLING_MIN_DIGITS = 6;
 /** Longer tokens are not taken as identifiers' shapes. */
 export const SIBLING_MAX_LENGTH = 40;
 /** At most this many shapes per string (a line naming more kinds of identifier keeps the first). */
 export const SIBLING_MAX_SHAPES = 8;
+
+/**
+ * A key whose value is an identifier (`patientId`, `mrn`, `memberNumber`, `ssns`), not a phone,
+ * a date or an address: its value in text or JSON gives a shape (kind `id`). Compared without
+ * case or separators.
+ */
+const ID_KEY = re(
+  '(?:ssn|mrn|nhs|medrec|medicalrecord|healthcard|(?:patient|member|subscriber|policy|chart|account|encounter|visit|case|insurance)(?:id|number|no|num|nbr|nr))(?:s|list)?$',
+  '',
+);
+export function identifierKey(key: string): boolean {
+  return ID_KEY.test(key.toLowerCase().replace(NOT_KEY_CHAR, ''));
+}
+const NOT_KEY_CHAR = re('[^a-z0-9]', 'g');
+
+/** Words after a number that make it a quantity (`1234567 bytes`, `30000 ms`, `125000 of …`). */
+const QUANTITY_WORDS: ReadonlySet<string> = new Set(
+  (
+    'of b byte bytes kb kib mb mib gb gib ms us ns s sec secs second seconds min mins minute minutes ' +
+    'h hr hrs hour hours day days row rows record records item items request requests time times ' +
+    'token tokens char chars character characters line lines entries entry x'
+  ).split(' '),
+);
+const LETTER = /[a-z]/i;
+/** The word after `end` (past at most two blanks), lower case, or `%`. */
+function wordAfter(text: string, end: number): string {
+  let i = end;
+  while (i < end + 2 && (text[i] === ' ' || text[i] === '\t')) i++;
+  if (text[i] === '%') return '%';
+  let j = i;
+  while (j < text.length && j < i + 16 && LETTER.test(text[j] as string)) j++;
+  return text.slice(i, j).toLowerCase();
+}
+/** True when `<number> of ` stands before `start` (`125000 of 400000`: a count, not an id). */
+function countBefore(text: string, start: number): boolean {
+  let i = start;
+  while (i > start - 2 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  if (text.slice(i - 2, i).toLowerCase() !== 'of') return false;
+  i -= 2;
+  const of = i;
+  while (i > of - 2 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  const c = text.charCodeAt(i - 1);
+  return i < of && c >= 48 && c <= 57;
+}
 
 const WORD = /[\p{L}\p{N}]/u;
 /** A character of a word: a letter or digit of any script, or `_` (a placeholder is not one). */
@@ -122,7 +167,13 @@ export function markSiblings(
     ) {
       const token = text.slice(i, end);
       const kind = shapes.get(shapeOf(token).shape);
-      if (kind !== undefined) {
+      const unit = kind === undefined ? '' : wordAfter(text, end);
+      if (
+        kind !== undefined &&
+        unit !== '%' &&
+        !QUANTITY_WORDS.has(unit) &&
+        !countBefore(text, i)
+      ) {
         out += text.slice(done, i) + mark(kind, token);
         done = end;
       }

@@ -5,9 +5,15 @@
  */
 import { knownNameWord } from './names';
 import { re } from './regexps';
+import { identifierKey } from './siblings';
 
 /** Replaces one found value (`kind` '' for a value found by its key name). */
-export type Mark = (kind: string, value: string) => string;
+/**
+ * Marks one found value as `kind` and returns its placeholder. `shapeKind`: the kind whose shape
+ * rule applies (internal/siblings.ts) when it is not `kind` itself (a sensitive key's value is
+ * written as `[REDACTED]`, kind `''`, and is an identifier only after an identifier key: `id`).
+ */
+export type Mark = (kind: string, value: string, shapeKind?: string) => string;
 /** Placeholders of marks start with this character (see redactor.ts): never re-marked. */
 export const PLACEHOLDER = '\ue000';
 
@@ -177,7 +183,7 @@ export function redactDrivers(text: string, mark: Mark): string {
  * wrote the credential once `Basic` was taken for the value); a Digest header to the line's end.
  */
 const KEY_VALUE = re(
-  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40}(?:[ ][A-Za-z_][A-Za-z0-9_.-]{0,40})?)["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP|[Aa]pi[Kk]ey|SSWS)[ ]{1,2}[A-Za-z0-9._~+/-]{1,16384}={0,2}|(?:[Dd]igest|AWS4-HMAC-SHA256)[ ][^\\r\\n]{1,2000}|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
+  '(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,40}(?:[ ][A-Za-z_][A-Za-z0-9_.-]{0,40})?)["\']?[ \\t]{0,2}[:=][ \\t]{0,2}(?:"((?:[^"\\\\\\n]|\\\\.){0,300})"|\'([^\'\\n]{0,300})\'|((?:[Bb]asic|[Bb]earer|[Tt]oken|[Nn]egotiate|NTLM|DPoP|[Aa]pi[Kk]ey|SSWS)[ ]{1,2}[A-Za-z0-9._~+/-]{1,16384}={0,2}|(?:[Dd]igest|AWS4-HMAC-SHA256)[ ][^\\r\\n]{1,2000}|\\[[^\\[\\]\\r\\n]{0,300}\\]|[^\\s"\',;|&{}\\[\\]()<>]{1,120}))',
   'g',
 );
 
@@ -223,16 +229,76 @@ function sensitiveKeyBefore(text: string, sensitiveKey: (key: string) => boolean
 
 /** One more word of a name after a name key's value: blanks, then letters (`'`, `’`, `.`, `-` inside). */
 const NEXT_NAME_WORD = re("^[ \\t]{1,2}(\\p{L}[\\p{L}'’.-]{0,40})(?![\\p{L}\\p{N}_])", 'u');
+/** `Last, First` after a name key (`DOE, JANE`, `okafor, chidi`): a comma, then one word. */
+const NEXT_GIVEN_WORD = re("^,[ \\t]{0,2}(\\p{L}[\\p{L}'’.-]{0,40})(?![\\p{L}\\p{N}_])", 'u');
 /** At most this many words after the first of a name (`mary ann o’brien-smith`). */
 const NAME_WORDS_AFTER = 4;
+const CAPITALISED = re('^\\p{Lu}', 'u');
+/** Particles of surnames (`van der Berg`, `de la Cruz`, `bin Ali`): taken when a name word follows. */
+const NAME_PARTICLES: ReadonlySet<string> = new Set(
+  'van der den de del della la le von zu bin binti bint ibn al el da di dos das du ter ten mac st'.split(
+    ' ',
+  ),
+);
+/**
+ * Given names in the dictionary that are more often words of the sentence after a name (`jane
+ * will be notified`, `doe mark as read`): not taken after the first word unless capitalised.
+ */
+const NAME_STOP_WORDS: ReadonlySet<string> = new Set(
+  'will may mark bill said can sue drew chase grant sent read sat'.split(' '),
+);
+/** A word that continues a name after a name key: a known name (not a stop word) or capitalised. */
+function nameWordAfterKey(word: string): boolean {
+  if (CAPITALISED.test(word)) return true;
+  return !NAME_STOP_WORDS.has(word.toLowerCase()) && knownNameWord(word);
+}
+
+/**
+ * Where the name that starts at `from` (just after its first word) ends: over the words that
+ * continue it (nameWordAfterKey; a particle when a name word follows it), at most
+ * NAME_WORDS_AFTER of them, and `, <word>` after a single first word (`DOE, JANE`).
+ */
+function nameEnd(text: string, from: number): number {
+  let end = from;
+  let words = 0;
+  const wordAt = (at: number) => NEXT_NAME_WORD.exec(text.slice(at, at + 48));
+  const comma = NEXT_GIVEN_WORD.exec(text.slice(end, end + 48));
+  if (comma !== null && nameWordAfterKey(comma[1] as string)) {
+    end += (comma[0] as string).length;
+    words++;
+  }
+  while (words < NAME_WORDS_AFTER) {
+    const next = wordAt(end);
+    if (next === null) break;
+    const word = next[1] as string;
+    if (NAME_PARTICLES.has(word.toLowerCase())) {
+      // `van der Berg`: the particles and the word after them, or none of them.
+      let at = end + (next[0] as string).length;
+      let after = wordAt(at);
+      for (
+        let particles = 1;
+        after !== null && particles < 4 && NAME_PARTICLES.has((after[1] as string).toLowerCase());
+        particles++
+      ) {
+        at += (after[0] as string).length;
+        after = wordAt(at);
+      }
+      if (after === null || !nameWordAfterKey(after[1] as string)) break;
+      end = at + (after[0] as string).length;
+    } else if (nameWordAfterKey(word)) end += (next[0] as string).length;
+    else break;
+    words++;
+  }
+  return end;
+}
 
 /**
  * Values written after a sensitive key name inside text. A key may be two words (`first name:`,
  * `last name =`); when the two are not a sensitive key, the last alone may be (`admitted ssn:`).
  * After a key that names a person's name (`nameKey`: `patientName`, `last name`), an unquoted
- * value goes on over the words that follow while they are known given names, surnames or initials
- * (`patientName: jane doe admitted`: `jane doe`), so a name in lower case is not cut after its
- * first word.
+ * value goes on over the words that follow while they are capitalised, or known given names,
+ * surnames or initials (`patientName: jane doe admitted`: `jane doe`), with surname particles
+ * (`van der Berg`) and `Last, First` (`DOE, JANE`), so a name is not cut after its first word.
  */
 export function redactKeyValues(
   text: string,
@@ -259,15 +325,12 @@ export function redactKeyValues(
     let marked = value;
     if (bare !== undefined && nameKey(key)) {
       // The words of the name after its first (`jane doe`), up to the first that is not one.
-      for (let n = 0; n < NAME_WORDS_AFTER; n++) {
-        const next = NEXT_NAME_WORD.exec(text.slice(end, end + 48));
-        if (next === null || !knownNameWord(next[1] as string)) break;
-        end += (next[0] as string).length;
-      }
+      end = nameEnd(text, end);
       marked = text.slice(m.index + match.length - value.length, end);
     }
     const at = match.lastIndexOf(value);
-    out += `${text.slice(last, m.index)}${match.slice(0, at)}${mark('', marked)}${match.slice(at + value.length)}`;
+    const placeholder = mark('', marked, identifierKey(key) ? 'id' : undefined);
+    out += `${text.slice(last, m.index)}${match.slice(0, at)}${placeholder}${match.slice(at + value.length)}`;
     last = end;
     re.lastIndex = end;
   }
@@ -357,9 +420,11 @@ const N = '(?:\\s{1,2}(?:number|num|no\\.?|id|#))?';
 export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
   [
     'mrn',
-    // `patient`, `pt #` and `encounter` alone only before an id that ends with six digits or more
-    // (`Patient #12345678`, `patients 12345678 and …`); `patient 3 of 5` and a UUID stay.
-    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)|(?:patients?|pt|encounters?)(?=[ \\t]{1,2}#?[ \\t]?[a-z]{0,3}-?\\d{6,20}(?![a-z0-9-]))|encounter\\s{1,2}(?:id|number|no\\.?|#)|visit\\s{1,2}(?:id|number|no\\.?|#)`,
+    // `patient`, `pt`, `encounter`, `visit` alone only before an id of six digits or more (and a
+    // check digit: `1234567-8`), after a blank, `#` or `:` (`Patient #12345678`, `Pt#12345678`,
+    // `patients 12345678 and …`); `patient 3 of 5`, `patient 125000 of 400000`, `pt 123456 rows`
+    // and a UUID stay.
+    `mrn|medical\\s{1,2}record${N}|med\\s{1,2}rec${N}|mr#|chart${N}|patient\\s{1,2}(?:id|number|no\\.?|#)|hospital\\s{1,2}(?:number|no\\.?)|case\\s{1,2}(?:number|no\\.?)|(?:patients?|pt|encounters?|visits?)(?=(?:[ \\t]{1,2}#?|#|:)[ \\t]?[a-z]{0,3}-?\\d{6,20}(?:-\\d{1,3})?(?![a-z0-9-])(?![ \\t]{1,2}(?:of|rows?|records?|items?|bytes?|ms)(?![a-z])))|encounter\\s{1,2}(?:id|number|no\\.?|#)|visit\\s{1,2}(?:id|number|no\\.?|#)`,
   ],
   [
     'health-plan',
@@ -395,7 +460,7 @@ export const LABELLED_KINDS: ReadonlyArray<readonly [string, string]> = [
  * 7654321`): the rest of such a list is found by its shape (redactor.ts, `siblings`).
  */
 export const LABELLED = re(
-  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))s?(?:(?<=#)|(?![a-z0-9]))(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
+  `(?<![a-z0-9])(?:(${LABELLED_KINDS.map(([, l]) => `(?:${l})`).join(')|(')}))(s)?(?:(?<=#)|(?![a-z0-9]))(?:[^\\S\\r\\n\\u2028\\u2029]|[:#=.-]){0,4}((?:is|was)[^\\S\\r\\n\\u2028\\u2029]{1,2})?(?=[a-z0-9/.()-]{0,40}\\d)(\\(?[a-z0-9](?:[-/.()]?[a-z0-9]){1,40}\\)?)`,
   'gi',
 );
 const HAS_DIGIT = re('\\d', '');
@@ -520,14 +585,17 @@ export const phoneLabelGate = (text: string): boolean => labelCandidate(text, PH
 export function redactLabelled(text: string, mark: Mark, gate = labelGate(text)): string {
   if (!gate) return text;
   return text.replace(LABELLED, (match: string, ...groups: unknown[]) => {
-    const value = groups[LABELLED_KINDS.length + 1] as string;
+    const value = groups[LABELLED_KINDS.length + 2] as string;
     if (!HAS_DIGIT.test(value)) return match;
+    const digits = value.replace(NOT_DIGITS, '').length;
     // After `is` / `was` (`SSN is 078051120`, `MRN is A1234`) only an identifier: seven digits or
     // more, or a letter then four digits or more; `retention policy is 86400 seconds` stays.
-    if (groups[LABELLED_KINDS.length] !== undefined) {
-      const digits = value.replace(NOT_DIGITS, '').length;
+    if (groups[LABELLED_KINDS.length + 1] !== undefined) {
       if (digits < 7 && !(digits >= 4 && LETTER_FIRST.test(value))) return match;
     }
+    // After a plural label (`MRNs 1234567, …`) only five digits or more: `Helm charts 1.2.3`,
+    // `devices 12 online` stay.
+    if (groups[LABELLED_KINDS.length] !== undefined && digits < 5) return match;
     let kind = 'id';
     for (let i = 0; i < LABELLED_KINDS.length; i++)
       if (groups[i] !== undefined) kind = (LABELLED_KINDS[i] as readonly [string, string])[0];
@@ -651,14 +719,17 @@ function csvFields(line: string, delimiter: string): string[] | undefined {
 }
 
 /**
- * One line of a table split at `delimiter`: with `|`, blanks and one `|` at each end are kept apart
- * (`pre`, `post`: a Markdown row `| a | b |`, psql's ` a | b`), so the fields are the columns.
+ * One line of a table split at `delimiter`. `outer` (a table whose header starts with `|`, as in
+ * Markdown: `| a | b |`): blanks and one `|` at each end are kept apart (`pre`, `post`), so the
+ * fields are the columns. Without it (psql's ` a | b`) an empty first or last field is a column
+ * (a NULL).
  */
 function tableRow(
   line: string,
   delimiter: string,
+  outer: boolean,
 ): { pre: string; fields: string[]; post: string } | undefined {
-  if (delimiter !== '|') {
+  if (!outer) {
     const fields = csvFields(line, delimiter);
     return fields && { pre: '', fields, post: '' };
   }
@@ -687,6 +758,44 @@ function tableRule(line: string): boolean {
 }
 
 /**
+ * psql's expanded output (`\\x`): after a `-[ RECORD n ]` line, each `column | value` line is a
+ * field, redacted when the column is sensitive or a person's name; a line without `|` ends the
+ * records. `parts` are the lines and line breaks of the text (even indexes: lines), changed in
+ * place; true when something was marked.
+ */
+function redactExpandedRecords(
+  parts: string[],
+  sensitiveKey: (key: string) => boolean,
+  personNameKey: (key: string) => boolean,
+  mark: Mark,
+): boolean {
+  let inRecord = false;
+  let changed = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const line = parts[i] as string;
+    if (line.startsWith('-[ RECORD ')) {
+      inRecord = true;
+      continue;
+    }
+    const bar = line.indexOf('|');
+    if (!inRecord || bar < 0) {
+      inRecord = false;
+      continue;
+    }
+    const key = line.slice(0, bar).trim();
+    const field = line.slice(bar + 1);
+    const value = field.trim();
+    if (value === '' || value.includes(PLACEHOLDER) || !(sensitiveKey(key) || personNameKey(key)))
+      continue;
+    const at = field.indexOf(value);
+    parts[i] =
+      `${line.slice(0, bar + 1)}${field.slice(0, at)}${mark('', value)}${field.slice(at + value.length)}`;
+    changed = true;
+  }
+  return changed;
+}
+
+/**
  * Rows under a CSV, TSV, semicolon or `|` header written into text (`ssn,first,last` then
  * `078051120,jane,doe`): the fields of the sensitive columns are redacted in every following row
  * with as many fields, whatever they look like. A plain name column (`name`) counts as a person's
@@ -704,7 +813,10 @@ export function redactCsv(
   let delimiter = '';
   let spaced = false; // the header has a space after a delimiter
   let ruled = false; // the line after the header may be a rule (`----+----`)
+  let outer = false; // `|` at both ends of the table's lines (Markdown)
   let changed = false;
+  if (text.includes('-[ RECORD '))
+    changed = redactExpandedRecords(parts, sensitiveKey, personNameKey, mark);
   for (let i = 0; i < parts.length; i += 2) {
     let line = parts[i] as string;
     if (columns) {
@@ -712,7 +824,7 @@ export function redactCsv(
         ruled = false;
         if (tableRule(line)) continue;
       }
-      const row = tableRow(line, delimiter);
+      const row = tableRow(line, delimiter, outer);
       const fields = row?.fields;
       // a row of prose under a header written without spaces (`Retrying in 5s, attempt 2`)
       const prose = !spaced && delimiter !== '\t' && fields?.some((f, c) => c > 0 && f[0] === ' ');
@@ -737,7 +849,8 @@ export function redactCsv(
     if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     for (const d of CSV_DELIMITERS) {
       if (!line.includes(d)) continue;
-      const fields = tableRow(line, d)?.fields;
+      const pipes = d === '|' && line.trimStart().startsWith('|');
+      const fields = tableRow(line, d, pipes)?.fields;
       if (!fields || fields.length < 2) continue;
       // a trailing delimiter leaves an empty last column (`mrn,name,`)
       const last = fields.length - 1;
@@ -750,6 +863,7 @@ export function redactCsv(
       delimiter = d;
       spaced = line.includes(`${d} `);
       ruled = true;
+      outer = pipes;
       break;
     }
   }

@@ -75,6 +75,12 @@ describe('redaction under hostile input (issue #23 finding 5)', () => {
     ['pipe table rows', (n) => `mrn|name\n---+---\n${'1|a\n'.repeat(n / 4)}`],
     ['pipe header-like lines', (n) => `${'| ssn | a |\n'.repeat(n / 12)}x`],
     ['a long table rule', (n) => `ssn|a\n${'-+'.repeat(n / 2)}x`],
+    // the review of 2026-12-04: particles and capitals after a name key, psql records, lists
+    ['particles after a name key', (n) => `patientName: jane ${'van '.repeat(n / 4)}`],
+    ['capitals after name keys', (n) => `${'Patient Name: Jane Doe Q '.repeat(n / 25)}`],
+    ['psql expanded records', (n) => `-[ RECORD 1 ]\n${'mrn | 1\n'.repeat(n / 8)}`],
+    ['a list after a sensitive key', (n) => `${'mrns=[1,2] '.repeat(n / 11)}`],
+    ['numbers beside an identifier', (n) => `MRN 1234567 ${'7654321 of '.repeat(n / 11)}`],
     [
       'Authorization: Digest to a long line',
       (n) => `Authorization: Digest ${'u="x", '.repeat(n / 7)}`,
