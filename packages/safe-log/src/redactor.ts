@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { alnum, WORD_CHAR } from './internal/chars';
 import { redactNames } from './internal/names';
 import { re } from './internal/regexps';
 import {
@@ -190,11 +191,6 @@ const FIELD_VALUE_KEYS: ReadonlySet<string> = new Set([
   'invalidValue',
   'data',
 ]);
-/** A letter or digit in any script (NaN, a lone surrogate, quotes and symbols are not). */
-function alnum(c: number): boolean {
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return !Number.isNaN(c) && WORD_CHAR.test(String.fromCharCode(c));
-}
 
 /**
  * The field a validation error names: the last segment of a path that is not an index
@@ -397,7 +393,6 @@ function groupCount(source: string): number {
   return (new RegExp(`${source}|`).exec('')?.length ?? 1) - 1;
 }
 /** A letter or digit in any script: a cut never ends inside a token. */
-const WORD_CHAR = re('[\\p{L}\\p{N}]', 'u');
 const SPACE = re('\\s', '');
 /** cutOutside: characters scanned before and after a cut, tries, and how far back it can move. */
 const CUT_BEFORE = 128;
@@ -478,6 +473,26 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // Entries left to walk in the value being redacted (reset by each outside call: `active`).
   let left = maxItems;
   let active = false;
+  /** How many of `count` entries may still be walked; they are taken from the budget. */
+  function take(count: number): number {
+    const n = Math.min(count, Math.max(0, left));
+    left -= n;
+    return n;
+  }
+  /**
+   * `f(a, b)` as one value: with the whole budget when called from outside, else within it (no
+   * closure per call: the public `value` and `string` run for every field of every record).
+   */
+  function asOneValue<A, B, R>(f: (a: A, b: B) => R, a: A, b: B): R {
+    if (active) return f(a, b);
+    active = true;
+    left = maxItems;
+    try {
+      return f(a, b);
+    } finally {
+      active = false;
+    }
+  }
   const maxStringLength = options.maxStringLength ?? 32_768;
   if (!Number.isInteger(maxStringLength) || maxStringLength < 64)
     throw new RangeError('maxStringLength must be an integer of at least 64');
@@ -597,6 +612,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   // call owns the tokens from `base` on).
   const tokens: string[] = [];
   let base = 0;
+  /**
+   * The value of a sensitive key met inside a string being scanned (a JSON document in a message):
+   * after an identifier key, its shape marks the rest of that string (internal/siblings.ts).
+   */
+  function noteKeyValue(key: string, value: unknown): void {
+    if (
+      shapes !== null &&
+      (typeof value === 'string' || typeof value === 'number') &&
+      identifierKey(key)
+    )
+      recordShape('', String(value));
+  }
   /** The shape of an identifier found (internal/siblings.ts), kept for the string being scanned. */
   function recordShape(kind: string, value: string): void {
     if (shapes === null || shapes.size >= SIBLING_MAX_SHAPES) return;
@@ -931,11 +958,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     let more = 0;
     for (const k of Object.keys(err)) {
       if (k in out || SKIP_ERROR_KEYS.has(k)) continue;
-      if (left <= 0) {
+      if (take(1) === 0) {
         more++;
         continue;
       }
-      left--;
       let v: unknown;
       try {
         v = (err as unknown as Record<string, unknown>)[k];
@@ -1013,14 +1039,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     person: boolean,
   ): unknown {
     if (key !== undefined && sensitiveKey(key)) {
-      // An identifier key's value inside a string being scanned (a JSON document in a message)
-      // marks its shape in the rest of that string (internal/siblings.ts).
-      if (
-        shapes !== null &&
-        (typeof value === 'string' || typeof value === 'number') &&
-        identifierKey(key)
-      )
-        recordShape('', String(value));
+      noteKeyValue(key, value);
       return value === undefined || value === null ? value : byKey(value);
     }
     if (person && typeof value === 'string' && personValue(value)) return byKey(value);
@@ -1151,13 +1170,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     const out: Record<string, unknown> = {};
     const type = (obj as { resourceType?: unknown }).resourceType;
     const fhirPerson = typeof type === 'string' && FHIR_PERSON_TYPES.has(type);
-    let keys = Object.keys(obj);
-    let dropped = 0;
-    if (keys.length > left) {
-      dropped = keys.length - Math.max(0, left);
-      keys = keys.slice(0, Math.max(0, left));
-    }
-    left -= keys.length;
+    const all = Object.keys(obj);
+    const n = take(all.length);
+    const keys = n < all.length ? all.slice(0, n) : all;
+    const dropped = all.length - n;
     const fieldValues =
       keys.length <= FIELD_MAX_KEYS
         ? sensitiveFieldValues(obj as Record<string, unknown>, keys)
@@ -1193,8 +1209,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       }
       if (echoed !== undefined && typeof v === 'string') v = withoutValues(v, echoed);
       if (info.sensitive) {
-        if (shapes !== null && (typeof v === 'string' || typeof v === 'number') && identifierKey(k))
-          recordShape('', String(v));
+        noteKeyValue(k, v);
         written = v === undefined || v === null ? v : byKey(v);
       } else if (
         v !== undefined &&
@@ -1267,8 +1282,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       seen.push(obj);
       try {
         const list = obj as unknown[];
-        const n = Math.min(list.length, Math.max(0, left));
-        left -= n;
+        const n = take(list.length);
         const out = new Array<unknown>(n);
         for (let i = 0; i < n; i++) {
           const v = list[i];
@@ -1292,8 +1306,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
       if (Array.isArray(obj)) {
         // An array of another class: mapped (its holes stay holes), at most `left` items.
         const list = obj as unknown[];
-        const n = Math.min(list.length, Math.max(0, left));
-        left -= n;
+        const n = take(list.length);
         const out = (n < list.length ? list.slice(0, n) : list).map((v) =>
           walkValue(v, depth + 1, seen, person),
         );
@@ -1304,11 +1317,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         const out: unknown[] = [];
         let more = 0;
         for (const v of obj as Iterable<unknown>) {
-          if (left <= 0) more++;
-          else {
-            left--;
-            out.push(walkValue(v, depth + 1, seen, person));
-          }
+          if (take(1) === 0) more++;
+          else out.push(walkValue(v, depth + 1, seen, person));
         }
         if (more > 0) out.push(`[Truncated ${more} items]`);
         return out;
@@ -1317,11 +1327,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         const out: Record<string, unknown> = {};
         let more = 0;
         for (const [k, v] of obj) {
-          if (left <= 0) {
+          if (take(1) === 0) {
             more++;
             continue;
           }
-          left--;
           const name = typeof k === 'string' ? k : String(k);
           out[string(name)] = walk(v, name, depth + 1, seen, personKey(name));
         }
@@ -1343,41 +1352,18 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
   }
 
+  /** The walk from the root of a value the caller gives (`value()`). */
+  const walkRoot = (v: unknown, key: string | undefined) =>
+    walk(v, key, 0, [], key !== undefined && personKey(key));
+  const call = (f: () => unknown) => f();
+
   return Object.freeze({
-    value: (value: unknown, key?: string): unknown => {
-      const person = key !== undefined && personKey(key);
-      if (active) return walk(value, key, 0, [], person);
-      active = true;
-      left = maxItems;
-      try {
-        return walk(value, key, 0, [], person);
-      } finally {
-        active = false;
-      }
-    },
-    string: (text: string): string => {
-      if (active) return string(text);
-      active = true;
-      left = maxItems;
-      try {
-        return string(text);
-      } finally {
-        active = false;
-      }
-    },
+    value: (value: unknown, key?: string): unknown => asOneValue(walkRoot, value, key),
+    string: (text: string): string => asOneValue(string, text, undefined),
     sensitiveKey,
     key: safeKey,
     maxItems,
-    [AS_ONE_VALUE]: <T>(f: () => T): T => {
-      if (active) return f();
-      active = true;
-      left = maxItems;
-      try {
-        return f();
-      } finally {
-        active = false;
-      }
-    },
+    [AS_ONE_VALUE]: <T>(f: () => T): T => asOneValue(call, f, undefined) as T,
   });
 }
 

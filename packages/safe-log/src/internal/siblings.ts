@@ -13,6 +13,7 @@
  * separator is another shape (`v20.1234567`, `abc-7654321`, `W-00012346` stay beside `1234567` or
  * `P-00012345`). One pass over the string; no regular expression is built from the input.
  */
+import { alnum, asciiAlnum } from './chars';
 import { re } from './regexps';
 import type { Mark } from './structured';
 
@@ -79,17 +80,8 @@ function countBefore(text: string, start: number): boolean {
   return i < of && c >= 48 && c <= 57;
 }
 
-const WORD = /[\p{L}\p{N}]/u;
 /** A character of a word: a letter or digit of any script, or `_` (a placeholder is not one). */
-function wordChar(c: number): boolean {
-  if (c < 128)
-    return (
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */
-    );
-  return !Number.isNaN(c) && WORD.test(String.fromCharCode(c));
-}
-const asciiAlnum = (c: number) =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const wordChar = (c: number) => c === 95 /* _ */ || alnum(c);
 const joiner = (c: number) => c === 45 /* - */ || c === 46 /* . */ || c === 47; /* / */
 
 /** `token` as a shape: digits `#`, ASCII letters lower case; the number of digits in `digits`. */

@@ -3,6 +3,7 @@
  * by segment and position, database drivers' duplicate-key messages, SQL literals, `key: value`
  * pairs written into text, and labelled identifiers ("Member ID: XK1234", "VIN …").
  */
+import { asciiAlnum } from './chars';
 import { knownNameWord } from './names';
 import { re } from './regexps';
 import { identifierKey } from './siblings';
@@ -500,10 +501,6 @@ function byFirstLetter(heads: readonly string[]): Heads {
 const LABEL_HEAD_INDEX = byFirstLetter(LABEL_HEADS);
 const PHONE_HEAD_INDEX = byFirstLetter(PHONE_HEADS);
 
-function asciiAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-
 /** True when `head` (lower case) is written at `at` in `text`, ASCII letters in any case. */
 function headAt(text: string, at: number, head: string): boolean {
   if (at + head.length > text.length) return false;
@@ -757,6 +754,12 @@ function tableRule(line: string): boolean {
   return dashes >= 3;
 }
 
+/** `field` with `value` (its trimmed text) marked and the blanks around it kept. */
+function markTrimmed(field: string, value: string, mark: Mark): string {
+  const at = field.indexOf(value);
+  return field.slice(0, at) + mark('', value) + field.slice(at + value.length);
+}
+
 /**
  * psql's expanded output (`\\x`): after a `-[ RECORD n ]` line, each `column | value` line is a
  * field, redacted when the column is sensitive or a person's name; a line without `|` ends the
@@ -787,9 +790,7 @@ function redactExpandedRecords(
     const value = field.trim();
     if (value === '' || value.includes(PLACEHOLDER) || !(sensitiveKey(key) || personNameKey(key)))
       continue;
-    const at = field.indexOf(value);
-    parts[i] =
-      `${line.slice(0, bar + 1)}${field.slice(0, at)}${mark('', value)}${field.slice(at + value.length)}`;
+    parts[i] = line.slice(0, bar + 1) + markTrimmed(field, value, mark);
     changed = true;
   }
   return changed;
@@ -833,11 +834,7 @@ export function redactCsv(
           const value = f.trim();
           if (!columns?.[c] || value === '' || value === '""' || value.includes(PLACEHOLDER))
             return f;
-          return (
-            f.slice(0, f.indexOf(value)) +
-            mark('', value) +
-            f.slice(f.indexOf(value) + value.length)
-          );
+          return markTrimmed(f, value, mark);
         });
         parts[i] = row.pre + marked.join(delimiter) + row.post;
         changed = true;
